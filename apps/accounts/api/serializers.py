@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from apps.accounts.models import ApiToken, AuditEvent, Membership, Role, Store
+
+
+class UserOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "email", "first_name", "last_name"]
+
+
+class StoreOutputSerializer(serializers.ModelSerializer):
+    merchant_name = serializers.CharField(source="merchant.name", read_only=True)
+    role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Store
+        fields = [
+            "id", "merchant", "merchant_name", "name", "slug", "default_language", "currency", "role", "created_at",
+        ]
+
+    def get_role(self, store: Store) -> str | None:
+        roles: dict[int, str] = self.context.get("roles", {})
+        return roles.get(store.pk)
+
+
+class StoreCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    merchant = serializers.IntegerField(required=False, help_text="Add to this merchant; omit to create a merchant.")
+    merchant_name = serializers.CharField(max_length=200, required=False)
+    default_language = serializers.ChoiceField(choices=Store.Language.choices, default=Store.Language.ENGLISH)
+    currency = serializers.RegexField(r"^[A-Z]{3}$", default="USD")
+
+
+class StoreUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    default_language = serializers.ChoiceField(choices=Store.Language.choices, required=False)
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+
+
+class MembershipOutputSerializer(serializers.ModelSerializer):
+    user = UserOutputSerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "created_at"]
+
+
+class MembershipCreateInputSerializer(serializers.Serializer):
+    user = serializers.CharField(help_text="Username or e-mail of an existing user.")
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
+
+
+class MembershipUpdateInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class ApiTokenOutputSerializer(serializers.ModelSerializer):
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at", "is_active"]
+
+
+class ApiTokenCreatedOutputSerializer(ApiTokenOutputSerializer):
+    token = serializers.CharField(read_only=True, help_text="The secret. Shown once; store it now.")
+
+    class Meta(ApiTokenOutputSerializer.Meta):
+        fields = [*ApiTokenOutputSerializer.Meta.fields, "token"]
+
+
+class ApiTokenCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class AuditEventOutputSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    token_prefix = serializers.CharField(source="token.prefix", default=None, read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id", "created_at", "actor", "token_prefix", "source", "action",
+            "object_type", "object_id", "object_repr", "ip_address", "metadata",
+        ]

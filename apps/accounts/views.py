@@ -1,0 +1,93 @@
+"""Dashboard pages: home, store overview, members, API tokens. Thin: they call services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.core.errors import ApplicationError
+from apps.jobs.selectors import job_list
+
+from . import selectors, services
+from .actor import Actor
+from .dashboard import dashboard_store
+from .forms import ApiTokenCreateForm, MembershipAddForm
+from .models import Role
+
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    stores = selectors.store_list_for_user(user=request.user)
+    current = request.session.get("current_store_id")
+    store = stores.filter(pk=current).first() if current else None
+    store = store or stores.first()
+    if store is None:
+        return render(request, "accounts/no_store.html")
+    return redirect("dashboard:store", store_id=store.pk)
+
+
+@login_required
+def store_overview(request: HttpRequest, store_id: int) -> HttpResponse:
+    store, membership = dashboard_store(request, store_id)
+    return render(
+        request,
+        "accounts/store_overview.html",
+        {"store": store, "membership": membership, "recent_jobs": job_list(store=store)[:5]},
+    )
+
+
+@login_required
+def store_members(request: HttpRequest, store_id: int) -> HttpResponse:
+    store, membership = dashboard_store(request, store_id)
+    form = MembershipAddForm(request.POST or None)
+    if request.method == "POST":
+        if not membership.allows(Role.OWNER):
+            messages.error(request, _("Only owners can add members."))
+        elif form.is_valid():
+            try:
+                services.membership_add(
+                    store=store,
+                    username_or_email=form.cleaned_data["user"],
+                    role=form.cleaned_data["role"],
+                    actor=Actor.from_request(request),
+                )
+            except ApplicationError as error:
+                form.add_error("user", error.message)
+            else:
+                messages.success(request, _("Member added."))
+                return redirect("dashboard:members", store_id=store.pk)
+    return render(
+        request,
+        "accounts/members.html",
+        {"store": store, "membership": membership, "members": selectors.membership_list(store=store), "form": form},
+    )
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenCreateForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_secret = services.api_token_create(
+            user=request.user, name=form.cleaned_data["name"], actor=Actor.from_request(request)
+        )
+        form = ApiTokenCreateForm()
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"tokens": selectors.api_token_list(user=request.user), "form": form, "new_secret": new_secret},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = selectors.api_token_get(user=request.user, token_id=token_id)
+    services.api_token_revoke(token=token, actor=Actor.from_request(request))
+    messages.success(request, _("Token revoked."))
+    return redirect("dashboard:tokens")

@@ -1,0 +1,47 @@
+"""The one error body every API answer uses.
+
+Every error answers ``{"error": {"code": ..., "message": ..., "details": ...}}``: code is a
+stable machine-readable string, message is for people, details carries per-field errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from .errors import ApplicationError
+
+
+def _error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return {"error": body}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        return Response(_error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _error_body("validation_error", "The request is not valid.", exc.detail)
+        return response
+    detail = exc.detail
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else exc.default_code
+    message = str(detail) if not isinstance(detail, (dict, list)) else str(exc.default_detail)
+    response.data = _error_body(str(code), message)
+    return response

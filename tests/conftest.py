@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.accounts.actor import Actor
+from apps.accounts.models import Role
+from apps.accounts.services import api_token_create
+
+from .factories import MembershipFactory, StoreFactory, UserFactory
+
+
+@pytest.fixture
+def owner_membership(db: Any) -> Any:
+    return MembershipFactory(role=Role.OWNER)
+
+
+@pytest.fixture
+def store(owner_membership: Any) -> Any:
+    return owner_membership.store
+
+
+@pytest.fixture
+def owner(owner_membership: Any) -> Any:
+    return owner_membership.user
+
+
+@pytest.fixture
+def other_store(db: Any) -> Any:
+    """A store of another merchant, with its own owner, that the tests' users must never see."""
+    return MembershipFactory(role=Role.OWNER, store=StoreFactory()).store
+
+
+@pytest.fixture
+def api_client(owner: Any) -> APIClient:
+    """An API client authenticated with a real API token of the store owner."""
+    _token, secret = api_token_create(user=owner, name="tests", actor=Actor.system())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+@pytest.fixture
+def member_client(store: Any) -> Any:
+    """Returns a factory: an API client for a new member of ``store`` with the given role."""
+
+    def make(role: str) -> APIClient:
+        user = UserFactory()
+        MembershipFactory(user=user, store=store, role=role)
+        _token, secret = api_token_create(user=user, name="tests", actor=Actor.system())
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        return client
+
+    return make
