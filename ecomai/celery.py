@@ -18,11 +18,4 @@ app.conf.task_default_queue = "default"
 app.conf.task_acks_late = True
 app.conf.task_reject_on_worker_lost = True
 app.conf.worker_prefetch_multiplier = 1
-app.conf.task_routes = {
-    "jobs.process_chunk.inference": {"queue": "inference"},
-    "jobs.process_chunk.training": {"queue": "training"},
-}
-app.conf.beat_schedule = {
-    "jobs-recover-stale": {"task": "jobs.recover_stale", "schedule": 60.0},
-}
 app.autodiscover_tasks()

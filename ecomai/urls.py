@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.jobs.api.urls")),
+    path("", include("apps.catalog.api.urls")),
 ]
 
 urlpatterns = [
@@ -19,4 +20,5 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.jobs.urls")),
+    path("", include("apps.catalog.urls")),
 ]

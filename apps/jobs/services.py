@@ -101,7 +101,7 @@ def job_items_claim(*, job: Job, limit: int) -> tuple[str, list[JobItem]]:
     """Lease up to ``limit`` items of the job to a new token; returns the token and the items."""
     token = secrets.token_hex(16)
     now = timezone.now()
-    candidates = JobItem.objects.filter(_claimable(now), job=job).order_by("position").values("pk")[:limit]
+    candidates = JobItem.objects.filter(_claimable(now), job=job).order_by("position").values_list("pk", flat=True)[:limit]
     # The claimable condition is repeated on the outer UPDATE: PostgreSQL re-checks it on rows another
     # claimer changed meanwhile, so two claimers never both win one item.
     JobItem.objects.filter(_claimable(now), pk__in=list(candidates)).update(

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.jobs",
+    "apps.catalog",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +192,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
 # --- Jobs -------------------------------------------------------------------------------
 # Items one task claims before it re-queues itself.
@@ -201,6 +203,11 @@ JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=600)
 JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
 # Modules that register job kinds; each app registers its own on import.
 JOBS_HANDLER_MODULES = env.list("JOBS_HANDLER_MODULES", default=[])
+# How often the beat re-queues jobs whose worker went silent (see jobs.services.job_recover_stale).
+JOBS_RECOVER_INTERVAL_SECONDS = env.float("JOBS_RECOVER_INTERVAL_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE = {
+    "jobs-recover-stale": {"task": "jobs.recover_stale", "schedule": JOBS_RECOVER_INTERVAL_SECONDS},
+}
 
 # --- Inference --------------------------------------------------------------------------
 MODELS_CACHE = Path(env.str("MODELS_CACHE", default=str(BASE_DIR / "models_cache")))

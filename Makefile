@@ -1,0 +1,66 @@
+# ecomai: `make run` starts the platform on its embedded default; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+
+# Test services (PostgreSQL and Redis on this machine; see README for other set-ups).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecomai
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: install install-dev run test lint services migrate models bench bench-inference bench-catalog messages clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+models: install
+	$(BIN)/python manage.py models install
+
+run: migrate
+	$(BIN)/python manage.py demo_seed
+	$(BIN)/python manage.py models install
+	$(BIN)/python manage.py serve $(HOST)
+
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+
+test: install-dev services lint
+	$(BIN)/python manage.py models install
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(BIN)/python -m pytest --create-db -q
+
+bench: bench-inference bench-catalog
+
+bench-inference: install-dev
+	$(BIN)/python benchmarks/inference_bench.py
+
+bench-catalog: install-dev services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python benchmarks/catalog_bench.py
+
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=models_cache
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles
