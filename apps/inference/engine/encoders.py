@@ -1,0 +1,94 @@
+"""Encoder passes (embeddings, classification) over length-sorted buckets.
+
+Padding a batch to its longest text wastes most of the compute when lengths vary (reviews
+run from three words to three paragraphs): an unsorted batch of 32 can cost more than 32
+single passes. Sorting by token count first makes every bucket nearly rectangular.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import torch
+
+from ..types import Classification, Embedding
+from .loading import LoadedModel
+
+# Upper bound of padded tokens in one forward pass, so long texts get smaller buckets.
+MAX_TOKENS_PER_BATCH = 16384
+
+
+def length_buckets(lengths: Sequence[int], max_batch: int, max_tokens: int) -> list[list[int]]:
+    """Indices grouped by ascending length; each group's rows x longest stays within bounds."""
+    order = sorted(range(len(lengths)), key=lambda index: lengths[index])
+    buckets: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        longest = lengths[index]  # ascending order: the newest row is the longest
+        if current and (len(current) >= max_batch or (len(current) + 1) * longest > max_tokens):
+            buckets.append(current)
+            current = []
+        current.append(index)
+    if current:
+        buckets.append(current)
+    return buckets
+
+
+def _encoded_buckets(
+    loaded: LoadedModel, texts: Sequence[str], prefix: str
+) -> Iterator[tuple[list[int], dict[str, torch.Tensor], list[int]]]:
+    """Yields (original indices, padded model inputs, token counts) per bucket."""
+    tokenizer, spec = loaded.tokenizer, loaded.spec
+    encoded = tokenizer(
+        [prefix + text for text in texts], truncation=True, max_length=spec.max_length, padding=False
+    )
+    lengths = [len(ids) for ids in encoded["input_ids"]]
+    for bucket in length_buckets(lengths, spec.max_batch, MAX_TOKENS_PER_BATCH):
+        rows = [{name: values[index] for name, values in encoded.items()} for index in bucket]
+        batch = tokenizer.pad(rows, padding=True, return_tensors="pt")
+        inputs = {name: tensor.to(loaded.device) for name, tensor in batch.items()}
+        yield bucket, inputs, [lengths[index] for index in bucket]
+
+
+def embed(loaded: LoadedModel, texts: Sequence[str], *, kind: str = "passage") -> list[Embedding]:
+    spec = loaded.spec
+    prefix = spec.query_prefix if kind == "query" else spec.passage_prefix
+    results: list[Embedding | None] = [None] * len(texts)
+    with torch.inference_mode():
+        for bucket, inputs, token_counts in _encoded_buckets(loaded, texts, prefix):
+            hidden = loaded.model(**inputs).last_hidden_state.float()
+            if spec.pooling == "cls":
+                pooled = hidden[:, 0]
+            else:
+                mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+            vectors = torch.nn.functional.normalize(pooled, p=2, dim=-1).cpu().tolist()
+            for index, vector, tokens in zip(bucket, vectors, token_counts, strict=True):
+                results[index] = Embedding(model=spec.key, vector=vector, tokens=tokens)
+    return [result for result in results if result is not None]
+
+
+def _labels(config: Any, count: int) -> list[str]:
+    id2label = getattr(config, "id2label", None) or {}
+    return [str(id2label.get(index, f"LABEL_{index}")) for index in range(count)]
+
+
+def classify(loaded: LoadedModel, texts: Sequence[str]) -> list[Classification]:
+    spec = loaded.spec
+    multi_label = getattr(loaded.model.config, "problem_type", None) == "multi_label_classification"
+    results: list[Classification | None] = [None] * len(texts)
+    with torch.inference_mode():
+        for bucket, inputs, _tokens in _encoded_buckets(loaded, texts, ""):
+            logits = loaded.model(**inputs).logits.float()
+            probabilities = torch.sigmoid(logits) if multi_label else torch.softmax(logits, dim=-1)
+            labels = _labels(loaded.model.config, probabilities.shape[-1])
+            for index, row in zip(bucket, probabilities.cpu().tolist(), strict=True):
+                best = max(range(len(row)), key=row.__getitem__)
+                results[index] = Classification(
+                    model=spec.key,
+                    label=labels[best],
+                    score=row[best],
+                    scores=dict(zip(labels, row, strict=True)),
+                )
+    return [result for result in results if result is not None]

@@ -1,0 +1,71 @@
+"""Device, dtype and thread choices, made once per process when the first model loads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+import torch
+from django.conf import settings
+
+from ..registry import ModelSpec
+
+logger = logging.getLogger(__name__)
+
+_threads_lock = threading.Lock()
+_threads_configured = False
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity), not the machine's total.
+
+    A container or ``taskset`` limits affinity; sizing torch's pool from ``os.cpu_count()``
+    there oversubscribes the cores and makes every matmul slower.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def configure_threads() -> int:
+    """Size torch's intra-op pool once per process; returns the thread count in use."""
+    global _threads_configured
+    with _threads_lock:
+        if not _threads_configured:
+            threads = int(getattr(settings, "INFERENCE_TORCH_THREADS", 0) or available_cores())
+            torch.set_num_threads(threads)
+            try:
+                # One inter-op thread: requests are batched, not run side by side.
+                torch.set_num_interop_threads(1)
+            except RuntimeError:  # already fixed by earlier parallel work in this process
+                pass
+            _threads_configured = True
+            logger.info("inference: torch uses %d threads", threads)
+    return torch.get_num_threads()
+
+
+def choose_device() -> torch.device:
+    wanted = str(getattr(settings, "INFERENCE_DEVICE", "auto") or "auto")
+    if wanted == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(wanted)
+
+
+def choose_dtype(spec: ModelSpec, device: torch.device) -> torch.dtype:
+    """bf16 (or fp16 on GPUs without bf16) on CUDA, fp32 on CPU unless the spec pins a dtype.
+
+    CPU matmuls in bf16/fp16 are slower than fp32 on most x86 parts; int8 is the CPU speed-up.
+    """
+    if spec.dtype != "auto":
+        return getattr(torch, spec.dtype)  # type: ignore[no-any-return]
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+def wants_int8(spec: ModelSpec, device: torch.device) -> bool:
+    if device.type != "cpu":
+        return False
+    return spec.cpu_quantization == "int8" or bool(getattr(settings, "INFERENCE_CPU_INT8", False))
