@@ -59,7 +59,8 @@ bench-catalog: install-dev services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python benchmarks/catalog_bench.py
 
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=models_cache
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=models_cache --ignore=var --ignore="tests/*"
+	$(BIN)/python scripts/fill_translations.py zh_Hans
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:

@@ -55,3 +55,13 @@ def member_client(store: Any) -> Any:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Rate-limit counters and other cached values never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -105,7 +105,9 @@ class AuditEvent(models.Model):
         CLI = "cli", _("Command line")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events")
+    store = models.ForeignKey(
+        Store, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -17,7 +17,7 @@ from apps.core.errors import ApplicationError, ConflictError
 from .actor import Actor
 from .models import ApiToken, AuditEvent, Membership, Merchant, Role, Store
 
-TOKEN_PREFIX = "eco"
+TOKEN_PREFIX = "eco"  # noqa: S105  (a public marker, not a secret)
 # last_used_at is written at most this often per token, so a busy client does not write per request.
 TOKEN_TOUCH_INTERVAL = timedelta(seconds=60)
 
@@ -77,9 +77,10 @@ def merchant_create(*, name: str, owner: Any, store_name: str, actor: Actor, **s
 def store_create(*, merchant: Merchant, name: str, actor: Actor, **fields: Any) -> Store:
     """Another store for a merchant; the acting user, an owner of one of its stores, owns it."""
     user = actor.user_or_none
-    if user is None or not Membership.objects.filter(
-        user=user, store__merchant=merchant, role=Role.OWNER
-    ).exists():
+    if (
+        user is None
+        or not Membership.objects.filter(user=user, store__merchant=merchant, role=Role.OWNER).exists()
+    ):
         raise ApplicationError("Only an owner of this merchant's stores may add a store.", code="forbidden")
     store = Store.objects.create(
         merchant=merchant, name=name.strip(), slug=_unique_slug(merchant=merchant, name=name), **fields
@@ -98,7 +99,9 @@ def store_update(*, store: Store, actor: Actor, **fields: Any) -> Store:
             setattr(store, name, value)
     if changed:
         store.save(update_fields=[*changed, "updated_at"])
-        audit_record(actor=actor, action="store.updated", store=store, target=store, metadata={"fields": list(changed)})
+        audit_record(
+            actor=actor, action="store.updated", store=store, target=store, metadata={"fields": list(changed)}
+        )
     return store
 
 
@@ -119,7 +122,9 @@ def membership_add(*, store: Store, username_or_email: str, role: str, actor: Ac
     if Membership.objects.filter(store=store, user=user).exists():
         raise ConflictError(f"{user} is already a member of this store.", code="already_member")
     membership = Membership.objects.create(store=store, user=user, role=Role(role))
-    audit_record(actor=actor, action="membership.added", store=store, target=membership, metadata={"role": role})
+    audit_record(
+        actor=actor, action="membership.added", store=store, target=membership, metadata={"role": role}
+    )
     return membership
 
 
@@ -172,7 +177,11 @@ def api_token_create(
         prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        user=user, name=name.strip() or "API token", prefix=prefix, key_hash=_hash_secret(secret), expires_at=expires_at
+        user=user,
+        name=name.strip() or "API token",
+        prefix=prefix,
+        key_hash=_hash_secret(secret),
+        expires_at=expires_at,
     )
     audit_record(actor=actor, action="token.created", target=token)
     return token, secret
@@ -189,7 +198,7 @@ def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
 
 def api_token_authenticate(*, secret: str, ip_address: str | None = None) -> ApiToken | None:
     """The active token for a presented secret, with its use recorded; None if unknown or revoked."""
-    parts = secret.split("_")
+    parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
@@ -200,7 +209,9 @@ def api_token_authenticate(*, secret: str, ip_address: str | None = None) -> Api
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
         # Conditional update: of concurrent requests, only one records the use.
-        touched = ApiToken.objects.filter(pk=token.pk, last_used_at=token.last_used_at).update(last_used_at=now)
+        touched = ApiToken.objects.filter(pk=token.pk, last_used_at=token.last_used_at).update(
+            last_used_at=now
+        )
         token.last_used_at = now
         if touched:
             audit_record(

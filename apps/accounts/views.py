@@ -19,7 +19,6 @@ from .forms import ApiTokenCreateForm, MembershipAddForm
 from .models import Role
 
 
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     stores = selectors.store_list_for_user(user=request.user)
@@ -64,7 +63,12 @@ def store_members(request: HttpRequest, store_id: int) -> HttpResponse:
     return render(
         request,
         "accounts/members.html",
-        {"store": store, "membership": membership, "members": selectors.membership_list(store=store), "form": form},
+        {
+            "store": store,
+            "membership": membership,
+            "members": selectors.membership_list(store=store),
+            "form": form,
+        },
     )
 
 

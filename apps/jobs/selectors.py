@@ -50,6 +50,11 @@ def job_progress(*, job: Job) -> JobProgress:
             eta_seconds = int(remaining / (processed / elapsed))
             eta = timezone.now() + timedelta(seconds=eta_seconds)
     return JobProgress(
-        total=job.total, done=job.done_count, failed=job.failed_count, percent=percent,
-        rate_per_minute=rate, eta=eta, eta_seconds=eta_seconds,
+        total=job.total,
+        done=job.done_count,
+        failed=job.failed_count,
+        percent=percent,
+        rate_per_minute=rate,
+        eta=eta,
+        eta_seconds=eta_seconds,
     )

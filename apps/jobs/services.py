@@ -71,7 +71,9 @@ def job_create(
         total += len(batch)
     job.total = total
     job.save(update_fields=["total"])
-    audit_record(actor=actor, action="job.created", store=store, target=job, metadata={"kind": kind, "total": total})
+    audit_record(
+        actor=actor, action="job.created", store=store, target=job, metadata={"kind": kind, "total": total}
+    )
     job_enqueue(job=job, job_kind=job_kind, parallelism=parallelism)
     return job
 
@@ -85,7 +87,7 @@ def job_enqueue(*, job: Job, job_kind: JobKind | None = None, parallelism: int =
 
     def send() -> None:
         for _ in range(max(1, parallelism)):
-            job_process_chunk_task.apply_async(args=[job_id], queue=queue)
+            job_process_chunk_task.apply_async(args=(job_id,), queue=queue)
 
     transaction.on_commit(send)
 
@@ -101,7 +103,11 @@ def job_items_claim(*, job: Job, limit: int) -> tuple[str, list[JobItem]]:
     """Lease up to ``limit`` items of the job to a new token; returns the token and the items."""
     token = secrets.token_hex(16)
     now = timezone.now()
-    candidates = JobItem.objects.filter(_claimable(now), job=job).order_by("position").values_list("pk", flat=True)[:limit]
+    candidates = (
+        JobItem.objects.filter(_claimable(now), job=job)
+        .order_by("position")
+        .values_list("pk", flat=True)[:limit]
+    )
     # The claimable condition is repeated on the outer UPDATE: PostgreSQL re-checks it on rows another
     # claimer changed meanwhile, so two claimers never both win one item.
     JobItem.objects.filter(_claimable(now), pk__in=list(candidates)).update(
@@ -110,7 +116,9 @@ def job_items_claim(*, job: Job, limit: int) -> tuple[str, list[JobItem]]:
         lease_expires_at=now + _lease(),
         attempts=F("attempts") + 1,
     )
-    items = list(JobItem.objects.filter(lease_token=token, status=JobItem.Status.RUNNING).order_by("position"))
+    items = list(
+        JobItem.objects.filter(lease_token=token, status=JobItem.Status.RUNNING).order_by("position")
+    )
     return token, items
 
 
@@ -122,7 +130,11 @@ def _item_finish(
     now = timezone.now()
     with transaction.atomic():
         won = JobItem.objects.filter(pk=item.pk, lease_token=token, status=JobItem.Status.RUNNING).update(
-            status=status, result=result or {}, error=error[:4000], finished_at=now, lease_token="",
+            status=status,
+            result=result or {},
+            error=error[:4000],
+            finished_at=now,
+            lease_token="",
             lease_expires_at=None,
         )
         if not won:
@@ -171,7 +183,9 @@ def job_process_chunk(*, job_id: int) -> int:
                 message = f"Gave up after {item.attempts} attempts: {error}"
                 _item_finish(job=job, item=item, token=token, status=JobItem.Status.FAILED, error=message)
             else:
-                logger.warning("job %s item %s: transient error, will retry: %s", job.pk, item.position, error)
+                logger.warning(
+                    "job %s item %s: transient error, will retry: %s", job.pk, item.position, error
+                )
                 _item_release(item=item, token=token)
         except Exception as error:
             logger.exception("job %s item %s failed", job.pk, item.position)
@@ -223,8 +237,9 @@ def job_cancel(*, job: Job, actor: Actor) -> Job:
     )
     if not won:
         job.refresh_from_db()
-        raise ApplicationError(f"The job is {job.status}; only queued or running jobs can be cancelled.",
-                               code="job_not_active")
+        raise ApplicationError(
+            f"The job is {job.status}; only queued or running jobs can be cancelled.", code="job_not_active"
+        )
     JobItem.objects.filter(job=job, status=JobItem.Status.PENDING).update(status=JobItem.Status.CANCELLED)
     audit_record(actor=actor, action="job.cancelled", store=job.store, target=job)
     job.refresh_from_db()
@@ -251,7 +266,10 @@ def job_retry(*, job: Job, actor: Actor) -> Job:
     job.heartbeat_at = timezone.now()
     job.save(update_fields=["failed_count", "status", "finished_at", "heartbeat_at"])
     audit_record(
-        actor=actor, action="job.retried", store=job.store, target=job,
+        actor=actor,
+        action="job.retried",
+        store=job.store,
+        target=job,
         metadata={"failed": failed, "cancelled": cancelled},
     )
     job_enqueue(job=job)

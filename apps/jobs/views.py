@@ -28,7 +28,9 @@ def job_list_page(request: HttpRequest, store_id: int) -> HttpResponse:
         jobs = jobs.filter(status=status)
     rows = [(job, selectors.job_progress(job=job)) for job in jobs[:PAGE_SIZE]]
     template = "jobs/_job_rows.html" if request.htmx else "jobs/list.html"  # type: ignore[attr-defined]
-    return render(request, template, {"store": store, "membership": membership, "rows": rows, "status": status})
+    return render(
+        request, template, {"store": store, "membership": membership, "rows": rows, "status": status}
+    )
 
 
 @login_required
@@ -40,8 +42,11 @@ def job_detail_page(request: HttpRequest, store_id: int, job_id: int) -> HttpRes
         request,
         "jobs/detail.html",
         {
-            "store": store, "membership": membership, "job": job,
-            "progress": selectors.job_progress(job=job), "failed_items": failed_items,
+            "store": store,
+            "membership": membership,
+            "job": job,
+            "progress": selectors.job_progress(job=job),
+            "failed_items": failed_items,
         },
     )
 
@@ -51,7 +56,9 @@ def job_progress_fragment(request: HttpRequest, store_id: int, job_id: int) -> H
     store, _membership = dashboard_store(request, store_id)
     job = selectors.job_get(store=store, job_id=job_id)
     return render(
-        request, "jobs/_progress.html", {"store": store, "job": job, "progress": selectors.job_progress(job=job)}
+        request,
+        "jobs/_progress.html",
+        {"store": store, "job": job, "progress": selectors.job_progress(job=job)},
     )
 
 

@@ -35,6 +35,8 @@ class SquareNumbers(JobKind):
 
     def apply_result(self, job: Job, item: JobItem, result: dict[str, Any]) -> None:
         audit_record(
-            actor=Actor.system(), action="test.square_applied", store=job.store,
+            actor=Actor.system(),
+            action="test.square_applied",
+            store=job.store,
             metadata={"job": job.pk, "n": item.payload["n"], "square": result["square"]},
         )

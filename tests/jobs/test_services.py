@@ -50,12 +50,15 @@ def test_job_create_stores_items_in_order_and_counts_them(store: Any) -> None:
     assert AuditEvent.objects.filter(action="job.created", object_id=str(job.pk)).count() == 1
 
 
-def test_job_create_queues_its_chunks_only_on_commit(store: Any, django_capture_on_commit_callbacks: Any,
-                                                     monkeypatch: Any) -> None:
+def test_job_create_queues_its_chunks_only_on_commit(
+    store: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
     sent: list[tuple[Any, ...]] = []
     from apps.jobs import tasks
 
-    monkeypatch.setattr(tasks.job_process_chunk_task, "apply_async", lambda **kw: sent.append((kw["args"], kw["queue"])))
+    monkeypatch.setattr(
+        tasks.job_process_chunk_task, "apply_async", lambda **kw: sent.append((kw["args"], kw["queue"]))
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = services.job_create(
             store=store, kind="test.square", items=[("a", {"n": 1})], actor=Actor.system(), parallelism=2
@@ -63,7 +66,7 @@ def test_job_create_queues_its_chunks_only_on_commit(store: Any, django_capture_
         assert sent == []
     for callback in callbacks:
         callback()
-    assert sent == [([job.pk], "default"), ([job.pk], "default")]
+    assert sent == [((job.pk,), "default"), ((job.pk,), "default")]
 
 
 def test_a_chunk_processes_at_most_chunk_size_items(store: Any) -> None:
@@ -114,15 +117,21 @@ def test_an_item_of_a_dead_worker_is_claimed_again_after_its_lease_and_counted_o
     _t, items = services.job_items_claim(job=job, limit=5)
     assert [i.position for i in items] == [1]
     JobItem.objects.filter(lease_token__in=[_t]).update(status=JobItem.Status.PENDING, lease_token="")
-    JobItem.objects.filter(lease_token=dead_token).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    JobItem.objects.filter(lease_token=dead_token).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
     run_until_done(job)
     assert (job.status, job.done_count) == (Job.Status.SUCCEEDED, 2)
     assert applied_effects(job) == [0, 1]
     assert job.items.get(position=0).attempts == 2
     # The dead worker waking up late cannot record its stale result.
     stale = JobItem.objects.get(job=job, position=0)
-    assert services._item_finish(job=job, item=stale, token=dead_token, status=JobItem.Status.SUCCEEDED,
-                                 result={"square": 999}) is False
+    assert (
+        services._item_finish(
+            job=job, item=stale, token=dead_token, status=JobItem.Status.SUCCEEDED, result={"square": 999}
+        )
+        is False
+    )
     job.refresh_from_db()
     assert job.done_count == 2 and job.items.get(position=0).result == {"square": 0}
 

@@ -58,14 +58,31 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[byte
             "JOBS_RECOVER_INTERVAL_SECONDS": "1",
         }
         command = [
-            sys.executable, "-m", "celery", "-A", "ecomai", "worker", "--queues", "default,inference,training",
-            "--pool", "prefork", "--concurrency", "1", "--hostname", f"{name}@%h", "--loglevel", "INFO",
-            "--without-gossip", "--without-mingle",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ecomai",
+            "worker",
+            "--queues",
+            "default,inference,training",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "--hostname",
+            f"{name}@%h",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
         ]
         if beat:
             command += ["--beat", "--schedule", str(tmp_path / "beat-schedule")]
         log = (tmp_path / f"{name}.log").open("wb")
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         processes.append(process)
         return process
 
@@ -94,8 +111,11 @@ def job_state(job: Job) -> Job:
 def test_a_real_worker_runs_a_job_to_completion(store: Any, start_worker: Any) -> None:
     start_worker("w1")
     job = services.job_create(
-        store=store, kind="test.square", items=[(str(n), {"n": n}) for n in range(8)],
-        actor=Actor.system(), params={"fail": [5]},
+        store=store,
+        kind="test.square",
+        items=[(str(n), {"n": n}) for n in range(8)],
+        actor=Actor.system(),
+        params={"fail": [5]},
     )
     wait_for(lambda: not job_state(job).is_active, 90, "the job to finish")
     assert (job.status, job.done_count, job.failed_count) == (Job.Status.SUCCEEDED, 7, 1)
@@ -103,13 +123,18 @@ def test_a_real_worker_runs_a_job_to_completion(store: Any, start_worker: Any) -
     assert job.items.get(position=7).result == {"square": 49}
 
 
-def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(store: Any, start_worker: Any, tmp_path: Path) -> None:
+def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
+    store: Any, start_worker: Any, tmp_path: Path
+) -> None:
     calls_log = tmp_path / "calls.log"
     total = 12
     first = start_worker("w1")
     job = services.job_create(
-        store=store, kind="test.square", items=[(str(n), {"n": n}) for n in range(total)],
-        actor=Actor.system(), params={"sleep": 0.4, "log_path": str(calls_log)},
+        store=store,
+        kind="test.square",
+        items=[(str(n), {"n": n}) for n in range(total)],
+        actor=Actor.system(),
+        params={"sleep": 0.4, "log_path": str(calls_log)},
     )
     wait_for(lambda: job_state(job).done_count >= 4, 90, "the first items")
 
@@ -123,12 +148,18 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(store: Any, start_
     start_worker("w2", beat=True)
     wait_for(lambda: not job_state(job).is_active, 120, "the job to finish after the restart")
 
-    assert (job.status, job.done_count, job.failed_count, job.total) == (Job.Status.SUCCEEDED, total, 0, total)
+    assert (job.status, job.done_count, job.failed_count, job.total) == (
+        Job.Status.SUCCEEDED,
+        total,
+        0,
+        total,
+    )
     results = {item.payload["n"]: item.result for item in job.items.all()}
     assert results == {n: {"square": n * n} for n in range(total)}
     # Every item's effect was applied exactly once...
     effects = Counter(
-        event.metadata["n"] for event in AuditEvent.objects.filter(action="test.square_applied", metadata__job=job.pk)
+        event.metadata["n"]
+        for event in AuditEvent.objects.filter(action="test.square_applied", metadata__job=job.pk)
     )
     assert effects == Counter(range(total))
     # ...and only the items in flight when the worker died were worked on twice.

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from rest_framework import exceptions
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from apps.accounts.actor import Actor
 from apps.accounts.models import Membership, Role, Store
@@ -15,7 +16,7 @@ from apps.accounts.selectors import membership_get, store_get_for_user
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class StoreScopedMixin:
+class StoreScopedMixin(APIView):
     """Resolves ``self.store`` from the URL for the caller (404 if not a member) and checks the role.
 
     ``read_role`` is needed for safe methods, ``write_role`` for the others.
@@ -23,8 +24,6 @@ class StoreScopedMixin:
 
     read_role: ClassVar[str] = Role.VIEWER
     write_role: ClassVar[str] = Role.OPERATOR
-    request: Request
-    kwargs: dict[str, Any]
 
     @cached_property
     def store(self) -> Store:
@@ -41,7 +40,7 @@ class StoreScopedMixin:
         return Actor.from_request(self.request, source="api")
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         needed = self.read_role if request.method in SAFE_METHODS else self.write_role
         if not self.membership.allows(needed):
             raise exceptions.PermissionDenied(f"This needs the {needed} role in this store.")

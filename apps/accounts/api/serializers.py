@@ -19,7 +19,15 @@ class StoreOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Store
         fields = [
-            "id", "merchant", "merchant_name", "name", "slug", "default_language", "currency", "role", "created_at",
+            "id",
+            "merchant",
+            "merchant_name",
+            "name",
+            "slug",
+            "default_language",
+            "currency",
+            "role",
+            "created_at",
         ]
 
     def get_role(self, store: Store) -> str | None:
@@ -29,7 +37,9 @@ class StoreOutputSerializer(serializers.ModelSerializer):
 
 class StoreCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    merchant = serializers.IntegerField(required=False, help_text="Add to this merchant; omit to create a merchant.")
+    merchant = serializers.IntegerField(
+        required=False, help_text="Add to this merchant; omit to create a merchant."
+    )
     merchant_name = serializers.CharField(max_length=200, required=False)
     default_language = serializers.ChoiceField(choices=Store.Language.choices, default=Store.Language.ENGLISH)
     currency = serializers.RegexField(r"^[A-Z]{3}$", default="USD")
@@ -63,7 +73,16 @@ class ApiTokenOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at", "is_active"]
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "revoked_at",
+            "is_active",
+        ]
 
 
 class ApiTokenCreatedOutputSerializer(ApiTokenOutputSerializer):
@@ -85,6 +104,15 @@ class AuditEventOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "created_at", "actor", "token_prefix", "source", "action",
-            "object_type", "object_id", "object_repr", "ip_address", "metadata",
+            "id",
+            "created_at",
+            "actor",
+            "token_prefix",
+            "source",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "ip_address",
+            "metadata",
         ]

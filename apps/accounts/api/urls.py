@@ -8,7 +8,9 @@ urlpatterns = [
     path("stores/<int:store_id>/", views.StoreDetailApi.as_view(), name="store-detail"),
     path("stores/<int:store_id>/members/", views.MemberListCreateApi.as_view(), name="member-list"),
     path(
-        "stores/<int:store_id>/members/<int:membership_id>/", views.MemberDetailApi.as_view(), name="member-detail"
+        "stores/<int:store_id>/members/<int:membership_id>/",
+        views.MemberDetailApi.as_view(),
+        name="member-detail",
     ),
     path("stores/<int:store_id>/audit-events/", views.AuditEventListApi.as_view(), name="audit-event-list"),
     path("tokens/", views.ApiTokenListCreateApi.as_view(), name="token-list"),

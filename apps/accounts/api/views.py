@@ -48,7 +48,8 @@ class StoreListCreateApi(generics.ListAPIView):
         extra = {"default_language": fields["default_language"], "currency": fields["currency"]}
         if "merchant" in fields:
             merchant = get_object_or_404(
-                Merchant.objects.filter(stores__memberships__user=request.user).distinct(), pk=fields["merchant"]
+                Merchant.objects.filter(stores__memberships__user=request.user.pk).distinct(),
+                pk=fields["merchant"],
             )
             store = services.store_create(merchant=merchant, name=fields["name"], actor=actor, **extra)
         else:
@@ -130,7 +131,9 @@ class ApiTokenListCreateApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.api_token_list(user=self.request.user)
 
-    @extend_schema(request=s.ApiTokenCreateInputSerializer, responses={201: s.ApiTokenCreatedOutputSerializer})
+    @extend_schema(
+        request=s.ApiTokenCreateInputSerializer, responses={201: s.ApiTokenCreatedOutputSerializer}
+    )
     def post(self, request: Request) -> Response:
         data = s.ApiTokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -147,7 +150,9 @@ class ApiTokenListCreateApi(generics.ListAPIView):
 class ApiTokenDetailApi(APIView):
     @extend_schema(responses=s.ApiTokenOutputSerializer)
     def get(self, request: Request, token_id: int) -> Response:
-        return Response(s.ApiTokenOutputSerializer(selectors.api_token_get(user=request.user, token_id=token_id)).data)
+        return Response(
+            s.ApiTokenOutputSerializer(selectors.api_token_get(user=request.user, token_id=token_id)).data
+        )
 
     @extend_schema(responses={204: None}, summary="Revoke a token")
     def delete(self, request: Request, token_id: int) -> Response:

@@ -26,8 +26,21 @@ class JobOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = [
-            "id", "kind", "title", "status", "params", "total", "done_count", "failed_count", "progress",
-            "error", "result", "created_by", "created_at", "started_at", "finished_at",
+            "id",
+            "kind",
+            "title",
+            "status",
+            "params",
+            "total",
+            "done_count",
+            "failed_count",
+            "progress",
+            "error",
+            "result",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]
 
     @extend_schema_field(JobProgressSerializer)

@@ -25,7 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, username: str, password: str | None, **options: Any) -> None:
         User = get_user_model()
         password = password or secrets.token_urlsafe(9)
-        user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
+        user, _created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.com"}
+        )
         user.set_password(password)
         user.is_staff = user.is_superuser = True
         user.save()
@@ -35,7 +37,12 @@ class Command(BaseCommand):
             store = Store.objects.get(memberships__user=user)
             from apps.accounts.services import store_create
 
-            store_create(merchant=store.merchant, name="演示店铺 (中文)", actor=actor, default_language="zh",
-                         currency="CNY")
+            store_create(
+                merchant=store.merchant,
+                name="演示店铺 (中文)",
+                actor=actor,
+                default_language="zh",
+                currency="CNY",
+            )
         self.stdout.write(self.style.SUCCESS("\n  ecomai demo login"))
         self.stdout.write(f"  username: {username}\n  password: {password}\n")

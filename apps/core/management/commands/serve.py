@@ -25,11 +25,25 @@ class Command(BaseCommand):
         worker = None
         if not no_worker:
             command = [
-                sys.executable, "-m", "celery", "-A", "ecomai", "worker",
-                "--queues", "default,inference,training",
-                "--pool", "threads", "--concurrency", str(concurrency),
-                "--beat", "--schedule", str(settings.VAR_DIR / "celerybeat-schedule"),
-                "--loglevel", "INFO", "--hostname", "embedded@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "ecomai",
+                "worker",
+                "--queues",
+                "default,inference,training",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(concurrency),
+                "--beat",
+                "--schedule",
+                str(settings.VAR_DIR / "celerybeat-schedule"),
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                "embedded@%h",
             ]
             worker = subprocess.Popen(command, env=os.environ.copy())
             self.stdout.write(f"worker started (pid {worker.pid})")
