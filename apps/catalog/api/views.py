@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.http import FileResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.api.mixins import StoreScopedMixin
+from apps.catalog import exporting, selectors, services
+from apps.catalog.models import CatalogImport, ImportRowError, Product
+
+from . import serializers as s
+
+
+class ProductFilter(django_filters.FilterSet):
+    price_min = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
+    price_max = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Product
+        fields = ["status", "category", "brand", "language", "currency"]
+
+
+SEARCH_PARAMETER = OpenApiParameter("search", str, description="Matches SKU, title, brand or category.")
+
+
+class ProductListCreateApi(StoreScopedMixin, generics.ListAPIView):
+    serializer_class = s.ProductOutputSerializer
+    filterset_class = ProductFilter
+    ordering_fields = ["sku", "title", "price", "updated_at", "created_at"]
+
+    def get_queryset(self) -> QuerySet[Product]:
+        return selectors.product_list(store=self.store, search=self.request.query_params.get("search", "").strip())
+
+    @extend_schema(parameters=[SEARCH_PARAMETER], summary="Products, filtered and searched")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=s.ProductInputSerializer, responses={201: s.ProductOutputSerializer},
+                   summary="Create a product")
+    def post(self, request: Request, store_id: int) -> Response:
+        data = s.ProductInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        product = services.product_create(store=self.store, actor=self.actor, **data.validated_data)
+        return Response(s.ProductOutputSerializer(product).data, status=status.HTTP_201_CREATED)
+
+
+class ProductDetailApi(StoreScopedMixin, APIView):
+    @extend_schema(responses=s.ProductOutputSerializer, summary="A product")
+    def get(self, request: Request, store_id: int, product_id: int) -> Response:
+        return Response(s.ProductOutputSerializer(selectors.product_get(store=self.store, product_id=product_id)).data)
+
+    @extend_schema(request=s.ProductInputSerializer, responses=s.ProductOutputSerializer, summary="Update a product")
+    def patch(self, request: Request, store_id: int, product_id: int) -> Response:
+        product = selectors.product_get(store=self.store, product_id=product_id)
+        data = s.ProductInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        product = services.product_update(product=product, actor=self.actor, **data.validated_data)
+        return Response(s.ProductOutputSerializer(product).data)
+
+    @extend_schema(responses={204: None}, summary="Delete a product")
+    def delete(self, request: Request, store_id: int, product_id: int) -> Response:
+        services.product_delete(product=selectors.product_get(store=self.store, product_id=product_id),
+                                actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CatalogImportListCreateApi(StoreScopedMixin, generics.ListAPIView):
+    serializer_class = s.CatalogImportOutputSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["status"]
+
+    def get_queryset(self) -> QuerySet[CatalogImport]:
+        return selectors.catalog_import_list(store=self.store)
+
+    @extend_schema(
+        request={"multipart/form-data": s.CatalogImportCreateInputSerializer},
+        responses={201: s.CatalogImportOutputSerializer},
+        summary="Upload a CSV or XLSX catalog",
+        description="Detects the format, encoding and delimiter, reads a preview and proposes a column "
+                    "mapping. Nothing is imported until the import is started.",
+    )
+    def post(self, request: Request, store_id: int) -> Response:
+        data = s.CatalogImportCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        catalog_import = services.catalog_import_create(
+            store=self.store, upload=data.validated_data["file"], actor=self.actor
+        )
+        return Response(s.CatalogImportOutputSerializer(catalog_import).data, status=status.HTTP_201_CREATED)
+
+
+class CatalogImportDetailApi(StoreScopedMixin, APIView):
+    def _import(self, import_id: int) -> CatalogImport:
+        return selectors.catalog_import_get(store=self.store, import_id=import_id)
+
+    @extend_schema(responses=s.CatalogImportOutputSerializer, summary="An import with its preview and counts")
+    def get(self, request: Request, store_id: int, import_id: int) -> Response:
+        return Response(s.CatalogImportOutputSerializer(self._import(import_id)).data)
+
+    @extend_schema(request=s.CatalogImportUpdateInputSerializer, responses=s.CatalogImportOutputSerializer,
+                   summary="Override the detected encoding, delimiter or column mapping")
+    def patch(self, request: Request, store_id: int, import_id: int) -> Response:
+        data = s.CatalogImportUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        catalog_import = services.catalog_import_set_options(
+            catalog_import=self._import(import_id), actor=self.actor, encoding=fields.get("encoding"),
+            delimiter=fields.get("delimiter"), mapping=fields.get("column_mapping"),
+        )
+        return Response(s.CatalogImportOutputSerializer(catalog_import).data)
+
+
+class CatalogImportStartApi(StoreScopedMixin, APIView):
+    @extend_schema(
+        request=s.CatalogImportStartInputSerializer, responses={202: s.CatalogImportOutputSerializer},
+        summary="Validate every row and import the good ones as a job",
+        description="Rows with errors are reported (see errors/) and skipped; the others are upserted by SKU "
+                    "by a job whose progress is at /jobs/{job}/.",
+    )
+    def post(self, request: Request, store_id: int, import_id: int) -> Response:
+        data = s.CatalogImportStartInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        catalog_import = services.catalog_import_start(
+            catalog_import=selectors.catalog_import_get(store=self.store, import_id=import_id), actor=self.actor,
+            mapping=data.validated_data.get("column_mapping"),
+        )
+        return Response(s.CatalogImportOutputSerializer(catalog_import).data, status=status.HTTP_202_ACCEPTED)
+
+
+class CatalogImportErrorListApi(StoreScopedMixin, generics.ListAPIView):
+    """Why each rejected row was not imported: row number (the header is row 1), column and reason."""
+
+    serializer_class = s.ImportRowErrorOutputSerializer
+
+    def get_queryset(self) -> QuerySet[ImportRowError]:
+        catalog_import = selectors.catalog_import_get(store=self.store, import_id=self.kwargs["import_id"])
+        return selectors.import_row_error_list(catalog_import=catalog_import)
+
+
+def _csv_response(lines: Any, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class CatalogImportErrorFileApi(StoreScopedMixin, APIView):
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY},
+                   summary="The rejected rows as a CSV file, with the reason for each")
+    def get(self, request: Request, store_id: int, import_id: int) -> StreamingHttpResponse:
+        catalog_import = selectors.catalog_import_get(store=self.store, import_id=import_id)
+        header, rows = exporting.import_errors_rows(catalog_import)
+        return _csv_response(exporting.csv_stream(header, rows), f"import-{catalog_import.pk}-errors.csv")
+
+
+EXPORT_PARAMETERS = [
+    SEARCH_PARAMETER,
+    OpenApiParameter("status", str), OpenApiParameter("category", str), OpenApiParameter("language", str),
+]
+
+
+def _export_products(view: StoreScopedMixin, request: Request) -> QuerySet[Product]:
+    params = request.query_params
+    return selectors.product_list(
+        store=view.store, search=params.get("search", "").strip(),
+        filters={"status": params.get("status"), "category": params.get("category"),
+                 "language": params.get("language")},
+    )
+
+
+class ProductExportCsvApi(StoreScopedMixin, APIView):
+    @extend_schema(parameters=EXPORT_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.BINARY},
+                   summary="Export products and their approved descriptions as CSV")
+    def get(self, request: Request, store_id: int) -> StreamingHttpResponse:
+        return _csv_response(exporting.products_csv(_export_products(self, request)), "products.csv")
+
+
+class ProductExportXlsxApi(StoreScopedMixin, APIView):
+    @extend_schema(
+        parameters=EXPORT_PARAMETERS,
+        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
+        summary="Export products and their approved descriptions as XLSX",
+    )
+    def get(self, request: Request, store_id: int) -> FileResponse:
+        handle = exporting.products_xlsx(_export_products(self, request))
+        return FileResponse(handle, as_attachment=True, filename="products.xlsx")

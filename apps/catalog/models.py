@@ -1,0 +1,213 @@
+"""Products, catalog imports with their per-row errors, brand voices, descriptions and their versions."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import Store
+from apps.core.models import TimeStampedModel
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", _("English")
+    CHINESE = "zh", _("Chinese")
+
+
+class Product(TimeStampedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        ARCHIVED = "archived", _("Archived")
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
+    sku = models.CharField(max_length=64)
+    title = models.CharField(max_length=300)
+    category = models.CharField(max_length=200, blank=True)
+    brand = models.CharField(max_length=200, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    attributes = models.JSONField(default=dict, blank=True, help_text="Key/value facts, e.g. material, size.")
+    image_urls = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["sku", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["store", "sku"], name="product_unique_sku_per_store"),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["store", "status"]),
+            models.Index(fields=["store", "category"]),
+            models.Index(fields=["store", "-updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.title}"[:200]
+
+
+def import_upload_path(instance: CatalogImport, filename: str) -> str:
+    return f"catalog/imports/{instance.store_id}/{filename}"
+
+
+class CatalogImport(TimeStampedModel):
+    """One uploaded catalog file: detected format and encoding, the column mapping, and the outcome."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Waiting for column mapping")
+        IMPORTING = "importing", _("Importing")
+        FINISHED = "finished", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="catalog_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to=import_upload_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=8, choices=Format.choices)
+    size = models.PositiveBigIntegerField(default=0)
+    encoding = models.CharField(max_length=32, blank=True, help_text="Detected (CSV only); may be overridden.")
+    delimiter = models.CharField(max_length=1, blank=True)
+    headers = models.JSONField(default=list, blank=True)
+    preview_rows = models.JSONField(default=list, blank=True)
+    column_mapping = models.JSONField(
+        default=dict, blank=True, help_text="Header -> product field, 'attribute:<name>' or 'ignore'."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED, db_index=True)
+    job = models.OneToOneField(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="catalog_import"
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import #{self.pk} {self.original_name}"
+
+
+class ImportRowError(models.Model):
+    """Why one row of an import was not imported."""
+
+    catalog_import = models.ForeignKey(CatalogImport, on_delete=models.CASCADE, related_name="row_errors")
+    row_number = models.PositiveIntegerField(help_text="Row in the file, the header being row 1.")
+    column = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=500)
+    raw = models.JSONField(default=list, blank=True, help_text="The row's cells as read from the file.")
+
+    class Meta:
+        ordering: ClassVar = ["catalog_import_id", "row_number", "id"]
+        indexes: ClassVar = [models.Index(fields=["catalog_import", "row_number"])]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.reason}"
+
+
+class BrandVoice(TimeStampedModel):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="brand_voices")
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, help_text="How the brand sounds, in a sentence or two.")
+    do_words = models.JSONField(default=list, blank=True)
+    dont_words = models.JSONField(default=list, blank=True)
+    example_texts = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["name", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["store", "name"], name="brandvoice_unique_name_per_store"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DescriptionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    PUBLISHED = "published", _("Published")
+
+
+class Description(TimeStampedModel):
+    """A product's description in one language: the thread of its versions and which one is live."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="descriptions")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="descriptions")
+    language = models.CharField(max_length=8, choices=Language.choices)
+    status = models.CharField(
+        max_length=16, choices=DescriptionStatus.choices, default=DescriptionStatus.DRAFT, db_index=True
+    )
+    current_version = models.ForeignKey(
+        "DescriptionVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_version = models.ForeignKey(
+        "DescriptionVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The latest approved (or published) text: what exports carry.",
+    )
+    published_version = models.ForeignKey(
+        "DescriptionVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-updated_at", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["product", "language"], name="description_unique_product_language"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["store", "status", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.product.sku} [{self.language}]"
+
+
+class DescriptionVersion(models.Model):
+    class Origin(models.TextChoices):
+        GENERATED = "generated", _("Generated")
+        EDITED = "edited", _("Edited by a reviewer")
+
+    description = models.ForeignKey(Description, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    status = models.CharField(max_length=16, choices=DescriptionStatus.choices, default=DescriptionStatus.DRAFT)
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.GENERATED)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    model_key = models.CharField(max_length=100, blank=True)
+    model_version = models.CharField(max_length=100, blank=True)
+    prompt_version = models.CharField(max_length=32, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    coverage = models.FloatField(null=True, blank=True)
+    flags = models.JSONField(default=list, blank=True, help_text="Grounding flags shown to the reviewer.")
+    candidates = models.JSONField(default=list, blank=True, help_text="The other candidates and their scores.")
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["description_id", "-number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["description", "number"], name="descriptionversion_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description_id} v{self.number} {self.status}"

@@ -1,0 +1,92 @@
+"""Catalog reads, always filtered by the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from apps.accounts.models import Store
+
+from .models import BrandVoice, CatalogImport, Description, DescriptionVersion, ImportRowError, Product
+
+
+def product_list(*, store: Store, search: str = "", filters: dict[str, Any] | None = None) -> QuerySet[Product]:
+    products = Product.objects.filter(store=store)
+    if search:
+        products = products.filter(
+            Q(sku__icontains=search) | Q(title__icontains=search) | Q(brand__icontains=search)
+            | Q(category__icontains=search)
+        )
+    for name, value in (filters or {}).items():
+        if value not in (None, ""):
+            products = products.filter(**{name: value})
+    return products
+
+
+def product_get(*, store: Store, product_id: Any) -> Product:
+    return get_object_or_404(Product.objects.filter(store=store), pk=product_id)
+
+
+def product_categories(*, store: Store) -> list[str]:
+    return list(
+        Product.objects.filter(store=store).exclude(category="").order_by("category")
+        .values_list("category", flat=True).distinct()[:500]
+    )
+
+
+def catalog_import_list(*, store: Store) -> QuerySet[CatalogImport]:
+    return CatalogImport.objects.filter(store=store).select_related("job", "created_by")
+
+
+def catalog_import_get(*, store: Store, import_id: Any) -> CatalogImport:
+    return get_object_or_404(catalog_import_list(store=store), pk=import_id)
+
+
+def import_row_error_list(*, catalog_import: CatalogImport) -> QuerySet[ImportRowError]:
+    return ImportRowError.objects.filter(catalog_import=catalog_import)
+
+
+def brand_voice_list(*, store: Store) -> QuerySet[BrandVoice]:
+    return BrandVoice.objects.filter(store=store)
+
+
+def brand_voice_get(*, store: Store, brand_voice_id: Any) -> BrandVoice:
+    return get_object_or_404(brand_voice_list(store=store), pk=brand_voice_id)
+
+
+def description_list(*, store: Store) -> QuerySet[Description]:
+    return Description.objects.filter(store=store).select_related(
+        "product", "current_version", "approved_version", "published_version"
+    )
+
+
+def description_get(*, store: Store, description_id: Any) -> Description:
+    return get_object_or_404(description_list(store=store), pk=description_id)
+
+
+def description_version_list(*, description: Description) -> QuerySet[DescriptionVersion]:
+    return DescriptionVersion.objects.filter(description=description).select_related("created_by", "reviewed_by")
+
+
+def description_version_get(*, description: Description, number: Any) -> DescriptionVersion:
+    return get_object_or_404(description_version_list(description=description), number=number)
+
+
+def approved_examples(*, store: Store, language: str, category: str = "", limit: int = 2,
+                      exclude_product_id: int | None = None) -> list[tuple[Product, str]]:
+    """The store's own approved descriptions in a language, same category first: few-shot examples."""
+    descriptions = (
+        Description.objects.filter(store=store, language=language, approved_version__isnull=False)
+        .select_related("product", "approved_version")
+    )
+    if exclude_product_id is not None:
+        descriptions = descriptions.exclude(product_id=exclude_product_id)
+    chosen: list[Description] = []
+    if category:
+        chosen = list(descriptions.filter(product__category=category).order_by("-updated_at")[:limit])
+    if len(chosen) < limit:
+        chosen += list(descriptions.exclude(pk__in=[d.pk for d in chosen]).order_by("-updated_at")[: limit - len(chosen)])
+    return [(description.product, description.approved_version.text) for description in chosen
+            if description.approved_version is not None]
