@@ -169,3 +169,12 @@ def resolve_model(key: str | None, *, task: Task, store: Any = None) -> ModelSpe
 register_model(GEMMA3_270M, default=True)
 register_model(MINILM_L6, default=True)
 register_model(MULTILINGUAL_E5_SMALL)
+
+
+def spec_to_dict(spec: ModelSpec) -> dict[str, Any]:
+    """A JSON form of the spec, sent with queued work so a worker needs no registry state."""
+    return {name: getattr(spec, name) for name in ModelSpec.__dataclass_fields__}
+
+
+def spec_from_dict(data: dict[str, Any]) -> ModelSpec:
+    return ModelSpec(**data)

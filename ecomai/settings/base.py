@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.jobs",
+    "apps.inference",
     "apps.catalog",
 ]
 
@@ -216,6 +217,31 @@ MODELS_CACHE = Path(env.str("MODELS_CACHE", default=str(BASE_DIR / "models_cache
 INFERENCE_BACKEND = env.str("INFERENCE_BACKEND", default="local")
 INFERENCE_OPENAI_BASE_URL = env.str("INFERENCE_OPENAI_BASE_URL", default="")
 INFERENCE_OPENAI_API_KEY = env.str("INFERENCE_OPENAI_API_KEY", default="")
+INFERENCE_OPENAI_TIMEOUT_SECONDS = env.float("INFERENCE_OPENAI_TIMEOUT_SECONDS", default=60.0)
+INFERENCE_OPENAI_MAX_RETRIES = env.int("INFERENCE_OPENAI_MAX_RETRIES", default=3)
+INFERENCE_OPENAI_BACKOFF_SECONDS = env.float("INFERENCE_OPENAI_BACKOFF_SECONDS", default=0.5)
+INFERENCE_OPENAI_CONCURRENCY = env.int("INFERENCE_OPENAI_CONCURRENCY", default=4)
+# ecomai model key -> the server's model name, e.g. "gemma-3-270m=google/gemma-3-270m".
+INFERENCE_OPENAI_MODELS = env.dict("INFERENCE_OPENAI_MODELS", default={})
+# Run local models in this process even outside a Celery worker (scripts, benchmarks, a
+# single-process set-up). The web process leaves it off: it must never import torch.
+INFERENCE_IN_PROCESS = env.bool("INFERENCE_IN_PROCESS", default=False)
+# Seconds the web process waits for an inference worker before giving up (a transient error).
+INFERENCE_QUEUE_TIMEOUT_SECONDS = env.float("INFERENCE_QUEUE_TIMEOUT_SECONDS", default=300.0)
+# Local engine: device ("auto", "cpu", "cuda"), torch threads (0 = the cores this process may
+# use), dynamic int8 on CPU for every model, and the memory budget of loaded models.
+INFERENCE_DEVICE = env.str("INFERENCE_DEVICE", default="auto")
+INFERENCE_TORCH_THREADS = env.int("INFERENCE_TORCH_THREADS", default=0)
+INFERENCE_CPU_INT8 = env.bool("INFERENCE_CPU_INT8", default=False)
+INFERENCE_CACHE_BYTES = env.int("INFERENCE_CACHE_BYTES", default=6 * 1024**3)
+# Inference tasks return results (everything else ignores them): Redis beside a Redis broker,
+# else a folder under VAR_DIR that the embedded web process and worker share.
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else f"file://{VAR_DIR / 'results'}"
+)
+if CELERY_RESULT_BACKEND.startswith("file://"):
+    Path(CELERY_RESULT_BACKEND.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=3600)
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {

@@ -1,0 +1,101 @@
+"""The one entry point every module calls: ``generate``, ``generate_stream``, ``classify``, ``embed``.
+
+Where the work runs is decided per call, never by the caller:
+
+* ``INFERENCE_BACKEND=openai``: generation and embeddings go to the OpenAI-compatible
+  server; classification (which such servers do not offer) still runs on local models.
+* local models, inside a Celery worker (or with ``INFERENCE_IN_PROCESS``): run in this
+  process with transformers + torch;
+* local models anywhere else (the web process): sent to the ``inference`` queue, so the
+  web process never imports torch.
+
+Tests swap the whole decision for a fake with ``use_backend`` (see ``apps.inference.testing``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+
+from .backends.base import Backend, EmbedKind
+from .registry import Task, resolve_model
+from .types import Classification, Embedding, Generation, GenerationRequest, StreamEvent
+
+_override: Backend | None = None
+_openai: Backend | None = None
+
+
+@contextmanager
+def use_backend(backend: Backend) -> Iterator[Backend]:
+    """Route every call to ``backend`` inside the block (tests, benchmarks, scripts)."""
+    global _override
+    previous, _override = _override, backend
+    try:
+        yield backend
+    finally:
+        _override = previous
+
+
+def runs_in_process() -> bool:
+    """True where local models may be loaded here: a Celery worker executing a task, or opted in."""
+    if settings.INFERENCE_IN_PROCESS:
+        return True
+    from celery import current_task
+
+    return current_task is not None and not current_task.request.called_directly
+
+
+def backend_for(task: Task) -> Backend:
+    global _openai
+    if _override is not None:
+        return _override
+    if settings.INFERENCE_BACKEND == "openai" and task != "classify":
+        if _openai is None:
+            from .backends.openai import OpenAIBackend
+
+            _openai = OpenAIBackend.from_settings()
+        return _openai
+    if settings.INFERENCE_BACKEND not in ("local", "openai"):
+        raise ValueError(f"INFERENCE_BACKEND must be 'local' or 'openai', not {settings.INFERENCE_BACKEND!r}.")
+    if runs_in_process():
+        from .backends.local import LocalBackend
+
+        return LocalBackend()
+    from .backends.queue import QueueBackend
+
+    return QueueBackend()
+
+
+def generate(requests: Sequence[GenerationRequest], *, model: str | None = None, store: Any = None) -> list[Generation]:
+    """One ``Generation`` per request, in order. ``model=None`` uses the store's or the default generator."""
+    if not requests:
+        return []
+    spec = resolve_model(model, task="generate", store=store)
+    return backend_for("generate").generate(list(requests), spec)
+
+
+def generate_stream(request: GenerationRequest, *, model: str | None = None, store: Any = None) -> Iterator[StreamEvent]:
+    """Text pieces as they are produced; the last event carries the finish reason and counts."""
+    spec = resolve_model(model, task="generate", store=store)
+    return backend_for("generate").generate_stream(request, spec)
+
+
+def classify(texts: Sequence[str], *, model: str | None = None, store: Any = None) -> list[Classification]:
+    """The label and label probabilities of each text, in order."""
+    if not texts:
+        return []
+    spec = resolve_model(model, task="classify", store=store)
+    return backend_for("classify").classify(list(texts), spec)
+
+
+def embed(
+    texts: Sequence[str], *, model: str | None = None, store: Any = None, kind: EmbedKind = "passage"
+) -> list[Embedding]:
+    """Unit-length vectors, in order. ``kind="query"`` for search queries (models with prefixes differ)."""
+    if not texts:
+        return []
+    spec = resolve_model(model, task="embed", store=store)
+    return backend_for("embed").embed(list(texts), spec, kind=kind)

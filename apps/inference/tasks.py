@@ -1,0 +1,72 @@
+"""Celery tasks of the ``inference`` queue: the web process's requests, run by a worker.
+
+Arguments and results are JSON (the spec travels with the work, so a store's activated model
+is served even by a worker that never heard of it). Inference errors come back as values, so
+the web side re-raises the same error class rather than a generic task failure. Importing
+this module does not import torch; the tasks import the local backend when they run.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from celery import shared_task
+
+from .errors import InferenceError
+from .registry import spec_from_dict
+from .types import GenerationRequest
+
+STREAMING = "STREAMING"
+# Seconds between progress writes of a stream: enough for a typing effect, few store writes.
+STREAM_FLUSH_SECONDS = 0.05
+
+
+def _error(error: InferenceError) -> dict[str, Any]:
+    return {"error": {"type": type(error).__name__, "message": str(error)}}
+
+
+@shared_task(name="inference.run", queue="inference", ignore_result=False)
+def inference_run_task(operation: str, spec: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    from .backends.local import LocalBackend
+
+    backend, model = LocalBackend(), spec_from_dict(spec)
+    try:
+        if operation == "generate":
+            requests = [GenerationRequest.from_dict(item) for item in payload["requests"]]
+            return {"ok": [result.to_dict() for result in backend.generate(requests, model)]}
+        if operation == "classify":
+            return {"ok": [result.to_dict() for result in backend.classify(payload["texts"], model)]}
+        if operation == "embed":
+            results = backend.embed(payload["texts"], model, kind=payload.get("kind", "passage"))
+            return {"ok": [result.to_dict() for result in results]}
+    except InferenceError as error:
+        return _error(error)
+    raise ValueError(f"Unknown inference operation {operation!r}.")
+
+
+@shared_task(bind=True, name="inference.stream", queue="inference", ignore_result=False)
+def inference_stream_task(self: Any, spec: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """Generates one request, publishing the text so far as task state for the web to relay."""
+    from .backends.local import LocalBackend
+
+    text, last_flush = "", 0.0
+    try:
+        for event in LocalBackend().generate_stream(GenerationRequest.from_dict(request), spec_from_dict(spec)):
+            text += event.delta
+            if event.final:
+                return {
+                    "ok": {
+                        "text": text,
+                        "finish_reason": event.finish_reason,
+                        "prompt_tokens": event.prompt_tokens,
+                        "completion_tokens": event.completion_tokens,
+                    }
+                }
+            now = time.monotonic()
+            if now - last_flush >= STREAM_FLUSH_SECONDS:
+                self.update_state(state=STREAMING, meta={"text": text})
+                last_flush = now
+    except InferenceError as error:
+        return _error(error)
+    raise InferenceError("The stream ended without a final event.")
