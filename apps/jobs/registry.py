@@ -34,6 +34,9 @@ class JobKind:
     queue: str = "default"
     # Items one task claims before it re-queues itself; None uses settings.JOBS_CHUNK_SIZE.
     chunk_size: int | None = None
+    # How long a claimed item stays leased to its worker; long items (a training run) need more.
+    # None uses settings.JOBS_LEASE_SECONDS.
+    lease_seconds: int | None = None
 
     def process_item(self, job: Job, item: JobItem) -> dict[str, Any]:
         """Do the work for one item outside any transaction and return its result (JSON)."""

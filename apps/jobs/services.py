@@ -35,8 +35,9 @@ ITEM_BULK_SIZE = 1000
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (TransientItemError, ConnectionError, TimeoutError)
 
 
-def _lease() -> timedelta:
-    return timedelta(seconds=settings.JOBS_LEASE_SECONDS)
+def _lease(job_kind: JobKind | None = None) -> timedelta:
+    seconds = job_kind.lease_seconds if job_kind is not None and job_kind.lease_seconds else None
+    return timedelta(seconds=seconds or settings.JOBS_LEASE_SECONDS)
 
 
 # --- creating and queueing --------------------------------------------------------------
@@ -86,8 +87,12 @@ def job_enqueue(*, job: Job, job_kind: JobKind | None = None, parallelism: int =
     job_id = job.pk
 
     def send() -> None:
-        for _ in range(max(1, parallelism)):
-            job_process_chunk_task.apply_async(args=(job_id,), queue=queue)
+        try:
+            for _ in range(max(1, parallelism)):
+                job_process_chunk_task.apply_async(args=(job_id,), queue=queue)
+        except Exception:
+            # The job is committed; if the broker is unreachable now, job_recover_stale queues it later.
+            logger.exception("could not queue job %s; it will be recovered", job_id)
 
     transaction.on_commit(send)
 
@@ -103,6 +108,7 @@ def job_items_claim(*, job: Job, limit: int) -> tuple[str, list[JobItem]]:
     """Lease up to ``limit`` items of the job to a new token; returns the token and the items."""
     token = secrets.token_hex(16)
     now = timezone.now()
+    lease = _lease(get_job_kind(job.kind))
     candidates = (
         JobItem.objects.filter(_claimable(now), job=job)
         .order_by("position")
@@ -113,7 +119,7 @@ def job_items_claim(*, job: Job, limit: int) -> tuple[str, list[JobItem]]:
     JobItem.objects.filter(_claimable(now), pk__in=list(candidates)).update(
         status=JobItem.Status.RUNNING,
         lease_token=token,
-        lease_expires_at=now + _lease(),
+        lease_expires_at=now + lease,
         attempts=F("attempts") + 1,
     )
     items = list(
@@ -197,7 +203,7 @@ def job_process_chunk(*, job_id: int) -> int:
         # Heartbeat: extend the lease on the rest of this chunk.
         now = timezone.now()
         JobItem.objects.filter(lease_token=token, status=JobItem.Status.RUNNING).update(
-            lease_expires_at=now + _lease()
+            lease_expires_at=now + _lease(job_kind)
         )
 
     if not items:
