@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.jobs.models import Job, JobItem
-from apps.jobs.registry import ItemError, JobKind, register_job_kind
+from apps.jobs.registry import ItemError, JobKind, TransientItemError, register_job_kind
 
 from . import services
 from .models import CatalogImport
@@ -45,3 +45,30 @@ class ImportCatalogRows(JobKind):
 
     def on_finished(self, job: Job) -> None:
         services.catalog_import_finish(job=job)
+
+
+@register_job_kind("catalog.describe", queue="inference", chunk_size=1)
+class DescribeProducts(JobKind):
+    """One item is a batch of products generated in one batched call; drafts are saved in apply_result."""
+
+    def process_item(self, job: Job, item: JobItem) -> dict[str, Any]:
+        from apps import inference
+
+        from . import description_services
+
+        try:
+            result = description_services.descriptions_generate_batch(
+                store=job.store, product_ids=item.payload["products"], options=job.params["options"]
+            )
+        except inference.TransientInferenceError as error:
+            raise TransientItemError(str(error)) from error
+        except (inference.ModelNotInstalled, inference.ModelNotFound, inference.InvalidRequest) as error:
+            raise ItemError(str(error)) from error
+        if not result["products"]:
+            raise ItemError("None of these products exist any more.")
+        return result
+
+    def apply_result(self, job: Job, item: JobItem, result: dict[str, Any]) -> None:
+        from . import description_services
+
+        description_services.descriptions_batch_save(job=job, result=result)

@@ -39,3 +39,15 @@ def xlsx_bytes(rows: list[list[Any]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def use_fake_inference(monkeypatch: Any) -> Any:
+    """Route the catalog's generation through the deterministic fake; returns it (its calls are recorded)."""
+    from apps.catalog import generation
+
+    from .fakes import FakeInference
+
+    fake = FakeInference()
+    monkeypatch.setattr(generation, "_inference", lambda: fake)
+    monkeypatch.setattr(generation, "model_identity", lambda store: ("fake-gen", "test-1"))
+    return fake

@@ -1,0 +1,204 @@
+"""Grounding checks for generated descriptions: what a draft covers, and what it claims without support.
+
+A claim is supported when the product's facts (title, brand, category, attributes, price) say it.
+Numbers, materials, certifications and guarantees a draft adds on its own are flagged, and so are
+superlatives ("best", "最好"): the facts never prove those, and Chinese advertising law bans several.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[A-Za-z0-9']+")
+
+MATERIALS_EN = (
+    "cotton", "organic cotton", "linen", "silk", "wool", "merino", "cashmere", "leather", "genuine leather",
+    "suede", "polyester", "nylon", "spandex", "denim", "bamboo", "stainless steel", "steel", "aluminium",
+    "aluminum", "titanium", "copper", "brass", "gold", "silver", "glass", "ceramic", "porcelain", "wood",
+    "oak", "walnut", "plastic", "silicone", "rubber", "down", "velvet", "acrylic", "marble", "carbon fiber",
+)
+MATERIALS_ZH = (
+    "纯棉", "棉", "亚麻", "真丝", "桑蚕丝", "丝绸", "羊毛", "美利奴", "羊绒", "真皮", "牛皮", "皮革", "麂皮",
+    "涤纶", "聚酯纤维", "尼龙", "氨纶", "牛仔", "竹纤维", "竹", "不锈钢", "铝合金", "铝", "钛", "铜", "黄铜",
+    "黄金", "纯银", "玻璃", "陶瓷", "骨瓷", "实木", "橡木", "胡桃木", "塑料", "硅胶", "橡胶", "羽绒", "天鹅绒",
+    "亚克力", "大理石", "碳纤维",
+)
+CERTIFICATIONS = (
+    "certified", "certification", "fda", "ce mark", "iso 9001", "iso", "organic", "bpa-free", "bpa free",
+    "fsc", "gots", "oeko-tex", "rohs", "ul listed", "vegan", "cruelty-free", "hypoallergenic", "dermatologist",
+    "clinically", "warranty", "guarantee", "guaranteed", "money-back", "waterproof", "fireproof",
+    "认证", "有机", "国家标准", "国标", "3c", "质检", "无毒", "无添加", "保修", "质保", "包退", "防水", "防火",
+    "医用", "临床", "专利",
+)
+SUPERLATIVES = (
+    "best", "best-selling", "number one", "#1", "no. 1", "world's", "perfect", "ultimate", "unbeatable",
+    "revolutionary", "cheapest", "finest", "greatest", "flawless", "miracle", "100%",
+    "最好", "最佳", "最优", "最强", "最低价", "最便宜", "第一", "顶级", "极致", "完美", "国家级", "世界级", "全网",
+    "史上", "万能", "100%",
+)
+
+
+def is_chinese(text: str) -> bool:
+    return len(_CJK.findall(text)) >= max(2, len(text) // 10)
+
+
+def text_length(text: str, language: str) -> int:
+    """Words in English, characters (hanzi, plus Latin words) in Chinese."""
+    if language == "zh":
+        return len(_CJK.findall(text)) + len(_WORD.findall(text))
+    return len(_WORD.findall(text))
+
+
+def _contains_term(haystack: str, term: str) -> bool:
+    if _CJK.search(term) or not term[:1].isalnum():
+        return term in haystack
+    return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", haystack) is not None
+
+
+@dataclass
+class Facts:
+    title: str
+    brand: str = ""
+    category: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    price: str = ""
+    currency: str = ""
+
+    @property
+    def corpus(self) -> str:
+        parts = [self.title, self.brand, self.category, self.price, self.currency]
+        parts += [f"{key} {value}" for key, value in self.attributes.items()]
+        return " ".join(parts).lower()
+
+    def coverage_items(self) -> list[tuple[str, str]]:
+        """(name, value) pairs a good description mentions: the brand and each short attribute value."""
+        items = [("brand", self.brand)] if self.brand else []
+        items += [(key, value) for key, value in self.attributes.items() if value and len(value) <= 60]
+        return items
+
+
+def _covered(value: str, text: str) -> bool:
+    value_lower = value.lower().strip()
+    if not value_lower:
+        return True
+    if value_lower in text:
+        return True
+    if _CJK.search(value_lower):
+        # "纯棉, 氨纶" style lists: every part must be there.
+        parts = [part for part in re.split(r"[,，、/;；\s]+", value_lower) if part]
+        return bool(parts) and all(part in text for part in parts)
+    tokens = [token for token in _WORD.findall(value_lower) if len(token) >= 3 or token.isdigit()]
+    return bool(tokens) and all(_contains_term(text, token) for token in tokens)
+
+
+@dataclass
+class GroundingReport:
+    score: float
+    coverage: float
+    covered: list[str]
+    missing: list[str]
+    unsupported: list[str]
+    flags: list[dict[str, str]]
+    length: int
+    repetition: float
+
+    @property
+    def has_unsupported(self) -> bool:
+        return bool(self.unsupported)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _repetition(text: str, language: str) -> float:
+    if language == "zh":
+        units = [char for char in text if not char.isspace() and char not in "，。、！？；：,.!?;:"]
+        size = 4
+    else:
+        units = [word.lower() for word in _WORD.findall(text)]
+        size = 3
+    grams = [tuple(units[i:i + size]) for i in range(max(0, len(units) - size + 1))]
+    if not grams:
+        return 0.0
+    return round(1 - len(set(grams)) / len(grams), 3)
+
+
+def check(
+    text: str, facts: Facts, *, language: str, target_length: int, keywords: list[str] | None = None,
+    banned_words: list[str] | None = None,
+) -> GroundingReport:
+    """Score one draft against the facts: coverage, unsupported claims, length fit, repetition, keywords."""
+    lowered = text.lower()
+    corpus = facts.corpus
+    flags: list[dict[str, str]] = []
+    unsupported: list[str] = []
+
+    def claim(code: str, term: str, message: str) -> None:
+        if term not in unsupported:
+            unsupported.append(term)
+            flags.append({"code": code, "term": term, "message": message})
+
+    fact_numbers = {number.replace(",", "") for number in _NUMBER.findall(corpus)}
+    for number in _NUMBER.findall(lowered):
+        plain = number.replace(",", "")
+        if plain not in fact_numbers and plain.rstrip("0").rstrip(".") not in fact_numbers:
+            claim("unsupported_number", number, f"The number {number} is not in the product's facts.")
+    for term in (*MATERIALS_EN, *MATERIALS_ZH):
+        if _contains_term(lowered, term) and not _contains_term(corpus, term):
+            if any(term != other and term in other and _contains_term(lowered, other) and _contains_term(corpus, other)
+                   for other in (*MATERIALS_EN, *MATERIALS_ZH)):
+                continue  # "棉" inside a supported "纯棉"
+            claim("unsupported_material", term, f"The material “{term}” is not in the product's facts.")
+    for term in CERTIFICATIONS:
+        if _contains_term(lowered, term) and not _contains_term(corpus, term):
+            claim("unsupported_certification", term, f"“{term}” (a certification or guarantee) is not in the facts.")
+    for term in SUPERLATIVES:
+        if _contains_term(lowered, term) and not _contains_term(corpus, term):
+            claim("superlative", term, f"The superlative “{term}” cannot be backed by the facts.")
+
+    items = facts.coverage_items()
+    covered = [name for name, value in items if _covered(value, lowered)]
+    missing = [name for name, value in items if not _covered(value, lowered)]
+    coverage = round(len(covered) / len(items), 3) if items else 1.0
+
+    length = text_length(text, language)
+    length_fit = max(0.0, 1 - abs(length - target_length) / max(target_length, 1))
+    if not text.strip():
+        flags.append({"code": "empty", "term": "", "message": "The draft is empty."})
+    elif length < target_length * 0.5:
+        flags.append({"code": "too_short", "term": str(length), "message": f"Only {length} of about {target_length}."})
+    elif length > target_length * 1.6:
+        flags.append({"code": "too_long", "term": str(length), "message": f"{length}, about {target_length} wanted."})
+    if text.strip() and (language == "zh") != is_chinese(text):
+        flags.append({"code": "wrong_language", "term": language, "message": "Not written in the requested language."})
+
+    repetition = _repetition(text, language)
+    if repetition > 0.15:
+        flags.append({"code": "repetition", "term": f"{repetition:.2f}", "message": "Repeats itself."})
+
+    keywords = [keyword for keyword in (keywords or []) if keyword.strip()]
+    missing_keywords = [keyword for keyword in keywords if keyword.lower() not in lowered]
+    for keyword in missing_keywords:
+        flags.append({"code": "missing_keyword", "term": keyword, "message": f"The keyword “{keyword}” is missing."})
+    keyword_share = 1 - len(missing_keywords) / len(keywords) if keywords else 1.0
+    banned = [word for word in (banned_words or []) if word.strip() and _contains_term(lowered, word.lower())]
+    for word in banned:
+        flags.append({"code": "banned_word", "term": word, "message": f"Uses “{word}”, which the brand voice avoids."})
+
+    score = (0.45 * coverage + 0.2 * length_fit + 0.15 * (1 - min(repetition * 2, 1)) + 0.2 * keyword_share
+             - 0.15 * len(unsupported) - 0.1 * len(banned))
+    if not text.strip():
+        score = 0.0
+    return GroundingReport(
+        score=round(max(score, 0.0), 4), coverage=coverage, covered=covered, missing=missing,
+        unsupported=unsupported, flags=flags, length=length, repetition=repetition,
+    )
+
+
+def rank(reports: list[GroundingReport]) -> list[int]:
+    """Candidate indexes best first: drafts without unsupported claims first, then by score."""
+    return sorted(range(len(reports)), key=lambda i: (reports[i].has_unsupported, -reports[i].score, i))
