@@ -79,6 +79,8 @@ def load(spec: ModelSpec) -> LoadedModel:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
+    # Load reports list unused heads (e.g. a BERT pooler embeddings never read) as warnings.
+    transformers_logging.set_verbosity_error()
 
     path = spec.local_path
     if not spec.is_installed():

@@ -1,0 +1,1 @@
+"""Turn weights shipped in other formats into transformers checkpoints under MODELS_CACHE."""
