@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecomai
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install install-dev run test lint services migrate models bench bench-inference bench-catalog messages clean
+.PHONY: install install-dev run test lint services browser migrate models bench bench-inference bench-catalog messages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,11 +41,15 @@ services:
 	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
 
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 
-test: install-dev services lint
+test: install-dev services browser lint
 	$(BIN)/python manage.py models install
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(BIN)/python -m pytest --create-db -q
