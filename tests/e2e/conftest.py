@@ -1,4 +1,4 @@
-"""Browser tests: headless Chromium (Debian's, at /usr/bin/chromium) driven by Playwright against live_server."""
+"""Browser tests: headless Chromium (Debian's /usr/bin/chromium) driven by Playwright."""
 
 from __future__ import annotations
 
