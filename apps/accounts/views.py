@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -69,6 +70,24 @@ def store_members(request: HttpRequest, store_id: int) -> HttpResponse:
             "members": selectors.membership_list(store=store),
             "form": form,
         },
+    )
+
+
+AUDIT_PAGE_SIZE = 100
+
+
+@login_required
+def store_audit_log(request: HttpRequest, store_id: int) -> HttpResponse:
+    store, membership = dashboard_store(request, store_id, role=Role.OWNER)
+    events = selectors.audit_event_list(store=store)
+    action = request.GET.get("action", "").strip()
+    if action:
+        events = events.filter(action__startswith=action)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/audit.html",
+        {"store": store, "membership": membership, "page": page, "action": action},
     )
 
 

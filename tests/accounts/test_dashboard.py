@@ -155,3 +155,19 @@ def test_the_dashboard_speaks_chinese(browser: Client, store: Any) -> None:
     assert "商品目录" in html  # "Catalog & descriptions"
     browser.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "任务" not in browser.get(f"/s/{store.pk}/jobs/").content.decode()
+
+
+def test_owners_read_the_audit_log_and_others_do_not(browser: Client, store: Any) -> None:
+    browser.post(f"/s/{store.pk}/members/", {"user": "nobody", "role": "viewer"})
+    UserFactory(username="zhao.lei")
+    browser.post(f"/s/{store.pk}/members/", {"user": "zhao.lei", "role": "viewer"})
+    page = browser.get(f"/s/{store.pk}/audit/", {"action": "membership."}).content.decode()
+    assert "membership.added" in page and "Dashboard" in page
+    assert page.count("<code>membership.") == 1
+    viewer = Client()
+    viewer.force_login(UserFactory.create_batch(1)[0])
+    assert viewer.get(f"/s/{store.pk}/audit/").status_code == 404
+    member = UserFactory()
+    MembershipFactory(user=member, store=store, role=Role.OPERATOR)
+    viewer.force_login(member)
+    assert viewer.get(f"/s/{store.pk}/audit/").status_code == 403
