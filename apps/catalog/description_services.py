@@ -22,7 +22,7 @@ from apps.jobs.services import job_create
 
 from . import conf, generation, grounding, selectors
 from .models import BrandVoice, Description, DescriptionStatus, DescriptionVersion, Product
-from .prompting import GenerationOptions, Prompt, ProductFacts, build_prompt, clean_output
+from .prompting import GenerationOptions, ProductFacts, Prompt, build_prompt, clean_output
 
 DESCRIBE_JOB_KIND = "catalog.describe"
 DEFAULT_BATCH_SIZE = 8
@@ -33,9 +33,12 @@ DEFAULT_BATCH_SIZE = 8
 
 def product_facts(product: Product) -> ProductFacts:
     return ProductFacts(
-        title=product.title, brand=product.brand, category=product.category,
+        title=product.title,
+        brand=product.brand,
+        category=product.category,
         attributes={str(key): str(value) for key, value in (product.attributes or {}).items()},
-        price=str(product.price) if product.price is not None else "", currency=product.currency,
+        price=str(product.price) if product.price is not None else "",
+        currency=product.currency,
     )
 
 
@@ -44,14 +47,23 @@ def generation_options(*, store: Store, product: Product | None, raw: dict[str, 
     voice: dict[str, Any] | None = None
     if raw.get("brand_voice"):
         brand_voice = selectors.brand_voice_get(store=store, brand_voice_id=raw["brand_voice"])
-        voice = {"id": brand_voice.pk, "name": brand_voice.name, "description": brand_voice.description,
-                 "do_words": brand_voice.do_words, "dont_words": brand_voice.dont_words,
-                 "example_texts": brand_voice.example_texts}
+        voice = {
+            "id": brand_voice.pk,
+            "name": brand_voice.name,
+            "description": brand_voice.description,
+            "do_words": brand_voice.do_words,
+            "dont_words": brand_voice.dont_words,
+            "example_texts": brand_voice.example_texts,
+        }
     language = raw.get("language") or (product.language if product else store.default_language)
     return GenerationOptions(
-        language=language, tone=raw.get("tone") or "neutral", target_length=int(raw.get("target_length") or 80),
-        format=raw.get("format") or "paragraph", seo_keywords=list(raw.get("seo_keywords") or []),
-        brand_voice=voice, candidates=int(raw.get("candidates") or conf.describe_candidates()),
+        language=language,
+        tone=raw.get("tone") or "neutral",
+        target_length=int(raw.get("target_length") or 80),
+        format=raw.get("format") or "paragraph",
+        seo_keywords=list(raw.get("seo_keywords") or []),
+        brand_voice=voice,
+        candidates=int(raw.get("candidates") or conf.describe_candidates()),
         seed=raw.get("seed"),
     )
 
@@ -60,7 +72,10 @@ def description_prompt(*, product: Product, options: GenerationOptions) -> Promp
     examples = [
         (product_facts(example_product), text)
         for example_product, text in selectors.approved_examples(
-            store=product.store, language=options.language, category=product.category, limit=2,
+            store=product.store,
+            language=options.language,
+            category=product.category,
+            limit=2,
             exclude_product_id=product.pk,
         )
         if (options.format == "bullets") == text.lstrip().startswith(("-", "•"))
@@ -77,32 +92,56 @@ class ScoredDraft:
         return {"text": self.text, **self.report.to_dict()}
 
 
-def drafts_score(*, prompt: Prompt, options: GenerationOptions, drafts: Iterable[generation.Draft]) -> list[ScoredDraft]:
+def drafts_score(
+    *, prompt: Prompt, options: GenerationOptions, drafts: Iterable[generation.Draft]
+) -> list[ScoredDraft]:
     """Each draft cleaned and checked against the facts the prompt used; best first."""
     facts = grounding.Facts(
-        title=prompt.facts.title, brand=prompt.facts.brand, category=prompt.facts.category,
-        attributes=prompt.facts.attributes, price=prompt.facts.price, currency=prompt.facts.currency,
+        title=prompt.facts.title,
+        brand=prompt.facts.brand,
+        category=prompt.facts.category,
+        attributes=prompt.facts.attributes,
+        price=prompt.facts.price,
+        currency=prompt.facts.currency,
     )
     banned = list((options.brand_voice or {}).get("dont_words") or [])
     scored = []
     for draft in drafts:
         text = clean_output(draft.text, truncated=draft.finish_reason == "length")
-        report = grounding.check(text, facts, language=options.language, target_length=options.target_length,
-                                 keywords=options.seo_keywords, banned_words=banned)
+        report = grounding.check(
+            text,
+            facts,
+            language=options.language,
+            target_length=options.target_length,
+            keywords=options.seo_keywords,
+            banned_words=banned,
+        )
         scored.append(ScoredDraft(text=text, report=report))
     return [scored[index] for index in grounding.rank([draft.report for draft in scored])]
 
 
 def _prompt_flags(prompt: Prompt) -> list[dict[str, str]]:
-    return [{"code": "instruction_in_facts", "term": name,
-             "message": f"The value of “{name}” reads like an instruction to the model and was left out."}
-            for name in prompt.dropped]
+    return [
+        {
+            "code": "instruction_in_facts",
+            "term": name,
+            "message": f"The value of “{name}” reads like an instruction to the model and was left out.",
+        }
+        for name in prompt.dropped
+    ]
 
 
 @transaction.atomic
 def description_draft_save(
-    *, product: Product, options: GenerationOptions, prompt: Prompt, scored: list[ScoredDraft], model_key: str,
-    model_version: str, actor: Actor, job: Job | None = None,
+    *,
+    product: Product,
+    options: GenerationOptions,
+    prompt: Prompt,
+    scored: list[ScoredDraft],
+    model_key: str,
+    model_version: str,
+    actor: Actor,
+    job: Job | None = None,
 ) -> DescriptionVersion:
     """Keep the best draft as a new version of the product's description; the others are kept with it."""
     if not scored:
@@ -110,17 +149,31 @@ def description_draft_save(
     best = scored[0]
     description = _description_for_update(product=product, language=options.language)
     version = DescriptionVersion.objects.create(
-        description=description, number=_next_number(description), text=best.text,
-        origin=DescriptionVersion.Origin.GENERATED, model_key=model_key, model_version=model_version,
-        prompt_version=prompt.version, options=options.to_dict(), score=best.report.score,
-        coverage=best.report.coverage, flags=_prompt_flags(prompt) + best.report.flags,
-        candidates=[draft.to_dict() for draft in scored], job=job, created_by=actor.user_or_none,
+        description=description,
+        number=_next_number(description),
+        text=best.text,
+        origin=DescriptionVersion.Origin.GENERATED,
+        model_key=model_key,
+        model_version=model_version,
+        prompt_version=prompt.version,
+        options=options.to_dict(),
+        score=best.report.score,
+        coverage=best.report.coverage,
+        flags=_prompt_flags(prompt) + best.report.flags,
+        candidates=[draft.to_dict() for draft in scored],
+        job=job,
+        created_by=actor.user_or_none,
     )
     description.current_version = version
     description.status = DescriptionStatus.DRAFT
     description.save(update_fields=["current_version", "status", "updated_at"])
-    audit_record(actor=actor, action="catalog.description_generated", store=product.store, target=description,
-                 metadata={"version": version.number, "score": version.score, "job": job.pk if job else None})
+    audit_record(
+        actor=actor,
+        action="catalog.description_generated",
+        store=product.store,
+        target=description,
+        metadata={"version": version.number, "score": version.score, "job": job.pk if job else None},
+    )
     return version
 
 
@@ -150,11 +203,20 @@ def description_generate(*, product: Product, actor: Actor, options: dict[str, A
     prompt = description_prompt(product=product, options=resolved)
     batch = generation.drafts_generate(prompts=[prompt.text], options=resolved, store=product.store)
     scored = drafts_score(prompt=prompt, options=resolved, drafts=batch.drafts[0])
-    return description_draft_save(product=product, options=resolved, prompt=prompt, scored=scored,
-                                  model_key=batch.model_key, model_version=batch.model_version, actor=actor)
+    return description_draft_save(
+        product=product,
+        options=resolved,
+        prompt=prompt,
+        scored=scored,
+        model_key=batch.model_key,
+        model_version=batch.model_version,
+        actor=actor,
+    )
 
 
-def description_generate_stream(*, product: Product, actor: Actor, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def description_generate_stream(
+    *, product: Product, actor: Actor, options: dict[str, Any]
+) -> Iterator[dict[str, Any]]:
     """The first candidate as it is written ({"delta": ...}), then the others in one batch, then the saved
     version ({"version": n, "score": ..., "flags": [...]}) or an error ({"error": ...})."""
     resolved = generation_options(store=product.store, product=product, raw=options)
@@ -162,7 +224,9 @@ def description_generate_stream(*, product: Product, actor: Actor, options: dict
     try:
         pieces: list[str] = []
         finish = "stop"
-        for delta, finish_reason in generation.draft_stream(prompt=prompt.text, options=resolved, store=product.store):
+        for delta, finish_reason in generation.draft_stream(
+            prompt=prompt.text, options=resolved, store=product.store
+        ):
             pieces.append(delta)
             finish = finish_reason or finish
             if delta:
@@ -171,43 +235,71 @@ def description_generate_stream(*, product: Product, actor: Actor, options: dict
         model_key, model_version = generation.model_identity(store=product.store)
         if resolved.candidates > 1:
             yield {"status": "scoring"}
-            batch = generation.drafts_generate(prompts=[prompt.text], options=resolved, store=product.store,
-                                               n=resolved.candidates - 1)
+            batch = generation.drafts_generate(
+                prompts=[prompt.text], options=resolved, store=product.store, n=resolved.candidates - 1
+            )
             drafts += batch.drafts[0]
             model_key, model_version = batch.model_key, batch.model_version
         scored = drafts_score(prompt=prompt, options=resolved, drafts=drafts)
-        version = description_draft_save(product=product, options=resolved, prompt=prompt, scored=scored,
-                                         model_key=model_key, model_version=model_version, actor=actor)
+        version = description_draft_save(
+            product=product,
+            options=resolved,
+            prompt=prompt,
+            scored=scored,
+            model_key=model_key,
+            model_version=model_version,
+            actor=actor,
+        )
     except Exception as error:  # the page shows it; the stream must end cleanly
         yield {"error": str(error) or type(error).__name__}
         return
-    yield {"version": version.number, "description": version.description_id, "text": version.text,
-           "score": version.score, "coverage": version.coverage, "flags": version.flags}
+    yield {
+        "version": version.number,
+        "description": version.description_id,
+        "text": version.text,
+        "score": version.score,
+        "coverage": version.coverage,
+        "flags": version.flags,
+    }
 
 
 def descriptions_generate_bulk(
-    *, store: Store, actor: Actor, options: dict[str, Any], products: QuerySet[Product],
-    batch_size: int = DEFAULT_BATCH_SIZE, only_missing: bool = False,
+    *,
+    store: Store,
+    actor: Actor,
+    options: dict[str, Any],
+    products: QuerySet[Product],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    only_missing: bool = False,
 ) -> Job:
     """A job on the inference queue: one item per batch of products, generated in one batched call."""
     resolved = generation_options(store=store, product=None, raw=options)
     if only_missing:
-        products = products.exclude(descriptions__approved_version__isnull=False,
-                                    descriptions__language=options.get("language") or resolved.language)
+        products = products.exclude(
+            descriptions__approved_version__isnull=False,
+            descriptions__language=options.get("language") or resolved.language,
+        )
     product_ids = list(products.order_by("pk").values_list("pk", flat=True))
     if not product_ids:
         raise ApplicationError("No products match this selection.", code="empty_selection")
-    params = {"options": {**resolved.to_dict(), "language": options.get("language") or None},
-              "batch_size": batch_size}
-    batches = [product_ids[start:start + batch_size] for start in range(0, len(product_ids), batch_size)]
+    params = {
+        "options": {**resolved.to_dict(), "language": options.get("language") or None},
+        "batch_size": batch_size,
+    }
+    batches = [product_ids[start : start + batch_size] for start in range(0, len(product_ids), batch_size)]
     return job_create(
-        store=store, kind=DESCRIBE_JOB_KIND, actor=actor, params=params,
+        store=store,
+        kind=DESCRIBE_JOB_KIND,
+        actor=actor,
+        params=params,
         title=f"Descriptions for {len(product_ids)} products",
         items=((f"products {batch[0]}-{batch[-1]}", {"products": batch}) for batch in batches),
     )
 
 
-def descriptions_generate_batch(*, store: Store, product_ids: list[int], options: dict[str, Any]) -> dict[str, Any]:
+def descriptions_generate_batch(
+    *, store: Store, product_ids: list[int], options: dict[str, Any]
+) -> dict[str, Any]:
     """Drafts for a batch of products in one call (a job item); returns the scored drafts, saves nothing."""
     products = {product.pk: product for product in Product.objects.filter(store=store, pk__in=product_ids)}
     prompts: list[tuple[Product, GenerationOptions, Prompt]] = []
@@ -215,21 +307,30 @@ def descriptions_generate_batch(*, store: Store, product_ids: list[int], options
         product = products.get(product_id)
         if product is None:
             continue
-        resolved = GenerationOptions.from_dict({**options, "language": options.get("language") or product.language})
+        resolved = GenerationOptions.from_dict(
+            {**options, "language": options.get("language") or product.language}
+        )
         prompts.append((product, resolved, description_prompt(product=product, options=resolved)))
     results: list[dict[str, Any]] = []
     # One generate() call per language, since options (stop strings, lengths) differ by language.
     for language in sorted({resolved.language for _p, resolved, _prompt in prompts}):
         group = [entry for entry in prompts if entry[1].language == language]
-        batch = generation.drafts_generate(prompts=[prompt.text for _p, _o, prompt in group], options=group[0][1],
-                                           store=store)
+        batch = generation.drafts_generate(
+            prompts=[prompt.text for _p, _o, prompt in group], options=group[0][1], store=store
+        )
         for (product, resolved, prompt), drafts in zip(group, batch.drafts, strict=True):
             scored = drafts_score(prompt=prompt, options=resolved, drafts=drafts)
-            results.append({
-                "product": product.pk, "options": resolved.to_dict(), "prompt_version": prompt.version,
-                "prompt_flags": _prompt_flags(prompt), "model_key": batch.model_key,
-                "model_version": batch.model_version, "candidates": [draft.to_dict() for draft in scored],
-            })
+            results.append(
+                {
+                    "product": product.pk,
+                    "options": resolved.to_dict(),
+                    "prompt_version": prompt.version,
+                    "prompt_flags": _prompt_flags(prompt),
+                    "model_key": batch.model_key,
+                    "model_version": batch.model_version,
+                    "candidates": [draft.to_dict() for draft in scored],
+                }
+            )
     return {"products": results, "missing": [pk for pk in product_ids if pk not in products]}
 
 
@@ -237,8 +338,12 @@ def descriptions_generate_batch(*, store: Store, product_ids: list[int], options
 def descriptions_batch_save(*, job: Job, result: dict[str, Any]) -> None:
     """Keep a job item's drafts as new versions. Runs once per item, in the transaction that records it."""
     actor = Actor(user=job.created_by, source="system")
-    products = {product.pk: product for product in
-                Product.objects.filter(store=job.store, pk__in=[entry["product"] for entry in result["products"]])}
+    products = {
+        product.pk: product
+        for product in Product.objects.filter(
+            store=job.store, pk__in=[entry["product"] for entry in result["products"]]
+        )
+    }
     for entry in result["products"]:
         product = products.get(entry["product"])
         if product is None or not entry["candidates"]:
@@ -246,17 +351,31 @@ def descriptions_batch_save(*, job: Job, result: dict[str, Any]) -> None:
         best = entry["candidates"][0]
         description = _description_for_update(product=product, language=entry["options"]["language"])
         version = DescriptionVersion.objects.create(
-            description=description, number=_next_number(description), text=best["text"],
-            origin=DescriptionVersion.Origin.GENERATED, model_key=entry["model_key"],
-            model_version=entry["model_version"], prompt_version=entry["prompt_version"], options=entry["options"],
-            score=best["score"], coverage=best["coverage"], flags=entry["prompt_flags"] + best["flags"],
-            candidates=entry["candidates"], job=job, created_by=job.created_by,
+            description=description,
+            number=_next_number(description),
+            text=best["text"],
+            origin=DescriptionVersion.Origin.GENERATED,
+            model_key=entry["model_key"],
+            model_version=entry["model_version"],
+            prompt_version=entry["prompt_version"],
+            options=entry["options"],
+            score=best["score"],
+            coverage=best["coverage"],
+            flags=entry["prompt_flags"] + best["flags"],
+            candidates=entry["candidates"],
+            job=job,
+            created_by=job.created_by,
         )
         description.current_version = version
         description.status = DescriptionStatus.DRAFT
         description.save(update_fields=["current_version", "status", "updated_at"])
-    audit_record(actor=actor, action="catalog.descriptions_generated", store=job.store, target=job,
-                 metadata={"products": len(result["products"])})
+    audit_record(
+        actor=actor,
+        action="catalog.descriptions_generated",
+        store=job.store,
+        target=job,
+        metadata={"products": len(result["products"])},
+    )
 
 
 # --- review -----------------------------------------------------------------------------------
@@ -264,12 +383,19 @@ def descriptions_batch_save(*, job: Job, result: dict[str, Any]) -> None:
 
 @transaction.atomic
 def description_review(
-    *, description: Description, actor: Actor, action: str, text: str | None = None, note: str = "",
+    *,
+    description: Description,
+    actor: Actor,
+    action: str,
+    text: str | None = None,
+    note: str = "",
     version_number: int | None = None,
 ) -> DescriptionVersion:
     """approve (optionally with an edited text, kept as a new version), reject (with a note and optionally an
     edited text, kept as a new draft), or publish an approved version."""
-    description = Description.objects.select_for_update().select_related("product", "store").get(pk=description.pk)
+    description = (
+        Description.objects.select_for_update().select_related("product", "store").get(pk=description.pk)
+    )
     if version_number is not None:
         version = selectors.description_version_get(description=description, number=version_number)
     elif action == "publish" and description.approved_version_id:
@@ -284,8 +410,9 @@ def description_review(
     if action == "publish":
         if version.status not in (DescriptionStatus.APPROVED, DescriptionStatus.PUBLISHED):
             raise ApplicationError("Only an approved version can be published.", code="not_approved")
-        DescriptionVersion.objects.filter(description=description, status=DescriptionStatus.PUBLISHED).exclude(
-            pk=version.pk).update(status=DescriptionStatus.APPROVED)
+        DescriptionVersion.objects.filter(
+            description=description, status=DescriptionStatus.PUBLISHED
+        ).exclude(pk=version.pk).update(status=DescriptionStatus.APPROVED)
         version.status = DescriptionStatus.PUBLISHED
         version.save(update_fields=["status"])
         description.published_version = version
@@ -293,11 +420,15 @@ def description_review(
         description.status = DescriptionStatus.PUBLISHED
     elif action in ("approve", "reject"):
         if version.status != DescriptionStatus.DRAFT:
-            raise ConflictError(f"Version {version.number} is {version.status}; only drafts are reviewed.",
-                                code="already_reviewed")
+            raise ConflictError(
+                f"Version {version.number} is {version.status}; only drafts are reviewed.",
+                code="already_reviewed",
+            )
         if action == "approve":
             if edited:
-                version = _edited_version(description=description, parent=version, text=str(text), actor=actor)
+                version = _edited_version(
+                    description=description, parent=version, text=str(text), actor=actor
+                )
             version.status = DescriptionStatus.APPROVED
             description.approved_version = version
             description.status = DescriptionStatus.APPROVED
@@ -315,26 +446,43 @@ def description_review(
         raise ApplicationError(f"Unknown review action {action!r}.", code="invalid")
     description.current_version = version
     description.save()
-    audit_record(actor=actor, action=f"catalog.description_{action}d" if action != "publish"
-                 else "catalog.description_published", store=description.store, target=description,
-                 metadata={"version": version.number, "edited": bool(edited), "note": note[:200]})
+    audit_record(
+        actor=actor,
+        action=f"catalog.description_{action}d" if action != "publish" else "catalog.description_published",
+        store=description.store,
+        target=description,
+        metadata={"version": version.number, "edited": bool(edited), "note": note[:200]},
+    )
     return version
 
 
-def _edited_version(*, description: Description, parent: DescriptionVersion, text: str,
-                    actor: Actor) -> DescriptionVersion:
+def _edited_version(
+    *, description: Description, parent: DescriptionVersion, text: str, actor: Actor
+) -> DescriptionVersion:
     options = GenerationOptions.from_dict(parent.options or {"language": description.language})
     prompt_facts = product_facts(description.product)
     report = grounding.check(
-        text.strip(), grounding.Facts(**vars(prompt_facts)), language=description.language,
-        target_length=options.target_length, keywords=options.seo_keywords,
+        text.strip(),
+        grounding.Facts(**vars(prompt_facts)),
+        language=description.language,
+        target_length=options.target_length,
+        keywords=options.seo_keywords,
         banned_words=list((options.brand_voice or {}).get("dont_words") or []),
     )
     return DescriptionVersion.objects.create(
-        description=description, number=_next_number(description), text=text.strip(),
-        origin=DescriptionVersion.Origin.EDITED, parent=parent, model_key=parent.model_key,
-        model_version=parent.model_version, prompt_version=parent.prompt_version, options=parent.options,
-        score=report.score, coverage=report.coverage, flags=report.flags, created_by=actor.user_or_none,
+        description=description,
+        number=_next_number(description),
+        text=text.strip(),
+        origin=DescriptionVersion.Origin.EDITED,
+        parent=parent,
+        model_key=parent.model_key,
+        model_version=parent.model_version,
+        prompt_version=parent.prompt_version,
+        options=parent.options,
+        score=report.score,
+        coverage=report.coverage,
+        flags=report.flags,
+        created_by=actor.user_or_none,
     )
 
 
@@ -342,7 +490,10 @@ _TOKEN = re.compile(r"[\u3400-\u9fff]|\w+|\s+|[^\w\s]", re.UNICODE)
 
 
 def description_diff(*, old: DescriptionVersion, new: DescriptionVersion) -> list[dict[str, str]]:
-    """Word-level (character-level for Chinese) differences: [{"op": "equal"|"insert"|"delete", "text": ...}]."""
+    """Word-level (character-level for Chinese) differences.
+
+    A list of ``{"op": "equal" | "insert" | "delete", "text": ...}`` segments.
+    """
     a, b = _TOKEN.findall(old.text), _TOKEN.findall(new.text)
     segments: list[dict[str, str]] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():

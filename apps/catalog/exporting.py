@@ -20,8 +20,18 @@ from django.db.models import QuerySet
 from .models import CatalogImport, Description, ImportRowError, Product
 
 EXPORT_COLUMNS = [
-    "sku", "title", "category", "brand", "price", "currency", "language", "status", "image_urls", "attributes",
-    "description_en", "description_zh",
+    "sku",
+    "title",
+    "category",
+    "brand",
+    "price",
+    "currency",
+    "language",
+    "status",
+    "image_urls",
+    "attributes",
+    "description_en",
+    "description_zh",
 ]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 BATCH = 1000
@@ -36,7 +46,9 @@ def neutralise(value: Any) -> Any:
 
 def attributes_text(attributes: dict[str, str]) -> str:
     """Attributes as 'name: value; name: value', or JSON where a name or value holds those separators."""
-    if any(sep in f"{key}{value}" for key, value in attributes.items() for sep in (";", ":", "：", "\n", "=")):
+    if any(
+        sep in f"{key}{value}" for key, value in attributes.items() for sep in (";", ":", "：", "\n", "=")
+    ):
         return json.dumps(attributes, ensure_ascii=False)
     return "; ".join(f"{key}: {value}" for key, value in attributes.items())
 
@@ -61,10 +73,18 @@ def _rows_for(products: list[Product]) -> Iterator[list[Any]]:
         approved[(product_id, language)] = text
     for product in products:
         yield [
-            product.sku, product.title, product.category, product.brand, product.price, product.currency,
-            product.language, product.status, " ".join(product.image_urls or []),
+            product.sku,
+            product.title,
+            product.category,
+            product.brand,
+            product.price,
+            product.currency,
+            product.language,
+            product.status,
+            " ".join(product.image_urls or []),
             attributes_text(product.attributes or {}),
-            approved.get((product.pk, "en"), ""), approved.get((product.pk, "zh"), ""),
+            approved.get((product.pk, "en"), ""),
+            approved.get((product.pk, "zh"), ""),
         ]
 
 
@@ -93,11 +113,12 @@ def xlsx_file(header: list[str], rows: Iterable[list[Any]]) -> io.BufferedRandom
     sheet = workbook.create_sheet("products")
     sheet.append(header)
     for row in rows:
-        sheet.append([
-            float(cell) if isinstance(cell, Decimal)
-            else neutralise("" if cell is None else cell)
-            for cell in row
-        ])
+        sheet.append(
+            [
+                float(cell) if isinstance(cell, Decimal) else neutralise("" if cell is None else cell)
+                for cell in row
+            ]
+        )
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - handed to the response, which closes it
     workbook.save(handle)
     handle.seek(0)

@@ -51,19 +51,28 @@ def _request(prompt: str, options: GenerationOptions, n: int) -> Any:
     from apps.inference.types import GenerationRequest
 
     return GenerationRequest(
-        prompt=prompt, max_new_tokens=max_new_tokens(options), temperature=TEMPERATURE, top_p=TOP_P,
-        stop=stop_strings(options.language), n=n, seed=options.seed,
+        prompt=prompt,
+        max_new_tokens=max_new_tokens(options),
+        temperature=TEMPERATURE,
+        top_p=TOP_P,
+        stop=stop_strings(options.language),
+        n=n,
+        seed=options.seed,
     )
 
 
-def drafts_generate(*, prompts: list[str], options: GenerationOptions, store: Any, n: int | None = None) -> DraftBatch:
+def drafts_generate(
+    *, prompts: list[str], options: GenerationOptions, store: Any, n: int | None = None
+) -> DraftBatch:
     """``n`` candidates for each prompt, in one batched call."""
     count = n if n is not None else options.candidates
     key, version = model_identity(store=store)
     requests = [_request(prompt, options, count) for prompt in prompts]
     generations = _inference().generate(requests, model=key or None, store=store)
-    drafts = [[Draft(text=choice.text, finish_reason=choice.finish_reason) for choice in generation.choices]
-              for generation in generations]
+    drafts = [
+        [Draft(text=choice.text, finish_reason=choice.finish_reason) for choice in generation.choices]
+        for generation in generations
+    ]
     model = generations[0].model if generations else key
     return DraftBatch(model_key=model, model_version=version, drafts=drafts)
 

@@ -16,29 +16,165 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[A-Za-z0-9']+")
 
 MATERIALS_EN = (
-    "cotton", "organic cotton", "linen", "silk", "wool", "merino", "cashmere", "leather", "genuine leather",
-    "suede", "polyester", "nylon", "spandex", "denim", "bamboo", "stainless steel", "steel", "aluminium",
-    "aluminum", "titanium", "copper", "brass", "gold", "silver", "glass", "ceramic", "porcelain", "wood",
-    "oak", "walnut", "plastic", "silicone", "rubber", "down", "velvet", "acrylic", "marble", "carbon fiber",
+    "cotton",
+    "organic cotton",
+    "linen",
+    "silk",
+    "wool",
+    "merino",
+    "cashmere",
+    "leather",
+    "genuine leather",
+    "suede",
+    "polyester",
+    "nylon",
+    "spandex",
+    "denim",
+    "bamboo",
+    "stainless steel",
+    "steel",
+    "aluminium",
+    "aluminum",
+    "titanium",
+    "copper",
+    "brass",
+    "gold",
+    "silver",
+    "glass",
+    "ceramic",
+    "porcelain",
+    "wood",
+    "oak",
+    "walnut",
+    "plastic",
+    "silicone",
+    "rubber",
+    "down",
+    "velvet",
+    "acrylic",
+    "marble",
+    "carbon fiber",
 )
 MATERIALS_ZH = (
-    "纯棉", "棉", "亚麻", "真丝", "桑蚕丝", "丝绸", "羊毛", "美利奴", "羊绒", "真皮", "牛皮", "皮革", "麂皮",
-    "涤纶", "聚酯纤维", "尼龙", "氨纶", "牛仔", "竹纤维", "竹", "不锈钢", "铝合金", "铝", "钛", "铜", "黄铜",
-    "黄金", "纯银", "玻璃", "陶瓷", "骨瓷", "实木", "橡木", "胡桃木", "塑料", "硅胶", "橡胶", "羽绒", "天鹅绒",
-    "亚克力", "大理石", "碳纤维",
+    "纯棉",
+    "棉",
+    "亚麻",
+    "真丝",
+    "桑蚕丝",
+    "丝绸",
+    "羊毛",
+    "美利奴",
+    "羊绒",
+    "真皮",
+    "牛皮",
+    "皮革",
+    "麂皮",
+    "涤纶",
+    "聚酯纤维",
+    "尼龙",
+    "氨纶",
+    "牛仔",
+    "竹纤维",
+    "竹",
+    "不锈钢",
+    "铝合金",
+    "铝",
+    "钛",
+    "铜",
+    "黄铜",
+    "黄金",
+    "纯银",
+    "玻璃",
+    "陶瓷",
+    "骨瓷",
+    "实木",
+    "橡木",
+    "胡桃木",
+    "塑料",
+    "硅胶",
+    "橡胶",
+    "羽绒",
+    "天鹅绒",
+    "亚克力",
+    "大理石",
+    "碳纤维",
 )
 CERTIFICATIONS = (
-    "certified", "certification", "fda", "ce mark", "iso 9001", "iso", "organic", "bpa-free", "bpa free",
-    "fsc", "gots", "oeko-tex", "rohs", "ul listed", "vegan", "cruelty-free", "hypoallergenic", "dermatologist",
-    "clinically", "warranty", "guarantee", "guaranteed", "money-back", "waterproof", "fireproof",
-    "认证", "有机", "国家标准", "国标", "3c", "质检", "无毒", "无添加", "保修", "质保", "包退", "防水", "防火",
-    "医用", "临床", "专利",
+    "certified",
+    "certification",
+    "fda",
+    "ce mark",
+    "iso 9001",
+    "iso",
+    "organic",
+    "bpa-free",
+    "bpa free",
+    "fsc",
+    "gots",
+    "oeko-tex",
+    "rohs",
+    "ul listed",
+    "vegan",
+    "cruelty-free",
+    "hypoallergenic",
+    "dermatologist",
+    "clinically",
+    "warranty",
+    "guarantee",
+    "guaranteed",
+    "money-back",
+    "waterproof",
+    "fireproof",
+    "认证",
+    "有机",
+    "国家标准",
+    "国标",
+    "3c",
+    "质检",
+    "无毒",
+    "无添加",
+    "保修",
+    "质保",
+    "包退",
+    "防水",
+    "防火",
+    "医用",
+    "临床",
+    "专利",
 )
 SUPERLATIVES = (
-    "best", "best-selling", "number one", "#1", "no. 1", "world's", "perfect", "ultimate", "unbeatable",
-    "revolutionary", "cheapest", "finest", "greatest", "flawless", "miracle", "100%",
-    "最好", "最佳", "最优", "最强", "最低价", "最便宜", "第一", "顶级", "极致", "完美", "国家级", "世界级", "全网",
-    "史上", "万能", "100%",
+    "best",
+    "best-selling",
+    "number one",
+    "#1",
+    "no. 1",
+    "world's",
+    "perfect",
+    "ultimate",
+    "unbeatable",
+    "revolutionary",
+    "cheapest",
+    "finest",
+    "greatest",
+    "flawless",
+    "miracle",
+    "100%",
+    "最好",
+    "最佳",
+    "最优",
+    "最强",
+    "最低价",
+    "最便宜",
+    "第一",
+    "顶级",
+    "极致",
+    "完美",
+    "国家级",
+    "世界级",
+    "全网",
+    "史上",
+    "万能",
+    "100%",
 )
 
 
@@ -121,14 +257,19 @@ def _repetition(text: str, language: str) -> float:
     else:
         units = [word.lower() for word in _WORD.findall(text)]
         size = 3
-    grams = [tuple(units[i:i + size]) for i in range(max(0, len(units) - size + 1))]
+    grams = [tuple(units[i : i + size]) for i in range(max(0, len(units) - size + 1))]
     if not grams:
         return 0.0
     return round(1 - len(set(grams)) / len(grams), 3)
 
 
 def check(
-    text: str, facts: Facts, *, language: str, target_length: int, keywords: list[str] | None = None,
+    text: str,
+    facts: Facts,
+    *,
+    language: str,
+    target_length: int,
+    keywords: list[str] | None = None,
     banned_words: list[str] | None = None,
 ) -> GroundingReport:
     """Score one draft against the facts: coverage, unsupported claims, length fit, repetition, keywords."""
@@ -149,13 +290,22 @@ def check(
             claim("unsupported_number", number, f"The number {number} is not in the product's facts.")
     for term in (*MATERIALS_EN, *MATERIALS_ZH):
         if _contains_term(lowered, term) and not _contains_term(corpus, term):
-            if any(term != other and term in other and _contains_term(lowered, other) and _contains_term(corpus, other)
-                   for other in (*MATERIALS_EN, *MATERIALS_ZH)):
+            if any(
+                term != other
+                and term in other
+                and _contains_term(lowered, other)
+                and _contains_term(corpus, other)
+                for other in (*MATERIALS_EN, *MATERIALS_ZH)
+            ):
                 continue  # "棉" inside a supported "纯棉"
             claim("unsupported_material", term, f"The material “{term}” is not in the product's facts.")
     for term in CERTIFICATIONS:
         if _contains_term(lowered, term) and not _contains_term(corpus, term):
-            claim("unsupported_certification", term, f"“{term}” (a certification or guarantee) is not in the facts.")
+            claim(
+                "unsupported_certification",
+                term,
+                f"“{term}” (a certification or guarantee) is not in the facts.",
+            )
     for term in SUPERLATIVES:
         if _contains_term(lowered, term) and not _contains_term(corpus, term):
             claim("superlative", term, f"The superlative “{term}” cannot be backed by the facts.")
@@ -170,11 +320,17 @@ def check(
     if not text.strip():
         flags.append({"code": "empty", "term": "", "message": "The draft is empty."})
     elif length < target_length * 0.5:
-        flags.append({"code": "too_short", "term": str(length), "message": f"Only {length} of about {target_length}."})
+        flags.append(
+            {"code": "too_short", "term": str(length), "message": f"Only {length} of about {target_length}."}
+        )
     elif length > target_length * 1.6:
-        flags.append({"code": "too_long", "term": str(length), "message": f"{length}, about {target_length} wanted."})
+        flags.append(
+            {"code": "too_long", "term": str(length), "message": f"{length}, about {target_length} wanted."}
+        )
     if text.strip() and (language == "zh") != is_chinese(text):
-        flags.append({"code": "wrong_language", "term": language, "message": "Not written in the requested language."})
+        flags.append(
+            {"code": "wrong_language", "term": language, "message": "Not written in the requested language."}
+        )
 
     repetition = _repetition(text, language)
     if repetition > 0.15:
@@ -183,19 +339,35 @@ def check(
     keywords = [keyword for keyword in (keywords or []) if keyword.strip()]
     missing_keywords = [keyword for keyword in keywords if keyword.lower() not in lowered]
     for keyword in missing_keywords:
-        flags.append({"code": "missing_keyword", "term": keyword, "message": f"The keyword “{keyword}” is missing."})
+        flags.append(
+            {"code": "missing_keyword", "term": keyword, "message": f"The keyword “{keyword}” is missing."}
+        )
     keyword_share = 1 - len(missing_keywords) / len(keywords) if keywords else 1.0
     banned = [word for word in (banned_words or []) if word.strip() and _contains_term(lowered, word.lower())]
     for word in banned:
-        flags.append({"code": "banned_word", "term": word, "message": f"Uses “{word}”, which the brand voice avoids."})
+        flags.append(
+            {"code": "banned_word", "term": word, "message": f"Uses “{word}”, which the brand voice avoids."}
+        )
 
-    score = (0.45 * coverage + 0.2 * length_fit + 0.15 * (1 - min(repetition * 2, 1)) + 0.2 * keyword_share
-             - 0.15 * len(unsupported) - 0.1 * len(banned))
+    score = (
+        0.45 * coverage
+        + 0.2 * length_fit
+        + 0.15 * (1 - min(repetition * 2, 1))
+        + 0.2 * keyword_share
+        - 0.15 * len(unsupported)
+        - 0.1 * len(banned)
+    )
     if not text.strip():
         score = 0.0
     return GroundingReport(
-        score=round(max(score, 0.0), 4), coverage=coverage, covered=covered, missing=missing,
-        unsupported=unsupported, flags=flags, length=length, repetition=repetition,
+        score=round(max(score, 0.0), 4),
+        coverage=coverage,
+        covered=covered,
+        missing=missing,
+        unsupported=unsupported,
+        flags=flags,
+        length=length,
+        repetition=repetition,
     )
 
 

@@ -23,7 +23,16 @@ from apps.core.errors import ApplicationError
 from .models import Language, Product
 
 PRODUCT_FIELDS = (
-    "sku", "title", "category", "brand", "price", "currency", "image_urls", "language", "status", "attributes",
+    "sku",
+    "title",
+    "category",
+    "brand",
+    "price",
+    "currency",
+    "image_urls",
+    "language",
+    "status",
+    "attributes",
 )
 ATTRIBUTE_PREFIX = "attribute:"
 IGNORE = "ignore"
@@ -62,10 +71,14 @@ def detect_format(*, filename: str, head: bytes) -> str:
             "Old .xls workbooks are not supported; save the sheet as .xlsx or CSV.", code="unsupported_format"
         )
     if suffix in (".csv", ".txt", ".tsv", ""):
-        if head[:4096].count(b"\x00") > len(head[:4096]) // 10 and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if head[:4096].count(b"\x00") > len(head[:4096]) // 10 and not head.startswith(
+            (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        ):
             raise FileRejected("The file looks binary, not like a CSV text file.", code="not_csv")
         return "csv"
-    raise FileRejected(f"Unsupported file type {suffix!r}; upload a .csv or .xlsx file.", code="unsupported_format")
+    raise FileRejected(
+        f"Unsupported file type {suffix!r}; upload a .csv or .xlsx file.", code="unsupported_format"
+    )
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -135,7 +148,8 @@ def detect_encoding(path: Path) -> str:
     if best and _decodes(path, best.encoding):
         return best.encoding
     raise FileRejected(
-        "Could not tell the file's text encoding; save it as UTF-8 and upload it again.", code="unknown_encoding"
+        "Could not tell the file's text encoding; save it as UTF-8 and upload it again.",
+        code="unknown_encoding",
     )
 
 
@@ -179,7 +193,9 @@ class SourceRow:
     error: str = ""
 
 
-def iter_rows(*, path: Path, file_format: str, encoding: str = "", delimiter: str = "") -> Iterator[SourceRow]:
+def iter_rows(
+    *, path: Path, file_format: str, encoding: str = "", delimiter: str = ""
+) -> Iterator[SourceRow]:
     """Every row of the file, the header first, as text cells. Streams; never holds the whole file."""
     if file_format == "xlsx":
         yield from _iter_xlsx(path)
@@ -220,17 +236,62 @@ def _iter_xlsx(path: Path) -> Iterator[SourceRow]:
 # --- column mapping -----------------------------------------------------------------------
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    "sku": ("sku", "code", "skucode", "skuid", "itemcode", "productcode", "productid", "货号", "商品编码", "商家编码",
-            "编码", "商品货号", "款号", "sku编码"),
-    "title": ("title", "name", "productname", "producttitle", "itemname", "商品名称", "名称", "标题", "商品标题",
-              "品名", "产品名称"),
-    "category": ("category", "categories", "productcategory", "producttype", "类目", "分类", "品类", "商品分类",
-                 "商品类目"),
+    "sku": (
+        "sku",
+        "code",
+        "skucode",
+        "skuid",
+        "itemcode",
+        "productcode",
+        "productid",
+        "货号",
+        "商品编码",
+        "商家编码",
+        "编码",
+        "商品货号",
+        "款号",
+        "sku编码",
+    ),
+    "title": (
+        "title",
+        "name",
+        "productname",
+        "producttitle",
+        "itemname",
+        "商品名称",
+        "名称",
+        "标题",
+        "商品标题",
+        "品名",
+        "产品名称",
+    ),
+    "category": (
+        "category",
+        "categories",
+        "productcategory",
+        "producttype",
+        "类目",
+        "分类",
+        "品类",
+        "商品分类",
+        "商品类目",
+    ),
     "brand": ("brand", "brandname", "manufacturer", "品牌", "品牌名称"),
     "price": ("price", "saleprice", "retailprice", "unitprice", "价格", "售价", "单价", "零售价", "销售价"),
     "currency": ("currency", "币种", "货币"),
-    "image_urls": ("image", "images", "imageurl", "imageurls", "imagelink", "picture", "photo", "图片",
-                   "图片链接", "主图", "图片地址"),
+    "image_urls": (
+        "image",
+        "images",
+        "imageurl",
+        "imageurls",
+        "imagelink",
+        "picture",
+        "photo",
+        "图片",
+        "图片链接",
+        "主图",
+        "图片地址",
+    ),
     "language": ("language", "lang", "locale", "语言"),
     "status": ("status", "state", "状态", "商品状态"),
     "attributes": ("attributes", "specs", "specifications", "属性", "规格参数", "商品属性"),
@@ -246,8 +307,10 @@ def _header_key(header: str) -> str:
 def clean_headers(cells: list[str]) -> list[str]:
     """Headers made unique and non-empty, so each can name a column in a mapping."""
     if len(cells) > MAX_COLUMNS:
-        raise FileRejected(f"The file has {len(cells)} columns; at most {MAX_COLUMNS} are supported.",
-                           code="too_many_columns")
+        raise FileRejected(
+            f"The file has {len(cells)} columns; at most {MAX_COLUMNS} are supported.",
+            code="too_many_columns",
+        )
     seen: dict[str, int] = {}
     headers = []
     for index, cell in enumerate(cells, start=1):
@@ -262,7 +325,7 @@ def clean_headers(cells: list[str]) -> list[str]:
 
 
 def auto_mapping(headers: list[str]) -> dict[str, str]:
-    """Header -> target for a new upload: known names in English and Chinese, every other column an attribute."""
+    """Header -> target for a new upload: known names (English and Chinese); other columns are attributes."""
     mapping: dict[str, str] = {}
     used: set[str] = set()
     for header in headers:
@@ -270,7 +333,7 @@ def auto_mapping(headers: list[str]) -> dict[str, str]:
         lowered = header.strip().lower()
         for prefix in ("attribute:", "attr:", "属性:", "属性："):
             if lowered.startswith(prefix) and len(header.strip()) > len(prefix):
-                mapping[header] = ATTRIBUTE_PREFIX + header.strip()[len(prefix):].strip()
+                mapping[header] = ATTRIBUTE_PREFIX + header.strip()[len(prefix) :].strip()
                 break
         else:
             target = _LOOKUP.get(key)
@@ -288,24 +351,29 @@ def validate_mapping(*, headers: list[str], mapping: dict[str, str]) -> dict[str
     """The mapping for these headers, checked: SKU and title mapped once, targets known."""
     unknown_headers = sorted(set(mapping) - set(headers))
     if unknown_headers:
-        raise ApplicationError(f"These columns are not in the file: {', '.join(unknown_headers)}.",
-                               code="invalid_mapping")
+        raise ApplicationError(
+            f"These columns are not in the file: {', '.join(unknown_headers)}.", code="invalid_mapping"
+        )
     complete = {header: mapping.get(header, IGNORE) for header in headers}
     targets: dict[str, str] = {}
     for header, target in complete.items():
         if target == IGNORE:
             continue
         if target.startswith(ATTRIBUTE_PREFIX):
-            name = target[len(ATTRIBUTE_PREFIX):].strip()
+            name = target[len(ATTRIBUTE_PREFIX) :].strip()
             if not name or len(name) > ATTRIBUTE_KEY_MAX:
-                raise ApplicationError(f"Column {header!r}: attribute names are 1 to {ATTRIBUTE_KEY_MAX} characters.",
-                                       code="invalid_mapping")
+                raise ApplicationError(
+                    f"Column {header!r}: attribute names are 1 to {ATTRIBUTE_KEY_MAX} characters.",
+                    code="invalid_mapping",
+                )
             continue
         if target not in PRODUCT_FIELDS:
             raise ApplicationError(f"Column {header!r}: unknown field {target!r}.", code="invalid_mapping")
         if target in targets:
-            raise ApplicationError(f"Columns {targets[target]!r} and {header!r} are both mapped to {target}.",
-                                   code="invalid_mapping")
+            raise ApplicationError(
+                f"Columns {targets[target]!r} and {header!r} are both mapped to {target}.",
+                code="invalid_mapping",
+            )
         targets[target] = header
     for required in ("sku", "title"):
         if required not in targets:
@@ -318,14 +386,49 @@ def validate_mapping(*, headers: list[str], mapping: dict[str, str]) -> dict[str
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
-_CURRENCY_ALIASES = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "元": "CNY", "人民币": "CNY", "$": "USD", "us$": "USD",
-                     "美元": "USD", "€": "EUR", "£": "GBP", "hk$": "HKD", "nt$": "TWD"}
-_LANGUAGE_ALIASES = {"en": "en", "english": "en", "en-us": "en", "en-gb": "en", "英文": "en", "英语": "en",
-                     "zh": "zh", "zh-cn": "zh", "zh-hans": "zh", "chinese": "zh", "cn": "zh", "中文": "zh",
-                     "简体中文": "zh"}
-_STATUS_ALIASES = {"active": "active", "on": "active", "published": "active", "上架": "active", "在售": "active",
-                   "draft": "draft", "草稿": "draft", "archived": "archived", "off": "archived",
-                   "下架": "archived", "停售": "archived", "inactive": "archived"}
+_CURRENCY_ALIASES = {
+    "¥": "CNY",
+    "￥": "CNY",
+    "rmb": "CNY",
+    "元": "CNY",
+    "人民币": "CNY",
+    "$": "USD",
+    "us$": "USD",
+    "美元": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "hk$": "HKD",
+    "nt$": "TWD",
+}
+_LANGUAGE_ALIASES = {
+    "en": "en",
+    "english": "en",
+    "en-us": "en",
+    "en-gb": "en",
+    "英文": "en",
+    "英语": "en",
+    "zh": "zh",
+    "zh-cn": "zh",
+    "zh-hans": "zh",
+    "chinese": "zh",
+    "cn": "zh",
+    "中文": "zh",
+    "简体中文": "zh",
+}
+_STATUS_ALIASES = {
+    "active": "active",
+    "on": "active",
+    "published": "active",
+    "上架": "active",
+    "在售": "active",
+    "draft": "draft",
+    "草稿": "draft",
+    "archived": "archived",
+    "off": "archived",
+    "下架": "archived",
+    "停售": "archived",
+    "inactive": "archived",
+}
 MAX_PRICE = Decimal("9999999999.99")
 
 
@@ -345,7 +448,7 @@ def parse_price(raw: str) -> tuple[Decimal | None, str]:
     for alias, code in sorted(_CURRENCY_ALIASES.items(), key=lambda pair: -len(pair[0])):
         if text.lower().startswith(alias) or text.lower().endswith(alias):
             currency = code
-            text = text[len(alias):] if text.lower().startswith(alias) else text[: -len(alias)]
+            text = text[len(alias) :] if text.lower().startswith(alias) else text[: -len(alias)]
             break
     if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
         text = text.replace(",", "")
@@ -396,15 +499,20 @@ class RowResult:
 class RowValidator:
     """Turns a row's cells into product fields under a mapping, or says per column what is wrong."""
 
-    def __init__(self, *, headers: list[str], mapping: dict[str, str], default_currency: str,
-                 default_language: str) -> None:
+    def __init__(
+        self, *, headers: list[str], mapping: dict[str, str], default_currency: str, default_language: str
+    ) -> None:
         self.headers = headers
         self.columns: list[tuple[int, str, str]] = [
-            (index, header, mapping[header]) for index, header in enumerate(headers) if mapping[header] != IGNORE
+            (index, header, mapping[header])
+            for index, header in enumerate(headers)
+            if mapping[header] != IGNORE
         ]
         self.default_currency = default_currency
         self.default_language = default_language
-        self.fields = {target for _index, _header, target in self.columns if not target.startswith(ATTRIBUTE_PREFIX)}
+        self.fields = {
+            target for _index, _header, target in self.columns if not target.startswith(ATTRIBUTE_PREFIX)
+        }
         self.has_attributes = any(
             target == "attributes" or target.startswith(ATTRIBUTE_PREFIX) for _i, _h, target in self.columns
         )
@@ -414,8 +522,10 @@ class RowValidator:
         values: dict[str, Any] = {}
         attributes: dict[str, str] = {}
         price_currency = ""
-        if len(cells) > len(self.headers) and any(cell.strip() for cell in cells[len(self.headers):]):
-            errors.append(("", f"The row has {len(cells)} cells but the header has {len(self.headers)} columns."))
+        if len(cells) > len(self.headers) and any(cell.strip() for cell in cells[len(self.headers) :]):
+            errors.append(
+                ("", f"The row has {len(cells)} cells but the header has {len(self.headers)} columns.")
+            )
         for index, header, target in self.columns:
             raw = cells[index] if index < len(cells) else ""
             if "\ufffd" in raw:
@@ -427,7 +537,7 @@ class RowValidator:
                     if len(text) > ATTRIBUTE_VALUE_MAX:
                         errors.append((header, f"Longer than {ATTRIBUTE_VALUE_MAX} characters."))
                     else:
-                        attributes[target[len(ATTRIBUTE_PREFIX):]] = text
+                        attributes[target[len(ATTRIBUTE_PREFIX) :]] = text
                 continue
             try:
                 self._field(target, text, values, attributes)
@@ -439,7 +549,9 @@ class RowValidator:
         if errors:
             return RowResult(values=None, errors=errors)
         if "currency" not in values or not values["currency"]:
-            values["currency"] = price_currency or (self.default_currency if values.get("price") is not None else "")
+            values["currency"] = price_currency or (
+                self.default_currency if values.get("price") is not None else ""
+            )
         if not values.get("language"):
             sample = f"{values.get('title', '')} {' '.join(attributes.values())}"
             values["language"] = Language.CHINESE if looks_chinese(sample) else self.default_language

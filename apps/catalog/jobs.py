@@ -23,7 +23,9 @@ class ImportCatalogRows(JobKind):
     """
 
     def process_item(self, job: Job, item: JobItem) -> dict[str, Any]:
-        catalog_import = CatalogImport.objects.select_related("store").filter(pk=job.params["catalog_import"]).first()
+        catalog_import = (
+            CatalogImport.objects.select_related("store").filter(pk=job.params["catalog_import"]).first()
+        )
         if catalog_import is None:
             raise ItemError("The import was deleted.")
         try:
@@ -40,7 +42,9 @@ class ImportCatalogRows(JobKind):
 
     def apply_result(self, job: Job, item: JobItem, result: dict[str, Any]) -> None:
         services.catalog_import_count_block(
-            catalog_import_id=job.params["catalog_import"], created=result["created"], updated=result["updated"]
+            catalog_import_id=job.params["catalog_import"],
+            created=result["created"],
+            updated=result["updated"],
         )
 
     def on_finished(self, job: Job) -> None:

@@ -75,7 +75,9 @@ class CatalogImport(TimeStampedModel):
     original_name = models.CharField(max_length=255)
     file_format = models.CharField(max_length=8, choices=Format.choices)
     size = models.PositiveBigIntegerField(default=0)
-    encoding = models.CharField(max_length=32, blank=True, help_text="Detected (CSV only); may be overridden.")
+    encoding = models.CharField(
+        max_length=32, blank=True, help_text="Detected (CSV only); may be overridden."
+    )
     delimiter = models.CharField(max_length=1, blank=True)
     headers = models.JSONField(default=list, blank=True)
     preview_rows = models.JSONField(default=list, blank=True)
@@ -155,7 +157,11 @@ class Description(TimeStampedModel):
         "DescriptionVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_version = models.ForeignKey(
-        "DescriptionVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "DescriptionVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="The latest approved (or published) text: what exports carry.",
     )
     published_version = models.ForeignKey(
@@ -165,7 +171,9 @@ class Description(TimeStampedModel):
     class Meta:
         ordering: ClassVar = ["-updated_at", "-id"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["product", "language"], name="description_unique_product_language"),
+            models.UniqueConstraint(
+                fields=["product", "language"], name="description_unique_product_language"
+            ),
         ]
         indexes: ClassVar = [models.Index(fields=["store", "status", "-updated_at"])]
 
@@ -181,7 +189,9 @@ class DescriptionVersion(models.Model):
     description = models.ForeignKey(Description, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     text = models.TextField()
-    status = models.CharField(max_length=16, choices=DescriptionStatus.choices, default=DescriptionStatus.DRAFT)
+    status = models.CharField(
+        max_length=16, choices=DescriptionStatus.choices, default=DescriptionStatus.DRAFT
+    )
     origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.GENERATED)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     model_key = models.CharField(max_length=100, blank=True)
@@ -191,7 +201,9 @@ class DescriptionVersion(models.Model):
     score = models.FloatField(null=True, blank=True)
     coverage = models.FloatField(null=True, blank=True)
     flags = models.JSONField(default=list, blank=True, help_text="Grounding flags shown to the reviewer.")
-    candidates = models.JSONField(default=list, blank=True, help_text="The other candidates and their scores.")
+    candidates = models.JSONField(
+        default=list, blank=True, help_text="The other candidates and their scores."
+    )
     job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -206,7 +218,9 @@ class DescriptionVersion(models.Model):
     class Meta:
         ordering: ClassVar = ["description_id", "-number"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["description", "number"], name="descriptionversion_unique_number"),
+            models.UniqueConstraint(
+                fields=["description", "number"], name="descriptionversion_unique_number"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,27 +22,63 @@ MAX_VALUE_CHARS = 200
 MAX_FACTS = 20
 
 LABELS = {
-    "en": {"intro": "Product descriptions written only from the listed facts.", "product": "Product",
-           "facts": "Facts", "keywords": "Keywords", "style": "Style", "description": "Description",
-           "brand": "Brand", "category": "Category", "price": "Price", "voice": "Voice", "use": "use",
-           "avoid": "avoid", "sample": "Style sample"},
-    "zh": {"intro": "以下商品文案只根据列出的参数撰写。", "product": "商品", "facts": "参数", "keywords": "关键词",
-           "style": "风格", "description": "文案", "brand": "品牌", "category": "类目", "price": "价格",
-           "voice": "品牌调性", "use": "常用词", "avoid": "避免", "sample": "风格示例"},
+    "en": {
+        "intro": "Product descriptions written only from the listed facts.",
+        "product": "Product",
+        "facts": "Facts",
+        "keywords": "Keywords",
+        "style": "Style",
+        "description": "Description",
+        "brand": "Brand",
+        "category": "Category",
+        "price": "Price",
+        "voice": "Voice",
+        "use": "use",
+        "avoid": "avoid",
+        "sample": "Style sample",
+    },
+    "zh": {
+        "intro": "以下商品文案只根据列出的参数撰写。",
+        "product": "商品",
+        "facts": "参数",
+        "keywords": "关键词",
+        "style": "风格",
+        "description": "文案",
+        "brand": "品牌",
+        "category": "类目",
+        "price": "价格",
+        "voice": "品牌调性",
+        "use": "常用词",
+        "avoid": "避免",
+        "sample": "风格示例",
+    },
 }
 TONES = {
-    "en": {"neutral": "clear and factual", "friendly": "warm and friendly", "premium": "refined and premium",
-           "playful": "light and playful", "technical": "precise and technical"},
-    "zh": {"neutral": "清晰客观", "friendly": "亲切自然", "premium": "精致高端", "playful": "轻松活泼",
-           "technical": "专业严谨"},
+    "en": {
+        "neutral": "clear and factual",
+        "friendly": "warm and friendly",
+        "premium": "refined and premium",
+        "playful": "light and playful",
+        "technical": "precise and technical",
+    },
+    "zh": {
+        "neutral": "清晰客观",
+        "friendly": "亲切自然",
+        "premium": "精致高端",
+        "playful": "轻松活泼",
+        "technical": "专业严谨",
+    },
 }
-FORMATS = {"en": {"paragraph": "one paragraph", "bullets": "bullet points"},
-           "zh": {"paragraph": "一段话", "bullets": "要点列表"}}
+FORMATS = {
+    "en": {"paragraph": "one paragraph", "bullets": "bullet points"},
+    "zh": {"paragraph": "一段话", "bullets": "要点列表"},
+}
 
 _INJECTION = re.compile(
     r"ignore (all |any |the )?(previous|above|prior|earlier)|disregard (the|all|previous)|"
     r"(system|developer) prompt|you are (now )?(a|an|chatgpt)|new instructions?|instead,? (write|say|output)|"
-    r"forget (everything|the above)|忽略(以上|上面|之前|前面)|无视(以上|之前)|系统提示|你现在是|改为(输出|写)",
+    r"forget (everything|the above)|"
+    r"忽略(以上|上面|之前|前面)|无视(以上|之前)|系统提示|你现在是|改为(输出|写)",
     re.IGNORECASE,
 )
 _MARKERS = re.compile(
@@ -75,9 +111,14 @@ class GenerationOptions:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "language": self.language, "tone": self.tone, "target_length": self.target_length,
-            "format": self.format, "seo_keywords": self.seo_keywords, "brand_voice": self.brand_voice,
-            "candidates": self.candidates, "seed": self.seed,
+            "language": self.language,
+            "tone": self.tone,
+            "target_length": self.target_length,
+            "format": self.format,
+            "seo_keywords": self.seo_keywords,
+            "brand_voice": self.brand_voice,
+            "candidates": self.candidates,
+            "seed": self.seed,
         }
 
     @classmethod
@@ -125,8 +166,12 @@ def clean_facts(facts: ProductFacts) -> tuple[ProductFacts, list[str]]:
         dropped.append("brand")
         brand = ""
     return ProductFacts(
-        title=fact_value(title), brand=fact_value(brand),
-        category=fact_value(facts.category), attributes=attributes, price=facts.price, currency=facts.currency,
+        title=fact_value(title),
+        brand=fact_value(brand),
+        category=fact_value(facts.category),
+        attributes=attributes,
+        price=facts.price,
+        currency=facts.currency,
     ), dropped
 
 
@@ -142,8 +187,11 @@ def _block(facts: ProductFacts, language: str) -> str:
 
 
 def build_prompt(
-    facts: ProductFacts, options: GenerationOptions, *,
-    store_examples: list[tuple[ProductFacts, str]] | None = None, shots: int = 3,
+    facts: ProductFacts,
+    options: GenerationOptions,
+    *,
+    store_examples: list[tuple[ProductFacts, str]] | None = None,
+    shots: int = 3,
 ) -> Prompt:
     """The few-shot prompt for one product: store examples first, then built-in ones, then the product."""
     language = options.language if options.language in LABELS else "en"
@@ -173,16 +221,24 @@ def build_prompt(
     for entry in library_examples()[language]:
         if len(examples) >= shots:
             break
-        examples.append((
-            ProductFacts(title=entry["title"], brand=entry["brand"], category=entry["category"],
-                         attributes=entry["attributes"]),
-            entry["bullets" if options.format == "bullets" else "paragraph"],
-        ))
+        examples.append(
+            (
+                ProductFacts(
+                    title=entry["title"],
+                    brand=entry["brand"],
+                    category=entry["category"],
+                    attributes=entry["attributes"],
+                ),
+                entry["bullets" if options.format == "bullets" else "paragraph"],
+            )
+        )
 
     blocks = []
     for example_facts, text in examples:
-        blocks.append(f"{_block(example_facts, language)}\n{labels['style']}: {style}\n"
-                      f"{labels['description']}: {text.replace(SEPARATOR, '')}")
+        blocks.append(
+            f"{_block(example_facts, language)}\n{labels['style']}: {style}\n"
+            f"{labels['description']}: {text.replace(SEPARATOR, '')}"
+        )
     target = _block(cleaned, language)
     if keywords:
         target += f"\n{labels['keywords']}: {', '.join(keywords)}"

@@ -12,11 +12,15 @@ from apps.accounts.models import Store
 from .models import BrandVoice, CatalogImport, Description, DescriptionVersion, ImportRowError, Product
 
 
-def product_list(*, store: Store, search: str = "", filters: dict[str, Any] | None = None) -> QuerySet[Product]:
+def product_list(
+    *, store: Store, search: str = "", filters: dict[str, Any] | None = None
+) -> QuerySet[Product]:
     products = Product.objects.filter(store=store)
     if search:
         products = products.filter(
-            Q(sku__icontains=search) | Q(title__icontains=search) | Q(brand__icontains=search)
+            Q(sku__icontains=search)
+            | Q(title__icontains=search)
+            | Q(brand__icontains=search)
             | Q(category__icontains=search)
         )
     for name, value in (filters or {}).items():
@@ -31,8 +35,11 @@ def product_get(*, store: Store, product_id: Any) -> Product:
 
 def product_categories(*, store: Store) -> list[str]:
     return list(
-        Product.objects.filter(store=store).exclude(category="").order_by("category")
-        .values_list("category", flat=True).distinct()[:500]
+        Product.objects.filter(store=store)
+        .exclude(category="")
+        .order_by("category")
+        .values_list("category", flat=True)
+        .distinct()[:500]
     )
 
 
@@ -67,26 +74,33 @@ def description_get(*, store: Store, description_id: Any) -> Description:
 
 
 def description_version_list(*, description: Description) -> QuerySet[DescriptionVersion]:
-    return DescriptionVersion.objects.filter(description=description).select_related("created_by", "reviewed_by")
+    return DescriptionVersion.objects.filter(description=description).select_related(
+        "created_by", "reviewed_by"
+    )
 
 
 def description_version_get(*, description: Description, number: Any) -> DescriptionVersion:
     return get_object_or_404(description_version_list(description=description), number=number)
 
 
-def approved_examples(*, store: Store, language: str, category: str = "", limit: int = 2,
-                      exclude_product_id: int | None = None) -> list[tuple[Product, str]]:
+def approved_examples(
+    *, store: Store, language: str, category: str = "", limit: int = 2, exclude_product_id: int | None = None
+) -> list[tuple[Product, str]]:
     """The store's own approved descriptions in a language, same category first: few-shot examples."""
-    descriptions = (
-        Description.objects.filter(store=store, language=language, approved_version__isnull=False)
-        .select_related("product", "approved_version")
-    )
+    descriptions = Description.objects.filter(
+        store=store, language=language, approved_version__isnull=False
+    ).select_related("product", "approved_version")
     if exclude_product_id is not None:
         descriptions = descriptions.exclude(product_id=exclude_product_id)
     chosen: list[Description] = []
     if category:
         chosen = list(descriptions.filter(product__category=category).order_by("-updated_at")[:limit])
     if len(chosen) < limit:
-        chosen += list(descriptions.exclude(pk__in=[d.pk for d in chosen]).order_by("-updated_at")[: limit - len(chosen)])
-    return [(description.product, description.approved_version.text) for description in chosen
-            if description.approved_version is not None]
+        chosen += list(
+            descriptions.exclude(pk__in=[d.pk for d in chosen]).order_by("-updated_at")[: limit - len(chosen)]
+        )
+    return [
+        (description.product, description.approved_version.text)
+        for description in chosen
+        if description.approved_version is not None
+    ]

@@ -27,7 +27,16 @@ from .models import CatalogImport, ImportRowError, Product
 logger = logging.getLogger(__name__)
 
 PRODUCT_EDITABLE_FIELDS = (
-    "sku", "title", "category", "brand", "price", "currency", "attributes", "image_urls", "language", "status",
+    "sku",
+    "title",
+    "category",
+    "brand",
+    "price",
+    "currency",
+    "attributes",
+    "image_urls",
+    "language",
+    "status",
 )
 IMPORT_JOB_KIND = "catalog.import"
 ERROR_BULK_SIZE = 1000
@@ -68,7 +77,9 @@ def product_create(*, store: Store, actor: Actor, sku: str, title: str, **fields
         with transaction.atomic():
             product = Product.objects.create(store=store, **cleaned)
     except IntegrityError:
-        raise ConflictError(f"A product with SKU {cleaned['sku']!r} already exists.", code="duplicate_sku") from None
+        raise ConflictError(
+            f"A product with SKU {cleaned['sku']!r} already exists.", code="duplicate_sku"
+        ) from None
     audit_record(actor=actor, action="catalog.product_created", store=store, target=product)
     return product
 
@@ -84,16 +95,28 @@ def product_update(*, product: Product, actor: Actor, **fields: Any) -> Product:
             with transaction.atomic():
                 product.save(update_fields=[*changed, "updated_at"])
         except IntegrityError:
-            raise ConflictError(f"A product with SKU {product.sku!r} already exists.", code="duplicate_sku") from None
-        audit_record(actor=actor, action="catalog.product_updated", store=product.store, target=product,
-                     metadata={"fields": changed})
+            raise ConflictError(
+                f"A product with SKU {product.sku!r} already exists.", code="duplicate_sku"
+            ) from None
+        audit_record(
+            actor=actor,
+            action="catalog.product_updated",
+            store=product.store,
+            target=product,
+            metadata={"fields": changed},
+        )
     return product
 
 
 @transaction.atomic
 def product_delete(*, product: Product, actor: Actor) -> None:
-    audit_record(actor=actor, action="catalog.product_deleted", store=product.store, target=product,
-                 metadata={"sku": product.sku})
+    audit_record(
+        actor=actor,
+        action="catalog.product_deleted",
+        store=product.store,
+        target=product,
+        metadata={"sku": product.sku},
+    )
     product.delete()
 
 
@@ -107,10 +130,12 @@ def products_upsert(*, store: Store, rows: list[dict[str, Any]], fields: Iterabl
         return 0, 0
     skus = [row["sku"] for row in rows]
     existing = set(Product.objects.filter(store=store, sku__in=skus).values_list("sku", flat=True))
-    update_fields = sorted((set(fields) & set(PRODUCT_EDITABLE_FIELDS)) - {"sku"}) + ["updated_at"]
+    update_fields = [*sorted((set(fields) & set(PRODUCT_EDITABLE_FIELDS)) - {"sku"}), "updated_at"]
     Product.objects.bulk_create(
         [Product(store=store, **row) for row in rows],
-        update_conflicts=True, unique_fields=["store", "sku"], update_fields=update_fields,
+        update_conflicts=True,
+        unique_fields=["store", "sku"],
+        update_fields=update_fields,
     )
     return len(rows) - len(existing), len(existing)
 
@@ -133,8 +158,11 @@ def catalog_import_create(*, store: Store, upload: UploadedFile, actor: Actor) -
     upload.seek(0)
     file_format = importing.detect_format(filename=upload.name or "", head=head)
     catalog_import = CatalogImport(
-        store=store, created_by=actor.user_or_none, original_name=(upload.name or "upload")[:255],
-        file_format=file_format, size=upload.size,
+        store=store,
+        created_by=actor.user_or_none,
+        original_name=(upload.name or "upload")[:255],
+        file_format=file_format,
+        size=upload.size,
     )
     catalog_import.file.save(f"{uuid.uuid4().hex}.{file_format}", upload, save=False)
     try:
@@ -144,8 +172,13 @@ def catalog_import_create(*, store: Store, upload: UploadedFile, actor: Actor) -
         raise
     with transaction.atomic():
         catalog_import.save()
-        audit_record(actor=actor, action="catalog.import_uploaded", store=store, target=catalog_import,
-                     metadata={"name": catalog_import.original_name, "size": upload.size, "format": file_format})
+        audit_record(
+            actor=actor,
+            action="catalog.import_uploaded",
+            store=store,
+            target=catalog_import,
+            metadata={"name": catalog_import.original_name, "size": upload.size, "format": file_format},
+        )
     return catalog_import
 
 
@@ -156,8 +189,12 @@ def _read_preview(catalog_import: CatalogImport, *, keep_mapping: bool = False) 
             catalog_import.encoding = importing.detect_encoding(path)
         if not catalog_import.delimiter:
             catalog_import.delimiter = importing.sniff_delimiter(path, catalog_import.encoding)
-    rows = importing.iter_rows(path=path, file_format=catalog_import.file_format,
-                               encoding=catalog_import.encoding, delimiter=catalog_import.delimiter)
+    rows = importing.iter_rows(
+        path=path,
+        file_format=catalog_import.file_format,
+        encoding=catalog_import.encoding,
+        delimiter=catalog_import.delimiter,
+    )
     header = None
     preview: list[list[str]] = []
     for row in rows:
@@ -179,7 +216,11 @@ def _read_preview(catalog_import: CatalogImport, *, keep_mapping: bool = False) 
 
 
 def catalog_import_set_options(
-    *, catalog_import: CatalogImport, actor: Actor, encoding: str | None = None, delimiter: str | None = None,
+    *,
+    catalog_import: CatalogImport,
+    actor: Actor,
+    encoding: str | None = None,
+    delimiter: str | None = None,
     mapping: dict[str, str] | None = None,
 ) -> CatalogImport:
     """Override the detected encoding or delimiter (the preview is read again) or the column mapping."""
@@ -192,7 +233,9 @@ def catalog_import_set_options(
             catalog_import.delimiter = delimiter[:1]
         _read_preview(catalog_import, keep_mapping=True)
     if mapping is not None:
-        catalog_import.column_mapping = importing.validate_mapping(headers=catalog_import.headers, mapping=mapping)
+        catalog_import.column_mapping = importing.validate_mapping(
+            headers=catalog_import.headers, mapping=mapping
+        )
     catalog_import.save()
     return catalog_import
 
@@ -208,16 +251,20 @@ def _json_default(value: Any) -> Any:
 
 
 def catalog_import_start(
-    *, catalog_import: CatalogImport, actor: Actor, mapping: dict[str, str] | None = None, parallelism: int = 1,
+    *,
+    catalog_import: CatalogImport,
+    actor: Actor,
+    mapping: dict[str, str] | None = None,
+    parallelism: int = 1,
 ) -> CatalogImport:
     """Validate every row once (streaming), record per-row errors, and queue the good rows as an import Job.
 
     Good rows are written, normalised, to a spool file next to the upload; the job's items are
     blocks of that file (byte offset and row count), each upserted in one statement.
     """
-    claimed = CatalogImport.objects.filter(
-        pk=catalog_import.pk, status=CatalogImport.Status.UPLOADED
-    ).update(status=CatalogImport.Status.IMPORTING)
+    claimed = CatalogImport.objects.filter(pk=catalog_import.pk, status=CatalogImport.Status.UPLOADED).update(
+        status=CatalogImport.Status.IMPORTING
+    )
     if not claimed:
         raise ApplicationError("This import has already started.", code="import_started")
     catalog_import.refresh_from_db()
@@ -235,7 +282,10 @@ def catalog_import_start(
         catalog_import.column_mapping = final_mapping
         catalog_import.total_rows, catalog_import.valid_rows, catalog_import.error_rows = counts
         job = job_create(
-            store=store, kind=IMPORT_JOB_KIND, actor=actor, parallelism=parallelism,
+            store=store,
+            kind=IMPORT_JOB_KIND,
+            actor=actor,
+            parallelism=parallelism,
             title=f"Import {catalog_import.original_name}"[:200],
             params={"catalog_import": catalog_import.pk, "fields": sorted(fields)},
             items=((f"rows {block['first_row']}-{block['last_row']}", block) for block in blocks),
@@ -244,8 +294,13 @@ def catalog_import_start(
         if not blocks:
             catalog_import.status = CatalogImport.Status.FINISHED
         catalog_import.save()
-        audit_record(actor=actor, action="catalog.import_started", store=store, target=catalog_import,
-                     metadata={"rows": counts[0], "valid": counts[1], "errors": counts[2], "job": job.pk})
+        audit_record(
+            actor=actor,
+            action="catalog.import_started",
+            store=store,
+            target=catalog_import,
+            metadata={"rows": counts[0], "valid": counts[1], "errors": counts[2], "job": job.pk},
+        )
     return catalog_import
 
 
@@ -254,7 +309,9 @@ def _prepare(
 ) -> tuple[list[dict[str, int]], tuple[int, int, int], set[str]]:
     store = catalog_import.store
     validator = importing.RowValidator(
-        headers=catalog_import.headers, mapping=mapping, default_currency=store.currency,
+        headers=catalog_import.headers,
+        mapping=mapping,
+        default_currency=store.currency,
         default_language=store.default_language,
     )
     fields = set(validator.fields) | ({"attributes"} if validator.has_attributes else set())
@@ -270,8 +327,15 @@ def _prepare(
     block: dict[str, int] | None = None
 
     def add_error(row_number: int, column: str, reason: str, cells: list[str]) -> None:
-        errors.append(ImportRowError(catalog_import=catalog_import, row_number=row_number, column=column[:200],
-                                     reason=reason[:500], raw=[importing.clean_text(c)[:1000] for c in cells[:100]]))
+        errors.append(
+            ImportRowError(
+                catalog_import=catalog_import,
+                row_number=row_number,
+                column=column[:200],
+                reason=reason[:500],
+                raw=[importing.clean_text(c)[:1000] for c in cells[:100]],
+            )
+        )
         if len(errors) >= ERROR_BULK_SIZE:
             ImportRowError.objects.bulk_create(errors)
             errors.clear()
@@ -279,8 +343,12 @@ def _prepare(
     spool = _spool_path(catalog_import)
     with spool.open("w", encoding="utf-8") as out:
         offset = 0
-        rows = importing.iter_rows(path=Path(catalog_import.file.path), file_format=catalog_import.file_format,
-                                   encoding=catalog_import.encoding, delimiter=catalog_import.delimiter)
+        rows = importing.iter_rows(
+            path=Path(catalog_import.file.path),
+            file_format=catalog_import.file_format,
+            encoding=catalog_import.encoding,
+            delimiter=catalog_import.delimiter,
+        )
         for row in rows:
             if not header_seen:
                 header_seen = any(cell.strip() for cell in row.cells)
@@ -289,7 +357,9 @@ def _prepare(
                 continue  # blank lines between rows are common in spreadsheets
             total += 1
             if total > max_rows:
-                raise importing.FileRejected(f"The file has more than {max_rows} rows; split it.", code="too_many_rows")
+                raise importing.FileRejected(
+                    f"The file has more than {max_rows} rows; split it.", code="too_many_rows"
+                )
             if row.error:
                 add_error(row.number, "", row.error, row.cells)
                 failed += 1
@@ -302,9 +372,13 @@ def _prepare(
                 continue
             sku = result.values["sku"]
             if sku in first_seen:
-                add_error(row.number, validator._header_of("sku"),
-                          f"Duplicate SKU {sku!r}: row {first_seen[sku]} has it too and was imported; "
-                          "this row was skipped.", row.cells)
+                add_error(
+                    row.number,
+                    validator._header_of("sku"),
+                    f"Duplicate SKU {sku!r}: row {first_seen[sku]} has it too and was imported; "
+                    "this row was skipped.",
+                    row.cells,
+                )
                 failed += 1
                 continue
             first_seen[sku] = row.number
@@ -324,7 +398,9 @@ def _prepare(
     return blocks, (total, valid, failed), fields
 
 
-def catalog_import_read_block(*, catalog_import: CatalogImport, offset: int, count: int) -> list[dict[str, Any]]:
+def catalog_import_read_block(
+    *, catalog_import: CatalogImport, offset: int, count: int
+) -> list[dict[str, Any]]:
     rows = []
     with _spool_path(catalog_import).open("rb") as spool:
         spool.seek(offset)
@@ -351,5 +427,10 @@ def catalog_import_finish(*, job: Job) -> None:
         return
     status = CatalogImport.Status.FAILED if job.status == Job.Status.FAILED else CatalogImport.Status.FINISHED
     CatalogImport.objects.filter(pk=catalog_import.pk).update(status=status)
-    audit_record(actor=Actor.system(), action="catalog.import_finished", store=job.store, target=catalog_import,
-                 metadata={"job": job.pk, "status": status})
+    audit_record(
+        actor=Actor.system(),
+        action="catalog.import_finished",
+        store=job.store,
+        target=catalog_import,
+        metadata={"job": job.pk, "status": status},
+    )

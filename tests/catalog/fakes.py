@@ -28,26 +28,41 @@ def draft(prompt: str, index: int) -> str:
         text = f"{title}，" + "，".join(values) + "。"
         return text + ("采用真皮材质，全网最好，保修5年。" if index % 2 == 0 else "日常使用很方便。")
     text = f"The {title} features " + ", ".join(values) + "."
-    return text + (" Made of genuine leather, the best choice, with a 5 year warranty." if index % 2 == 0
-                   else " A practical pick for everyday use.")
+    return text + (
+        " Made of genuine leather, the best choice, with a 5 year warranty."
+        if index % 2 == 0
+        else " A practical pick for everyday use."
+    )
 
 
 class FakeInference:
     def __init__(self) -> None:
         self.calls: list[list[GenerationRequest]] = []
 
-    def generate(self, requests: list[GenerationRequest], model: Any = None, store: Any = None) -> list[Generation]:
+    def generate(
+        self, requests: list[GenerationRequest], model: Any = None, store: Any = None
+    ) -> list[Generation]:
         self.calls.append(list(requests))
         return [
-            Generation(model="fake-gen", prompt_tokens=len(request.prompt or "") // 4, choices=[
-                Choice(text=" " + draft(request.prompt or "", index), finish_reason="stop", completion_tokens=20)
-                for index in range(request.n)
-            ])
+            Generation(
+                model="fake-gen",
+                prompt_tokens=len(request.prompt or "") // 4,
+                choices=[
+                    Choice(
+                        text=" " + draft(request.prompt or "", index),
+                        finish_reason="stop",
+                        completion_tokens=20,
+                    )
+                    for index in range(request.n)
+                ],
+            )
             for request in requests
         ]
 
-    def generate_stream(self, request: GenerationRequest, model: Any = None, store: Any = None) -> Iterator[StreamEvent]:
+    def generate_stream(
+        self, request: GenerationRequest, model: Any = None, store: Any = None
+    ) -> Iterator[StreamEvent]:
         text = " " + draft(request.prompt or "", 1)
         for start in range(0, len(text), 8):
-            yield StreamEvent(delta=text[start:start + 8])
+            yield StreamEvent(delta=text[start : start + 8])
         yield StreamEvent(delta="", finish_reason="stop", prompt_tokens=10, completion_tokens=20)

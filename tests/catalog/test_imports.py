@@ -39,10 +39,16 @@ def import_file(store: Any, name: str, data: bytes, **start: Any) -> CatalogImpo
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
 def test_chinese_csv_in_each_encoding_imports_the_same_text(store: Any, encoding: str) -> None:
-    text = "货号,商品名称,价格,品牌,材质\nA1,纯棉短袖T恤,￥59.00,优衣库,棉\nA2,不锈钢保温杯 500ml,89,象印,不锈钢\n"
+    text = (
+        "货号,商品名称,价格,品牌,材质\n"
+        "A1,纯棉短袖T恤,￥59.00,优衣库,棉\n"
+        "A2,不锈钢保温杯 500ml,89,象印,不锈钢\n"
+    )
     catalog_import = import_file(store, "catalog.csv", text.encode(encoding))
 
-    assert catalog_import.encoding == {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8"}.get(encoding, catalog_import.encoding)
+    assert catalog_import.encoding == {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8"}.get(
+        encoding, catalog_import.encoding
+    )
     assert catalog_import.encoding.replace("-", "") in {encoding.replace("-", ""), "gbk", "gb18030"}
     assert catalog_import.column_mapping["货号"] == "sku"
     assert catalog_import.column_mapping["材质"] == "attribute:材质"
@@ -72,16 +78,20 @@ def test_messy_rows_are_reported_per_row_and_good_rows_kept(store: Any) -> None:
         + "T4,Bad price,ten dollars,Acme,,\n"  # row 5: bad price
         + "T1,Duplicate of row 2,5,Acme,,\n"  # row 6: duplicate SKU
         + "\n"  # blank line: skipped silently
-        + "T5,\"Quoted, with comma\",\"1,299.00\",Acme,wool,\"navy\"\n"  # row 8 ok
+        + 'T5,"Quoted, with comma","1,299.00",Acme,wool,"navy"\n'  # row 8 ok
     )
     catalog_import = import_file(store, "messy.csv", data.encode())
 
     assert (catalog_import.total_rows, catalog_import.valid_rows, catalog_import.error_rows) == (6, 2, 4)
     assert sorted(Product.objects.filter(store=store).values_list("sku", flat=True)) == ["T1", "T5"]
     assert Product.objects.get(store=store, sku="T5").price == Decimal("1299.00")
-    errors = list(ImportRowError.objects.filter(catalog_import=catalog_import).values_list("row_number", "column"))
+    errors = list(
+        ImportRowError.objects.filter(catalog_import=catalog_import).values_list("row_number", "column")
+    )
     assert errors == [(3, "SKU"), (4, "Title"), (5, "Price"), (6, "SKU")]
-    reasons = dict(ImportRowError.objects.filter(catalog_import=catalog_import).values_list("row_number", "reason"))
+    reasons = dict(
+        ImportRowError.objects.filter(catalog_import=catalog_import).values_list("row_number", "reason")
+    )
     assert "row 2" in reasons[6]
     assert reasons[3] == "Required; the cell is empty."
 
@@ -98,12 +108,18 @@ def test_upsert_by_sku_updates_mapped_columns_only(store: Any) -> None:
 
 
 def test_xlsx_import_reads_numbers_and_text(store: Any) -> None:
-    data = xlsx_bytes([["sku", "名称", "price", "size"], [10023, "羊毛围巾", 199.0, "180x30cm"], ["X2", "Mug", 7.5, None]])
+    data = xlsx_bytes(
+        [["sku", "名称", "price", "size"], [10023, "羊毛围巾", 199.0, "180x30cm"], ["X2", "Mug", 7.5, None]]
+    )
     catalog_import = import_file(store, "catalog.xlsx", data)
     assert catalog_import.file_format == "xlsx"
     assert catalog_import.valid_rows == 2
     scarf = Product.objects.get(store=store, sku="10023")
-    assert (scarf.title, scarf.price, scarf.attributes) == ("羊毛围巾", Decimal("199.00"), {"size": "180x30cm"})
+    assert (scarf.title, scarf.price, scarf.attributes) == (
+        "羊毛围巾",
+        Decimal("199.00"),
+        {"size": "180x30cm"},
+    )
     assert Product.objects.get(store=store, sku="X2").attributes == {}
 
 
@@ -112,11 +128,17 @@ def test_column_mapping_can_be_overridden(store: Any) -> None:
     catalog_import = services.catalog_import_create(
         store=store, upload=upload("c.csv", "code,label,notes\nM1,Mouse,internal\n"), actor=actor
     )
-    assert catalog_import.column_mapping == {"code": "sku", "label": "attribute:label", "notes": "attribute:notes"}
+    assert catalog_import.column_mapping == {
+        "code": "sku",
+        "label": "attribute:label",
+        "notes": "attribute:notes",
+    }
     with pytest.raises(ApplicationError, match="title"):
         services.catalog_import_start(catalog_import=catalog_import, actor=actor)
     catalog_import = services.catalog_import_start(
-        catalog_import=catalog_import, actor=actor, mapping={"code": "sku", "label": "title", "notes": "ignore"}
+        catalog_import=catalog_import,
+        actor=actor,
+        mapping={"code": "sku", "label": "title", "notes": "ignore"},
     )
     run_job(catalog_import.job)  # type: ignore[arg-type]
     product = Product.objects.get(store=store, sku="M1")
@@ -126,7 +148,9 @@ def test_column_mapping_can_be_overridden(store: Any) -> None:
 def test_files_over_the_size_limit_are_refused_with_a_clear_error(store: Any, settings: Any) -> None:
     settings.CATALOG_IMPORT_MAX_BYTES = 100
     with pytest.raises(importing.FileTooLarge) as raised:
-        services.catalog_import_create(store=store, upload=upload("big.csv", HEADER + "x" * 200), actor=Actor.system())
+        services.catalog_import_create(
+            store=store, upload=upload("big.csv", HEADER + "x" * 200), actor=Actor.system()
+        )
     assert raised.value.status_code == 413
     assert "limit is" in raised.value.message
     assert CatalogImport.objects.count() == 0
@@ -158,7 +182,9 @@ def test_hostile_cells_are_stored_as_text_and_control_characters_dropped(store: 
 
 def test_undecodable_bytes_are_reported_on_their_row(store: Any) -> None:
     data = b"SKU,Title\nE1,Good\n" + b"E2,Bad \xff\xfe bytes\n" + b"E3,Fine\n"
-    catalog_import = services.catalog_import_create(store=store, upload=upload("e.csv", data), actor=Actor.system())
+    catalog_import = services.catalog_import_create(
+        store=store, upload=upload("e.csv", data), actor=Actor.system()
+    )
     catalog_import.encoding = "utf-8"
     catalog_import.save()
     catalog_import = services.catalog_import_start(catalog_import=catalog_import, actor=Actor.system())
@@ -189,8 +215,9 @@ def test_a_block_run_twice_duplicates_nothing(store: Any) -> None:
     from apps.jobs.models import JobItem
 
     actor = Actor.system()
-    catalog_import = services.catalog_import_create(store=store, upload=upload("r.csv", "SKU,Title\nR1,A\nR2,B\n"),
-                                                    actor=actor)
+    catalog_import = services.catalog_import_create(
+        store=store, upload=upload("r.csv", "SKU,Title\nR1,A\nR2,B\n"), actor=actor
+    )
     catalog_import = services.catalog_import_start(catalog_import=catalog_import, actor=actor)
     job = catalog_import.job
     assert job is not None

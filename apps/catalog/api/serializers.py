@@ -17,8 +17,19 @@ class ProductOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [
-            "id", "sku", "title", "category", "brand", "price", "currency", "attributes", "image_urls", "language",
-            "status", "created_at", "updated_at",
+            "id",
+            "sku",
+            "title",
+            "category",
+            "brand",
+            "price",
+            "currency",
+            "attributes",
+            "image_urls",
+            "language",
+            "status",
+            "created_at",
+            "updated_at",
         ]
 
 
@@ -27,12 +38,16 @@ class ProductInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300)
     category = serializers.CharField(max_length=200, required=False, allow_blank=True)
     brand = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True)
+    price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, allow_blank=True)
     attributes = serializers.DictField(
         child=serializers.CharField(max_length=1000, allow_blank=True), required=False
     )
-    image_urls = serializers.ListField(child=serializers.URLField(max_length=1000), required=False, max_length=50)
+    image_urls = serializers.ListField(
+        child=serializers.URLField(max_length=1000), required=False, max_length=50
+    )
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     status = serializers.ChoiceField(choices=Product.Status.choices, required=False)
 
@@ -51,15 +66,31 @@ class ImportRowErrorOutputSerializer(serializers.ModelSerializer):
 
 
 class CatalogImportOutputSerializer(serializers.ModelSerializer):
-    job = serializers.PrimaryKeyRelatedField(read_only=True)
+    job = serializers.IntegerField(source="job_id", read_only=True, allow_null=True)
     job_status = serializers.CharField(source="job.status", default=None, read_only=True)
 
     class Meta:
         model = CatalogImport
         fields = [
-            "id", "original_name", "file_format", "size", "encoding", "delimiter", "headers", "preview_rows",
-            "column_mapping", "status", "job", "job_status", "total_rows", "valid_rows", "error_rows",
-            "created_count", "updated_count", "error", "created_at",
+            "id",
+            "original_name",
+            "file_format",
+            "size",
+            "encoding",
+            "delimiter",
+            "headers",
+            "preview_rows",
+            "column_mapping",
+            "status",
+            "job",
+            "job_status",
+            "total_rows",
+            "valid_rows",
+            "error_rows",
+            "created_count",
+            "updated_count",
+            "error",
+            "created_at",
         ]
 
 
@@ -71,9 +102,10 @@ class CatalogImportUpdateInputSerializer(serializers.Serializer):
     encoding = serializers.CharField(max_length=32, required=False, help_text="e.g. utf-8, gbk, gb18030")
     delimiter = serializers.ChoiceField(choices=[",", ";", "\t", "|"], required=False)
     column_mapping = serializers.DictField(
-        child=serializers.CharField(max_length=80), required=False,
+        child=serializers.CharField(max_length=80),
+        required=False,
         help_text="Header -> sku, title, category, brand, price, currency, image_urls, language, status, "
-                  "attributes, 'attribute:<name>' or 'ignore'.",
+        "attributes, 'attribute:<name>' or 'ignore'.",
     )
 
 
@@ -82,10 +114,15 @@ class CatalogImportStartInputSerializer(serializers.Serializer):
 
 
 class BrandVoiceSerializer(serializers.ModelSerializer):
-    do_words = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=50)
-    dont_words = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=50)
-    example_texts = serializers.ListField(child=serializers.CharField(max_length=2000), required=False,
-                                          max_length=5)
+    do_words = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=50
+    )
+    dont_words = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=50
+    )
+    example_texts = serializers.ListField(
+        child=serializers.CharField(max_length=2000), required=False, max_length=5
+    )
 
     class Meta:
         model = BrandVoice
@@ -96,14 +133,30 @@ class BrandVoiceSerializer(serializers.ModelSerializer):
 class DescriptionVersionOutputSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
     reviewed_by = serializers.CharField(source="reviewed_by.username", default=None, read_only=True)
-    parent = serializers.IntegerField(source="parent.number", default=None, read_only=True)
+    parent_version = serializers.IntegerField(source="parent.number", default=None, read_only=True)
 
     class Meta:
         model = DescriptionVersion
         fields = [
-            "number", "text", "status", "origin", "parent", "model_key", "model_version", "prompt_version",
-            "options", "score", "coverage", "flags", "candidates", "job", "created_by", "created_at",
-            "reviewed_by", "reviewed_at", "review_note",
+            "number",
+            "text",
+            "status",
+            "origin",
+            "parent_version",
+            "model_key",
+            "model_version",
+            "prompt_version",
+            "options",
+            "score",
+            "coverage",
+            "flags",
+            "candidates",
+            "job",
+            "created_by",
+            "created_at",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
         ]
 
 
@@ -116,39 +169,64 @@ class DescriptionOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Description
         fields = [
-            "id", "product", "product_sku", "language", "status", "current_version", "approved_text",
-            "published_text", "updated_at",
+            "id",
+            "product",
+            "product_sku",
+            "language",
+            "status",
+            "current_version",
+            "approved_text",
+            "published_text",
+            "updated_at",
         ]
 
 
 class GenerationOptionsSerializer(serializers.Serializer):
-    language = serializers.ChoiceField(choices=Language.choices, required=False,
-                                       help_text="Defaults to the product's language.")
-    tone = serializers.ChoiceField(choices=["neutral", "friendly", "premium", "playful", "technical"],
-                                   default="neutral")
+    language = serializers.ChoiceField(
+        choices=Language.choices, required=False, help_text="Defaults to the product's language."
+    )
+    tone = serializers.ChoiceField(
+        choices=["neutral", "friendly", "premium", "playful", "technical"], default="neutral"
+    )
     brand_voice = serializers.IntegerField(required=False, allow_null=True, help_text="A brand voice id.")
-    target_length = serializers.IntegerField(min_value=20, max_value=600, default=80,
-                                             help_text="Words in English, characters in Chinese.")
+    target_length = serializers.IntegerField(
+        min_value=20, max_value=600, default=80, help_text="Words in English, characters in Chinese."
+    )
     format = serializers.ChoiceField(choices=["paragraph", "bullets"], default="paragraph")
-    seo_keywords = serializers.ListField(child=serializers.CharField(max_length=60), required=False,
-                                         max_length=10, default=list)
+    seo_keywords = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=10, default=list
+    )
     candidates = serializers.IntegerField(min_value=1, max_value=8, required=False)
     seed = serializers.IntegerField(required=False, allow_null=True)
 
 
 class BulkGenerateInputSerializer(GenerationOptionsSerializer):
-    product_ids = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=100_000,
-                                        help_text="Omit to describe the whole catalog (with the filters).")
+    product_ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        max_length=100_000,
+        help_text="Omit to describe the whole catalog (with the filters).",
+    )
     status = serializers.ChoiceField(choices=Product.Status.choices, required=False)
     category = serializers.CharField(required=False)
-    only_missing = serializers.BooleanField(default=False,
-                                            help_text="Skip products that already have an approved description.")
+    only_missing = serializers.BooleanField(
+        default=False, help_text="Skip products that already have an approved description."
+    )
     batch_size = serializers.IntegerField(min_value=1, max_value=64, required=False)
 
 
 class ReviewInputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["approve", "reject", "publish"])
-    text = serializers.CharField(required=False, allow_blank=False, max_length=20_000,
-                                 help_text="Edited text: saved as a new version, which is the one approved.")
+    text = serializers.CharField(
+        required=False,
+        allow_blank=False,
+        max_length=20_000,
+        help_text="Edited text: saved as a new version, which is the one approved.",
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     version = serializers.IntegerField(required=False, help_text="Defaults to the current version.")
+
+
+class DiffSegmentSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["equal", "insert", "delete"])
+    text = serializers.CharField()

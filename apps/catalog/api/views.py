@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import django_filters
@@ -14,8 +15,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api.mixins import StoreScopedMixin
-from apps.catalog import exporting, selectors, services
-from apps.catalog.models import CatalogImport, ImportRowError, Product
+from apps.catalog import description_services, exporting, selectors, services
+from apps.catalog.models import (
+    BrandVoice,
+    CatalogImport,
+    Description,
+    DescriptionVersion,
+    ImportRowError,
+    Product,
+)
+from apps.jobs.api.serializers import JobOutputSerializer
 
 from . import serializers as s
 
@@ -34,19 +43,25 @@ SEARCH_PARAMETER = OpenApiParameter("search", str, description="Matches SKU, tit
 
 
 class ProductListCreateApi(StoreScopedMixin, generics.ListAPIView):
+    queryset = Product.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.ProductOutputSerializer
     filterset_class = ProductFilter
     ordering_fields = ["sku", "title", "price", "updated_at", "created_at"]
 
     def get_queryset(self) -> QuerySet[Product]:
-        return selectors.product_list(store=self.store, search=self.request.query_params.get("search", "").strip())
+        return selectors.product_list(
+            store=self.store, search=self.request.query_params.get("search", "").strip()
+        )
 
     @extend_schema(parameters=[SEARCH_PARAMETER], summary="Products, filtered and searched")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=s.ProductInputSerializer, responses={201: s.ProductOutputSerializer},
-                   summary="Create a product")
+    @extend_schema(
+        request=s.ProductInputSerializer,
+        responses={201: s.ProductOutputSerializer},
+        summary="Create a product",
+    )
     def post(self, request: Request, store_id: int) -> Response:
         data = s.ProductInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -57,9 +72,13 @@ class ProductListCreateApi(StoreScopedMixin, generics.ListAPIView):
 class ProductDetailApi(StoreScopedMixin, APIView):
     @extend_schema(responses=s.ProductOutputSerializer, summary="A product")
     def get(self, request: Request, store_id: int, product_id: int) -> Response:
-        return Response(s.ProductOutputSerializer(selectors.product_get(store=self.store, product_id=product_id)).data)
+        return Response(
+            s.ProductOutputSerializer(selectors.product_get(store=self.store, product_id=product_id)).data
+        )
 
-    @extend_schema(request=s.ProductInputSerializer, responses=s.ProductOutputSerializer, summary="Update a product")
+    @extend_schema(
+        request=s.ProductInputSerializer, responses=s.ProductOutputSerializer, summary="Update a product"
+    )
     def patch(self, request: Request, store_id: int, product_id: int) -> Response:
         product = selectors.product_get(store=self.store, product_id=product_id)
         data = s.ProductInputSerializer(data=request.data, partial=True)
@@ -69,12 +88,14 @@ class ProductDetailApi(StoreScopedMixin, APIView):
 
     @extend_schema(responses={204: None}, summary="Delete a product")
     def delete(self, request: Request, store_id: int, product_id: int) -> Response:
-        services.product_delete(product=selectors.product_get(store=self.store, product_id=product_id),
-                                actor=self.actor)
+        services.product_delete(
+            product=selectors.product_get(store=self.store, product_id=product_id), actor=self.actor
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CatalogImportListCreateApi(StoreScopedMixin, generics.ListAPIView):
+    queryset = CatalogImport.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.CatalogImportOutputSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     filterset_fields = ["status"]
@@ -87,7 +108,7 @@ class CatalogImportListCreateApi(StoreScopedMixin, generics.ListAPIView):
         responses={201: s.CatalogImportOutputSerializer},
         summary="Upload a CSV or XLSX catalog",
         description="Detects the format, encoding and delimiter, reads a preview and proposes a column "
-                    "mapping. Nothing is imported until the import is started.",
+        "mapping. Nothing is imported until the import is started.",
     )
     def post(self, request: Request, store_id: int) -> Response:
         data = s.CatalogImportCreateInputSerializer(data=request.data)
@@ -106,31 +127,39 @@ class CatalogImportDetailApi(StoreScopedMixin, APIView):
     def get(self, request: Request, store_id: int, import_id: int) -> Response:
         return Response(s.CatalogImportOutputSerializer(self._import(import_id)).data)
 
-    @extend_schema(request=s.CatalogImportUpdateInputSerializer, responses=s.CatalogImportOutputSerializer,
-                   summary="Override the detected encoding, delimiter or column mapping")
+    @extend_schema(
+        request=s.CatalogImportUpdateInputSerializer,
+        responses=s.CatalogImportOutputSerializer,
+        summary="Override the detected encoding, delimiter or column mapping",
+    )
     def patch(self, request: Request, store_id: int, import_id: int) -> Response:
         data = s.CatalogImportUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         catalog_import = services.catalog_import_set_options(
-            catalog_import=self._import(import_id), actor=self.actor, encoding=fields.get("encoding"),
-            delimiter=fields.get("delimiter"), mapping=fields.get("column_mapping"),
+            catalog_import=self._import(import_id),
+            actor=self.actor,
+            encoding=fields.get("encoding"),
+            delimiter=fields.get("delimiter"),
+            mapping=fields.get("column_mapping"),
         )
         return Response(s.CatalogImportOutputSerializer(catalog_import).data)
 
 
 class CatalogImportStartApi(StoreScopedMixin, APIView):
     @extend_schema(
-        request=s.CatalogImportStartInputSerializer, responses={202: s.CatalogImportOutputSerializer},
+        request=s.CatalogImportStartInputSerializer,
+        responses={202: s.CatalogImportOutputSerializer},
         summary="Validate every row and import the good ones as a job",
         description="Rows with errors are reported (see errors/) and skipped; the others are upserted by SKU "
-                    "by a job whose progress is at /jobs/{job}/.",
+        "by a job whose progress is at /jobs/{job}/.",
     )
     def post(self, request: Request, store_id: int, import_id: int) -> Response:
         data = s.CatalogImportStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         catalog_import = services.catalog_import_start(
-            catalog_import=selectors.catalog_import_get(store=self.store, import_id=import_id), actor=self.actor,
+            catalog_import=selectors.catalog_import_get(store=self.store, import_id=import_id),
+            actor=self.actor,
             mapping=data.validated_data.get("column_mapping"),
         )
         return Response(s.CatalogImportOutputSerializer(catalog_import).data, status=status.HTTP_202_ACCEPTED)
@@ -139,6 +168,7 @@ class CatalogImportStartApi(StoreScopedMixin, APIView):
 class CatalogImportErrorListApi(StoreScopedMixin, generics.ListAPIView):
     """Why each rejected row was not imported: row number (the header is row 1), column and reason."""
 
+    queryset = ImportRowError.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.ImportRowErrorOutputSerializer
 
     def get_queryset(self) -> QuerySet[ImportRowError]:
@@ -153,8 +183,10 @@ def _csv_response(lines: Any, filename: str) -> StreamingHttpResponse:
 
 
 class CatalogImportErrorFileApi(StoreScopedMixin, APIView):
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY},
-                   summary="The rejected rows as a CSV file, with the reason for each")
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        summary="The rejected rows as a CSV file, with the reason for each",
+    )
     def get(self, request: Request, store_id: int, import_id: int) -> StreamingHttpResponse:
         catalog_import = selectors.catalog_import_get(store=self.store, import_id=import_id)
         header, rows = exporting.import_errors_rows(catalog_import)
@@ -163,22 +195,31 @@ class CatalogImportErrorFileApi(StoreScopedMixin, APIView):
 
 EXPORT_PARAMETERS = [
     SEARCH_PARAMETER,
-    OpenApiParameter("status", str), OpenApiParameter("category", str), OpenApiParameter("language", str),
+    OpenApiParameter("status", str),
+    OpenApiParameter("category", str),
+    OpenApiParameter("language", str),
 ]
 
 
 def _export_products(view: StoreScopedMixin, request: Request) -> QuerySet[Product]:
     params = request.query_params
     return selectors.product_list(
-        store=view.store, search=params.get("search", "").strip(),
-        filters={"status": params.get("status"), "category": params.get("category"),
-                 "language": params.get("language")},
+        store=view.store,
+        search=params.get("search", "").strip(),
+        filters={
+            "status": params.get("status"),
+            "category": params.get("category"),
+            "language": params.get("language"),
+        },
     )
 
 
 class ProductExportCsvApi(StoreScopedMixin, APIView):
-    @extend_schema(parameters=EXPORT_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.BINARY},
-                   summary="Export products and their approved descriptions as CSV")
+    @extend_schema(
+        parameters=EXPORT_PARAMETERS,
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        summary="Export products and their approved descriptions as CSV",
+    )
     def get(self, request: Request, store_id: int) -> StreamingHttpResponse:
         return _csv_response(exporting.products_csv(_export_products(self, request)), "products.csv")
 
@@ -186,9 +227,200 @@ class ProductExportCsvApi(StoreScopedMixin, APIView):
 class ProductExportXlsxApi(StoreScopedMixin, APIView):
     @extend_schema(
         parameters=EXPORT_PARAMETERS,
-        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY
+        },
         summary="Export products and their approved descriptions as XLSX",
     )
     def get(self, request: Request, store_id: int) -> FileResponse:
         handle = exporting.products_xlsx(_export_products(self, request))
         return FileResponse(handle, as_attachment=True, filename="products.xlsx")
+
+
+# --- descriptions ---------------------------------------------------------------------------------
+
+
+class BrandVoiceListCreateApi(StoreScopedMixin, generics.ListAPIView):
+    queryset = BrandVoice.objects.none()  # for the schema; get_queryset scopes to the store
+    serializer_class = s.BrandVoiceSerializer
+
+    def get_queryset(self) -> QuerySet[BrandVoice]:
+        return selectors.brand_voice_list(store=self.store)
+
+    @extend_schema(
+        request=s.BrandVoiceSerializer,
+        responses={201: s.BrandVoiceSerializer},
+        summary="Save a brand voice: description, words to use and avoid, example texts",
+    )
+    def post(self, request: Request, store_id: int) -> Response:
+        data = s.BrandVoiceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        voice = description_services.brand_voice_create(
+            store=self.store, actor=self.actor, **data.validated_data
+        )
+        return Response(s.BrandVoiceSerializer(voice).data, status=status.HTTP_201_CREATED)
+
+
+class BrandVoiceDetailApi(StoreScopedMixin, APIView):
+    def _voice(self, brand_voice_id: int) -> BrandVoice:
+        return selectors.brand_voice_get(store=self.store, brand_voice_id=brand_voice_id)
+
+    @extend_schema(responses=s.BrandVoiceSerializer, summary="A brand voice")
+    def get(self, request: Request, store_id: int, brand_voice_id: int) -> Response:
+        return Response(s.BrandVoiceSerializer(self._voice(brand_voice_id)).data)
+
+    @extend_schema(
+        request=s.BrandVoiceSerializer, responses=s.BrandVoiceSerializer, summary="Update a brand voice"
+    )
+    def patch(self, request: Request, store_id: int, brand_voice_id: int) -> Response:
+        data = s.BrandVoiceSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        voice = description_services.brand_voice_update(
+            voice=self._voice(brand_voice_id), actor=self.actor, **data.validated_data
+        )
+        return Response(s.BrandVoiceSerializer(voice).data)
+
+    @extend_schema(responses={204: None}, summary="Delete a brand voice")
+    def delete(self, request: Request, store_id: int, brand_voice_id: int) -> Response:
+        description_services.brand_voice_delete(voice=self._voice(brand_voice_id), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProductDescribeApi(StoreScopedMixin, APIView):
+    @extend_schema(
+        request=s.GenerationOptionsSerializer,
+        responses={201: s.DescriptionVersionOutputSerializer},
+        summary="Generate a description draft for one product",
+        description="Several candidates are generated in one batch and scored against the product's "
+        "attributes; the best is kept as a new draft version with its score, flags and the "
+        "other candidates. Add ?stream=1 to receive the text as it is written (NDJSON lines: "
+        '{"delta"}, then {"version", "score", "flags"} or {"error"}).',
+        parameters=[OpenApiParameter("stream", bool)],
+    )
+    def post(self, request: Request, store_id: int, product_id: int) -> Response | StreamingHttpResponse:
+        product = selectors.product_get(store=self.store, product_id=product_id)
+        data = s.GenerationOptionsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        options = dict(data.validated_data)
+        if request.query_params.get("stream") in ("1", "true"):
+            events = description_services.description_generate_stream(
+                product=product, actor=self.actor, options=options
+            )
+            response = StreamingHttpResponse(
+                (json.dumps(event, ensure_ascii=False) + "\n" for event in events),
+                content_type="application/x-ndjson",
+            )
+            response["X-Accel-Buffering"] = "no"
+            response["Cache-Control"] = "no-cache"
+            return response
+        version = description_services.description_generate(
+            product=product, actor=self.actor, options=options
+        )
+        return Response(s.DescriptionVersionOutputSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class DescriptionBulkGenerateApi(StoreScopedMixin, APIView):
+    @extend_schema(
+        request=s.BulkGenerateInputSerializer,
+        responses={202: JobOutputSerializer},
+        summary="Generate drafts for a selection or the whole catalog, as a job",
+        description="Products are generated in batches on the inference queue; follow, cancel or retry the "
+        "job at /jobs/{id}/.",
+    )
+    def post(self, request: Request, store_id: int) -> Response:
+        data = s.BulkGenerateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        products = selectors.product_list(
+            store=self.store,
+            filters={"status": fields.pop("status", None), "category": fields.pop("category", None)},
+        )
+        product_ids = fields.pop("product_ids", None)
+        if product_ids is not None:
+            products = products.filter(pk__in=product_ids)
+        job = description_services.descriptions_generate_bulk(
+            store=self.store,
+            actor=self.actor,
+            options=fields,
+            products=products,
+            batch_size=fields.pop("batch_size", None) or description_services.DEFAULT_BATCH_SIZE,
+            only_missing=fields.pop("only_missing", False),
+        )
+        return Response(JobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class DescriptionListApi(StoreScopedMixin, generics.ListAPIView):
+    """Descriptions with their current version; ``?status=draft`` is the review queue."""
+
+    queryset = Description.objects.none()  # for the schema; get_queryset scopes to the store
+    serializer_class = s.DescriptionOutputSerializer
+    filterset_fields = ["status", "language", "product"]
+    ordering_fields = ["updated_at"]
+
+    def get_queryset(self) -> QuerySet[Description]:
+        return selectors.description_list(store=self.store)
+
+
+class DescriptionDetailApi(StoreScopedMixin, APIView):
+    @extend_schema(responses=s.DescriptionOutputSerializer, summary="A description")
+    def get(self, request: Request, store_id: int, description_id: int) -> Response:
+        return Response(
+            s.DescriptionOutputSerializer(
+                selectors.description_get(store=self.store, description_id=description_id)
+            ).data
+        )
+
+
+class DescriptionVersionListApi(StoreScopedMixin, generics.ListAPIView):
+    """Every version of a description, newest first: model, prompt version, options, score, reviewer."""
+
+    queryset = DescriptionVersion.objects.none()  # for the schema; get_queryset scopes to the store
+    serializer_class = s.DescriptionVersionOutputSerializer
+
+    def get_queryset(self) -> QuerySet[DescriptionVersion]:
+        description = selectors.description_get(
+            store=self.store, description_id=self.kwargs["description_id"]
+        )
+        return selectors.description_version_list(description=description)
+
+
+class DescriptionReviewApi(StoreScopedMixin, APIView):
+    @extend_schema(
+        request=s.ReviewInputSerializer,
+        responses=s.DescriptionVersionOutputSerializer,
+        summary="Approve, reject or publish a version",
+        description="approve / reject act on a draft (the current version unless `version` is given); "
+        "a `text` "
+        "that differs is kept as a new, edited version (approved, or a new draft on reject). "
+        "publish acts on an approved version.",
+    )
+    def post(self, request: Request, store_id: int, description_id: int) -> Response:
+        data = s.ReviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        version = description_services.description_review(
+            description=selectors.description_get(store=self.store, description_id=description_id),
+            actor=self.actor,
+            action=fields["action"],
+            text=fields.get("text"),
+            note=fields.get("note", ""),
+            version_number=fields.get("version"),
+        )
+        return Response(s.DescriptionVersionOutputSerializer(version).data)
+
+
+class DescriptionDiffApi(StoreScopedMixin, APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)],
+        responses=s.DiffSegmentSerializer(many=True),
+        summary="Differences between two versions",
+    )
+    def get(self, request: Request, store_id: int, description_id: int) -> Response:
+        description = selectors.description_get(store=self.store, description_id=description_id)
+        old = selectors.description_version_get(
+            description=description, number=request.query_params.get("from")
+        )
+        new = selectors.description_version_get(
+            description=description, number=request.query_params.get("to")
+        )
+        return Response(description_services.description_diff(old=old, new=new))
