@@ -158,7 +158,7 @@ def decode(loaded: LoadedModel, rows: list[Row]) -> Iterator[list[Row]]:
 
 def _cache_argument(model: torch.nn.Module) -> str:
     """The KV-cache keyword: ``cache`` in recent transformers, ``past_key_values`` before."""
-    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+    return "cache" if "cache" in inspect.signature(type(model).forward).parameters else "past_key_values"
 
 
 def _rows_for(loaded: LoadedModel, requests: Sequence[GenerationRequest]) -> list[Row]:

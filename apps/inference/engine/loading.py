@@ -37,13 +37,13 @@ def model_nbytes(model: torch.nn.Module) -> int:
     """Bytes held by the model's tensors, counting tied weights once (int8 packed weights included)."""
     seen: set[int] = set()
     total = 0
-    for tensor in list(model.state_dict().values()):
+    for tensor in [*model.state_dict().values(), *model.buffers()]:
         if not isinstance(tensor, torch.Tensor):
             continue
-        pointer = tensor.data_ptr() if not tensor.is_quantized else id(tensor)
-        if pointer in seen:
+        identity = id(tensor) if tensor.is_quantized else tensor.data_ptr()
+        if identity in seen:
             continue
-        seen.add(pointer)
+        seen.add(identity)
         total += tensor.numel() * tensor.element_size()
     return total
 
