@@ -45,7 +45,9 @@ def runs_in_process() -> bool:
         return True
     from celery import current_task
 
-    return current_task is not None and not current_task.request.called_directly
+    # current_task is a proxy: falsy outside a task; called_directly when a task function is
+    # simply called (not executed by a worker).
+    return bool(current_task) and not current_task.request.called_directly
 
 
 def backend_for(task: Task) -> Backend:
