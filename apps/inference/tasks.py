@@ -26,7 +26,7 @@ def _error(error: InferenceError) -> dict[str, Any]:
     return {"error": {"type": type(error).__name__, "message": str(error)}}
 
 
-@shared_task(name="inference.run", queue="inference", ignore_result=False)
+@shared_task(name="inference.run", ignore_result=False)
 def inference_run_task(operation: str, spec: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
     from .backends.local import LocalBackend
 
@@ -45,7 +45,7 @@ def inference_run_task(operation: str, spec: dict[str, Any], payload: dict[str, 
     raise ValueError(f"Unknown inference operation {operation!r}.")
 
 
-@shared_task(bind=True, name="inference.stream", queue="inference", ignore_result=False)
+@shared_task(bind=True, name="inference.stream", ignore_result=False)
 def inference_stream_task(self: Any, spec: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
     """Generates one request, publishing the text so far as task state for the web to relay."""
     from .backends.local import LocalBackend
