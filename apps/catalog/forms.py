@@ -57,7 +57,7 @@ class ProductForm(forms.Form):
         urls = [
             line.strip() for line in (self.cleaned_data.get("image_urls") or "").splitlines() if line.strip()
         ]
-        validator = forms.URLField()
+        validator = forms.URLField(assume_scheme="https")
         for url in urls:
             validator.clean(url)
         return urls
