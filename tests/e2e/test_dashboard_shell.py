@@ -55,8 +55,8 @@ def test_login_store_switch_language_and_live_job_progress(
     assert Job.objects.get(pk=job.pk).status == Job.Status.SUCCEEDED
     assert "6 of 6 done, 0 failed" in page.locator(".progress-numbers").inner_text()
 
-    page.select_option("select[name=language]", "zh-hans")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "zh-hans")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert page.locator(".sidebar").inner_text().count("任务") == 1
     assert "已完成 6 / 6，失败 0" in page.locator(".progress-numbers").inner_text()
