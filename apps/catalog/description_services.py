@@ -22,7 +22,15 @@ from apps.jobs.services import job_create
 
 from . import conf, generation, grounding, selectors
 from .models import BrandVoice, Description, DescriptionStatus, DescriptionVersion, Product
-from .prompting import GenerationOptions, ProductFacts, Prompt, build_prompt, clean_output
+from .prompting import (
+    GenerationOptions,
+    ProductFacts,
+    Prompt,
+    build_prompt,
+    clean_output,
+    estimate_tokens,
+    max_new_tokens,
+)
 
 DESCRIBE_JOB_KIND = "catalog.describe"
 DEFAULT_BATCH_SIZE = 8
@@ -80,7 +88,14 @@ def description_prompt(*, product: Product, options: GenerationOptions) -> Promp
         )
         if (options.format == "bullets") == text.lstrip().startswith(("-", "•"))
     ]
-    return build_prompt(product_facts(product), options, store_examples=examples)
+    budget = generation.model_max_length(store=product.store)
+    shots = 3
+    prompt = build_prompt(product_facts(product), options, store_examples=examples, shots=shots)
+    # Fewer examples where the model's context would not hold the prompt and the draft.
+    while budget and shots > 0 and estimate_tokens(prompt.text) + max_new_tokens(options) > budget:
+        shots -= 1
+        prompt = build_prompt(product_facts(product), options, store_examples=examples, shots=shots)
+    return prompt
 
 
 @dataclass

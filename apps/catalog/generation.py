@@ -47,6 +47,16 @@ def model_identity(*, store: Any) -> tuple[str, str]:
     return spec.key, spec.revision
 
 
+def model_max_length(*, store: Any) -> int | None:
+    """Tokens the store's generator takes (prompt and draft together), where known."""
+    try:
+        from apps.inference.registry import resolve_model
+
+        return resolve_model(conf.describe_model() or None, task="generate", store=store).max_length
+    except Exception:
+        return None
+
+
 def _request(prompt: str, options: GenerationOptions, n: int) -> Any:
     from apps.inference.types import GenerationRequest
 

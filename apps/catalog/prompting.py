@@ -248,6 +248,21 @@ def build_prompt(
     return Prompt(text=text, facts=cleaned, dropped=dropped)
 
 
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
+_SYMBOL = re.compile(r"[^\w\s]")
+
+
+def estimate_tokens(text: str) -> int:
+    """A generous estimate of a prompt's tokens for subword tokenizers (no tokenizer in the web process)."""
+    return int(
+        len(_CJK_CHAR.findall(text)) * 1.2
+        + len(_LATIN_WORD.findall(text)) * 1.5
+        + len(_SYMBOL.findall(text))
+        + 8
+    )
+
+
 def stop_strings(language: str) -> tuple[str, ...]:
     labels = LABELS.get(language, LABELS["en"])
     return (SEPARATOR, f"\n{labels['product']}:", f"\n{labels['facts']}:", "\n\n\n")

@@ -249,3 +249,15 @@ def test_bulk_generation_failures_are_recorded_and_retried(store: Any, monkeypat
     job = run_job(job)
     assert (job.status, job.done_count) == (Job.Status.SUCCEEDED, 1)
     assert Description.objects.filter(store=store).count() == 1
+
+
+def test_prompts_drop_examples_to_fit_the_models_context(shirt: Any, fake: Any, monkeypatch: Any) -> None:
+    from apps.catalog import generation
+
+    options = services.generation_options(store=shirt.store, product=shirt, raw={"target_length": 40})
+    monkeypatch.setattr(generation, "model_max_length", lambda store: 4096)
+    assert services.description_prompt(product=shirt, options=options).text.count("\n###\n") == 3
+    monkeypatch.setattr(generation, "model_max_length", lambda store: 260)
+    prompt = services.description_prompt(product=shirt, options=options)
+    assert prompt.text.count("\n###\n") < 3
+    assert prompting.estimate_tokens(prompt.text) + prompting.max_new_tokens(options) <= 260

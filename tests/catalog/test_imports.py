@@ -238,13 +238,29 @@ def test_the_messy_sample_catalog_imports_its_good_rows(store: Any) -> None:
     assert catalog_import.encoding in ("gbk", "gb18030")
     # 10 rows (a blank line is skipped): 5 good, 5 rejected with their reasons.
     assert (catalog_import.total_rows, catalog_import.valid_rows, catalog_import.error_rows) == (10, 5, 5)
-    errors = list(ImportRowError.objects.filter(catalog_import=catalog_import).values_list("row_number", "column"))
+    errors = list(
+        ImportRowError.objects.filter(catalog_import=catalog_import).values_list("row_number", "column")
+    )
     assert errors == [(4, "商品名称"), (5, "售价"), (6, "货号"), (7, "货号"), (9, "图片")]
     assert sorted(Product.objects.filter(store=store).values_list("sku", flat=True)) == [
-        "CN-001", "CN-002", "CN-008", "CN-009", "CN-010"]
+        "CN-001",
+        "CN-002",
+        "CN-008",
+        "CN-009",
+        "CN-010",
+    ]
     shirt = Product.objects.get(store=store, sku="CN-009")
-    assert (shirt.price, shirt.currency, shirt.language, shirt.status) == (Decimal("39.50"), "USD", "en", "active")
+    assert (shirt.price, shirt.currency, shirt.language, shirt.status) == (
+        Decimal("39.50"),
+        "USD",
+        "en",
+        "active",
+    )
     tee = Product.objects.get(store=store, sku="CN-001")
-    assert (tee.title, tee.currency, tee.image_urls) == ("纯棉圆领T恤", "CNY", ["https://img.example.com/cn-001.jpg"])
+    assert (tee.title, tee.currency, tee.image_urls) == (
+        "纯棉圆领T恤",
+        "CNY",
+        ["https://img.example.com/cn-001.jpg"],
+    )
     assert Product.objects.get(store=store, sku="CN-010").status == "archived"
     assert Product.objects.get(store=store, sku="CN-008").status == "draft"

@@ -1,0 +1,409 @@
+"""Catalog benchmark: import throughput and memory, grounding of generated drafts, bulk generation throughput.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecomai .venv/bin/python benchmarks/catalog_bench.py
+        [--rows 100000] [--products 60] [--candidates 4] [--batch 8] [--throughput-products 16]
+        [--skip-generation]
+
+Import: a 100,000-row CSV (mixed Chinese and English, 2% bad rows, 1% duplicate SKUs) is uploaded,
+validated and imported through the same services and job code the dashboard uses (the job's chunks
+run in this process, as a worker would), into PostgreSQL. Peak memory is the process's peak RSS
+above its level before the import, plus Python's own peak allocation (tracemalloc) in a separate pass.
+
+Grounding: for every product of tests/data/grounding_products.json, ``--candidates`` drafts are
+generated in one batched call by the store's default generator and scored; "before" is the share of
+all candidates with an unsupported claim (what picking any one would give), "after" the share among
+the drafts reranking keeps. Throughput: products per minute through the bulk-job path at batch 1 and
+at ``--batch``. Writes benchmarks/results/catalog.json and catalog.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecomai.settings.base")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from apps.accounts.actor import Actor  # noqa: E402
+from apps.accounts.models import Merchant, Store  # noqa: E402
+from apps.catalog import description_services, generation, grounding, services  # noqa: E402
+from apps.catalog.models import CatalogImport, Product  # noqa: E402
+from apps.jobs.models import Job  # noqa: E402
+from apps.jobs import services as job_services  # noqa: E402
+from apps.jobs.services import job_process_chunk  # noqa: E402
+
+# The job's chunks run in this process, as a worker would run them; nothing is sent to a broker.
+job_services.job_enqueue = lambda **kwargs: None  # type: ignore[assignment]
+
+RESULTS = ROOT / "benchmarks" / "results"
+TITLES = [
+    "纯棉圆领T恤",
+    "Linen shirt",
+    "不锈钢保温杯",
+    "Ceramic mug",
+    "羊毛围巾",
+    "Desk lamp",
+    "跑步鞋",
+    "Backpack",
+]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def write_catalog(path: Path, rows: int) -> None:
+    rng = random.Random(1)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["SKU", "商品名称", "Brand", "Category", "Price", "材质", "Colour", "Size", "Image"])
+        for index in range(rows):
+            sku = f"B-{index:07d}"
+            if index % 100 == 99:
+                sku = f"B-{index - 1:07d}"  # a duplicate SKU
+            price = f"{rng.uniform(5, 500):.2f}" if index % 50 != 7 else "n/a"  # a bad price
+            writer.writerow(
+                [
+                    sku,
+                    f"{TITLES[index % len(TITLES)]} {index}",
+                    f"Brand {index % 37}",
+                    f"Category {index % 23}",
+                    price,
+                    rng.choice(["纯棉", "cotton", "不锈钢", "wool"]),
+                    rng.choice(["白色", "navy", "grey"]),
+                    rng.choice(["S", "M", "L", "XL"]),
+                    f"https://img.example.com/{index}.jpg",
+                ]
+            )
+
+
+def make_store(name: str) -> Store:
+    merchant = Merchant.objects.create(name=f"bench {name} {time.time():.0f}")
+    return Store.objects.create(
+        merchant=merchant, name=name, slug=f"bench-{time.time_ns()}", default_language="zh", currency="CNY"
+    )
+
+
+def bench_import(rows: int) -> dict[str, Any]:
+    from django.conf import settings
+
+    store = make_store("import")
+    actor = Actor.cli()
+    with tempfile.TemporaryDirectory() as directory:
+        settings.MEDIA_ROOT = Path(directory) / "media"
+        path = Path(directory) / "catalog.csv"
+        write_catalog(path, rows)
+        size = path.stat().st_size
+        gc.collect()
+        rss_before = current_rss_mb()
+        peak_before = rss_mb()
+        started = time.perf_counter()
+        with path.open("rb") as handle:
+            upload = SimpleUploadedFile(
+                "catalog.csv", handle.read()
+            )  # the request body, as Django would hold it
+        catalog_import = services.catalog_import_create(store=store, upload=upload, actor=actor)
+        del upload
+        uploaded = time.perf_counter()
+        catalog_import = services.catalog_import_start(catalog_import=catalog_import, actor=actor)
+        validated = time.perf_counter()
+        assert catalog_import.job is not None
+        job_id = catalog_import.job.pk
+        with tqdm(total=catalog_import.job.total, desc="import blocks", unit="block") as bar:
+            while True:
+                processed = job_process_chunk(job_id=job_id)
+                bar.update(processed)
+                if not Job.objects.get(pk=job_id).is_active:
+                    break
+        finished = time.perf_counter()
+        peak_after = rss_mb()
+        catalog_import.refresh_from_db()
+        job = Job.objects.get(pk=job_id)
+        imported = Product.objects.filter(store=store).count()
+
+        # Python's own peak allocation while validating the whole file once more (a second import).
+        again = services.catalog_import_create(
+            store=store, upload=SimpleUploadedFile("again.csv", b"SKU,Title\nX,Y\n"), actor=actor
+        )
+        again.file.name = catalog_import.file.name
+        again.headers, again.encoding, again.delimiter = (
+            catalog_import.headers,
+            catalog_import.encoding,
+            catalog_import.delimiter,
+        )
+        again.save()
+        tracemalloc.start()
+        services._prepare(again, catalog_import.column_mapping)
+        _current, traced_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    total_seconds = finished - started
+    result = {
+        "rows": rows,
+        "file_mb": round(size / 1_048_576, 1),
+        "valid_rows": catalog_import.valid_rows,
+        "error_rows": catalog_import.error_rows,
+        "products_in_db": imported,
+        "job_status": job.status,
+        "job_items": job.total,
+        "upload_seconds": round(uploaded - started, 2),
+        "validate_seconds": round(validated - uploaded, 2),
+        "upsert_seconds": round(finished - validated, 2),
+        "total_seconds": round(total_seconds, 2),
+        "rows_per_second": round(rows / total_seconds),
+        "rss_before_mb": round(rss_before, 1),
+        "peak_rss_growth_mb": round(max(peak_after - max(peak_before, rss_before), 0.0), 1),
+        "validate_pass_python_peak_mb": round(traced_peak / 1_048_576, 1),
+    }
+    Merchant.objects.filter(pk=store.merchant_id).delete()
+    return result
+
+
+def load_products(store: Store, per_language: int) -> list[Product]:
+    data = json.loads((ROOT / "tests" / "data" / "grounding_products.json").read_text(encoding="utf-8"))
+    products = []
+    counts = {"en": 0, "zh": 0}
+    for entry in data["products"]:
+        if counts[entry["language"]] >= per_language:
+            continue
+        counts[entry["language"]] += 1
+        products.append(
+            Product.objects.create(
+                store=store,
+                sku=entry["sku"],
+                title=entry["title"],
+                brand=entry["brand"],
+                category=entry["category"],
+                price=entry["price"],
+                currency="CNY" if entry["language"] == "zh" else "USD",
+                attributes=entry["attributes"],
+                language=entry["language"],
+            )
+        )
+    return products
+
+
+def bench_grounding(products: list[Product], candidates: int, batch: int) -> dict[str, Any]:
+    per_language: dict[str, dict[str, list[float]]] = {}
+    flagged_terms: dict[str, int] = {}
+    samples: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for start in tqdm(range(0, len(products), batch), desc="grounding", unit="batch"):
+        group = products[start : start + batch]
+        for language in ("en", "zh"):
+            members = [product for product in group if product.language == language]
+            if not members:
+                continue
+            options = description_services.generation_options(
+                store=members[0].store, product=members[0], raw={"candidates": candidates, "seed": 1234}
+            )
+            prompts = [description_services.description_prompt(product=p, options=options) for p in members]
+            drafts = generation.drafts_generate(
+                prompts=[p.text for p in prompts], options=options, store=members[0].store
+            )
+            for product, prompt, product_drafts in zip(members, prompts, drafts.drafts, strict=True):
+                scored = description_services.drafts_score(
+                    prompt=prompt, options=options, drafts=product_drafts
+                )
+                stats = per_language.setdefault(
+                    language,
+                    {
+                        "all_unsupported": [],
+                        "kept_unsupported": [],
+                        "all_coverage": [],
+                        "kept_coverage": [],
+                        "kept_score": [],
+                    },
+                )
+                for draft in scored:
+                    stats["all_unsupported"].append(float(draft.report.has_unsupported))
+                    stats["all_coverage"].append(draft.report.coverage)
+                    for term in draft.report.unsupported:
+                        flagged_terms[term] = flagged_terms.get(term, 0) + 1
+                stats["kept_unsupported"].append(float(scored[0].report.has_unsupported))
+                stats["kept_coverage"].append(scored[0].report.coverage)
+                stats["kept_score"].append(scored[0].report.score)
+                if len(samples) < 6 and product.sku.endswith(("001", "006", "002")):
+                    samples.append(
+                        {
+                            "sku": product.sku,
+                            "kept": scored[0].text,
+                            "flags": scored[0].report.flags,
+                            "rejected": [d.text for d in scored[1:2]],
+                        }
+                    )
+    elapsed = time.perf_counter() - started
+    summary: dict[str, Any] = {"candidates_per_product": candidates, "seconds": round(elapsed, 1)}
+    for language, stats in per_language.items():
+        summary[language] = {
+            "products": len(stats["kept_unsupported"]),
+            "unsupported_share_before": round(statistics.mean(stats["all_unsupported"]), 3),
+            "unsupported_share_after": round(statistics.mean(stats["kept_unsupported"]), 3),
+            "coverage_before": round(statistics.mean(stats["all_coverage"]), 3),
+            "coverage_after": round(statistics.mean(stats["kept_coverage"]), 3),
+            "mean_score_after": round(statistics.mean(stats["kept_score"]), 3),
+        }
+    summary["most_flagged"] = sorted(flagged_terms.items(), key=lambda pair: -pair[1])[:12]
+    summary["samples"] = samples
+    return summary
+
+
+def bench_throughput(store: Store, products: list[Product], batch: int, candidates: int) -> dict[str, Any]:
+    """Products per minute through the bulk job's batch function (generate + score), at a batch size."""
+    ids = [product.pk for product in products]
+    options = description_services.generation_options(
+        store=store, product=None, raw={"candidates": candidates}
+    )
+    payload = {**options.to_dict(), "language": None}
+    started = time.perf_counter()
+    for start in range(0, len(ids), batch):
+        description_services.descriptions_generate_batch(
+            store=store, product_ids=ids[start : start + batch], options=payload
+        )
+    elapsed = time.perf_counter() - started
+    return {
+        "batch": batch,
+        "products": len(ids),
+        "candidates": candidates,
+        "seconds": round(elapsed, 1),
+        "products_per_minute": round(len(ids) / elapsed * 60, 1),
+    }
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [
+        "# Catalog benchmark",
+        "",
+        f"Command: `{results['command']}`",
+        "",
+        f"Machine: {results['machine']}",
+        "",
+    ]
+    imp = results.get("import")
+    if imp:
+        lines += ["## Import (PostgreSQL)", "", "| measure | value |", "|---|---|"]
+        lines += [f"| {key} | {value} |" for key, value in imp.items()]
+        lines.append("")
+    grounding_result = results.get("grounding")
+    if grounding_result:
+        lines += [
+            "## Grounding",
+            "",
+            f"Model: {results.get('model')}; candidates per product: "
+            f"{grounding_result['candidates_per_product']}",
+            "",
+            "| language | products | unsupported claims before reranking | after | coverage before | after |",
+            "|---|---|---|---|---|---|",
+        ]
+        for language in ("en", "zh"):
+            if language in grounding_result:
+                g = grounding_result[language]
+                lines.append(
+                    f"| {language} | {g['products']} | {g['unsupported_share_before']:.1%} | "
+                    f"{g['unsupported_share_after']:.1%} | {g['coverage_before']:.1%} | "
+                    f"{g['coverage_after']:.1%} |"
+                )
+        lines += ["", f"Most flagged terms: {grounding_result['most_flagged']}", ""]
+    throughput = results.get("throughput")
+    if throughput:
+        lines += [
+            "## Bulk generation throughput",
+            "",
+            "| batch | products | candidates | seconds | products/minute |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {t['batch']} | {t['products']} | {t['candidates']} | {t['seconds']} | "
+            f"{t['products_per_minute']} |"
+            for t in throughput
+        ]
+        lines.append("")
+    if results.get("not_measured"):
+        lines += ["## Not measured", "", results["not_measured"], ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--products", type=int, default=60, help="grounding products per language")
+    parser.add_argument("--candidates", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--throughput-products", type=int, default=16)
+    parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--skip-generation", action="store_true")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        print(
+            "warning: DATABASE_URL is not PostgreSQL; import figures will not be comparable", file=sys.stderr
+        )
+    call_command("migrate", verbosity=0)
+    results: dict[str, Any] = {
+        "command": " ".join(["benchmarks/catalog_bench.py", *sys.argv[1:]]),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {connection.vendor}",
+        "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+    }
+    previous = RESULTS / "catalog.json"
+    if previous.exists():  # keep the parts of an earlier run that this run skips
+        earlier = json.loads(previous.read_text())
+        for key in ("import", "grounding", "throughput", "model"):
+            if key in earlier:
+                results[key] = earlier[key]
+    if not args.skip_import:
+        results["import"] = bench_import(args.rows)
+        print(json.dumps(results["import"], indent=1))
+    if not args.skip_generation:
+        store = make_store("generation")
+        try:
+            key, version = generation.model_identity(store=store)
+            results["model"] = f"{key} {version}".strip()
+            products = load_products(store, args.products)
+            results["grounding"] = bench_grounding(products, args.candidates, args.batch)
+            print(json.dumps({k: v for k, v in results["grounding"].items() if k != "samples"}, indent=1))
+            subset = [p for p in products if p.language == "en"][: args.throughput_products // 2] + [
+                p for p in products if p.language == "zh"
+            ][: args.throughput_products // 2]
+            results["throughput"] = [
+                bench_throughput(store, subset, batch, args.candidates) for batch in (1, args.batch)
+            ]
+            print(json.dumps(results["throughput"], indent=1))
+        finally:
+            Merchant.objects.filter(pk=store.merchant_id).delete()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "catalog.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    (RESULTS / "catalog.md").write_text(markdown(results))
+    print(f"wrote {RESULTS / 'catalog.json'} and catalog.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Descriptions through the real inference client: its fake backend, and a tiny Gemma 3 model run by
+transformers through the local backend (the code path the default generator takes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apps.accounts.actor import Actor
+from apps.catalog import description_services, services
+from apps.catalog.models import Description, DescriptionVersion, Product
+from apps.inference.registry import ModelSpec, register_model, resolve_model, unregister_model
+from apps.inference.testing import fake_inference  # noqa: F401  (the pytest fixture)
+from apps.jobs.models import Job
+
+from .helpers import run_job
+
+pytestmark = pytest.mark.django_db
+
+
+def test_generation_goes_through_the_inference_client(store: Any, fake_inference: Any) -> None:  # noqa: F811
+    fake_inference.replies["Product: Linen shirt"] = " The Acme linen shirt in white, cut in a relaxed fit."
+    product = services.product_create(
+        store=store,
+        actor=Actor.system(),
+        sku="L1",
+        title="Linen shirt",
+        brand="Acme",
+        attributes={"material": "linen", "colour": "white"},
+    )
+    version = description_services.description_generate(
+        product=product, actor=Actor.system(), options={"candidates": 3, "target_length": 12}
+    )
+    spec = resolve_model(None, task="generate", store=store)
+    assert fake_inference.calls == [("generate", spec.key, 1)]
+    assert (version.model_key, version.model_version) == (spec.key, spec.revision)
+    assert version.text == "The Acme linen shirt in white, cut in a relaxed fit."
+    assert version.coverage == 1.0 and version.flags == []
+
+
+@pytest.fixture(scope="module")
+def tiny_generator(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("torch")
+    from tests.inference.tiny_models import build_causal_lm
+
+    return build_causal_lm(tmp_path_factory.mktemp("catalog_tiny") / "lm")
+
+
+@pytest.fixture
+def tiny_registered(tiny_generator: Path, settings: Any) -> Iterator[ModelSpec]:
+    spec = ModelSpec(
+        key="tiny-describe",
+        task="generate",
+        path=str(tiny_generator),
+        revision="tiny-1",
+        max_length=256,
+        max_batch=8,
+    )
+    register_model(spec)
+    settings.CATALOG_DESCRIBE_MODEL = "tiny-describe"
+    settings.INFERENCE_IN_PROCESS = True
+    settings.INFERENCE_BACKEND = "local"
+    yield spec
+    unregister_model(spec.key)
+
+
+def test_bulk_job_runs_a_real_transformers_model(store: Any, tiny_registered: ModelSpec) -> None:
+    for index, title in enumerate(["cotton blue summer dress", "纯棉T恤", "red leather bag"]):
+        services.product_create(
+            store=store, actor=Actor.system(), sku=f"T{index}", title=title, attributes={"size": "medium"}
+        )
+    job = description_services.descriptions_generate_bulk(
+        store=store,
+        actor=Actor.system(),
+        options={"candidates": 2, "target_length": 20, "seed": 7},
+        products=Product.objects.filter(store=store),
+        batch_size=3,
+    )
+    job = run_job(job)
+    assert (job.status, job.done_count) == (Job.Status.SUCCEEDED, 1)
+    versions = DescriptionVersion.objects.filter(description__store=store)
+    assert versions.count() == 3
+    for version in versions:
+        assert (version.model_key, version.model_version) == ("tiny-describe", "tiny-1")
+        assert len(version.candidates) == 2
+        assert version.score is not None
+    assert set(Description.objects.filter(store=store).values_list("language", flat=True)) == {"en", "zh"}
+
+
+def test_streamed_generation_with_a_real_model(store: Any, tiny_registered: ModelSpec) -> None:
+    product = services.product_create(store=store, actor=Actor.system(), sku="S1", title="blue dress")
+    events = list(
+        description_services.description_generate_stream(
+            product=product, actor=Actor.system(), options={"candidates": 2, "target_length": 20, "seed": 3}
+        )
+    )
+    assert "error" not in events[-1], events[-1]
+    assert events[-1]["version"] == 1
+    assert DescriptionVersion.objects.get(description__product=product).model_key == "tiny-describe"
