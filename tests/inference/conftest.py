@@ -34,14 +34,25 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_specs(tiny_dir: Path) -> dict[str, ModelSpec]:
     return {
-        "lm": ModelSpec(key="tiny-lm", task="generate", path=str(tiny_dir / "lm"), max_length=96, max_batch=4),
+        "lm": ModelSpec(
+            key="tiny-lm", task="generate", path=str(tiny_dir / "lm"), max_length=96, max_batch=4
+        ),
         "chat": ModelSpec(key="tiny-chat", task="generate", path=str(tiny_dir / "chat-lm"), max_length=96),
         "encoder": ModelSpec(
-            key="tiny-encoder", task="embed", path=str(tiny_dir / "encoder"), max_length=16, max_batch=3,
-            query_prefix="great ", passage_prefix="",
+            key="tiny-encoder",
+            task="embed",
+            path=str(tiny_dir / "encoder"),
+            max_length=16,
+            max_batch=3,
+            query_prefix="great ",
+            passage_prefix="",
         ),
         "classifier": ModelSpec(
-            key="tiny-classifier", task="classify", path=str(tiny_dir / "classifier"), max_length=16, max_batch=3
+            key="tiny-classifier",
+            task="classify",
+            path=str(tiny_dir / "classifier"),
+            max_length=16,
+            max_batch=3,
         ),
     }
 

@@ -38,10 +38,10 @@ def test_cache_loads_once_and_evicts_least_recently_used() -> None:
     cache.get("c", loader("c", 40))  # 120 > 100: "b" goes, not "a"
     assert loads == ["a", "b", "c"]
     assert evicted == ["b"]
-    assert cache.keys() == ["a", "c"]
+    assert cache.cached_keys() == ["a", "c"]
     assert cache.total_bytes == 80
     cache.get("huge", loader("huge", 500))  # larger than the budget: loaded alone
-    assert cache.keys() == ["huge"]
+    assert cache.cached_keys() == ["huge"]
     assert evicted == ["b", "a", "c"]
 
 
@@ -52,7 +52,7 @@ def test_loaded_models_share_the_budget(tiny_specs, settings, monkeypatch) -> No
     assert loading.get_loaded(tiny_specs["encoder"]) is encoder
     fresh.budget_bytes = encoder.nbytes * 3 // 2
     loading.get_loaded(tiny_specs["classifier"])
-    assert [key[0] for key in fresh.keys()] == ["tiny-classifier"]
+    assert [key[0] for key in fresh.cached_keys()] == ["tiny-classifier"]
     assert encoder.nbytes == sum(p.numel() * p.element_size() for p in encoder.model.parameters()) + sum(
         b.numel() * b.element_size() for b in encoder.model.buffers()
     )
@@ -92,5 +92,5 @@ def test_int8_quantizes_linear_layers_and_keeps_predictions(tiny_specs) -> None:
 
 def test_missing_model_names_the_install_command(tmp_path) -> None:  # type: ignore[no-untyped-def]
     spec = ModelSpec(key="absent", task="embed", path=str(tmp_path / "absent"))
-    with pytest.raises(ModelNotInstalled, match="manage.py models install"):
+    with pytest.raises(ModelNotInstalled, match=r"manage\.py models install"):
         loading.load(spec)

@@ -34,7 +34,9 @@ def test_web_process_never_imports_torch() -> None:
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers'))\n"
         "print(loaded)\n"
     )
-    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
     assert output.stdout.strip() == "[]", output.stderr
 
 
@@ -89,7 +91,8 @@ def test_calls_resolve_the_store_model_and_skip_empty_batches(fake_inference: Fa
 
 
 def test_fake_backend_is_deterministic_and_shaped_like_the_real_one(
-    fake_inference: FakeBackend, registered: dict[str, ModelSpec]  # noqa: F811
+    fake_inference: FakeBackend,  # noqa: F811
+    registered: dict[str, ModelSpec],
 ) -> None:
     fake_inference.replies["Describe:"] = "A soft blue cotton dress. Machine washable."
     (described,) = inference.generate([GenerationRequest(prompt="Describe: dress", stop=(".",))])
@@ -113,7 +116,9 @@ def test_local_backend_through_the_client(registered: dict[str, ModelSpec], sett
     settings.INFERENCE_IN_PROCESS = True
     embeddings = inference.embed(["delivery was late"], model="tiny-encoder")
     classes = inference.classify(["delivery was late"], model="tiny-classifier")
-    (generation,) = inference.generate([GenerationRequest(prompt="the shirt fits", max_new_tokens=3)], model="tiny-lm")
+    (generation,) = inference.generate(
+        [GenerationRequest(prompt="the shirt fits", max_new_tokens=3)], model="tiny-lm"
+    )
     assert len(embeddings[0].vector) == 32
     assert classes[0].label in {"negative", "neutral", "positive"}
     assert generation.model == "tiny-lm" and generation.prompt_tokens == 4

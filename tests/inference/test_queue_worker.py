@@ -38,7 +38,8 @@ from apps.inference.registry import register_model, spec_from_dict
 from apps.inference.types import GenerationRequest
 for spec in json.loads(sys.argv[1]):
     register_model(spec_from_dict(spec))
-requests = [GenerationRequest(prompt=p, max_new_tokens=6) for p in ("the shirt fits", "delivery was late and the box")]
+prompts = ("the shirt fits", "delivery was late and the box")
+requests = [GenerationRequest(prompt=p, max_new_tokens=6) for p in prompts]
 out = {
     "generate": [g.to_dict() for g in inference.generate(requests, model="tiny-lm")],
     "embed": [e.to_dict() for e in inference.embed(["delivery was late", "great"], model="tiny-encoder")],
@@ -69,19 +70,40 @@ def broker_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("CELERY_", "INFERENCE_"))}
     env.pop("DATABASE_URL", None)  # the inference path touches no database
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "ecomai.settings.test",
-        "ECOMAI_VAR_DIR": str(tmp_path / "var"),
-        "CELERY_BROKER_URL": "filesystem://" if request.param == "filesystem" else REDIS_URL,
-        "INFERENCE_QUEUE_TIMEOUT_SECONDS": "120",
-        "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "ecomai.settings.test",
+            "ECOMAI_VAR_DIR": str(tmp_path / "var"),
+            "CELERY_BROKER_URL": "filesystem://" if request.param == "filesystem" else REDIS_URL,
+            "INFERENCE_QUEUE_TIMEOUT_SECONDS": "120",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     queue_name = f"inference-test-{uuid.uuid4().hex[:8]}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ecomai", "worker", "--queues", "inference", "--pool", "solo",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--hostname", f"{queue_name}@%h",
-         "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ecomai",
+            "worker",
+            "--queues",
+            "inference",
+            "--pool",
+            "solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"{queue_name}@%h",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         yield env
@@ -97,22 +119,34 @@ def test_web_process_gets_worker_results_without_torch(broker_env: dict[str, str
     specs = [spec_to_dict(tiny_specs[name]) for name in ("lm", "encoder", "classifier")]
     done = subprocess.run(
         [sys.executable, "-c", WEB_SCRIPT, json.dumps(specs)],
-        cwd=ROOT, env=broker_env, capture_output=True, text=True, timeout=240,
+        cwd=ROOT,
+        env=broker_env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["heavy_modules"] == []
 
     backend, _ = local
-    requests = [GenerationRequest(prompt=p, max_new_tokens=6) for p in ("the shirt fits", "delivery was late and the box")]
+    requests = [
+        GenerationRequest(prompt=p, max_new_tokens=6)
+        for p in ("the shirt fits", "delivery was late and the box")
+    ]
     expected = [g.to_dict() for g in backend.generate(requests, tiny_specs["lm"])]
     assert out["generate"] == expected
     embeddings = backend.embed(["delivery was late", "great"], tiny_specs["encoder"])
     for got, want in zip(out["embed"], embeddings, strict=True):
         assert got["tokens"] == want.tokens and got["vector"] == pytest.approx(want.vector, abs=1e-6)
-    assert out["classify"][0]["label"] == backend.classify(["delivery was late"], tiny_specs["classifier"])[0].label
+    assert (
+        out["classify"][0]["label"]
+        == backend.classify(["delivery was late"], tiny_specs["classifier"])[0].label
+    )
 
-    streamed = backend.generate([GenerationRequest(prompt="the shirt fits", max_new_tokens=40)], tiny_specs["lm"])[0]
+    streamed = backend.generate(
+        [GenerationRequest(prompt="the shirt fits", max_new_tokens=40)], tiny_specs["lm"]
+    )[0]
     events = out["stream"]
     assert "".join(event["delta"] for event in events) == streamed.text
     assert [event["finish_reason"] is not None for event in events].count(True) == 1
@@ -129,7 +163,15 @@ def test_stream_relay_turns_published_text_into_deltas(monkeypatch: pytest.Monke
         (False, {"text": "Soft"}),
         (False, {"text": "Soft"}),
         (False, {"text": "Soft cotton"}),
-        (True, {"text": "Soft cotton dress", "finish_reason": "length", "prompt_tokens": 3, "completion_tokens": 5}),
+        (
+            True,
+            {
+                "text": "Soft cotton dress",
+                "finish_reason": "length",
+                "prompt_tokens": 3,
+                "completion_tokens": 5,
+            },
+        ),
     ]
 
     class Sent:
@@ -141,4 +183,8 @@ def test_stream_relay_turns_published_text_into_deltas(monkeypatch: pytest.Monke
     spec = ModelSpec(key="m", task="generate", path="unused")
     events = list(QueueBackend(timeout_seconds=5).generate_stream(GenerationRequest(prompt="x"), spec))
     assert [event.delta for event in events] == ["Soft", " cotton", " dress"]
-    assert (events[-1].finish_reason, events[-1].prompt_tokens, events[-1].completion_tokens) == ("length", 3, 5)
+    assert (events[-1].finish_reason, events[-1].prompt_tokens, events[-1].completion_tokens) == (
+        "length",
+        3,
+        5,
+    )

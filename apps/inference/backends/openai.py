@@ -21,7 +21,15 @@ from django.conf import settings
 
 from ..errors import BackendError, InvalidRequest, TransientInferenceError
 from ..registry import ModelSpec
-from ..types import Choice, Classification, Embedding, FinishReason, Generation, GenerationRequest, StreamEvent
+from ..types import (
+    Choice,
+    Classification,
+    Embedding,
+    FinishReason,
+    Generation,
+    GenerationRequest,
+    StreamEvent,
+)
 from .base import EmbedKind
 
 logger = logging.getLogger(__name__)
@@ -90,7 +98,7 @@ class OpenAIBackend:
             message = None
         message = message or response.text[:500] or response.reason_phrase
         raise BackendError(
-            f"{response.request.method} {response.request.url.path} answered {response.status_code}: {message}",
+            f"POST {response.request.url.path} answered {response.status_code}: {message}",
             status_code=response.status_code,
         )
 
@@ -105,13 +113,17 @@ class OpenAIBackend:
                 response = self._client.send(request, stream=stream)
             except httpx.TransportError as error:
                 last_problem = f"{type(error).__name__}: {error}"
-                logger.warning("inference: %s %s failed (%s), attempt %d", "POST", path, last_problem, attempt + 1)
+                logger.warning(
+                    "inference: %s %s failed (%s), attempt %d", "POST", path, last_problem, attempt + 1
+                )
                 continue
             if response.status_code >= 500:
                 last_problem = f"HTTP {response.status_code}"
                 response.read()
                 response.close()
-                logger.warning("inference: POST %s answered %s, attempt %d", path, response.status_code, attempt + 1)
+                logger.warning(
+                    "inference: POST %s answered %s, attempt %d", path, response.status_code, attempt + 1
+                )
                 continue
             if response.status_code >= 400:
                 response.read()
@@ -127,14 +139,18 @@ class OpenAIBackend:
         try:
             body = response.json()
         except ValueError:
-            raise BackendError(f"POST {path} answered something that is not JSON: {response.text[:200]!r}") from None
+            raise BackendError(
+                f"POST {path} answered something that is not JSON: {response.text[:200]!r}"
+            ) from None
         if not isinstance(body, dict):
             raise BackendError(f"POST {path} answered unexpected JSON: {body!r:.200}")
         return body
 
     # --- generation ---------------------------------------------------------------------
 
-    def _payload(self, request: GenerationRequest, spec: ModelSpec, *, stream: bool) -> tuple[str, dict[str, Any]]:
+    def _payload(
+        self, request: GenerationRequest, spec: ModelSpec, *, stream: bool
+    ) -> tuple[str, dict[str, Any]]:
         payload: dict[str, Any] = {
             "model": self._server_model(spec),
             "max_tokens": request.max_new_tokens,
@@ -196,13 +212,17 @@ class OpenAIBackend:
             for line in response.iter_lines():
                 if not line.startswith("data:"):
                     continue
-                data = line[len("data:"):].strip()
+                data = line[len("data:") :].strip()
                 if data == "[DONE]":
                     break
                 chunk = json.loads(data)
                 usage = chunk.get("usage") or usage
                 for choice in chunk.get("choices") or []:
-                    delta = (choice.get("delta") or {}).get("content") if "delta" in choice else choice.get("text")
+                    delta = (
+                        (choice.get("delta") or {}).get("content")
+                        if "delta" in choice
+                        else choice.get("text")
+                    )
                     if choice.get("finish_reason"):
                         finish = _finish_reason(choice["finish_reason"])
                     if delta:
@@ -222,7 +242,9 @@ class OpenAIBackend:
 
     def embed(self, texts: Sequence[str], spec: ModelSpec, *, kind: EmbedKind = "passage") -> list[Embedding]:
         prefix = spec.query_prefix if kind == "query" else spec.passage_prefix
-        body = self._post_json("embeddings", {"model": self._server_model(spec), "input": [prefix + t for t in texts]})
+        body = self._post_json(
+            "embeddings", {"model": self._server_model(spec), "input": [prefix + t for t in texts]}
+        )
         try:
             rows = sorted(body["data"], key=lambda row: row.get("index", 0))
             vectors = [[float(value) for value in row["embedding"]] for row in rows]
@@ -238,4 +260,6 @@ class OpenAIBackend:
         return results
 
     def classify(self, texts: Sequence[str], spec: ModelSpec) -> list[Classification]:
-        raise InvalidRequest("OpenAI-compatible servers have no classification endpoint; classify runs locally.")
+        raise InvalidRequest(
+            "OpenAI-compatible servers have no classification endpoint; classify runs locally."
+        )

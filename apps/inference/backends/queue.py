@@ -7,6 +7,7 @@ the same code works on both; a stream is relayed from the "text so far" the work
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -68,10 +69,9 @@ class _Poller:
         return False, progress if isinstance(progress, dict) else None
 
     def _forget(self) -> None:
-        try:
+        # Best effort: a result left behind only costs space until it expires.
+        with contextlib.suppress(Exception):
             self.task.backend.forget(self.task_id)
-        except Exception:  # noqa: BLE001,S110 - best-effort clean-up of a finished result
-            pass
 
 
 class QueueBackend:
@@ -83,7 +83,9 @@ class QueueBackend:
     def _run(self, operation: str, spec: ModelSpec, payload: dict[str, Any]) -> list[dict[str, Any]]:
         from ..tasks import inference_run_task
 
-        sent = inference_run_task.apply_async(args=(operation, spec_to_dict(spec), payload), queue="inference")
+        sent = inference_run_task.apply_async(
+            args=(operation, spec_to_dict(spec), payload), queue="inference"
+        )
         poller = _Poller(inference_run_task, sent.id, self.timeout_seconds)
         delay = POLL_SECONDS[0]
         while True:
@@ -107,7 +109,9 @@ class QueueBackend:
     def generate_stream(self, request: GenerationRequest, spec: ModelSpec) -> Iterator[StreamEvent]:
         from ..tasks import inference_stream_task
 
-        sent_task = inference_stream_task.apply_async(args=(spec_to_dict(spec), request.to_dict()), queue="inference")
+        sent_task = inference_stream_task.apply_async(
+            args=(spec_to_dict(spec), request.to_dict()), queue="inference"
+        )
         poller = _Poller(inference_stream_task, sent_task.id, self.timeout_seconds)
         sent = 0
         while True:

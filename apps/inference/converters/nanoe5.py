@@ -68,7 +68,7 @@ class _Reader:
         return values
 
     def take(self, size: int) -> bytes:
-        chunk = self.data[self.offset:self.offset + size]
+        chunk = self.data[self.offset : self.offset + size]
         self.offset += size
         return chunk
 
@@ -97,7 +97,8 @@ def read(path: Path) -> E5File:
     scores = np.frombuffer(reader.take(4 * count), dtype=np.float32)
     blob = reader.take(blob_length)
     pieces = [
-        (blob[offsets[index]:offsets[index + 1]].decode("utf-8"), float(scores[index])) for index in range(count)
+        (blob[offsets[index] : offsets[index + 1]].decode("utf-8"), float(scores[index]))
+        for index in range(count)
     ]
     entries, map_bytes = reader.unpack("iI")
     norm = _Reader(reader.take(map_bytes))
@@ -112,7 +113,7 @@ def read(path: Path) -> E5File:
         name = reader.take(name_length).decode()
         (dtype,) = reader.unpack("B")
         elements, offset, nbytes = reader.unpack("IQQ")
-        raw = data[offset:offset + nbytes]
+        raw = data[offset : offset + nbytes]
         if dtype == DTYPE_F32:
             tensors[name] = np.frombuffer(raw, dtype=np.float32, count=elements).copy()
         elif dtype == DTYPE_Q4_0:
@@ -121,8 +122,21 @@ def read(path: Path) -> E5File:
         else:
             raise ConversionError(f"Tensor {name} has unknown dtype {dtype}.")
     return E5File(
-        hidden, layers, heads, ffn, vocab, max_positions, token_types, float(eps),
-        bos, eos, pad, unk, pieces, normalisation, tensors,
+        hidden,
+        layers,
+        heads,
+        ffn,
+        vocab,
+        max_positions,
+        token_types,
+        float(eps),
+        bos,
+        eos,
+        pad,
+        unk,
+        pieces,
+        normalisation,
+        tensors,
     )
 
 
@@ -135,7 +149,9 @@ def _check_normalisation(source: E5File) -> None:
         if char in spaces or char in removed:
             continue
         if unicodedata.normalize("NFKC", char) != output:
-            raise ConversionError(f"Normalisation of U+{codepoint:04X} differs from NFKC; update the converter.")
+            raise ConversionError(
+                f"Normalisation of U+{codepoint:04X} differs from NFKC; update the converter."
+            )
 
 
 def build_tokenizer(source: E5File) -> Any:
@@ -148,15 +164,23 @@ def build_tokenizer(source: E5File) -> Any:
     steps = [
         normalizers.Replace(Regex("[" + "".join(f"\\x{{{ord(c):x}}}" for c in removed) + "]"), ""),
         normalizers.Replace(Regex("[" + "".join(f"\\x{{{ord(c):x}}}" for c in spaces) + "]"), " "),
-        *(normalizers.Replace(kept, stand_in) for kept, stand_in in zip(_KEPT_BY_SPM, _STAND_INS, strict=True)),
+        *(
+            normalizers.Replace(kept, stand_in)
+            for kept, stand_in in zip(_KEPT_BY_SPM, _STAND_INS, strict=True)
+        ),
         normalizers.NFKC(),
-        *(normalizers.Replace(stand_in, kept) for kept, stand_in in zip(_KEPT_BY_SPM, _STAND_INS, strict=True)),
+        *(
+            normalizers.Replace(stand_in, kept)
+            for kept, stand_in in zip(_KEPT_BY_SPM, _STAND_INS, strict=True)
+        ),
         normalizers.Replace(Regex(" {2,}"), " "),
     ]
     backend = Tokenizer(models.Unigram(source.pieces, unk_id=source.unk, byte_fallback=False))
     backend.normalizer = normalizers.Sequence(steps)
     # e5.c runs the unigram Viterbi over the whole metaspace-joined text, not word by word.
-    backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always", split=False)
+    backend.pre_tokenizer = pre_tokenizers.Metaspace(
+        replacement="\u2581", prepend_scheme="always", split=False
+    )
     backend.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always", split=False)
     bos, eos = source.pieces[source.bos][0], source.pieces[source.eos][0]
     backend.post_processor = processors.TemplateProcessing(
@@ -202,8 +226,12 @@ def build_model(source: E5File) -> Any:
         "embeddings.LayerNorm.bias": t["emb.ln.b"],
     }
     names = {
-        "attention.self.query": "q", "attention.self.key": "k", "attention.self.value": "v",
-        "attention.output.dense": "ao", "intermediate.dense": "fi", "output.dense": "fo",
+        "attention.self.query": "q",
+        "attention.self.key": "k",
+        "attention.self.value": "v",
+        "attention.output.dense": "ao",
+        "intermediate.dense": "fi",
+        "output.dense": "fo",
     }
     for layer in range(source.layers):
         prefix = f"encoder.layer.{layer}."

@@ -57,7 +57,7 @@ class ModelCache(Generic[T]):
     def total_bytes(self) -> int:
         return sum(value.nbytes for value in self._entries.values())
 
-    def keys(self) -> list[Hashable]:
+    def cached_keys(self) -> list[Hashable]:
         with self._lock:
             return list(self._entries)
 

@@ -58,7 +58,10 @@ def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[in
 
 def _stop_token_ids(loaded: LoadedModel) -> set[int]:
     ids: set[int] = set()
-    for source in (loaded.tokenizer.eos_token_id, getattr(loaded.model.generation_config, "eos_token_id", None)):
+    for source in (
+        loaded.tokenizer.eos_token_id,
+        getattr(loaded.model.generation_config, "eos_token_id", None),
+    ):
         if isinstance(source, int):
             ids.add(source)
         elif source:
@@ -95,7 +98,9 @@ def _pick(logits: torch.Tensor, request: GenerationRequest, generator: torch.Gen
 
 def _update_text(loaded: LoadedModel, row: Row) -> None:
     text = loaded.tokenizer.decode(row.tokens, skip_special_tokens=True)
-    cut = min((index for index in (text.find(stop) for stop in row.request.stop if stop) if index >= 0), default=-1)
+    cut = min(
+        (index for index in (text.find(stop) for stop in row.request.stop if stop) if index >= 0), default=-1
+    )
     if cut >= 0:
         row.text = text[:cut]
         row.finish_reason = "stop"
@@ -114,10 +119,14 @@ def decode(loaded: LoadedModel, rows: list[Row]) -> Iterator[list[Row]]:
     for index, row in enumerate(rows):
         # Left padding: every row's last prompt token sits in the last column, so the
         # next-token logits of all rows come from the same position.
-        input_ids[index, width - len(row.prompt_ids):] = torch.tensor(row.prompt_ids)
-        attention_mask[index, width - len(row.prompt_ids):] = 1
+        input_ids[index, width - len(row.prompt_ids) :] = torch.tensor(row.prompt_ids)
+        attention_mask[index, width - len(row.prompt_ids) :] = 1
     position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
-    input_ids, attention_mask, position_ids = input_ids.to(device), attention_mask.to(device), position_ids.to(device)
+    input_ids, attention_mask, position_ids = (
+        input_ids.to(device),
+        attention_mask.to(device),
+        position_ids.to(device),
+    )
     past = None
     cache_argument = _cache_argument(model)
     steps = max(row.request.max_new_tokens for row in rows)
@@ -180,7 +189,7 @@ def generate(loaded: LoadedModel, requests: Sequence[GenerationRequest]) -> list
     ordered = sorted(rows, key=lambda row: len(row.prompt_ids))
     batch_size = loaded.spec.max_batch
     for start in range(0, len(ordered), batch_size):
-        for _ in decode(loaded, ordered[start:start + batch_size]):
+        for _ in decode(loaded, ordered[start : start + batch_size]):
             pass
     results: list[Generation] = []
     for request_index, request in enumerate(requests):
@@ -191,7 +200,9 @@ def generate(loaded: LoadedModel, requests: Sequence[GenerationRequest]) -> list
         ]
         if request.greedy:
             choices = choices * request.n
-        results.append(Generation(model=loaded.spec.key, choices=choices, prompt_tokens=len(own[0].prompt_ids)))
+        results.append(
+            Generation(model=loaded.spec.key, choices=choices, prompt_tokens=len(own[0].prompt_ids))
+        )
     return results
 
 
@@ -201,7 +212,7 @@ def _count(row: Row) -> int:
 
 
 def _held_back(text: str, stops: Sequence[str]) -> int:
-    """Characters at the end of ``text`` not to stream yet: a possible stop-string start, a partial character."""
+    """Trailing characters not to stream yet: a possible start of a stop string, a partial character."""
     hold = 0
     for stop in stops:
         for size in range(min(len(stop) - 1, len(text)), 0, -1):

@@ -109,7 +109,11 @@ def load(spec: ModelSpec) -> LoadedModel:
     )
     logger.info(
         "inference: loaded %s on %s (%s%s, %d MiB)",
-        spec.key, device, dtype, ", int8" if quantized else "", loaded.nbytes >> 20,
+        spec.key,
+        device,
+        dtype,
+        ", int8" if quantized else "",
+        loaded.nbytes >> 20,
     )
     return loaded
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -36,11 +37,10 @@ def configure_threads() -> int:
         if not _threads_configured:
             threads = int(getattr(settings, "INFERENCE_TORCH_THREADS", 0) or available_cores())
             torch.set_num_threads(threads)
-            try:
-                # One inter-op thread: requests are batched, not run side by side.
+            # One inter-op thread: requests are batched, not run side by side. Raises if
+            # earlier parallel work in this process already fixed the pool.
+            with contextlib.suppress(RuntimeError):
                 torch.set_num_interop_threads(1)
-            except RuntimeError:  # already fixed by earlier parallel work in this process
-                pass
             _threads_configured = True
             logger.info("inference: torch uses %d threads", threads)
     return torch.get_num_threads()

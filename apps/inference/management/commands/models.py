@@ -53,18 +53,24 @@ class Command(BaseCommand):
             manifest = installers.read_manifest(spec.local_path)
             installed = spec.is_installed()
             size = f"{installers.folder_bytes(spec.local_path) / 2**20:.0f} MiB" if installed else "-"
-            rows.append((
-                spec.key,
-                spec.task,
-                f"default {defaults[spec.key]}" if spec.key in defaults else "",
-                "installed" if installed else "missing",
-                size,
-                (manifest or {}).get("revision", spec.revision if not installed else "unknown"),
-            ))
+            rows.append(
+                (
+                    spec.key,
+                    spec.task,
+                    f"default {defaults[spec.key]}" if spec.key in defaults else "",
+                    "installed" if installed else "missing",
+                    size,
+                    (manifest or {}).get("revision", spec.revision if not installed else "unknown"),
+                )
+            )
         header = ("model", "task", "default", "status", "size", "source")
         widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
         for row in [header, *rows]:
-            self.stdout.write("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+            self.stdout.write(
+                "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+            )
         for task in TASKS:
             if default_model_key(task) is None:
-                self.stdout.write(f"No default {task} model: name one with model=, or activate a store's version.")
+                self.stdout.write(
+                    f"No default {task} model: name one with model=, or activate a store's version."
+                )
