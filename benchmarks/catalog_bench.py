@@ -49,10 +49,10 @@ from tqdm import tqdm  # noqa: E402
 
 from apps.accounts.actor import Actor  # noqa: E402
 from apps.accounts.models import Merchant, Store  # noqa: E402
-from apps.catalog import description_services, generation, grounding, services  # noqa: E402
-from apps.catalog.models import CatalogImport, Product  # noqa: E402
-from apps.jobs.models import Job  # noqa: E402
+from apps.catalog import description_services, generation, services  # noqa: E402
+from apps.catalog.models import Product  # noqa: E402
 from apps.jobs import services as job_services  # noqa: E402
+from apps.jobs.models import Job  # noqa: E402
 from apps.jobs.services import job_process_chunk  # noqa: E402
 
 # The job's chunks run in this process, as a worker would run them; nothing is sent to a broker.
@@ -370,7 +370,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     results: dict[str, Any] = {
         "command": " ".join(["benchmarks/catalog_bench.py", *sys.argv[1:]]),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {connection.vendor}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {connection.vendor}",
         "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
     }
     previous = RESULTS / "catalog.json"

@@ -54,6 +54,11 @@ MATERIALS_EN = (
     "acrylic",
     "marble",
     "carbon fiber",
+    "metal",
+    "mesh",
+    "canvas",
+    "memory foam",
+    "fleece",
 )
 MATERIALS_ZH = (
     "纯棉",
@@ -98,6 +103,11 @@ MATERIALS_ZH = (
     "亚克力",
     "大理石",
     "碳纤维",
+    "金属",
+    "网布",
+    "帆布",
+    "记忆棉",
+    "抓绒",
 )
 CERTIFICATIONS = (
     "certified",
@@ -141,6 +151,12 @@ CERTIFICATIONS = (
     "医用",
     "临床",
     "专利",
+    "machine-washable",
+    "machine washable",
+    "dishwasher safe",
+    "dishwasher-safe",
+    "可机洗",
+    "可水洗",
 )
 SUPERLATIVES = (
     "best",

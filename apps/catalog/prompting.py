@@ -221,6 +221,8 @@ def build_prompt(
     for entry in library_examples()[language]:
         if len(examples) >= shots:
             break
+        if entry["title"].strip().lower() == cleaned.title.strip().lower():
+            continue  # an example for the very same kind of product invites copying its facts
         examples.append(
             (
                 ProductFacts(
