@@ -10,7 +10,7 @@ from django.test import Client
 
 from apps.accounts.actor import Actor
 from apps.accounts.models import Role
-from apps.catalog import description_services, services
+from apps.catalog import services
 from apps.catalog.models import CatalogImport, Description, Product
 from tests.factories import MembershipFactory, UserFactory
 
@@ -178,5 +178,8 @@ def test_pages_render_in_chinese(client_for: Any, store: Any) -> None:
     ):
         response = client.get(f"/s/{store.pk}/{url}", HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 200, url
-    assert "商品" in client.get(f"/s/{store.pk}/catalog/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert description_services.DEFAULT_BATCH_SIZE
+    listing = client.get(f"/s/{store.pk}/catalog/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "批量生成文案" in listing and "导出 CSV" in listing
+    imports = client.get(f"/s/{store.pk}/catalog/imports/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "上传并预览" in imports and "按货号匹配商品" in imports
+    assert "Upload and preview" in client.get(f"/s/{store.pk}/catalog/imports/").content.decode()
