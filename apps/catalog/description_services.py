@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from apps.accounts.actor import Actor
@@ -290,10 +290,13 @@ def descriptions_generate_bulk(
     """A job on the inference queue: one item per batch of products, generated in one batched call."""
     resolved = generation_options(store=store, product=None, raw=options)
     if only_missing:
-        products = products.exclude(
-            descriptions__approved_version__isnull=False,
-            descriptions__language=options.get("language") or resolved.language,
+        # Skip products that already have an approved text in the language this run writes.
+        approved = Description.objects.filter(product=OuterRef("pk"), approved_version__isnull=False)
+        language = options.get("language")
+        approved = (
+            approved.filter(language=language) if language else approved.filter(language=OuterRef("language"))
         )
+        products = products.exclude(Exists(approved))
     product_ids = list(products.order_by("pk").values_list("pk", flat=True))
     if not product_ids:
         raise ApplicationError("No products match this selection.", code="empty_selection")

@@ -261,3 +261,46 @@ def test_prompts_drop_examples_to_fit_the_models_context(shirt: Any, fake: Any, 
     prompt = services.description_prompt(product=shirt, options=options)
     assert prompt.text.count("\n###\n") < 3
     assert prompting.estimate_tokens(prompt.text) + prompting.max_new_tokens(options) <= 260
+
+
+def test_only_missing_skips_products_with_approved_text(store: Any, shirt: Any, fake: Any) -> None:
+    other = catalog_services.product_create(store=store, actor=Actor.system(), sku="TS-9", title="Wool hat")
+    version = services.description_generate(product=shirt, actor=Actor.system(), options={})
+    services.description_review(description=version.description, actor=Actor.system(), action="approve")
+    job = services.descriptions_generate_bulk(
+        store=store,
+        actor=Actor.system(),
+        options={},
+        only_missing=True,
+        products=catalog_services.Product.objects.filter(store=store),
+    )
+    assert [item.payload["products"] for item in JobItem.objects.filter(job=job)] == [[other.pk]]
+    zh_job = services.descriptions_generate_bulk(
+        store=store,
+        actor=Actor.system(),
+        options={"language": "zh"},
+        only_missing=True,
+        products=catalog_services.Product.objects.filter(store=store),
+    )
+    assert zh_job.total == 1 and JobItem.objects.get(job=zh_job).payload["products"] == [shirt.pk, other.pk]
+
+
+def test_cancelling_a_bulk_job_stops_the_remaining_batches(store: Any, fake: Any) -> None:
+    from apps.jobs.services import job_cancel, job_process_chunk
+
+    for i in range(3):
+        catalog_services.product_create(store=store, actor=Actor.system(), sku=f"C{i}", title=f"Cap {i}")
+    job = services.descriptions_generate_bulk(
+        store=store,
+        actor=Actor.system(),
+        options={},
+        batch_size=1,
+        products=catalog_services.Product.objects.filter(store=store),
+    )
+    job_process_chunk(job_id=job.pk)  # one batch per task on the inference queue
+    job_cancel(job=job, actor=Actor.system())
+    job_process_chunk(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.done_count) == (Job.Status.CANCELLED, 1)
+    assert Description.objects.filter(store=store).count() == 1
+    assert JobItem.objects.filter(job=job, status="cancelled").count() == 2
