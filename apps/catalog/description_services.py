@@ -34,6 +34,11 @@ from .prompting import (
 
 DESCRIBE_JOB_KIND = "catalog.describe"
 DEFAULT_BATCH_SIZE = 8
+REVIEW_AUDIT_ACTIONS = {
+    "approve": "catalog.description_approved",
+    "reject": "catalog.description_rejected",
+    "publish": "catalog.description_published",
+}
 
 
 # --- building blocks --------------------------------------------------------------------------
@@ -466,7 +471,7 @@ def description_review(
     description.save()
     audit_record(
         actor=actor,
-        action=f"catalog.description_{action}d" if action != "publish" else "catalog.description_published",
+        action=REVIEW_AUDIT_ACTIONS[action],
         store=description.store,
         target=description,
         metadata={"version": version.number, "edited": bool(edited), "note": note[:200]},

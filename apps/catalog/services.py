@@ -69,7 +69,7 @@ def _clean_product_fields(fields: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def product_create(*, store: Store, actor: Actor, sku: str, title: str, **fields: Any) -> Product:
     cleaned = _clean_product_fields({"sku": sku, "title": title, **fields})
-    if "currency" not in cleaned and cleaned.get("price") is not None:
+    if not cleaned.get("currency") and cleaned.get("price") is not None:
         cleaned["currency"] = store.currency
     if "language" not in cleaned:
         cleaned["language"] = "zh" if importing.looks_chinese(cleaned["title"]) else store.default_language

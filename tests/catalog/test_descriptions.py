@@ -179,6 +179,20 @@ def test_review_workflow_keeps_every_version(shirt: Any, fake: Any, owner: Any) 
     description.refresh_from_db()
     assert published.pk == approved.pk
     assert (description.status, description.published_version_id) == ("published", approved.pk)
+    from apps.accounts.models import AuditEvent
+
+    actions = list(
+        AuditEvent.objects.filter(store=shirt.store, action__startswith="catalog.description_")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "catalog.description_generated",
+        "catalog.description_rejected",
+        "catalog.description_generated",
+        "catalog.description_approved",
+        "catalog.description_published",
+    ]
     assert list(description.versions.order_by("number").values_list("number", "status")) == [
         (1, "rejected"),
         (2, "draft"),
