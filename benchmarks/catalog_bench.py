@@ -37,6 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecomai.settings.base")
+# The generator runs in this process (as in an inference worker), not through the queue.
+os.environ.setdefault("INFERENCE_IN_PROCESS", "1")
 
 import django  # noqa: E402
 
@@ -385,6 +387,7 @@ def main() -> None:
     parser.add_argument("--throughput-batches", default="1,8", help="batch sizes of the throughput runs")
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--skip-generation", action="store_true")
+    parser.add_argument("--skip-grounding", action="store_true", help="only the throughput runs")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print(
@@ -411,8 +414,11 @@ def main() -> None:
             key, version = generation.model_identity(store=store)
             results["model"] = f"{key} {version}".strip()
             products = load_products(store, args.products)
-            results["grounding"] = bench_grounding(products, args.candidates, args.batch, args.target_length)
-            print(json.dumps({k: v for k, v in results["grounding"].items() if k != "samples"}, indent=1))
+            if not args.skip_grounding:
+                results["grounding"] = bench_grounding(
+                    products, args.candidates, args.batch, args.target_length
+                )
+                print(json.dumps({k: v for k, v in results["grounding"].items() if k != "samples"}, indent=1))
             subset = [p for p in products if p.language == "en"][: args.throughput_products // 2] + [
                 p for p in products if p.language == "zh"
             ][: args.throughput_products // 2]

@@ -100,3 +100,46 @@ def test_streamed_generation_with_a_real_model(store: Any, tiny_registered: Mode
     assert "error" not in events[-1], events[-1]
     assert events[-1]["version"] == 1
     assert DescriptionVersion.objects.get(description__product=product).model_key == "tiny-describe"
+
+
+@pytest.mark.real_model
+def test_the_default_generator_drafts_grounded_text_in_both_languages(store: Any, settings: Any) -> None:
+    from apps.inference.registry import get_spec
+
+    spec = get_spec("gemma-3-270m")
+    if not spec.is_installed():
+        pytest.skip(f"{spec.key} is not in {spec.local_path}; run `python manage.py models install`")
+    settings.INFERENCE_IN_PROCESS = True
+    settings.INFERENCE_BACKEND = "local"
+    backpack = services.product_create(
+        store=store,
+        actor=Actor.system(),
+        sku="R1",
+        title="Backpack",
+        brand="Atlas",
+        category="Bags",
+        attributes={"material": "nylon", "volume": "20 l", "colour": "black"},
+    )
+    bottle = services.product_create(
+        store=store,
+        actor=Actor.system(),
+        sku="R2",
+        title="保温杯",
+        brand="途伴",
+        category="户外",
+        attributes={"材质": "不锈钢", "容量": "750ml"},
+    )
+    for product in (backpack, bottle):
+        version = description_services.description_generate(
+            product=product, actor=Actor.system(), options={"candidates": 2, "target_length": 30, "seed": 11}
+        )
+        assert (version.model_key, version.model_version) == (spec.key, spec.revision)
+        assert version.text and len(version.candidates) == 2
+        assert grounding_is_chinese(version.text) == (product.language == "zh")
+        assert version.coverage is not None and version.coverage > 0
+
+
+def grounding_is_chinese(text: str) -> bool:
+    from apps.catalog.grounding import is_chinese
+
+    return is_chinese(text)
