@@ -37,7 +37,12 @@ def model_nbytes(model: torch.nn.Module) -> int:
     """Bytes held by the model's tensors, counting tied weights once (int8 packed weights included)."""
     seen: set[int] = set()
     total = 0
-    for tensor in [*model.state_dict().values(), *model.buffers()]:
+    tensors = [*model.state_dict().values(), *model.buffers()]
+    for module in model.modules():
+        if hasattr(module, "_packed_params") and callable(getattr(module, "weight", None)):
+            # A dynamic int8 Linear: its weight lives packed, outside the state dict's tensors.
+            tensors.append(module.weight())
+    for tensor in tensors:
         if not isinstance(tensor, torch.Tensor):
             continue
         identity = id(tensor) if tensor.is_quantized else tensor.data_ptr()
