@@ -39,9 +39,10 @@ def model_nbytes(model: torch.nn.Module) -> int:
     total = 0
     tensors = [*model.state_dict().values(), *model.buffers()]
     for module in model.modules():
-        if hasattr(module, "_packed_params") and callable(getattr(module, "weight", None)):
+        packed_weight = getattr(module, "weight", None)
+        if hasattr(module, "_packed_params") and callable(packed_weight):
             # A dynamic int8 Linear: its weight lives packed, outside the state dict's tensors.
-            tensors.append(module.weight())
+            tensors.append(packed_weight())
     for tensor in tensors:
         if not isinstance(tensor, torch.Tensor):
             continue
