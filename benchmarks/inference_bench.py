@@ -445,7 +445,9 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         "",
         f"Command: `{results['command']}`  ",
         f"Run: {results['finished_at']} on {results['machine']['cpu']}, {results['machine']['cores']} cores "
-        f"(torch {results['machine']['torch']}, {results['machine']['torch_threads']} threads), no GPU.",
+        f"(torch {results['machine']['torch']}, {results['machine']['torch_threads']} threads), no GPU; "
+        f"load average {results['machine']['load_average_at_start']} at start, "
+        f"{results['machine']['load_average_at_end']} at end.",
         "",
         "| goal | target | measured | met |",
         "|---|---|---|---|",
@@ -494,6 +496,8 @@ def main() -> None:
             "cores": available_cores(),
             "torch": torch.__version__,
             "torch_threads": torch.get_num_threads(),
+            # Other work on the same cores skews absolute figures; ratios are measured side by side.
+            "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
         },
     }
     if "classification" in sections:
@@ -514,6 +518,7 @@ def main() -> None:
     if "memory" in sections:
         results["worker_memory"] = worker_memory()
         print("memory", json.dumps(results["worker_memory"]), flush=True)
+    results["machine"]["load_average_at_end"] = [round(value, 2) for value in os.getloadavg()]
     results["goals"] = goals(results)
     results["finished_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     suffix = "-quick" if arguments.quick else ""
