@@ -53,6 +53,7 @@ from apps.accounts.actor import Actor  # noqa: E402
 from apps.accounts.models import Merchant, Store  # noqa: E402
 from apps.catalog import description_services, generation, services  # noqa: E402
 from apps.catalog.models import Product  # noqa: E402
+from apps.catalog.prompting import GenerationOptions, ProductFacts, build_prompt  # noqa: E402
 from apps.jobs import services as job_services  # noqa: E402
 from apps.jobs.models import Job  # noqa: E402
 from apps.jobs.services import job_process_chunk  # noqa: E402
@@ -171,6 +172,7 @@ def bench_import(rows: int) -> dict[str, Any]:
         tracemalloc.stop()
     total_seconds = finished - started
     result = {
+        "database": connection.vendor,
         "rows": rows,
         "file_mb": round(size / 1_048_576, 1),
         "valid_rows": catalog_import.valid_rows,
@@ -215,12 +217,14 @@ def load_products(store: Store, per_language: int) -> list[Product]:
     return products
 
 
-def bench_grounding(
+CANDIDATES_FILE = RESULTS / "catalog_candidates.json"
+
+
+def generate_candidates(
     products: list[Product], candidates: int, batch: int, target_length: int
-) -> dict[str, Any]:
-    per_language: dict[str, dict[str, list[float]]] = {}
-    flagged_terms: dict[str, int] = {}
-    samples: list[dict[str, Any]] = []
+) -> tuple[list[dict[str, Any]], float]:
+    """Raw drafts for every product, ``batch`` products per batched call; kept so checks can be re-scored."""
+    records: list[dict[str, Any]] = []
     started = time.perf_counter()
     for start in tqdm(range(0, len(products), batch), desc="grounding", unit="batch"):
         group = products[start : start + batch]
@@ -237,46 +241,60 @@ def bench_grounding(
             drafts = generation.drafts_generate(
                 prompts=[p.text for p in prompts], options=options, store=members[0].store
             )
-            for product, prompt, product_drafts in zip(members, prompts, drafts.drafts, strict=True):
-                scored = description_services.drafts_score(
-                    prompt=prompt, options=options, drafts=product_drafts
-                )
-                stats = per_language.setdefault(
-                    language,
+            for product, product_drafts in zip(members, drafts.drafts, strict=True):
+                facts = description_services.product_facts(product)
+                records.append(
                     {
-                        "all_unsupported": [],
-                        "kept_unsupported": [],
-                        "all_coverage": [],
-                        "kept_coverage": [],
-                        "kept_score": [],
-                    },
+                        "sku": product.sku,
+                        "language": language,
+                        "options": options.to_dict(),
+                        "facts": vars(facts),
+                        "drafts": [
+                            {"text": d.text, "finish_reason": d.finish_reason} for d in product_drafts
+                        ],
+                    }
                 )
-                for draft in scored:
-                    stats["all_unsupported"].append(float(draft.report.has_unsupported))
-                    stats["all_coverage"].append(draft.report.coverage)
-                    for term in draft.report.unsupported:
-                        flagged_terms[term] = flagged_terms.get(term, 0) + 1
-                stats["kept_unsupported"].append(float(scored[0].report.has_unsupported))
-                stats["kept_coverage"].append(scored[0].report.coverage)
-                stats["kept_score"].append(scored[0].report.score)
-                if len(samples) < 6 and product.sku.endswith(("001", "006", "002")):
-                    samples.append(
-                        {
-                            "sku": product.sku,
-                            "kept": scored[0].text,
-                            "flags": scored[0].report.flags,
-                            "rejected": [d.text for d in scored[1:2]],
-                        }
-                    )
-    elapsed = time.perf_counter() - started
-    summary: dict[str, Any] = {
-        "candidates_per_product": candidates,
-        "target_length": target_length,
-        "batch": batch,
-        "seconds": round(elapsed, 1),
-        # The same work a bulk job item does (prompts, one batched generate, scoring): bulk throughput.
-        "products_per_minute": round(len(products) / elapsed * 60, 1),
-    }
+    return records, time.perf_counter() - started
+
+
+def score_candidates(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Before reranking: every candidate (what picking any one gives); after: the draft reranking keeps."""
+    per_language: dict[str, dict[str, list[float]]] = {}
+    flagged_terms: dict[str, int] = {}
+    samples: list[dict[str, Any]] = []
+    for record in records:
+        options = GenerationOptions.from_dict(record["options"])
+        prompt = build_prompt(ProductFacts(**record["facts"]), options)
+        drafts = [generation.Draft(**draft) for draft in record["drafts"]]
+        scored = description_services.drafts_score(prompt=prompt, options=options, drafts=drafts)
+        stats = per_language.setdefault(
+            record["language"],
+            {
+                "all_unsupported": [],
+                "kept_unsupported": [],
+                "all_coverage": [],
+                "kept_coverage": [],
+                "kept_score": [],
+            },
+        )
+        for draft in scored:
+            stats["all_unsupported"].append(float(draft.report.has_unsupported))
+            stats["all_coverage"].append(draft.report.coverage)
+            for term in draft.report.unsupported:
+                flagged_terms[term] = flagged_terms.get(term, 0) + 1
+        stats["kept_unsupported"].append(float(scored[0].report.has_unsupported))
+        stats["kept_coverage"].append(scored[0].report.coverage)
+        stats["kept_score"].append(scored[0].report.score)
+        if record["sku"].endswith(("001", "002", "006")):
+            samples.append(
+                {
+                    "sku": record["sku"],
+                    "kept": scored[0].text,
+                    "flags": scored[0].report.flags,
+                    "rejected": [draft.text for draft in scored[1:]],
+                }
+            )
+    summary: dict[str, Any] = {}
     for language, stats in per_language.items():
         summary[language] = {
             "products": len(stats["kept_unsupported"]),
@@ -289,6 +307,23 @@ def bench_grounding(
     summary["most_flagged"] = sorted(flagged_terms.items(), key=lambda pair: -pair[1])[:12]
     summary["samples"] = samples
     return summary
+
+
+def bench_grounding(
+    products: list[Product], candidates: int, batch: int, target_length: int
+) -> dict[str, Any]:
+    records, elapsed = generate_candidates(products, candidates, batch, target_length)
+    CANDIDATES_FILE.parent.mkdir(parents=True, exist_ok=True)
+    CANDIDATES_FILE.write_text(json.dumps(records, ensure_ascii=False, indent=0))
+    return {
+        "candidates_per_product": candidates,
+        "target_length": target_length,
+        "batch": batch,
+        "seconds": round(elapsed, 1),
+        # The same work a bulk job item does (prompts, one batched generate, scoring): bulk throughput.
+        "products_per_minute": round(len(products) / elapsed * 60, 1),
+        **score_candidates(records),
+    }
 
 
 def bench_throughput(
@@ -308,6 +343,7 @@ def bench_throughput(
     elapsed = time.perf_counter() - started
     return {
         "batch": batch,
+        "database": connection.vendor,  # not involved in the timing: generation and scoring only
         "products": len(ids),
         "candidates": candidates,
         "seconds": round(elapsed, 1),
@@ -388,6 +424,11 @@ def main() -> None:
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--skip-generation", action="store_true")
     parser.add_argument("--skip-grounding", action="store_true", help="only the throughput runs")
+    parser.add_argument(
+        "--rescore",
+        action="store_true",
+        help=f"score the drafts in {CANDIDATES_FILE.name} again with the current checks; generate nothing",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print(
@@ -405,6 +446,10 @@ def main() -> None:
         for key in ("import", "grounding", "throughput", "model"):
             if key in earlier:
                 results[key] = earlier[key]
+    if args.rescore:
+        records = json.loads(CANDIDATES_FILE.read_text())
+        results["grounding"] = {**results.get("grounding", {}), **score_candidates(records)}
+        args.skip_import = args.skip_generation = True
     if not args.skip_import:
         results["import"] = bench_import(args.rows)
         print(json.dumps(results["import"], indent=1))
@@ -422,12 +467,13 @@ def main() -> None:
             subset = [p for p in products if p.language == "en"][: args.throughput_products // 2] + [
                 p for p in products if p.language == "zh"
             ][: args.throughput_products // 2]
-            results["throughput"] = [
-                bench_throughput(store, subset, int(batch), args.candidates, args.target_length)
-                for batch in args.throughput_batches.split(",")
-                if batch.strip()
-            ]
-            print(json.dumps(results["throughput"], indent=1))
+            batches = [int(batch) for batch in args.throughput_batches.split(",") if batch.strip()]
+            if batches:
+                results["throughput"] = [
+                    bench_throughput(store, subset, batch, args.candidates, args.target_length)
+                    for batch in batches
+                ]
+                print(json.dumps(results["throughput"], indent=1))
         finally:
             Merchant.objects.filter(pk=store.merchant_id).delete()
     RESULTS.mkdir(parents=True, exist_ok=True)

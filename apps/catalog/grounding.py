@@ -59,6 +59,10 @@ MATERIALS_EN = (
     "canvas",
     "memory foam",
     "fleece",
+    "modal",
+    "tpe",
+    "tpu",
+    "eva",
 )
 MATERIALS_ZH = (
     "纯棉",
@@ -108,6 +112,9 @@ MATERIALS_ZH = (
     "帆布",
     "记忆棉",
     "抓绒",
+    "莫代尔",
+    "毛线",
+    "棉麻",
 )
 CERTIFICATIONS = (
     "certified",
@@ -158,6 +165,49 @@ CERTIFICATIONS = (
     "可机洗",
     "可水洗",
 )
+COLOURS_EN = (
+    "black",
+    "white",
+    "red",
+    "blue",
+    "green",
+    "grey",
+    "gray",
+    "navy",
+    "pink",
+    "yellow",
+    "brown",
+    "beige",
+    "purple",
+    "orange",
+    "olive",
+    "ivory",
+    "burgundy",
+    "teal",
+    "khaki",
+)
+COLOURS_ZH = (
+    "黑色",
+    "白色",
+    "红色",
+    "蓝色",
+    "绿色",
+    "灰色",
+    "粉色",
+    "黄色",
+    "棕色",
+    "米色",
+    "紫色",
+    "橙色",
+    "咖啡色",
+    "卡其",
+    "藏青",
+    "酒红",
+    "墨绿",
+    "天蓝",
+    "雪地蓝",
+)
+_SAME_COLOUR = {"gray": "grey", "grey": "gray"}
 SUPERLATIVES = (
     "best",
     "best-selling",
@@ -315,6 +365,11 @@ def check(
             ):
                 continue  # "棉" inside a supported "纯棉"
             claim("unsupported_material", term, f"The material “{term}” is not in the product's facts.")
+    for term in (*COLOURS_EN, *COLOURS_ZH):
+        if _contains_term(lowered, term) and not _contains_term(corpus, term):
+            if term in _SAME_COLOUR and _contains_term(corpus, _SAME_COLOUR[term]):
+                continue
+            claim("unsupported_colour", term, f"The colour “{term}” is not in the product's facts.")
     for term in CERTIFICATIONS:
         if _contains_term(lowered, term) and not _contains_term(corpus, term):
             claim(

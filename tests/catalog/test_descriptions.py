@@ -318,3 +318,14 @@ def test_cancelling_a_bulk_job_stops_the_remaining_batches(store: Any, fake: Any
     assert (job.status, job.done_count) == (Job.Status.CANCELLED, 1)
     assert Description.objects.filter(store=store).count() == 1
     assert JobItem.objects.filter(job=job, status="cancelled").count() == 2
+
+
+def test_colours_not_in_the_facts_are_flagged() -> None:
+    facts = grounding.Facts(title="Desk lamp", attributes={"colour": "grey", "light": "LED"})
+    assert grounding.check("A gray LED desk lamp.", facts, language="en", target_length=5).unsupported == []
+    report = grounding.check("A black LED desk lamp.", facts, language="en", target_length=5)
+    assert report.unsupported == ["black"] and report.flags[0]["code"] == "unsupported_colour"
+    zh = grounding.Facts(title="台灯", attributes={"颜色": "白色"})
+    assert grounding.check("白色台灯，雪地蓝灯罩。", zh, language="zh", target_length=10).unsupported == [
+        "雪地蓝"
+    ]
