@@ -355,20 +355,23 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         "# Catalog benchmark",
         "",
-        f"Command: `{results['command']}`",
+        "Each section gives the command that measured it.",
         "",
         f"Machine: {results['machine']}",
         "",
     ]
     imp = results.get("import")
     if imp:
-        lines += ["## Import (PostgreSQL)", "", "| measure | value |", "|---|---|"]
-        lines += [f"| {key} | {value} |" for key, value in imp.items()]
+        lines += ["## Import", "", f"`{imp.get('command', '')}`", "", "| measure | value |", "|---|---|"]
+        lines += [f"| {key} | {value} |" for key, value in imp.items() if key != "command"]
         lines.append("")
     grounding_result = results.get("grounding")
     if grounding_result:
         lines += [
             "## Grounding",
+            "",
+            f"`{grounding_result.get('command', '')}`"
+            + (" (drafts re-scored with `--rescore`)" if grounding_result.get("rescored") else ""),
             "",
             f"Model: {results.get('model')}; candidates per product: "
             f"{grounding_result['candidates_per_product']}",
@@ -397,6 +400,8 @@ def markdown(results: dict[str, Any]) -> str:
     if throughput:
         lines += [
             "## Bulk generation throughput",
+            "",
+            f"`{throughput[0].get('command', '')}`",
             "",
             "| batch | products | candidates | seconds | products/minute |",
             "|---|---|---|---|---|",
@@ -448,10 +453,10 @@ def main() -> None:
                 results[key] = earlier[key]
     if args.rescore:
         records = json.loads(CANDIDATES_FILE.read_text())
-        results["grounding"] = {**results.get("grounding", {}), **score_candidates(records)}
+        results["grounding"] = {**results.get("grounding", {}), **score_candidates(records), "rescored": True}
         args.skip_import = args.skip_generation = True
     if not args.skip_import:
-        results["import"] = bench_import(args.rows)
+        results["import"] = {"command": results["command"], **bench_import(args.rows)}
         print(json.dumps(results["import"], indent=1))
     if not args.skip_generation:
         store = make_store("generation")
@@ -460,9 +465,10 @@ def main() -> None:
             results["model"] = f"{key} {version}".strip()
             products = load_products(store, args.products)
             if not args.skip_grounding:
-                results["grounding"] = bench_grounding(
-                    products, args.candidates, args.batch, args.target_length
-                )
+                results["grounding"] = {
+                    "command": results["command"],
+                    **bench_grounding(products, args.candidates, args.batch, args.target_length),
+                }
                 print(json.dumps({k: v for k, v in results["grounding"].items() if k != "samples"}, indent=1))
             subset = [p for p in products if p.language == "en"][: args.throughput_products // 2] + [
                 p for p in products if p.language == "zh"
@@ -470,7 +476,10 @@ def main() -> None:
             batches = [int(batch) for batch in args.throughput_batches.split(",") if batch.strip()]
             if batches:
                 results["throughput"] = [
-                    bench_throughput(store, subset, batch, args.candidates, args.target_length)
+                    {
+                        "command": results["command"],
+                        **bench_throughput(store, subset, batch, args.candidates, args.target_length),
+                    }
                     for batch in batches
                 ]
                 print(json.dumps(results["throughput"], indent=1))
