@@ -9,6 +9,11 @@ def import_max_bytes() -> int:
     return int(getattr(settings, "CATALOG_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
 
 
+def import_inline_max_bytes() -> int:
+    """Files up to this size are validated in the request that starts the import; larger ones by a task."""
+    return int(getattr(settings, "CATALOG_IMPORT_INLINE_MAX_BYTES", 2 * 1024 * 1024))
+
+
 def import_max_rows() -> int:
     return int(getattr(settings, "CATALOG_IMPORT_MAX_ROWS", 1_000_000))
 

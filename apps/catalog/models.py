@@ -59,6 +59,7 @@ class CatalogImport(TimeStampedModel):
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("Waiting for column mapping")
+        VALIDATING = "validating", _("Validating rows")
         IMPORTING = "importing", _("Importing")
         FINISHED = "finished", _("Finished")
         FAILED = "failed", _("Failed")

@@ -257,29 +257,62 @@ def catalog_import_start(
     mapping: dict[str, str] | None = None,
     parallelism: int = 1,
 ) -> CatalogImport:
+    """Fix the column mapping and validate every row, then import the good rows as a Job.
+
+    Small files are validated here, so their report is there at once; larger ones are validated
+    by a task on the default queue (the import shows "validating" meanwhile).
+    """
+    final_mapping = importing.validate_mapping(
+        headers=catalog_import.headers,
+        mapping=mapping if mapping is not None else catalog_import.column_mapping,
+    )
+    claimed = CatalogImport.objects.filter(pk=catalog_import.pk, status=CatalogImport.Status.UPLOADED).update(
+        status=CatalogImport.Status.VALIDATING, column_mapping=final_mapping
+    )
+    if not claimed:
+        raise ApplicationError("This import has already started.", code="import_started")
+    audit_record(
+        actor=actor, action="catalog.import_started", store=catalog_import.store, target=catalog_import
+    )
+    if catalog_import.size <= conf.import_inline_max_bytes():
+        try:
+            return catalog_import_prepare(
+                catalog_import_id=catalog_import.pk, actor=actor, parallelism=parallelism
+            )
+        except importing.FileRejected:
+            CatalogImport.objects.filter(pk=catalog_import.pk).update(status=CatalogImport.Status.UPLOADED)
+            raise
+    from .tasks import catalog_import_prepare_task
+
+    user_id = getattr(actor.user_or_none, "pk", None)
+    import_id = catalog_import.pk
+    transaction.on_commit(
+        lambda: catalog_import_prepare_task.apply_async(
+            args=(import_id, user_id, parallelism), queue="default"
+        )
+    )
+    catalog_import.refresh_from_db()
+    return catalog_import
+
+
+def catalog_import_prepare(*, catalog_import_id: int, actor: Actor, parallelism: int = 1) -> CatalogImport:
     """Validate every row once (streaming), record per-row errors, and queue the good rows as an import Job.
 
     Good rows are written, normalised, to a spool file next to the upload; the job's items are
     blocks of that file (byte offset and row count), each upserted in one statement.
     """
-    claimed = CatalogImport.objects.filter(pk=catalog_import.pk, status=CatalogImport.Status.UPLOADED).update(
-        status=CatalogImport.Status.IMPORTING
-    )
-    if not claimed:
-        raise ApplicationError("This import has already started.", code="import_started")
-    catalog_import.refresh_from_db()
+    catalog_import = CatalogImport.objects.select_related("store").get(pk=catalog_import_id)
+    if catalog_import.status != CatalogImport.Status.VALIDATING or catalog_import.job_id:
+        return catalog_import  # validated already
     try:
-        headers = catalog_import.headers
-        final_mapping = importing.validate_mapping(
-            headers=headers, mapping=mapping if mapping is not None else catalog_import.column_mapping
+        blocks, counts, fields = _prepare(catalog_import, catalog_import.column_mapping)
+    except importing.FileRejected as error:
+        CatalogImport.objects.filter(pk=catalog_import.pk).update(
+            status=CatalogImport.Status.FAILED, error=error.message
         )
-        blocks, counts, fields = _prepare(catalog_import, final_mapping)
-    except Exception:
-        CatalogImport.objects.filter(pk=catalog_import.pk).update(status=CatalogImport.Status.UPLOADED)
         raise
     store = catalog_import.store
     with transaction.atomic():
-        catalog_import.column_mapping = final_mapping
         catalog_import.total_rows, catalog_import.valid_rows, catalog_import.error_rows = counts
         job = job_create(
             store=store,
@@ -291,12 +324,11 @@ def catalog_import_start(
             items=((f"rows {block['first_row']}-{block['last_row']}", block) for block in blocks),
         )
         catalog_import.job = job
-        if not blocks:
-            catalog_import.status = CatalogImport.Status.FINISHED
+        catalog_import.status = CatalogImport.Status.IMPORTING if blocks else CatalogImport.Status.FINISHED
         catalog_import.save()
         audit_record(
             actor=actor,
-            action="catalog.import_started",
+            action="catalog.import_validated",
             store=store,
             target=catalog_import,
             metadata={"rows": counts[0], "valid": counts[1], "errors": counts[2], "job": job.pk},

@@ -183,3 +183,12 @@ def test_pages_render_in_chinese(client_for: Any, store: Any) -> None:
     imports = client.get(f"/s/{store.pk}/catalog/imports/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "上传并预览" in imports and "按货号匹配商品" in imports
     assert "Upload and preview" in client.get(f"/s/{store.pk}/catalog/imports/").content.decode()
+
+
+def test_an_import_being_validated_polls_until_it_is_done(client_for: Any, store: Any) -> None:
+    catalog_import = services.catalog_import_create(
+        store=store, upload=upload("v.csv", "SKU,Title\nV1,One\n"), actor=Actor.system()
+    )
+    CatalogImport.objects.filter(pk=catalog_import.pk).update(status="validating")
+    page = client_for().get(f"/s/{store.pk}/catalog/imports/{catalog_import.pk}/").content.decode()
+    assert "Validating every row" in page and 'hx-trigger="every 2s"' in page

@@ -264,3 +264,51 @@ def test_the_messy_sample_catalog_imports_its_good_rows(store: Any) -> None:
     )
     assert Product.objects.get(store=store, sku="CN-010").status == "archived"
     assert Product.objects.get(store=store, sku="CN-008").status == "draft"
+
+
+def test_large_files_are_validated_by_a_task(
+    store: Any, settings: Any, owner: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import json
+
+    from apps.catalog import tasks
+    from apps.jobs.models import Job
+
+    settings.CATALOG_IMPORT_INLINE_MAX_BYTES = 10
+    sent: list[tuple[Any, str]] = []
+    monkeypatch.setattr(
+        tasks.catalog_import_prepare_task, "apply_async", lambda args, queue: sent.append((args, queue))
+    )
+    actor = Actor(user=owner, source="api")
+    catalog_import = services.catalog_import_create(
+        store=store, upload=upload("big.csv", HEADER + "G1,Glass,3,,,\n"), actor=actor
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_import = services.catalog_import_start(catalog_import=catalog_import, actor=actor)
+    assert (catalog_import.status, catalog_import.job) == ("validating", None)
+    assert sent == [((catalog_import.pk, owner.pk, 1), "default")]
+
+    args = json.loads(json.dumps(sent[0][0]))  # as the broker would carry them
+    tasks.catalog_import_prepare_task(*args)
+    tasks.catalog_import_prepare_task(*args)  # delivered twice: the second does nothing
+    catalog_import.refresh_from_db()
+    assert catalog_import.status == "importing"
+    assert Job.objects.filter(store=store, kind="catalog.import").count() == 1
+    assert catalog_import.job is not None and catalog_import.job.created_by == owner
+    run_job(catalog_import.job)
+    assert Product.objects.get(store=store, sku="G1").title == "Glass"
+
+
+def test_a_refused_large_file_is_reported_on_the_import(store: Any, settings: Any, monkeypatch: Any) -> None:
+    from apps.catalog import tasks
+
+    settings.CATALOG_IMPORT_INLINE_MAX_BYTES = 10
+    settings.CATALOG_IMPORT_MAX_ROWS = 1
+    monkeypatch.setattr(tasks.catalog_import_prepare_task, "apply_async", lambda args, queue: None)
+    catalog_import = services.catalog_import_create(
+        store=store, upload=upload("rows.csv", "SKU,Title\nA,a\nB,b\n"), actor=Actor.system()
+    )
+    services.catalog_import_start(catalog_import=catalog_import, actor=Actor.system())
+    tasks.catalog_import_prepare_task(catalog_import.pk)
+    catalog_import.refresh_from_db()
+    assert catalog_import.status == "failed" and "more than 1 rows" in catalog_import.error
