@@ -471,7 +471,13 @@ def main() -> None:
         )
     call_command("migrate", verbosity=0)
     results: dict[str, Any] = {
-        "command": " ".join(["benchmarks/catalog_bench.py", *sys.argv[1:]]),
+        "command": " ".join(
+            [
+                *([f"DATABASE_URL={os.environ['DATABASE_URL']}"] if os.environ.get("DATABASE_URL") else []),
+                ".venv/bin/python benchmarks/catalog_bench.py",
+                *sys.argv[1:],
+            ]
+        ),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {connection.vendor}",
         "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
     }
