@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecomai
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install install-dev run test lint services browser migrate models bench bench-inference bench-catalog messages clean
+.PHONY: install install-dev run test lint services browser migrate models bench bench-inference bench-catalog bench-catalog-xlsx messages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,8 +62,11 @@ bench-inference: install-dev
 bench-catalog: install-dev services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python benchmarks/catalog_bench.py
 
+bench-catalog-xlsx: install-dev services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python benchmarks/catalog_bench.py --skip-generation --formats xlsx
+
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=models_cache --ignore=var --ignore="tests/*"
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=models_cache --ignore=var --ignore="tests/*" --ignore="apps/catalog/*" --ignore="templates/catalog/*"
 	$(BIN)/python scripts/fill_translations.py zh_Hans
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 

@@ -243,6 +243,16 @@ if CELERY_RESULT_BACKEND.startswith("file://"):
     Path(CELERY_RESULT_BACKEND.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=3600)
 
+# --- Catalog ----------------------------------------------------------------------------
+# Uploads larger than this are refused (a proxy in front should refuse them earlier too).
+CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Uploads up to this size are validated in the request; larger ones by a task.
+CATALOG_IMPORT_INLINE_MAX_BYTES = env.int("CATALOG_IMPORT_INLINE_MAX_BYTES", default=2 * 1024 * 1024)
+CATALOG_IMPORT_MAX_ROWS = env.int("CATALOG_IMPORT_MAX_ROWS", default=1_000_000)
+CATALOG_IMPORT_BLOCK_ROWS = env.int("CATALOG_IMPORT_BLOCK_ROWS", default=1000)
+CATALOG_DESCRIBE_CANDIDATES = env.int("CATALOG_DESCRIBE_CANDIDATES", default=4)
+CATALOG_DESCRIBE_MODEL = env.str("CATALOG_DESCRIBE_MODEL", default="")
+
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
