@@ -233,6 +233,9 @@ INFERENCE_QUEUE_TIMEOUT_SECONDS = env.float("INFERENCE_QUEUE_TIMEOUT_SECONDS", d
 INFERENCE_DEVICE = env.str("INFERENCE_DEVICE", default="auto")
 INFERENCE_TORCH_THREADS = env.int("INFERENCE_TORCH_THREADS", default=0)
 INFERENCE_CPU_INT8 = env.bool("INFERENCE_CPU_INT8", default=False)
+# bf16 encoders (embed, classify) on CPU: much faster on CPUs with AMX (Sapphire Rapids and
+# later), slower on others.
+INFERENCE_CPU_BF16 = env.bool("INFERENCE_CPU_BF16", default=False)
 INFERENCE_CACHE_BYTES = env.int("INFERENCE_CACHE_BYTES", default=6 * 1024**3)
 # Inference tasks return results (everything else ignores them): Redis beside a Redis broker,
 # else a folder under VAR_DIR that the embedded web process and worker share.

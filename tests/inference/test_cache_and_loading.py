@@ -63,11 +63,15 @@ def test_threads_follow_the_process_affinity(settings) -> None:  # type: ignore[
     assert runtime.configure_threads() == torch.get_num_threads()
 
 
-def test_cpu_gets_fp32_unless_pinned(tiny_specs) -> None:  # type: ignore[no-untyped-def]
+def test_cpu_gets_fp32_unless_pinned(tiny_specs, settings) -> None:  # type: ignore[no-untyped-def]
     cpu = torch.device("cpu")
     assert runtime.choose_dtype(tiny_specs["lm"], cpu) == torch.float32
     assert runtime.choose_dtype(replace(tiny_specs["lm"], dtype="bfloat16"), cpu) == torch.bfloat16
     assert not runtime.wants_int8(tiny_specs["lm"], cpu)
+    settings.INFERENCE_CPU_BF16 = True
+    assert runtime.choose_dtype(tiny_specs["encoder"], cpu) == torch.bfloat16
+    assert runtime.choose_dtype(tiny_specs["classifier"], cpu) == torch.bfloat16
+    assert runtime.choose_dtype(tiny_specs["lm"], cpu) == torch.float32
     assert runtime.wants_int8(replace(tiny_specs["lm"], cpu_quantization="int8"), cpu)
     assert not runtime.wants_int8(replace(tiny_specs["lm"], cpu_quantization="int8"), torch.device("cuda"))
 
