@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +159,7 @@ def matmul_peak_gflops() -> dict[str, float]:
                 torch.matmul(a, b)
             runs = []
             for _ in range(10):
-                seconds, _ = timed(lambda a=a, b=b: torch.matmul(a, b))
+                seconds, _ = timed(partial(torch.matmul, a, b))
                 runs.append(2 * m * k * n / seconds / 1e9)
             best[name] = max(runs)
     return best
@@ -194,13 +195,9 @@ def bench_classification(texts: list[str], folder: Path) -> dict[str, Any]:
         chunk = texts[start : start + quarter]
         for name, value in matmul_peak_gflops().items():
             peak[name] = max(value, peak.get(name, 0.0))
-        seconds, results = timed(lambda chunk=chunk: encoders.classify(loaded, chunk))
+        seconds, results = timed(partial(encoders.classify, loaded, chunk))
         ours_seconds, ours = ours_seconds + seconds, ours + results
-        seconds, results = timed(
-            lambda chunk=chunk: [
-                naive(text, truncation=True, max_length=spec.max_length)[0] for text in chunk
-            ]
-        )
+        seconds, results = timed(partial(naive_loop, naive, chunk, spec.max_length))
         naive_seconds, naive_results = naive_seconds + seconds, naive_results + results
     agreement = sum(a.label == b["label"] for a, b in zip(ours, naive_results, strict=True)) / len(texts)
 
@@ -240,6 +237,11 @@ def bench_classification(texts: list[str], folder: Path) -> dict[str, Any]:
         "matmul_peak_gflops": {name: round(value, 1) for name, value in peak.items()},
         "fraction_of_flop_bound": round(achieved / max(peak.values()), 3),
     }
+
+
+def naive_loop(classifier: Any, texts: list[str], max_length: int) -> list[Any]:
+    """What a first implementation does: one pipeline call per text."""
+    return [classifier(text, truncation=True, max_length=max_length)[0] for text in texts]
 
 
 def unsorted_padding_seconds(loaded: LoadedModel, texts: list[str]) -> float:
@@ -352,7 +354,7 @@ def bench_embedding(key: str, texts: list[str], latency_calls: int) -> dict[str,
     seconds, results = timed(lambda: encoders.embed(loaded, texts))
     latencies = []
     for text in texts[:latency_calls]:
-        elapsed, _ = timed(lambda text=text: encoders.embed(loaded, [text], kind="query"))
+        elapsed, _ = timed(partial(encoders.embed, loaded, [text], kind="query"))
         latencies.append(elapsed * 1000)
     latencies.sort()
     return {

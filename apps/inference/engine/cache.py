@@ -6,7 +6,7 @@ import gc
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
 logger = logging.getLogger(__name__)
@@ -18,6 +18,8 @@ class Sized(Protocol):
 
 
 T = TypeVar("T", bound=Sized)
+# What identifies a loaded model: key, path, task and the precision choices.
+CacheKey = tuple[str, ...]
 
 
 class ModelCache(Generic[T]):
@@ -30,11 +32,11 @@ class ModelCache(Generic[T]):
 
     def __init__(self, budget_bytes: int, on_evict: Callable[[T], None] | None = None) -> None:
         self.budget_bytes = budget_bytes
-        self._entries: OrderedDict[Hashable, T] = OrderedDict()
+        self._entries: OrderedDict[CacheKey, T] = OrderedDict()
         self._lock = threading.RLock()
         self._on_evict = on_evict
 
-    def get(self, key: Hashable, load: Callable[[], T]) -> T:
+    def get(self, key: CacheKey, load: Callable[[], T]) -> T:
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
@@ -57,7 +59,7 @@ class ModelCache(Generic[T]):
     def total_bytes(self) -> int:
         return sum(value.nbytes for value in self._entries.values())
 
-    def cached_keys(self) -> list[Hashable]:
+    def cached_keys(self) -> list[CacheKey]:
         with self._lock:
             return list(self._entries)
 

@@ -15,8 +15,10 @@ import torch
 from ..types import Classification, Embedding
 from .loading import LoadedModel
 
-# Upper bound of padded tokens in one forward pass, so long texts get smaller buckets.
-MAX_TOKENS_PER_BATCH = 16384
+# Upper bound of padded tokens in one forward pass. Long texts get smaller buckets, and a
+# bucket's activations stay in the CPU caches: on the review benchmark 2,048 tokens per pass
+# classified 1.6x faster than 16,384 (87 vs 53 texts/s; one text at a time: 35).
+MAX_TOKENS_PER_BATCH = 2048
 
 
 def length_buckets(lengths: Sequence[int], max_batch: int, max_tokens: int) -> list[list[int]]:

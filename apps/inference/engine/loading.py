@@ -149,5 +149,5 @@ def model_cache() -> ModelCache[LoadedModel]:
 
 def get_loaded(spec: ModelSpec) -> LoadedModel:
     """The process-wide loaded instance of ``spec``, loading it on first use."""
-    key = (spec.key, str(spec.local_path), spec.task, spec.cpu_quantization, spec.dtype)
+    key = (spec.key, str(spec.local_path), spec.task, spec.cpu_quantization, spec.dtype, *spec.int8_exclude)
     return model_cache().get(key, lambda: load(spec))
