@@ -11,26 +11,13 @@ from apps.catalog.models import (
     Language,
     Product,
 )
+from apps.catalog.services import PRODUCT_EDITABLE_FIELDS
 
 
 class ProductOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
-        fields = [
-            "id",
-            "sku",
-            "title",
-            "category",
-            "brand",
-            "price",
-            "currency",
-            "attributes",
-            "image_urls",
-            "language",
-            "status",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *PRODUCT_EDITABLE_FIELDS, "created_at", "updated_at"]
 
 
 class ProductInputSerializer(serializers.Serializer):
