@@ -6,13 +6,16 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from apps.accounts.actor import Actor
 from apps.accounts.models import Store
@@ -295,6 +298,38 @@ def catalog_import_start(
     return catalog_import
 
 
+# An import still validating after this long lost its worker; validation of the largest allowed
+# file takes minutes, so this is kept well above it.
+IMPORT_VALIDATION_STALE_AFTER = timedelta(minutes=30)
+
+
+def catalog_import_recover_stale() -> list[int]:
+    """Queue the validation again for imports whose validating task was lost with its worker."""
+    from .tasks import catalog_import_prepare_task
+
+    now = timezone.now()
+    stale_after = max(IMPORT_VALIDATION_STALE_AFTER, timedelta(seconds=settings.JOBS_LEASE_SECONDS))
+    stale = CatalogImport.objects.filter(
+        status=CatalogImport.Status.VALIDATING, job__isnull=True, updated_at__lt=now - stale_after
+    )
+    recovered = []
+    for catalog_import in stale:
+        # Claim the re-queue by moving updated_at, so the next beat tick does not queue it again.
+        if CatalogImport.objects.filter(pk=catalog_import.pk, updated_at=catalog_import.updated_at).update(
+            updated_at=now
+        ):
+            import_id = catalog_import.pk
+            transaction.on_commit(
+                lambda import_id=import_id: catalog_import_prepare_task.apply_async(  # type: ignore[misc]
+                    args=(import_id, None, 1), queue="default"
+                )
+            )
+            recovered.append(import_id)
+    if recovered:
+        logger.info("re-queued the validation of stale catalog imports %s", recovered)
+    return recovered
+
+
 def catalog_import_prepare(*, catalog_import_id: int, actor: Actor, parallelism: int = 1) -> CatalogImport:
     """Validate every row once (streaming), record per-row errors, and queue the good rows as an import Job.
 
@@ -313,6 +348,10 @@ def catalog_import_prepare(*, catalog_import_id: int, actor: Actor, parallelism:
         raise
     store = catalog_import.store
     with transaction.atomic():
+        # Two deliveries of the task (or a recovery re-run) may both get here: only one creates the job.
+        locked = CatalogImport.objects.select_for_update().get(pk=catalog_import.pk)
+        if locked.status != CatalogImport.Status.VALIDATING or locked.job_id:
+            return locked
         catalog_import.total_rows, catalog_import.valid_rows, catalog_import.error_rows = counts
         job = job_create(
             store=store,

@@ -12,7 +12,7 @@ from apps.accounts.actor import Actor
 from . import importing, services
 
 
-@shared_task(name="catalog.import_prepare", ignore_result=True)
+@shared_task(name="catalog.import_prepare", ignore_result=True, acks_late=True)
 def catalog_import_prepare_task(
     catalog_import_id: int, user_id: int | None = None, parallelism: int = 1
 ) -> None:
@@ -25,3 +25,8 @@ def catalog_import_prepare_task(
             actor=Actor(user=user, source="system"),
             parallelism=parallelism,
         )
+
+
+@shared_task(name="catalog.imports_recover_stale", ignore_result=True)
+def catalog_imports_recover_stale_task() -> list[int]:
+    return services.catalog_import_recover_stale()

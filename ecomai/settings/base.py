@@ -209,6 +209,10 @@ JOBS_HANDLER_MODULES = env.list("JOBS_HANDLER_MODULES", default=[])
 JOBS_RECOVER_INTERVAL_SECONDS = env.float("JOBS_RECOVER_INTERVAL_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "jobs-recover-stale": {"task": "jobs.recover_stale", "schedule": JOBS_RECOVER_INTERVAL_SECONDS},
+    "catalog-imports-recover-stale": {
+        "task": "catalog.imports_recover_stale",
+        "schedule": JOBS_RECOVER_INTERVAL_SECONDS,
+    },
 }
 
 # --- Inference --------------------------------------------------------------------------

@@ -312,3 +312,43 @@ def test_a_refused_large_file_is_reported_on_the_import(store: Any, settings: An
     tasks.catalog_import_prepare_task(catalog_import.pk)
     catalog_import.refresh_from_db()
     assert catalog_import.status == "failed" and "more than 1 rows" in catalog_import.error
+
+
+def test_a_validation_lost_with_its_worker_is_queued_again_and_imports_once(
+    store: Any, settings: Any, owner: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.catalog import tasks
+    from apps.catalog.models import CatalogImport
+    from apps.jobs.models import Job
+
+    settings.CATALOG_IMPORT_INLINE_MAX_BYTES = 10
+    sent: list[tuple[Any, str]] = []
+    monkeypatch.setattr(
+        tasks.catalog_import_prepare_task, "apply_async", lambda args, queue: sent.append((args, queue))
+    )
+    actor = Actor(user=owner, source="api")
+    catalog_import = services.catalog_import_create(
+        store=store, upload=upload("lost.csv", HEADER + "L1,Lamp,3,,,\n"), actor=actor
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.catalog_import_start(catalog_import=catalog_import, actor=actor)
+    sent.clear()  # the worker that took this task died before validating anything
+
+    assert services.catalog_import_recover_stale() == []  # not stale yet
+    CatalogImport.objects.filter(pk=catalog_import.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.catalog_import_recover_stale() == [catalog_import.pk]
+        assert services.catalog_import_recover_stale() == []  # claimed: the next beat tick leaves it
+    assert sent == [((catalog_import.pk, None, 1), "default")]
+
+    tasks.catalog_import_prepare_task(*sent[0][0])
+    tasks.catalog_import_prepare_task(*sent[0][0])  # the lost task is delivered again as well
+    catalog_import.refresh_from_db()
+    assert catalog_import.status == "importing"
+    assert Job.objects.filter(store=store, kind="catalog.import").count() == 1
+    run_job(catalog_import.job)
+    assert Product.objects.get(store=store, sku="L1").title == "Lamp"
