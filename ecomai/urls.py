@@ -22,3 +22,6 @@ urlpatterns = [
     path("", include("apps.jobs.urls")),
     path("", include("apps.catalog.urls")),
 ]
+
+handler404 = "apps.core.views.page_not_found"
+handler500 = "apps.core.views.server_error"

@@ -327,3 +327,18 @@ def test_audit_log_records_api_actions_with_actor_and_token(
     )
     assert event["token_prefix"] == ApiToken.objects.get(user=owner).prefix
     assert event["metadata"] == {"fields": ["name"]}
+
+
+@pytest.mark.parametrize("url", ["/api/v1/stores/abc/", "/api/v1/no-such-thing/", "/api/v1/stores/1/jobs/x/"])
+def test_unknown_api_urls_answer_the_error_body(api_client: APIClient, url: str) -> None:
+    response = api_client.get(url)
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found."}}
+
+
+def test_unknown_dashboard_urls_answer_an_html_page(owner: Any) -> None:
+    client = APIClient()
+    client.force_login(owner)
+    response = client.get("/s/abc/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
