@@ -65,7 +65,12 @@ def brand_voice_get(*, store: Store, brand_voice_id: Any) -> BrandVoice:
 
 def description_list(*, store: Store) -> QuerySet[Description]:
     return Description.objects.filter(store=store).select_related(
-        "product", "current_version", "approved_version", "published_version"
+        "product",
+        "current_version__created_by",
+        "current_version__reviewed_by",
+        "current_version__parent",
+        "approved_version",
+        "published_version",
     )
 
 
@@ -75,7 +80,7 @@ def description_get(*, store: Store, description_id: Any) -> Description:
 
 def description_version_list(*, description: Description) -> QuerySet[DescriptionVersion]:
     return DescriptionVersion.objects.filter(description=description).select_related(
-        "created_by", "reviewed_by"
+        "created_by", "reviewed_by", "parent"
     )
 
 

@@ -335,3 +335,35 @@ def test_schema_documents_the_catalog(api_client: Any) -> None:
     paths = schema["paths"]
     assert "/api/v1/stores/{store_id}/catalog/imports/{import_id}/start/" in paths
     assert "/api/v1/stores/{store_id}/catalog/descriptions/{description_id}/review/" in paths
+
+
+def test_description_and_version_lists_do_not_query_per_row(api_client: Any, store: Any, fake: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api_client.get(url).status_code == 200
+        return len(captured)
+
+    def described(sku: str) -> Description:
+        product = make(store, sku, attributes={"colour": "red"})
+        version = description_services.description_generate(product=product, actor=Actor.system(), options={})
+        description_services.description_review(
+            description=version.description, actor=Actor.system(), action="approve", text="Edited text."
+        )
+        return version.description
+
+    first = described("Q1")
+    queries(f"{base(store)}/descriptions/")  # the first request also authenticates and caches
+    few = queries(f"{base(store)}/descriptions/")
+    few_versions = queries(f"{base(store)}/descriptions/{first.pk}/versions/")
+    for n in range(2, 6):
+        described(f"Q{n}")
+    for n in range(3):  # more versions of the first description, each edited from its parent
+        description_services.description_generate(product=first.product, actor=Actor.system(), options={})
+        description_services.description_review(
+            description=first, actor=Actor.system(), action="reject", text=f"Rejected {n}."
+        )
+    assert queries(f"{base(store)}/descriptions/") == few
+    assert queries(f"{base(store)}/descriptions/{first.pk}/versions/") == few_versions
