@@ -183,6 +183,17 @@ def test_persistent_server_errors_become_transient_after_the_retries(server: Fak
     assert len(server.requests) == 3  # first try + max_retries (2)
 
 
+def test_rate_limits_are_retried_then_become_transient(server: FakeOpenAIServer) -> None:
+    # 429 means "busy, try later" (a hosted API's quota), not a bad request: never permanent.
+    server.failures = [429]
+    (result,) = backend_for(server).generate([GenerationRequest(prompt="x")], GENERATOR)
+    assert result.text.startswith("x")
+    assert len(server.requests) == 2
+    server.failures = [429, 429, 429]
+    with pytest.raises(TransientInferenceError, match="HTTP 429"):
+        backend_for(server).generate([GenerationRequest(prompt="y")], GENERATOR)
+
+
 @pytest.mark.parametrize("status", [400, 401, 404, 422])
 def test_client_errors_are_not_retried_and_carry_the_server_message(
     server: FakeOpenAIServer, status: int

@@ -1,8 +1,9 @@
 """Any OpenAI-compatible server (vLLM, TGI, llama.cpp server, a hosted API) over HTTP.
 
-Network faults and 5xx answers are retried with exponential back-off; a 4xx answer is the
-caller's mistake (unknown model, bad parameter) and is raised at once with the server's
-own message. Retrying a 4xx only repeats the mistake and burns quota.
+Network faults, 5xx answers and 429 (rate limited: the server is busy, not the request
+wrong) are retried with exponential back-off; any other 4xx answer is the caller's mistake
+(unknown model, bad parameter) and is raised at once with the server's own message.
+Retrying such a 4xx only repeats the mistake and burns quota.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class OpenAIBackend:
                     "inference: %s %s failed (%s), attempt %d", "POST", path, last_problem, attempt + 1
                 )
                 continue
-            if response.status_code >= 500:
+            if response.status_code >= 500 or response.status_code == 429:
                 last_problem = f"HTTP {response.status_code}"
                 response.read()
                 response.close()
