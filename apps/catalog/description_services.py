@@ -167,12 +167,10 @@ def description_draft_save(
     if not scored:
         raise ApplicationError("The model returned no draft.", code="no_draft")
     best = scored[0]
-    description = _description_for_update(product=product, language=options.language)
-    version = DescriptionVersion.objects.create(
-        description=description,
-        number=_next_number(description),
+    version = _draft_version_add(
+        product=product,
+        language=options.language,
         text=best.text,
-        origin=DescriptionVersion.Origin.GENERATED,
         model_key=model_key,
         model_version=model_version,
         prompt_version=prompt.version,
@@ -184,16 +182,28 @@ def description_draft_save(
         job=job,
         created_by=actor.user_or_none,
     )
-    description.current_version = version
-    description.status = DescriptionStatus.DRAFT
-    description.save(update_fields=["current_version", "status", "updated_at"])
     audit_record(
         actor=actor,
         action="catalog.description_generated",
         store=product.store,
-        target=description,
+        target=version.description,
         metadata={"version": version.number, "score": version.score, "job": job.pk if job else None},
     )
+    return version
+
+
+def _draft_version_add(*, product: Product, language: str, **fields: Any) -> DescriptionVersion:
+    """A new generated version of the product's description in a language, made its current draft."""
+    description = _description_for_update(product=product, language=language)
+    version = DescriptionVersion.objects.create(
+        description=description,
+        number=_next_number(description),
+        origin=DescriptionVersion.Origin.GENERATED,
+        **fields,
+    )
+    description.current_version = version
+    description.status = DescriptionStatus.DRAFT
+    description.save(update_fields=["current_version", "status", "updated_at"])
     return version
 
 
@@ -372,12 +382,10 @@ def descriptions_batch_save(*, job: Job, result: dict[str, Any]) -> None:
         if product is None or not entry["candidates"]:
             continue
         best = entry["candidates"][0]
-        description = _description_for_update(product=product, language=entry["options"]["language"])
-        version = DescriptionVersion.objects.create(
-            description=description,
-            number=_next_number(description),
+        _draft_version_add(
+            product=product,
+            language=entry["options"]["language"],
             text=best["text"],
-            origin=DescriptionVersion.Origin.GENERATED,
             model_key=entry["model_key"],
             model_version=entry["model_version"],
             prompt_version=entry["prompt_version"],
@@ -389,9 +397,6 @@ def descriptions_batch_save(*, job: Job, result: dict[str, Any]) -> None:
             job=job,
             created_by=job.created_by,
         )
-        description.current_version = version
-        description.status = DescriptionStatus.DRAFT
-        description.save(update_fields=["current_version", "status", "updated_at"])
     audit_record(
         actor=actor,
         action="catalog.descriptions_generated",
