@@ -365,3 +365,17 @@ def test_description_and_version_lists_do_not_query_per_row(api_client: Any, sto
         )
     assert queries(f"{base(store)}/descriptions/") == few
     assert queries(f"{base(store)}/descriptions/{first.pk}/versions/") == few_versions
+
+
+def test_the_description_product_filter_does_not_tell_another_stores_product_ids(
+    api_client: Any, store: Any, other_store: Any, fake: Any
+) -> None:
+    ours = make(store, "F1", attributes={"colour": "red"})
+    description_services.description_generate(product=ours, actor=Actor.system(), options={})
+    theirs = services.product_create(store=other_store, actor=Actor.system(), sku="F2", title="Theirs")
+    url = f"{base(store)}/descriptions/"
+    ours_listed = api_client.get(f"{url}?product={ours.pk}").json()["results"]
+    assert [row["product_sku"] for row in ours_listed] == ["F1"]
+    for product_id in (theirs.pk, theirs.pk + 10_000):
+        response = api_client.get(f"{url}?product={product_id}")
+        assert (response.status_code, response.json()["results"]) == (200, [])

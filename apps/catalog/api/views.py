@@ -39,6 +39,16 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["status", "category", "brand", "language", "currency"]
 
 
+class DescriptionFilter(django_filters.FilterSet):
+    # A plain number, not a choice of every store's products: another store's product id must answer
+    # like an unknown one (an empty list), not reveal that it exists.
+    product = django_filters.NumberFilter(field_name="product_id")
+
+    class Meta:
+        model = Description
+        fields = ["status", "language", "product"]
+
+
 SEARCH_PARAMETER = OpenApiParameter("search", str, description="Matches SKU, title, brand or category.")
 
 
@@ -354,7 +364,7 @@ class DescriptionListApi(StoreScopedMixin, generics.ListAPIView):
 
     queryset = Description.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.DescriptionOutputSerializer
-    filterset_fields = ["status", "language", "product"]
+    filterset_class = DescriptionFilter
     ordering_fields = ["updated_at"]
 
     def get_queryset(self) -> QuerySet[Description]:
