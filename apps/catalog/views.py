@@ -163,7 +163,10 @@ def describe_bulk_action(request: HttpRequest, store_id: int) -> HttpResponse:
         filters={name: request.POST.get(name, "") for name in FILTERS},
     )
     if request.POST.get("scope") != "all":
-        products = products.filter(pk__in=[int(pk) for pk in request.POST.getlist("product") if pk.isdigit()])
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        products = products.filter(
+            pk__in=[int(pk) for pk in request.POST.getlist("product") if pk.isdecimal() and len(pk) < 19]
+        )
     try:
         job = description_services.descriptions_generate_bulk(
             store=store,

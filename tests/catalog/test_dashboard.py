@@ -192,3 +192,13 @@ def test_an_import_being_validated_polls_until_it_is_done(client_for: Any, store
     CatalogImport.objects.filter(pk=catalog_import.pk).update(status="validating")
     page = client_for().get(f"/s/{store.pk}/catalog/imports/{catalog_import.pk}/").content.decode()
     assert "Validating every row" in page and 'hx-trigger="every 2s"' in page
+
+
+def test_bulk_describe_ignores_ticked_values_that_are_not_product_ids(client_for: Any, store: Any) -> None:
+    client = client_for()
+    for junk in ("²", "9" * 30, "abc"):
+        response = client.post(
+            f"/s/{store.pk}/catalog/describe/",
+            {"product": [junk], "tone": "neutral", "target_length": 80, "format": "paragraph"},
+        )
+        assert response.status_code == 302, junk  # back to the list with "no products match"
