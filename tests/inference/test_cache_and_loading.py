@@ -58,6 +58,21 @@ def test_loaded_models_share_the_budget(tiny_specs, settings, monkeypatch) -> No
     )
 
 
+def test_a_cached_model_serves_each_spec_with_its_own_run_time_settings(tiny_specs) -> None:  # type: ignore[no-untyped-def]
+    from apps.inference.backends.local import LocalBackend
+
+    spec = tiny_specs["encoder"]
+    text = "the shirt fits well and the fabric is soft"
+    (before,) = LocalBackend().embed([text], spec, kind="query")
+    # Same weights, new run-time fields (as after register_model replaced the spec).
+    changed = replace(spec, max_length=6, query_prefix="")
+    (after,) = LocalBackend().embed([text], changed, kind="query")
+    assert loading.get_loaded(changed).model is loading.get_loaded(spec).model  # loaded once
+    assert loading.get_loaded(changed).spec == changed
+    assert (before.tokens, after.tokens) == (12, 6)
+    assert after.vector != pytest.approx(before.vector, abs=1e-4)
+
+
 def test_threads_follow_the_process_affinity(settings) -> None:  # type: ignore[no-untyped-def]
     assert runtime.available_cores() == len(os.sched_getaffinity(0))
     assert runtime.configure_threads() == torch.get_num_threads()

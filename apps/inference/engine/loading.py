@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -148,6 +148,12 @@ def model_cache() -> ModelCache[LoadedModel]:
 
 
 def get_loaded(spec: ModelSpec) -> LoadedModel:
-    """The process-wide loaded instance of ``spec``, loading it on first use."""
+    """The process-wide loaded instance of ``spec``, loading it on first use.
+
+    The cache key holds only what shapes the weights; the run-time fields (max_length,
+    max_batch, pooling, prefixes) are read from ``spec`` itself, so a re-registered or
+    store-activated spec sharing the weights is served with its own settings.
+    """
     key = (spec.key, str(spec.local_path), spec.task, spec.cpu_quantization, spec.dtype, *spec.int8_exclude)
-    return model_cache().get(key, lambda: load(spec))
+    loaded = model_cache().get(key, lambda: load(spec))
+    return loaded if loaded.spec == spec else replace(loaded, spec=spec)
