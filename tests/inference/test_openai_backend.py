@@ -28,6 +28,7 @@ class FakeOpenAIServer:
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.failures: list[int] = []
+        self.garbled_stream = False  # a chunk that is not JSON in the middle of a stream
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -66,6 +67,8 @@ class FakeOpenAIServer:
                 for piece in ["Soft ", "cotton", " dress"]:
                     chunk = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    if server.garbled_stream:
+                        self.wfile.write(b"data: {not json\n\n")
                 last = {"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]}
                 usage = {"choices": [], "usage": {"prompt_tokens": 4, "completion_tokens": 3}}
                 self.wfile.write(
@@ -229,6 +232,14 @@ def test_stream_relays_deltas_and_final_usage(server: FakeOpenAIServer) -> None:
         3,
     )
     assert server.requests[0][1]["stream"] is True
+
+
+def test_a_garbled_stream_chunk_is_a_backend_error(server: FakeOpenAIServer) -> None:
+    server.garbled_stream = True
+    events = backend_for(server).generate_stream(GenerationRequest(prompt="Describe:"), GENERATOR)
+    assert next(events).delta == "Soft "
+    with pytest.raises(BackendError, match="not JSON"):
+        next(events)
 
 
 def test_stream_retries_a_failed_start(server: FakeOpenAIServer) -> None:

@@ -216,7 +216,12 @@ class OpenAIBackend:
                 data = line[len("data:") :].strip()
                 if data == "[DONE]":
                     break
-                chunk = json.loads(data)
+                try:
+                    chunk = json.loads(data)
+                except ValueError:
+                    raise BackendError(
+                        f"POST {path} streamed a chunk that is not JSON: {data[:200]!r}"
+                    ) from None
                 usage = chunk.get("usage") or usage
                 for choice in chunk.get("choices") or []:
                     delta = (
