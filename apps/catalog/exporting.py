@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 
 from .models import CatalogImport, Description, ImportRowError, Product
 
@@ -101,6 +102,13 @@ def csv_stream(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
         yield writer.writerow([neutralise("" if cell is None else str(cell)) for cell in row])
 
 
+def csv_response(lines: Iterable[str], filename: str) -> StreamingHttpResponse:
+    """A CSV download streamed from ``csv_stream`` lines."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def products_csv(products: QuerySet[Product]) -> Iterator[str]:
     return csv_stream(EXPORT_COLUMNS, _product_rows(products))
 
@@ -139,3 +147,9 @@ def import_errors_rows(catalog_import: CatalogImport) -> tuple[list[str], Iterat
             yield [error.row_number, error.column, error.reason, *error.raw]
 
     return header, rows()
+
+
+def import_errors_csv(catalog_import: CatalogImport) -> StreamingHttpResponse:
+    """The error file as a CSV download."""
+    header, rows = import_errors_rows(catalog_import)
+    return csv_response(csv_stream(header, rows), f"import-{catalog_import.pk}-errors.csv")

@@ -350,12 +350,7 @@ def import_detail_page(request: HttpRequest, store_id: int, import_id: int) -> H
 def import_errors_download(request: HttpRequest, store_id: int, import_id: int) -> StreamingHttpResponse:
     store, _membership = dashboard_store(request, store_id)
     catalog_import = selectors.catalog_import_get(store=store, import_id=import_id)
-    header, rows = exporting.import_errors_rows(catalog_import)
-    response = StreamingHttpResponse(
-        exporting.csv_stream(header, rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="import-{catalog_import.pk}-errors.csv"'
-    return response
+    return exporting.import_errors_csv(catalog_import)
 
 
 @login_required
@@ -366,9 +361,7 @@ def export_download(request: HttpRequest, store_id: int) -> HttpResponseBase:
     )
     if request.GET.get("file") == "xlsx":
         return FileResponse(exporting.products_xlsx(products), as_attachment=True, filename="products.xlsx")
-    response = StreamingHttpResponse(exporting.products_csv(products), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="products.csv"'
-    return response
+    return exporting.csv_response(exporting.products_csv(products), "products.csv")
 
 
 @login_required

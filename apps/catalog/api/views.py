@@ -186,12 +186,6 @@ class CatalogImportErrorListApi(StoreScopedMixin, generics.ListAPIView):
         return selectors.import_row_error_list(catalog_import=catalog_import)
 
 
-def _csv_response(lines: Any, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 class CatalogImportErrorFileApi(StoreScopedMixin, APIView):
     @extend_schema(
         responses={(200, "text/csv"): OpenApiTypes.BINARY},
@@ -199,8 +193,7 @@ class CatalogImportErrorFileApi(StoreScopedMixin, APIView):
     )
     def get(self, request: Request, store_id: int, import_id: int) -> StreamingHttpResponse:
         catalog_import = selectors.catalog_import_get(store=self.store, import_id=import_id)
-        header, rows = exporting.import_errors_rows(catalog_import)
-        return _csv_response(exporting.csv_stream(header, rows), f"import-{catalog_import.pk}-errors.csv")
+        return exporting.import_errors_csv(catalog_import)
 
 
 EXPORT_PARAMETERS = [
@@ -231,7 +224,7 @@ class ProductExportCsvApi(StoreScopedMixin, APIView):
         summary="Export products and their approved descriptions as CSV",
     )
     def get(self, request: Request, store_id: int) -> StreamingHttpResponse:
-        return _csv_response(exporting.products_csv(_export_products(self, request)), "products.csv")
+        return exporting.csv_response(exporting.products_csv(_export_products(self, request)), "products.csv")
 
 
 class ProductExportXlsxApi(StoreScopedMixin, APIView):
