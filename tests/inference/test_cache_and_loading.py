@@ -45,6 +45,126 @@ def test_cache_loads_once_and_evicts_least_recently_used() -> None:
     assert evicted == ["b", "a", "c"]
 
 
+def test_cache_makes_room_before_a_load_whose_size_is_known() -> None:
+    evicted: list[str] = []
+    at_load: dict[str, tuple[list[str], int]] = {}  # what was cached while each model loaded
+    cache: ModelCache[Blob] = ModelCache(100, on_evict=lambda blob: evicted.append(blob.name))
+
+    def loader(name: str, size: int):  # type: ignore[no-untyped-def]
+        def load() -> Blob:
+            at_load[name] = ([key[0] for key in cache.cached_keys()], cache.total_bytes)
+            return Blob(name, size)
+
+        return load
+
+    cache.get(("a",), loader("a", 40), expected_bytes=lambda: 40)
+    cache.get(("b",), loader("b", 40), expected_bytes=lambda: 40)
+    cache.get(("c",), loader("c", 40), expected_bytes=lambda: 40)
+    assert at_load["c"] == (["b"], 40)  # "a" was gone before "c" loaded: never 120 bytes at once
+    assert evicted == ["a"]
+
+    # An estimate that was low: corrected once the real size is known.
+    cache.get(("d",), loader("d", 60), expected_bytes=lambda: 10)
+    assert at_load["d"] == (["b", "c"], 80)
+    assert cache.cached_keys() == [("c",), ("d",)]
+    assert cache.total_bytes == 100
+
+    # No estimate: the old order, load first.
+    cache.get(("e",), loader("e", 30), expected_bytes=lambda: None)
+    assert at_load["e"] == (["c", "d"], 100)
+    assert cache.cached_keys() == [("d",), ("e",)]
+
+    # Larger than the whole budget: everything goes first, and it is still loaded, alone.
+    cache.get(("huge",), loader("huge", 500), expected_bytes=lambda: 500)
+    assert at_load["huge"] == ([], 0)
+    assert cache.cached_keys() == [("huge",)]
+    assert evicted == ["a", "b", "c", "d", "e"]
+
+    def no_estimate_on_a_hit() -> int:
+        raise AssertionError("a cached model needs no estimate")
+
+    assert cache.get(("huge",), loader("huge", 500), expected_bytes=no_estimate_on_a_hit).name == "huge"
+
+
+def test_cache_stays_in_budget_when_threads_load_at_once() -> None:
+    import threading
+    import time
+
+    budget, size = 100, 40
+    cache: ModelCache[Blob] = ModelCache(budget)
+    in_memory: list[int] = []  # cached bytes plus the model being loaded, at each load
+    loads: list[str] = []
+
+    def loader(name: str):  # type: ignore[no-untyped-def]
+        def load() -> Blob:
+            in_memory.append(cache.total_bytes + size)
+            time.sleep(0.01)  # let the other threads pile up on the lock
+            loads.append(name)
+            return Blob(name, size)
+
+        return load
+
+    names = [f"m{index % 6}" for index in range(24)]
+    barrier = threading.Barrier(len(names))
+
+    def worker(name: str) -> None:
+        barrier.wait()
+        cache.get((name,), loader(name), expected_bytes=lambda: size)
+
+    threads = [threading.Thread(target=worker, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert in_memory and max(in_memory) <= budget
+    assert cache.total_bytes <= budget
+    assert len(cache.cached_keys()) == 2
+
+
+def test_get_loaded_makes_room_before_loading_the_next_model(tiny_specs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    fresh = loading.ModelCache(0, on_evict=None)  # type: ignore[var-annotated]
+    monkeypatch.setattr(loading, "_cache", fresh)
+    encoder = loading.get_loaded(tiny_specs["encoder"])
+    fresh.budget_bytes = encoder.nbytes * 3 // 2  # room for one tiny model, not two
+    cached_while_loading: list[list[str]] = []
+    real_load = loading.load
+
+    def load_and_record(spec: ModelSpec) -> loading.LoadedModel:
+        cached_while_loading.append([key[0] for key in fresh.cached_keys()])
+        return real_load(spec)
+
+    monkeypatch.setattr(loading, "load", load_and_record)
+    loading.get_loaded(tiny_specs["classifier"])
+    assert cached_while_loading == [[]]  # the encoder was dropped before the classifier loaded
+    assert [key[0] for key in fresh.cached_keys()] == ["tiny-classifier"]
+
+
+def test_weights_size_is_read_from_the_files_for_the_dtype_loaded(tiny_specs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from apps.inference.engine.sizing import weights_nbytes
+
+    spec = tiny_specs["classifier"]
+    fp32 = loading.load(spec)
+    saved = fp32.model.state_dict()
+    expected = sum(tensor.numel() * tensor.element_size() for tensor in saved.values())
+    assert weights_nbytes(spec.local_path, torch.float32) == expected
+    assert weights_nbytes(spec.local_path, torch.bfloat16) == expected // 2
+    # Buffers not saved with the model make the loaded size a little larger; the cache corrects it.
+    unsaved = [buffer for name, buffer in fp32.model.named_buffers() if name not in saved]
+    assert unsaved
+    assert fp32.nbytes == expected + sum(buffer.numel() * buffer.element_size() for buffer in unsaved)
+    # int8 shrinks the model: the files bound it from above.
+    int8 = loading.load(replace(spec, cpu_quantization="int8"))
+    assert int8.nbytes < expected
+    # A bf16 checkpoint loaded as fp32 takes twice its file size.
+    fp32.model.to(torch.bfloat16).save_pretrained(tmp_path / "bf16")
+    assert weights_nbytes(tmp_path / "bf16", torch.float32) == expected
+    assert (
+        weights_nbytes(tmp_path / "bf16", torch.float32)
+        > (tmp_path / "bf16" / "model.safetensors").stat().st_size
+    )
+    assert weights_nbytes(tmp_path / "nothing-here", torch.float32) is None
+
+
 def test_loaded_models_share_the_budget(tiny_specs, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     fresh = loading.ModelCache(0, on_evict=None)  # type: ignore[var-annotated]
     monkeypatch.setattr(loading, "_cache", fresh)

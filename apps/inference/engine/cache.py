@@ -28,6 +28,12 @@ class ModelCache(Generic[T]):
     When a load would exceed the budget the least recently used models are dropped first.
     A model larger than the whole budget is still loaded (alone): refusing it would make
     the model unusable rather than the process leaner.
+
+    With ``expected_bytes`` (returns the incoming model's size, or None where it cannot tell)
+    the room is made before the load, so the models dropped and the one loaded are never in
+    memory together beyond the budget; the actual size is checked again after the load, in
+    case the estimate was low. Without an estimate the room is made once the model is loaded
+    and its size known.
     """
 
     def __init__(self, budget_bytes: int, on_evict: Callable[[T], None] | None = None) -> None:
@@ -36,13 +42,24 @@ class ModelCache(Generic[T]):
         self._lock = threading.RLock()
         self._on_evict = on_evict
 
-    def get(self, key: CacheKey, load: Callable[[], T]) -> T:
+    def get(
+        self, key: CacheKey, load: Callable[[], T], *, expected_bytes: Callable[[], int | None] | None = None
+    ) -> T:
+        """The cached value of ``key``, loaded (and room made for it) on a miss.
+
+        ``expected_bytes`` is called only on a miss, so a hit costs no estimate.
+        """
+        # One lock around lookup, eviction and load: two threads asking for models at once
+        # load one after the other, each within the budget, and a key is never loaded twice.
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
+            estimate = expected_bytes() if expected_bytes is not None else None
+            if estimate is not None:
+                self._evict_for(estimate)
             value = load()
-            self._evict_for(value.nbytes)
+            self._evict_for(value.nbytes)  # the estimate was low, or there was none
             self._entries[key] = value
             return value
 

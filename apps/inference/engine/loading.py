@@ -152,8 +152,15 @@ def get_loaded(spec: ModelSpec) -> LoadedModel:
 
     The cache key holds only what shapes the weights; the run-time fields (max_length,
     max_batch, pooling, prefixes) are read from ``spec`` itself, so a re-registered or
-    store-activated spec sharing the weights is served with its own settings.
+    store-activated spec sharing the weights is served with its own settings. On a miss the
+    weight files' headers tell the cache how much room to make before the load.
     """
     key = (spec.key, str(spec.local_path), spec.task, spec.cpu_quantization, spec.dtype, *spec.int8_exclude)
-    loaded = model_cache().get(key, lambda: load(spec))
+
+    def expected_bytes() -> int | None:
+        from .sizing import weights_nbytes
+
+        return weights_nbytes(spec.local_path, choose_dtype(spec, choose_device()))
+
+    loaded = model_cache().get(key, lambda: load(spec), expected_bytes=expected_bytes)
     return loaded if loaded.spec == spec else replace(loaded, spec=spec)

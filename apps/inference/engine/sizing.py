@@ -1,0 +1,53 @@
+"""How much memory a model folder's weights will take once loaded, read without loading them."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import torch
+
+# Bytes per element of the non-floating tensor types a safetensors header names.
+_SAFETENSORS_ITEMSIZE = {
+    "I64": 8,
+    "U64": 8,
+    "I32": 4,
+    "U32": 4,
+    "I16": 2,
+    "U16": 2,
+    "I8": 1,
+    "U8": 1,
+    "BOOL": 1,
+}
+
+
+def weights_nbytes(folder: Path, dtype: torch.dtype) -> int | None:
+    """The bytes the weights in ``folder`` take once loaded as ``dtype``; None without weight files.
+
+    safetensors headers give every tensor's shape and type: floating tensors are counted at
+    ``dtype`` (a bf16 checkpoint loaded as fp32 takes twice its file size), others at their own
+    size. Dynamic int8 only shrinks a model after that, so this bounds the weights from above;
+    buffers that are not saved with a model add a little, which the model cache corrects once
+    the model is loaded. Pickled ``.bin`` checkpoints only tell their file size.
+    """
+    safetensors_files = sorted(folder.glob("*.safetensors"))
+    if safetensors_files:  # transformers loads these in preference to .bin files beside them
+        from safetensors import safe_open
+
+        total = 0
+        for path in safetensors_files:
+            with safe_open(str(path), framework="pt") as weights:
+                for name in weights.keys():  # noqa: SIM118 (a safetensors handle is not a dict)
+                    tensor = weights.get_slice(name)
+                    stored = tensor.get_dtype()
+                    itemsize = (
+                        dtype.itemsize
+                        if stored.startswith(("F", "BF"))
+                        else _SAFETENSORS_ITEMSIZE.get(stored, 8)
+                    )
+                    total += math.prod(tensor.get_shape()) * itemsize
+        return total
+    bin_files = sorted(folder.glob("*.bin"))
+    if bin_files:
+        return sum(path.stat().st_size for path in bin_files)
+    return None
