@@ -6,6 +6,7 @@ stable machine-readable string, message is for people, details carries per-field
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -14,7 +15,14 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from apps.inference.errors import TransientInferenceError
+
 from .errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+# Seconds a client is asked to wait after a transient inference failure (a worker restarting,
+# a busy model server) before it tries again.
+INFERENCE_RETRY_AFTER_SECONDS = 30
 
 
 def _error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -27,6 +35,17 @@ def _error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response(_error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+    if isinstance(exc, TransientInferenceError):
+        # The detail names workers and servers: it goes to the log, not to the client.
+        logger.warning("API: inference unavailable: %s", exc)
+        unavailable = Response(
+            _error_body(
+                "inference_unavailable", "The model is unavailable for the moment; try again shortly."
+            ),
+            status=503,
+        )
+        unavailable["Retry-After"] = str(INFERENCE_RETRY_AFTER_SECONDS)
+        return unavailable
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -1,8 +1,9 @@
 """Errors the inference layer raises; callers catch these, never a backend's own exceptions.
 
 ``TransientInferenceError`` means "try again later" (a busy server, a network fault, a worker
-that did not answer in time): job handlers turn it into ``jobs.registry.TransientItemError``.
-Everything else is permanent for the given input.
+that did not answer in time or was killed while it ran the call): job handlers turn it into
+``jobs.registry.TransientItemError``, the API answers it with 503. Everything else is
+permanent for the given input.
 """
 
 from __future__ import annotations

@@ -379,3 +379,23 @@ def test_the_description_product_filter_does_not_tell_another_stores_product_ids
     for product_id in (theirs.pk, theirs.pk + 10_000):
         response = api_client.get(f"{url}?product={product_id}")
         assert (response.status_code, response.json()["results"]) == (200, [])
+
+
+def test_describe_answers_503_when_the_inference_worker_was_killed(
+    api_client: Any, store: Any, monkeypatch: Any, settings: Any
+) -> None:
+    from tests.inference.queue_failures import lose_workers
+
+    settings.INFERENCE_BACKEND, settings.INFERENCE_IN_PROCESS = "local", False  # the web sends to the queue
+    lose_workers(monkeypatch)
+    product = make(store, "W1", title="Linen shirt")
+    response = api_client.post(f"{base(store)}/products/{product.pk}/describe/", {}, format="json")
+    assert response.status_code == 503, response.content
+    assert response.json() == {
+        "error": {
+            "code": "inference_unavailable",
+            "message": "The model is unavailable for the moment; try again shortly.",
+        }
+    }
+    assert response["Retry-After"] == "30"
+    assert not Description.objects.filter(product=product).exists()

@@ -263,6 +263,29 @@ def test_bulk_generation_failures_are_recorded_and_retried(store: Any, monkeypat
     assert Description.objects.filter(store=store).count() == 1
 
 
+def test_a_batch_whose_inference_worker_was_killed_is_retried_not_failed(
+    store: Any, monkeypatch: Any, settings: Any
+) -> None:
+    from tests.inference.queue_failures import lose_workers
+
+    settings.INFERENCE_BACKEND, settings.INFERENCE_IN_PROCESS = "local", False  # calls go to the queue
+    sent = lose_workers(monkeypatch)
+    catalog_services.product_create(store=store, actor=Actor.system(), sku="K1", title="Cup")
+    job = services.descriptions_generate_bulk(
+        store=store,
+        actor=Actor.system(),
+        options={"candidates": 2},
+        products=catalog_services.Product.objects.filter(store=store),
+    )
+    job = run_job(job)
+    item = JobItem.objects.get(job=job)
+    attempts = settings.JOBS_MAX_ATTEMPTS
+    assert (job.status, item.attempts, len(sent)) == (Job.Status.FAILED, attempts, attempts)
+    assert item.error.startswith(
+        f"Gave up after {attempts} attempts: The inference worker running this call was stopped"
+    )
+
+
 def test_prompts_drop_examples_to_fit_the_models_context(shirt: Any, fake: Any, monkeypatch: Any) -> None:
     from apps.catalog import generation
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from celery import states
+from celery.exceptions import Terminated, TimeLimitExceeded, WorkerLostError
 from django.conf import settings
 
 from .. import errors
@@ -23,6 +24,10 @@ from .base import EmbedKind
 # Polling interval grows from the first to the second value while waiting.
 POLL_SECONDS = (0.01, 0.2)
 STREAM_POLL_SECONDS = 0.03
+# Failures Celery records when the process running a task was killed (out of memory, a
+# deploy, a hard time limit), not when the task itself failed: the same call can succeed on
+# another try, so they are transient.
+WORKER_GONE = (WorkerLostError, Terminated, TimeLimitExceeded)
 
 
 def _raise_remote(error: dict[str, str]) -> None:
@@ -58,7 +63,13 @@ class _Poller:
             return True, result["ok"]
         if status in states.PROPAGATE_STATES:
             self._forget()
-            raise errors.InferenceError(f"The inference worker failed: {meta.get('result')!r:.300}")
+            failure = meta.get("result")
+            if isinstance(failure, WORKER_GONE):
+                raise errors.TransientInferenceError(
+                    f"The inference worker running this call was stopped before it answered "
+                    f"({failure!r:.200}); try again."
+                )
+            raise errors.InferenceError(f"The inference worker failed: {failure!r:.300}")
         if time.monotonic() > self.deadline:
             self.task.app.control.revoke(self.task_id)
             raise errors.TransientInferenceError(
