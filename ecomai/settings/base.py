@@ -232,7 +232,8 @@ INFERENCE_IN_PROCESS = env.bool("INFERENCE_IN_PROCESS", default=False)
 # Seconds the web process waits for an inference worker before giving up (a transient error).
 INFERENCE_QUEUE_TIMEOUT_SECONDS = env.float("INFERENCE_QUEUE_TIMEOUT_SECONDS", default=300.0)
 # Local engine: device ("auto", "cpu", "cuda"), torch threads (0 = the cores this process may
-# use), dynamic int8 on CPU for every model, and the memory budget of loaded models.
+# use), smoothed int8 Linear layers on CPU for every model (engine/quantization.py), and
+# the memory budget of loaded models.
 INFERENCE_DEVICE = env.str("INFERENCE_DEVICE", default="auto")
 INFERENCE_TORCH_THREADS = env.int("INFERENCE_TORCH_THREADS", default=0)
 INFERENCE_CPU_INT8 = env.bool("INFERENCE_CPU_INT8", default=False)

@@ -10,6 +10,7 @@ import torch
 
 from apps.inference.engine import loading, runtime
 from apps.inference.engine.cache import ModelCache
+from apps.inference.engine.quantization import SmoothedInt8Linear
 from apps.inference.errors import ModelNotInstalled
 from apps.inference.registry import ModelSpec
 
@@ -216,10 +217,8 @@ def test_int8_quantizes_linear_layers_and_keeps_predictions(tiny_specs) -> None:
     fp32 = loading.load(spec)
     int8 = loading.load(replace(spec, cpu_quantization="int8"))
     assert int8.quantized and not fp32.quantized
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicQuantizedLinear
-
     modules = list(int8.model.modules())
-    assert sum(isinstance(module, DynamicQuantizedLinear) for module in modules) == 2 * 6 + 2
+    assert sum(isinstance(module, SmoothedInt8Linear) for module in modules) == 2 * 6 + 2
     assert not any(type(module) is torch.nn.Linear for module in modules)
     assert int8.nbytes < fp32.nbytes
     from apps.inference.engine.encoders import classify
@@ -229,14 +228,37 @@ def test_int8_quantizes_linear_layers_and_keeps_predictions(tiny_specs) -> None:
         assert b.scores == pytest.approx(a.scores, abs=0.02)
 
 
-def test_int8_exclusions_stay_float(tiny_specs) -> None:  # type: ignore[no-untyped-def]
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicQuantizedLinear
+def test_int8_generator_follows_the_float_model(tiny_specs) -> None:  # type: ignore[no-untyped-def]
+    from apps.inference.engine.generation import generate
+    from apps.inference.types import GenerationRequest
 
-    int8 = loading.load(replace(tiny_specs["lm"], cpu_quantization="int8", int8_exclude=("model.layers.",)))
+    fp32 = loading.load(tiny_specs["lm"])
+    int8 = loading.load(replace(tiny_specs["lm"], cpu_quantization="int8"))
+    assert any(isinstance(module, SmoothedInt8Linear) for module in int8.model.modules())
+    ids = fp32.tokenizer("the blue linen shirt is soft and light", return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        a, b = fp32.model(input_ids=ids).logits, int8.model(input_ids=ids).logits
+    assert torch.nn.functional.cosine_similarity(a.flatten(), b.flatten(), dim=0) > 0.99
+    (result,) = generate(int8, [GenerationRequest(prompt="the blue shirt", max_new_tokens=4)])
+    assert result.choices[0].completion_tokens >= 1
+
+
+def test_int8_exclusions_stay_float(tiny_specs) -> None:  # type: ignore[no-untyped-def]
+    int8 = loading.load(replace(tiny_specs["lm"], cpu_quantization="int8", int8_exclude=("model.layers.*",)))
     modules = dict(int8.model.named_modules())
-    quantized = {name for name, module in modules.items() if isinstance(module, DynamicQuantizedLinear)}
+    quantized = {name for name, module in modules.items() if isinstance(module, SmoothedInt8Linear)}
     assert quantized == {"lm_head"}
     assert type(modules["model.layers.0.mlp.down_proj"]) is torch.nn.Linear
+
+    only_down_float = loading.load(
+        replace(
+            tiny_specs["lm"], key="lm-int8-down", cpu_quantization="int8", int8_exclude=("*.mlp.down_proj",)
+        )
+    )
+    modules = dict(only_down_float.model.named_modules())
+    assert type(modules["model.layers.0.mlp.down_proj"]) is torch.nn.Linear
+    assert isinstance(modules["model.layers.0.mlp.up_proj"], SmoothedInt8Linear)
+    assert isinstance(modules["model.layers.0.self_attn.q_proj"], SmoothedInt8Linear)
 
 
 def test_missing_model_names_the_install_command(tmp_path) -> None:  # type: ignore[no-untyped-def]

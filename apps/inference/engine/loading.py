@@ -13,6 +13,7 @@ from django.conf import settings
 from ..errors import ModelNotInstalled
 from ..registry import ModelSpec
 from .cache import ModelCache
+from .quantization import SmoothedInt8Linear, quantize_int8
 from .runtime import choose_device, choose_dtype, configure_threads, wants_int8
 
 logger = logging.getLogger(__name__)
@@ -39,10 +40,9 @@ def model_nbytes(model: torch.nn.Module) -> int:
     total = 0
     tensors = [*model.state_dict().values(), *model.buffers()]
     for module in model.modules():
-        packed_weight = getattr(module, "weight", None)
-        if hasattr(module, "_packed_params") and callable(packed_weight):
-            # A dynamic int8 Linear: its weight lives packed, outside the state dict's tensors.
-            tensors.append(packed_weight())
+        if isinstance(module, SmoothedInt8Linear):
+            # An int8 Linear: its weight lives packed, outside the state dict's tensors.
+            tensors.append(module.int8_weight())
     for tensor in tensors:
         if not isinstance(tensor, torch.Tensor):
             continue
@@ -52,27 +52,6 @@ def model_nbytes(model: torch.nn.Module) -> int:
         seen.add(identity)
         total += tensor.numel() * tensor.element_size()
     return total
-
-
-def quantize_int8(model: torch.nn.Module, exclude: tuple[str, ...] = ()) -> torch.nn.Module:
-    """Dynamic int8 for Linear layers: int8 weights (one scale per output channel), activations
-    quantized on the fly; layers named in ``exclude`` (prefixes) stay float.
-
-    Embeddings and norms stay fp32. Per-channel weight scales cost nothing at run time and
-    lose far less than one scale per matrix.
-    """
-    import warnings
-
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    chosen = {
-        name: per_channel_dynamic_qconfig
-        for name, module in model.named_modules()
-        if isinstance(module, torch.nn.Linear) and not name.startswith(exclude)
-    }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch.ao's deprecation notice, once per load
-        return quantize_dynamic(model, chosen, dtype=torch.qint8)
 
 
 def _auto_class(task: str) -> Any:
@@ -108,7 +87,7 @@ def load(spec: ModelSpec) -> LoadedModel:
     model.to(device)
     quantized = False
     if wants_int8(spec, device):
-        model = quantize_int8(model, spec.int8_exclude)
+        model = quantize_int8(model, tokenizer, spec.int8_exclude)
         quantized = True
     loaded = LoadedModel(
         spec=spec,
