@@ -569,7 +569,7 @@ def main() -> None:
         "cores": available_cores(),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
-        # ACTIVE (spinning waits) is how `make bench-inference` runs: a dedicated inference worker.
+        # PASSIVE as shipped (engine/__init__.py); ACTIVE spins: a worker with cores of its own.
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "library default"),
         # Other work on the same cores skews absolute figures; ratios are measured side by side.
         "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
