@@ -10,7 +10,7 @@ import torch
 
 from apps.inference.engine import loading, runtime
 from apps.inference.engine.cache import ModelCache
-from apps.inference.engine.quantization import SmoothedInt8Linear
+from apps.inference.engine.quantization import Int8Embedding, SmoothedInt8Linear
 from apps.inference.errors import ModelNotInstalled
 from apps.inference.registry import ModelSpec
 
@@ -235,6 +235,9 @@ def test_int8_generator_follows_the_float_model(tiny_specs) -> None:  # type: ig
     fp32 = loading.load(tiny_specs["lm"])
     int8 = loading.load(replace(tiny_specs["lm"], cpu_quantization="int8"))
     assert any(isinstance(module, SmoothedInt8Linear) for module in int8.model.modules())
+    # The input embedding was tied to the output projection: it is int8 too, not left in fp32.
+    assert isinstance(int8.model.get_input_embeddings(), Int8Embedding)
+    assert int8.nbytes < fp32.nbytes / 2
     ids = fp32.tokenizer("the blue linen shirt is soft and light", return_tensors="pt")["input_ids"]
     with torch.inference_mode():
         a, b = fp32.model(input_ids=ids).logits, int8.model(input_ids=ids).logits

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from apps.inference.engine.quantization import SmoothedInt8Linear
+from apps.inference.engine.quantization import Int8Embedding, SmoothedInt8Linear
 
 
 def _relative_error(approx: torch.Tensor, exact: torch.Tensor) -> float:
@@ -67,3 +67,26 @@ def test_bias_and_shapes_are_kept() -> None:
     assert _relative_error(out, linear(x).detach()) < 0.02
     assert layer.int8_weight().dtype == torch.qint8
     assert layer.int8_weight().int_repr().abs().max() <= 64
+
+
+def test_int8_embedding_rows_and_scale_factor() -> None:
+    generator = torch.Generator().manual_seed(1)
+    embedding = torch.nn.Embedding(500, 48)
+    with torch.no_grad():
+        embedding.weight.copy_(torch.randn(500, 48, generator=generator))
+        embedding.weight[7] *= 1000.0  # one row far larger: per-row scales keep the others exact
+    ids = torch.tensor([[0, 7, 499], [3, 3, 42]])
+    quantized = Int8Embedding(embedding)
+    with torch.inference_mode():
+        got, exact = quantized(ids), embedding(ids)
+    assert got.shape == exact.shape == (2, 3, 48)
+    for row in range(2):
+        for column in range(3):
+            assert _relative_error(got[row, column], exact[row, column]) < 0.01
+    assert quantized.qweight.dtype == torch.int8
+
+    # Scaled word embeddings (Gemma) multiply every row by a constant after the lookup.
+    embedding.register_buffer("embed_scale", torch.tensor(8.0), persistent=False)
+    with torch.inference_mode():
+        scaled = Int8Embedding(embedding)(ids)
+    assert torch.allclose(scaled, got * 8.0)

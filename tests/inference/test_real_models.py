@@ -40,6 +40,42 @@ def test_gemma_generates_batched_like_alone() -> None:
     assert "".join(event.delta for event in streamed) == batch[1].text
 
 
+def test_gemma_int8_stays_close_to_fp32() -> None:
+    import math
+    from dataclasses import replace
+
+    import torch
+
+    from apps.inference.engine.loading import get_loaded
+    from apps.inference.engine.quantization import Int8Embedding, SmoothedInt8Linear
+
+    spec = installed("gemma-3-270m")
+    fp32 = get_loaded(spec)
+    int8 = get_loaded(replace(spec, key="gemma-3-270m-int8", cpu_quantization="int8"))
+    modules = dict(int8.model.named_modules())
+    assert isinstance(modules["model.layers.0.self_attn.q_proj"], SmoothedInt8Linear)
+    assert isinstance(modules["lm_head"], SmoothedInt8Linear)
+    assert type(modules["model.layers.0.mlp.down_proj"]) is torch.nn.Linear
+    assert isinstance(int8.model.get_input_embeddings(), Int8Embedding)
+    text = (
+        "Our linen shirt is cut for a relaxed fit and woven from pure flax. It breathes on hot days "
+        "and softens with every wash. 这款亚麻衬衫透气舒适，越洗越柔软。"
+    )
+    ids = fp32.tokenizer(text, return_tensors="pt")["input_ids"]
+
+    def perplexity(model: torch.nn.Module) -> float:
+        with torch.inference_mode():
+            logits = model(input_ids=ids).logits[0, :-1].float()
+        return math.exp(float(torch.nn.functional.cross_entropy(logits, ids[0, 1:])))
+
+    assert perplexity(int8.model) / perplexity(fp32.model) < 1.1
+    (result,) = LocalBackend().generate(
+        [GenerationRequest(prompt="Product: red leather bag\nTitle:", max_new_tokens=6)],
+        replace(spec, key="gemma-3-270m-int8", cpu_quantization="int8"),
+    )
+    assert result.text.strip()
+
+
 def test_minilm_ranks_related_reviews_closer() -> None:
     spec = installed("all-minilm-l6-v2")
     shoes, sneakers, delivery = LocalBackend().embed(

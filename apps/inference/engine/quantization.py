@@ -89,6 +89,35 @@ class SmoothedInt8Linear(torch.nn.Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, int8"
 
 
+class Int8Embedding(torch.nn.Module):
+    """An embedding table kept as int8 rows with one scale per row, dequantized on lookup.
+
+    Used for an input embedding tied to an output projection that went int8: the 262k x 640
+    table of Gemma would otherwise stay in fp32 (670 MB) only to look up a few rows per step.
+    Scaled word embeddings (Gemma multiplies rows by ``embed_scale``) keep their factor.
+    """
+
+    def __init__(self, embedding: torch.nn.Embedding) -> None:
+        super().__init__()
+        weight = embedding.weight.detach().float()
+        self.num_embeddings, self.embedding_dim = weight.shape
+        self.padding_idx = embedding.padding_idx
+        scales = (weight.abs().amax(dim=1) / 127).clamp(min=1e-12)
+        self.qweight: torch.Tensor
+        self.scales: torch.Tensor
+        self.register_buffer("qweight", torch.round(weight / scales[:, None]).clamp(-127, 127).to(torch.int8))
+        self.register_buffer("scales", scales)
+        factor = getattr(embedding, "embed_scale", None)
+        self.multiplier = float(factor) if factor is not None else 1.0
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        rows = torch.nn.functional.embedding(input_ids, self.qweight).float()
+        return rows * (self.scales[input_ids].unsqueeze(-1) * self.multiplier)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}, int8"
+
+
 def _excluded(name: str, exclude: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in exclude)
 
@@ -140,16 +169,43 @@ def quantize_int8(
 ) -> torch.nn.Module:
     """Replace every Linear layer (but those matching an ``exclude`` glob) by a SmoothedInt8Linear.
 
-    Embeddings and norms stay float. A layer the calibration never reached (a head the
-    texts do not exercise) is quantized without smoothing. Works in place; returns ``model``.
+    Norms stay float; an input embedding tied to an output projection that went int8 becomes
+    an Int8Embedding. A layer the calibration never reached (a head the texts do not
+    exercise) is quantized without smoothing. The float tensors left are copied out of the
+    checkpoint's memory map, so the file's pages (all read by the calibration) can go.
+    Works in place; returns ``model``.
     """
     names = _linear_names(model, exclude)
     maxima = input_absmax(model, tokenizer, names, texts)
     modules = dict(model.named_modules())
+    input_embeddings = _input_embeddings(model)
+    tied_output = None
     for name in names:
         linear = modules[name]
+        if input_embeddings is not None and linear.weight is input_embeddings.weight:
+            tied_output = name
         parent_name, _, child = name.rpartition(".")
         parent = modules[parent_name] if parent_name else model
         setattr(parent, child, SmoothedInt8Linear(linear, maxima.get(name), alpha))
+    if tied_output is not None and input_embeddings is not None:
+        model.set_input_embeddings(Int8Embedding(input_embeddings))  # type: ignore[operator]
+    _own_float_tensors(model)
     logger.debug("inference: %d Linear layers in int8, %s kept float", len(names), list(exclude))
     return model
+
+
+def _input_embeddings(model: torch.nn.Module) -> torch.nn.Embedding | None:
+    getter = getattr(model, "get_input_embeddings", None)
+    embeddings = getter() if callable(getter) else None
+    return embeddings if isinstance(embeddings, torch.nn.Embedding) else None
+
+
+def _own_float_tensors(model: torch.nn.Module) -> None:
+    """Give every remaining parameter and buffer its own memory (a no-op copy for most)."""
+    for module in model.modules():
+        for name, parameter in list(module._parameters.items()):
+            if parameter is not None:
+                module._parameters[name] = torch.nn.Parameter(parameter.detach().clone(), requires_grad=False)
+        for name, buffer in list(module._buffers.items()):
+            if buffer is not None:
+                module._buffers[name] = buffer.clone()
