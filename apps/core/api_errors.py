@@ -15,7 +15,14 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from apps.inference.errors import TransientInferenceError
+from apps.inference.errors import (
+    BackendError,
+    InferenceError,
+    InvalidRequest,
+    ModelNotFound,
+    ModelNotInstalled,
+    TransientInferenceError,
+)
 
 from .errors import ApplicationError
 
@@ -46,6 +53,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         )
         unavailable["Retry-After"] = str(INFERENCE_RETRY_AFTER_SECONDS)
         return unavailable
+    if isinstance(exc, InferenceError):
+        return _inference_error_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -64,3 +73,26 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     message = str(detail) if not isinstance(detail, (dict, list)) else str(exc.default_detail)
     response.data = _error_body(str(code), message)
     return response
+
+
+def _inference_error_response(exc: InferenceError) -> Response:
+    """Permanent inference failures: the client's request (400), the set-up (503), the model server (502)."""
+    if isinstance(exc, InvalidRequest):
+        # Names the limit or parameter the request broke, e.g. a prompt over the model's length.
+        return Response(_error_body("invalid_inference_request", str(exc)), status=400)
+    if isinstance(exc, ModelNotFound):
+        return Response(_error_body("model_not_found", str(exc)), status=400)
+    if isinstance(exc, ModelNotInstalled):
+        logger.error("API: %s", exc)
+        return Response(
+            _error_body(
+                "model_not_installed", "The model is not installed on this server; ask its operator."
+            ),
+            status=503,
+        )
+    logger.error("API: inference failed: %s", exc)
+    if isinstance(exc, BackendError):
+        return Response(
+            _error_body("inference_backend_error", "The model server refused the request."), status=502
+        )
+    return Response(_error_body("inference_error", "The model failed on this request."), status=500)

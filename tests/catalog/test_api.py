@@ -399,3 +399,40 @@ def test_describe_answers_503_when_the_inference_worker_was_killed(
     }
     assert response["Retry-After"] == "30"
     assert not Description.objects.filter(product=product).exists()
+
+
+def test_describe_answers_503_when_the_model_is_not_installed(
+    api_client: Any, store: Any, settings: Any, tmp_path: Any
+) -> None:
+    from apps.inference.engine.loading import model_cache
+
+    model_cache().clear()
+    settings.INFERENCE_BACKEND, settings.INFERENCE_IN_PROCESS = "local", True
+    settings.MODELS_CACHE = tmp_path  # nothing installed here: the real loader refuses
+    product = make(store, "N1", title="Linen shirt")
+    response = api_client.post(f"{base(store)}/products/{product.pk}/describe/", {}, format="json")
+    assert response.status_code == 503, response.content
+    assert response.json()["error"]["code"] == "model_not_installed"
+    assert str(tmp_path) not in response.content.decode()  # server paths stay in the log
+    assert not Description.objects.filter(product=product).exists()
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        ("InvalidRequest", 400, "invalid_inference_request"),
+        ("ModelNotFound", 400, "model_not_found"),
+        ("BackendError", 502, "inference_backend_error"),
+        ("InferenceError", 500, "inference_error"),
+    ],
+)
+def test_permanent_inference_errors_get_the_error_body(error: str, status: int, code: str) -> None:
+    from apps.core.api_errors import api_exception_handler
+    from apps.inference import errors
+
+    response = api_exception_handler(getattr(errors, error)("Prompt of 5000 tokens exceeds 4096."), {})
+    assert response is not None
+    assert response.status_code == status
+    assert response.data["error"]["code"] == code
+    # Client mistakes say what was wrong; server-side failures do not pass their detail on.
+    assert ("5000 tokens" in response.data["error"]["message"]) == (status == 400)
