@@ -4,6 +4,7 @@ keeping every version, the review workflow (approve / reject, with edits / publi
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ REVIEW_AUDIT_ACTIONS = {
     "reject": "catalog.description_rejected",
     "publish": "catalog.description_published",
 }
+
+logger = logging.getLogger(__name__)
 
 
 # --- building blocks --------------------------------------------------------------------------
@@ -244,6 +247,25 @@ def description_generate(*, product: Product, actor: Actor, options: dict[str, A
     )
 
 
+def _stream_error(error: Exception) -> tuple[str, str]:
+    """(code, message) for a failure mid-stream: the request's own faults are named, server-side
+    ones (a worker, a path, a model server) go to the log and the client gets the kind only."""
+    from django.utils.translation import gettext as _
+
+    from apps.inference import errors as inference_errors
+
+    if isinstance(error, ApplicationError):
+        return error.code, error.message
+    if isinstance(error, (inference_errors.InvalidRequest, inference_errors.ModelNotFound)):
+        return "invalid_inference_request", str(error)
+    logger.warning("catalog: streamed generation failed: %s", error, exc_info=error)
+    if isinstance(error, inference_errors.TransientInferenceError):
+        return "inference_unavailable", _("The model is unavailable for the moment; try again shortly.")
+    if isinstance(error, inference_errors.ModelNotInstalled):
+        return "model_not_installed", _("The model is not installed on this server; ask its operator.")
+    return "generation_failed", _("Generation failed; the error was logged.")
+
+
 def description_generate_stream(
     *, product: Product, actor: Actor, options: dict[str, Any]
 ) -> Iterator[dict[str, Any]]:
@@ -281,7 +303,8 @@ def description_generate_stream(
             actor=actor,
         )
     except Exception as error:  # the page shows it; the stream must end cleanly
-        yield {"error": str(error) or type(error).__name__}
+        code, message = _stream_error(error)
+        yield {"error": message, "code": code}
         return
     yield {
         "version": version.number,

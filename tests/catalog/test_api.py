@@ -436,3 +436,31 @@ def test_permanent_inference_errors_get_the_error_body(error: str, status: int, 
     assert response.data["error"]["code"] == code
     # Client mistakes say what was wrong; server-side failures do not pass their detail on.
     assert ("5000 tokens" in response.data["error"]["message"]) == (status == 400)
+
+
+def test_streamed_describe_ends_with_a_coded_error_that_keeps_server_details_out(
+    api_client: Any, store: Any, settings: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    from apps.inference.engine.loading import model_cache
+    from tests.inference.queue_failures import lose_workers
+
+    model_cache().clear()
+    settings.INFERENCE_BACKEND, settings.INFERENCE_IN_PROCESS = "local", True
+    settings.MODELS_CACHE = tmp_path  # nothing installed: the real loader refuses
+    product = make(store, "SE1", title="Mug")
+    url = f"{base(store)}/products/{product.pk}/describe/?stream=1"
+
+    def last_event() -> dict[str, Any]:
+        response = api_client.post(url, {}, format="json")
+        return json.loads(b"".join(response.streaming_content).decode().splitlines()[-1])  # type: ignore[no-any-return]
+
+    event = last_event()
+    assert event["code"] == "model_not_installed"
+    assert str(tmp_path) not in event["error"]
+
+    settings.INFERENCE_IN_PROCESS = False  # the web sends to the queue, whose worker dies
+    lose_workers(monkeypatch)
+    event = last_event()
+    assert event["code"] == "inference_unavailable"
+    assert "Worker" not in event["error"]
+    assert not Description.objects.filter(product=product).exists()
