@@ -266,6 +266,24 @@ def test_the_messy_sample_catalog_imports_its_good_rows(store: Any) -> None:
     assert Product.objects.get(store=store, sku="CN-008").status == "draft"
 
 
+def _start_validated_by_task(
+    store: Any, owner: Any, settings: Any, monkeypatch: Any, capture: Any, name: str, body: str
+) -> tuple[Any, list[tuple[Any, str]]]:
+    """Starts an import big enough to be validated by a task; returns it and the tasks sent."""
+    from apps.catalog import tasks
+
+    settings.CATALOG_IMPORT_INLINE_MAX_BYTES = 10
+    sent: list[tuple[Any, str]] = []
+    monkeypatch.setattr(
+        tasks.catalog_import_prepare_task, "apply_async", lambda args, queue: sent.append((args, queue))
+    )
+    actor = Actor(user=owner, source="api")
+    catalog_import = services.catalog_import_create(store=store, upload=upload(name, body), actor=actor)
+    with capture(execute=True):
+        catalog_import = services.catalog_import_start(catalog_import=catalog_import, actor=actor)
+    return catalog_import, sent
+
+
 def test_large_files_are_validated_by_a_task(
     store: Any, settings: Any, owner: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -274,17 +292,15 @@ def test_large_files_are_validated_by_a_task(
     from apps.catalog import tasks
     from apps.jobs.models import Job
 
-    settings.CATALOG_IMPORT_INLINE_MAX_BYTES = 10
-    sent: list[tuple[Any, str]] = []
-    monkeypatch.setattr(
-        tasks.catalog_import_prepare_task, "apply_async", lambda args, queue: sent.append((args, queue))
+    catalog_import, sent = _start_validated_by_task(
+        store,
+        owner,
+        settings,
+        monkeypatch,
+        django_capture_on_commit_callbacks,
+        "big.csv",
+        HEADER + "G1,Glass,3,,,\n",
     )
-    actor = Actor(user=owner, source="api")
-    catalog_import = services.catalog_import_create(
-        store=store, upload=upload("big.csv", HEADER + "G1,Glass,3,,,\n"), actor=actor
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        catalog_import = services.catalog_import_start(catalog_import=catalog_import, actor=actor)
     assert (catalog_import.status, catalog_import.job) == ("validating", None)
     assert sent == [((catalog_import.pk, owner.pk, 1), "default")]
 
@@ -325,17 +341,15 @@ def test_a_validation_lost_with_its_worker_is_queued_again_and_imports_once(
     from apps.catalog.models import CatalogImport
     from apps.jobs.models import Job
 
-    settings.CATALOG_IMPORT_INLINE_MAX_BYTES = 10
-    sent: list[tuple[Any, str]] = []
-    monkeypatch.setattr(
-        tasks.catalog_import_prepare_task, "apply_async", lambda args, queue: sent.append((args, queue))
+    catalog_import, sent = _start_validated_by_task(
+        store,
+        owner,
+        settings,
+        monkeypatch,
+        django_capture_on_commit_callbacks,
+        "lost.csv",
+        HEADER + "L1,Lamp,3,,,\n",
     )
-    actor = Actor(user=owner, source="api")
-    catalog_import = services.catalog_import_create(
-        store=store, upload=upload("lost.csv", HEADER + "L1,Lamp,3,,,\n"), actor=actor
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        services.catalog_import_start(catalog_import=catalog_import, actor=actor)
     sent.clear()  # the worker that took this task died before validating anything
 
     assert services.catalog_import_recover_stale() == []  # not stale yet

@@ -12,33 +12,21 @@ from typing import Any
 import pytest
 
 from apps.catalog.models import Product
-from apps.jobs import services as job_services
 from apps.jobs.models import Job
-from tests.catalog.helpers import use_fake_inference
+from tests.catalog.helpers import run_job, use_fake_inference
+
+from .helpers import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 MESSY_CATALOG = Path(__file__).parents[1] / "data" / "messy_catalog_gb18030.csv"
 
 
-def run_job(job: Job) -> None:
-    """What the Celery worker does: process chunks until the job is finished."""
-    for _ in range(100):
-        job_services.job_process_chunk(job_id=job.pk)
-        job.refresh_from_db()
-        if not job.is_active:
-            return
-    raise AssertionError("job did not finish")
-
-
 def test_upload_errors_bulk_generate_approve_and_export(
     page: Any, live_server: Any, owner: Any, store: Any, monkeypatch: Any
 ) -> None:
     use_fake_inference(monkeypatch)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", owner.username)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
+    log_in(page, live_server, owner.username)
     page.wait_for_url(re.compile(rf"/s/{store.pk}/$"))
 
     # Upload: the preview shows the detected encoding and the auto-mapped Chinese headers.
@@ -77,7 +65,7 @@ def test_upload_errors_bulk_generate_approve_and_export(
         page.click("text=Start generating")
     describe_job = Job.objects.get(store=store, kind="catalog.describe")
     assert page.url.endswith(f"/jobs/{describe_job.pk}/")
-    run_job(describe_job)
+    describe_job = run_job(describe_job)
     page.wait_for_function("document.querySelector('#job-progress progress').value == 100")
     assert (describe_job.status, describe_job.failed_count) == (Job.Status.SUCCEEDED, 0)
     assert Product.objects.filter(store=store, descriptions__isnull=False).distinct().count() == 5
@@ -111,10 +99,7 @@ def test_a_merchant_drafts_one_description_streamed_into_the_page(
         language="en",
         attributes={"material": "stoneware", "capacity": "350 ml", "colour": "sage green"},
     )
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", owner.username)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
+    log_in(page, live_server, owner.username)
     page.wait_for_url(re.compile(rf"/s/{store.pk}/$"))
 
     page.goto(f"{live_server.url}/s/{store.pk}/catalog/products/{product.pk}/")

@@ -12,14 +12,9 @@ from apps.jobs import services as job_services
 from apps.jobs.models import Job
 from tests.factories import MembershipFactory, StoreFactory
 
+from .helpers import log_in
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Any, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
 
 
 def test_login_store_switch_language_and_live_job_progress(
