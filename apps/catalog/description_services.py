@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from apps import inference
 from apps.accounts.actor import Actor
 from apps.accounts.models import Store
 from apps.accounts.services import audit_record
@@ -248,21 +249,17 @@ def description_generate(*, product: Product, actor: Actor, options: dict[str, A
 
 
 def _stream_error(error: Exception) -> tuple[str, str]:
-    """(code, message) for a failure mid-stream: the request's own faults are named, server-side
-    ones (a worker, a path, a model server) go to the log and the client gets the kind only."""
+    """(code, message) for a failure mid-stream, as the API would answer it."""
     from django.utils.translation import gettext as _
-
-    from apps.inference import errors as inference_errors
 
     if isinstance(error, ApplicationError):
         return error.code, error.message
-    if isinstance(error, (inference_errors.InvalidRequest, inference_errors.ModelNotFound)):
-        return "invalid_inference_request", str(error)
-    logger.warning("catalog: streamed generation failed: %s", error, exc_info=error)
-    if isinstance(error, inference_errors.TransientInferenceError):
-        return "inference_unavailable", _("The model is unavailable for the moment; try again shortly.")
-    if isinstance(error, inference_errors.ModelNotInstalled):
-        return "model_not_installed", _("The model is not installed on this server; ask its operator.")
+    if isinstance(error, inference.InferenceError):
+        public = inference.public_error(error)
+        if not public.client_fault:
+            logger.warning("catalog: streamed generation failed (%s): %s", public.code, error)
+        return public.code, public.message
+    logger.exception("catalog: streamed generation failed", exc_info=error)
     return "generation_failed", _("Generation failed; the error was logged.")
 
 

@@ -15,14 +15,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from apps.inference.errors import (
-    BackendError,
-    InferenceError,
-    InvalidRequest,
-    ModelNotFound,
-    ModelNotInstalled,
-    TransientInferenceError,
-)
+from apps.inference import errors as inference_errors
 
 from .errors import ApplicationError
 
@@ -42,18 +35,7 @@ def _error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response(_error_body(exc.code, exc.message, exc.details), status=exc.status_code)
-    if isinstance(exc, TransientInferenceError):
-        # The detail names workers and servers: it goes to the log, not to the client.
-        logger.warning("API: inference unavailable: %s", exc)
-        unavailable = Response(
-            _error_body(
-                "inference_unavailable", "The model is unavailable for the moment; try again shortly."
-            ),
-            status=503,
-        )
-        unavailable["Retry-After"] = str(INFERENCE_RETRY_AFTER_SECONDS)
-        return unavailable
-    if isinstance(exc, InferenceError):
+    if isinstance(exc, inference_errors.InferenceError):
         return _inference_error_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -75,24 +57,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
-def _inference_error_response(exc: InferenceError) -> Response:
-    """Permanent inference failures: the client's request (400), the set-up (503), the model server (502)."""
-    if isinstance(exc, InvalidRequest):
-        # Names the limit or parameter the request broke, e.g. a prompt over the model's length.
-        return Response(_error_body("invalid_inference_request", str(exc)), status=400)
-    if isinstance(exc, ModelNotFound):
-        return Response(_error_body("model_not_found", str(exc)), status=400)
-    if isinstance(exc, ModelNotInstalled):
-        logger.error("API: %s", exc)
-        return Response(
-            _error_body(
-                "model_not_installed", "The model is not installed on this server; ask its operator."
-            ),
-            status=503,
-        )
-    logger.error("API: inference failed: %s", exc)
-    if isinstance(exc, BackendError):
-        return Response(
-            _error_body("inference_backend_error", "The model server refused the request."), status=502
-        )
-    return Response(_error_body("inference_error", "The model failed on this request."), status=500)
+def _inference_error_response(exc: inference_errors.InferenceError) -> Response:
+    public = inference_errors.public_error(exc)
+    if not public.client_fault:
+        logger.warning("API: inference failed (%s): %s", public.code, exc)
+    response = Response(_error_body(public.code, public.message), status=public.status)
+    if isinstance(exc, inference_errors.TransientInferenceError):
+        response["Retry-After"] = str(INFERENCE_RETRY_AFTER_SECONDS)
+    return response

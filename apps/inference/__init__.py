@@ -14,7 +14,9 @@ from .errors import (
     InvalidRequest,
     ModelNotFound,
     ModelNotInstalled,
+    PublicError,
     TransientInferenceError,
+    public_error,
 )
 from .registry import ModelSpec, register_model, resolve_model, set_store_resolver
 from .types import ChatMessage, Choice, Classification, Embedding, Generation, GenerationRequest, StreamEvent
@@ -32,12 +34,14 @@ __all__ = [
     "ModelNotFound",
     "ModelNotInstalled",
     "ModelSpec",
+    "PublicError",
     "StreamEvent",
     "TransientInferenceError",
     "classify",
     "embed",
     "generate",
     "generate_stream",
+    "public_error",
     "register_model",
     "resolve_model",
     "set_store_resolver",

@@ -464,3 +464,15 @@ def test_streamed_describe_ends_with_a_coded_error_that_keeps_server_details_out
     assert event["code"] == "inference_unavailable"
     assert "Worker" not in event["error"]
     assert not Description.objects.filter(product=product).exists()
+
+
+def test_inference_error_messages_are_translated() -> None:
+    from django.utils import translation
+
+    from apps.inference import ModelNotInstalled, TransientInferenceError, public_error
+
+    with translation.override("zh-hans"):
+        assert public_error(TransientInferenceError("worker lost")).message == "模型暂时不可用，请稍后再试。"
+        assert (
+            public_error(ModelNotInstalled("/srv/models")).message == "此服务器未安装该模型，请联系管理员。"
+        )
