@@ -37,8 +37,9 @@ def fill(language: str) -> int:
 
     pattern = r'^msgid (?P<msgid>(?:".*"\n)+)msgstr (?:".*"\n)+'
     text = re.sub(pattern, translate, text, flags=re.M)
-    # Entries are now reviewed translations, not guesses.
-    text = re.sub(r"^#, fuzzy\n(?=#:|msgid)", "", text, flags=re.M)
+    # Entries are now reviewed translations, not guesses: drop the fuzzy flag and the previous
+    # msgid makemessages guessed from ("#| msgid ..."); a fuzzy entry is left out of the .mo.
+    text = re.sub(r"^#, fuzzy\n(?:#\|.*\n)*(?=#:|msgid)", "", text, flags=re.M)
     po_path.write_text(text, encoding="utf-8")
     for msgid in missing:
         print(f"untranslated: {msgid!r}", file=sys.stderr)
