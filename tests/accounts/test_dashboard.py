@@ -110,7 +110,9 @@ def test_cancel_and_retry_from_the_dashboard(browser: Client, store: Any) -> Non
     job.refresh_from_db()
     assert job.status == Job.Status.QUEUED
     assert list(
-        AuditEvent.objects.filter(object_id=str(job.pk), source="ui").values_list("action", flat=True)
+        AuditEvent.objects.filter(object_type="jobs.job", object_id=str(job.pk), source="ui").values_list(
+            "action", flat=True
+        )
     ) == ["job.retried", "job.cancelled"]
 
 
