@@ -17,7 +17,8 @@ from .loading import LoadedModel
 
 # Upper bound of padded tokens in one forward pass. Long texts get smaller buckets, and a
 # bucket's activations stay in the CPU caches: on the review benchmark 2,048 tokens per pass
-# classified 1.6x faster than 16,384 (87 vs 53 texts/s; one text at a time: 35).
+# classified 1.6x faster than 16,384 on an Intel CPU (87 vs 53 texts/s) and on an AMD EPYC
+# (122 vs 77 GFLOP/s); 512-1,536 were within noise of 2,048 there.
 MAX_TOKENS_PER_BATCH = 2048
 
 
