@@ -15,6 +15,7 @@ from apps.accounts.actor import Actor
 from apps.accounts.models import Role
 from apps.catalog import description_services, services
 from apps.catalog.models import BrandVoice, CatalogImport, Description, Product
+from apps.jobs.models import Job
 
 from .helpers import run_job, upload, use_fake_inference
 
@@ -476,3 +477,29 @@ def test_inference_error_messages_are_translated() -> None:
         assert (
             public_error(ModelNotInstalled("/srv/models")).message == "此服务器未安装该模型，请联系管理员。"
         )
+
+
+def test_bulk_generate_over_the_api_can_skip_products_with_approved_text(
+    api_client: Any, store: Any, owner: Any, fake: Any
+) -> None:
+    done, todo = make(store, "OM1", category="Apparel"), make(store, "OM2", category="Apparel")
+    actor = Actor(user=owner, source="api")
+    version = description_services.description_generate(product=done, actor=actor, options={})
+    description_services.description_review(
+        description=version.description,
+        actor=actor,
+        action="approve",
+        text=None,
+        note="",
+        version_number=None,
+    )
+    response = api_client.post(
+        f"{base(store)}/descriptions/generate/",
+        {"category": "Apparel", "only_missing": True, "batch_size": 1},
+        format="json",
+    )
+    assert response.status_code == 202, response.content
+    job = Job.objects.get(pk=response.json()["id"])
+    assert [item.payload["products"] for item in job.items.all()] == [[todo.pk]]
+    assert job.params["batch_size"] == 1
+    assert "only_missing" not in job.params["options"] and "batch_size" not in job.params["options"]

@@ -341,13 +341,15 @@ class DescriptionBulkGenerateApi(StoreScopedMixin, APIView):
         product_ids = fields.pop("product_ids", None)
         if product_ids is not None:
             products = products.filter(pk__in=product_ids)
+        batch_size = fields.pop("batch_size", None) or description_services.DEFAULT_BATCH_SIZE
+        only_missing = fields.pop("only_missing", False)
         job = description_services.descriptions_generate_bulk(
             store=self.store,
             actor=self.actor,
-            options=fields,
+            options=fields,  # what is left: the generation options
             products=products,
-            batch_size=fields.pop("batch_size", None) or description_services.DEFAULT_BATCH_SIZE,
-            only_missing=fields.pop("only_missing", False),
+            batch_size=batch_size,
+            only_missing=only_missing,
         )
         return Response(JobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
