@@ -201,8 +201,10 @@ def _input_embeddings(model: torch.nn.Module) -> torch.nn.Embedding | None:
 
 
 def _own_float_tensors(model: torch.nn.Module) -> None:
-    """Give every remaining parameter and buffer its own memory (a no-op copy for most)."""
+    """Give every float parameter and buffer left from the checkpoint its own memory."""
     for module in model.modules():
+        if isinstance(module, (SmoothedInt8Linear, Int8Embedding)):
+            continue  # built here, already in memory of their own
         for name, parameter in list(module._parameters.items()):
             if parameter is not None:
                 module._parameters[name] = torch.nn.Parameter(parameter.detach().clone(), requires_grad=False)
