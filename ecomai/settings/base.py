@@ -237,6 +237,9 @@ INFERENCE_QUEUE_TIMEOUT_SECONDS = env.float("INFERENCE_QUEUE_TIMEOUT_SECONDS", d
 INFERENCE_DEVICE = env.str("INFERENCE_DEVICE", default="auto")
 INFERENCE_TORCH_THREADS = env.int("INFERENCE_TORCH_THREADS", default=0)
 INFERENCE_CPU_INT8 = env.bool("INFERENCE_CPU_INT8", default=False)
+# Library for fp32 Linear layers on CPU: "auto" times oneDNN against torch's BLAS once per
+# process (oneDNN is 2x faster on AMD CPUs with AVX-512), or "onednn" / "blas" (engine/matmul.py).
+INFERENCE_CPU_MATMUL = env.str("INFERENCE_CPU_MATMUL", default="auto")
 # bf16 encoders (embed, classify) on CPU: much faster on CPUs with AMX (Sapphire Rapids and
 # later), slower on others.
 INFERENCE_CPU_BF16 = env.bool("INFERENCE_CPU_BF16", default=False)

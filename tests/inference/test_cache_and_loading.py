@@ -219,7 +219,7 @@ def test_int8_quantizes_linear_layers_and_keeps_predictions(tiny_specs) -> None:
     assert int8.quantized and not fp32.quantized
     modules = list(int8.model.modules())
     assert sum(isinstance(module, SmoothedInt8Linear) for module in modules) == 2 * 6 + 2
-    assert not any(type(module) is torch.nn.Linear for module in modules)
+    assert not any(isinstance(module, torch.nn.Linear) for module in modules)
     assert int8.nbytes < fp32.nbytes
     from apps.inference.engine.encoders import classify
 
@@ -251,7 +251,7 @@ def test_int8_exclusions_stay_float(tiny_specs) -> None:  # type: ignore[no-unty
     modules = dict(int8.model.named_modules())
     quantized = {name for name, module in modules.items() if isinstance(module, SmoothedInt8Linear)}
     assert quantized == {"lm_head"}
-    assert type(modules["model.layers.0.mlp.down_proj"]) is torch.nn.Linear
+    assert isinstance(modules["model.layers.0.mlp.down_proj"], torch.nn.Linear)
 
     only_down_float = loading.load(
         replace(
@@ -259,7 +259,7 @@ def test_int8_exclusions_stay_float(tiny_specs) -> None:  # type: ignore[no-unty
         )
     )
     modules = dict(only_down_float.model.named_modules())
-    assert type(modules["model.layers.0.mlp.down_proj"]) is torch.nn.Linear
+    assert isinstance(modules["model.layers.0.mlp.down_proj"], torch.nn.Linear)
     assert isinstance(modules["model.layers.0.mlp.up_proj"], SmoothedInt8Linear)
     assert isinstance(modules["model.layers.0.self_attn.q_proj"], SmoothedInt8Linear)
 

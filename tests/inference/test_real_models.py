@@ -55,7 +55,7 @@ def test_gemma_int8_stays_close_to_fp32() -> None:
     modules = dict(int8.model.named_modules())
     assert isinstance(modules["model.layers.0.self_attn.q_proj"], SmoothedInt8Linear)
     assert isinstance(modules["lm_head"], SmoothedInt8Linear)
-    assert type(modules["model.layers.0.mlp.down_proj"]) is torch.nn.Linear
+    assert isinstance(modules["model.layers.0.mlp.down_proj"], torch.nn.Linear)
     assert isinstance(int8.model.get_input_embeddings(), Int8Embedding)
     text = (
         "Our linen shirt is cut for a relaxed fit and woven from pure flax. It breathes on hot days "

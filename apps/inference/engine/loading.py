@@ -12,7 +12,9 @@ from django.conf import settings
 
 from ..errors import ModelNotInstalled
 from ..registry import ModelSpec
+from .attention import use_cpu_encoder_attention
 from .cache import ModelCache
+from .matmul import cpu_matmul_backend, use_onednn_linears
 from .quantization import SmoothedInt8Linear, quantize_int8
 from .runtime import choose_device, choose_dtype, configure_threads, wants_int8
 
@@ -89,6 +91,11 @@ def load(spec: ModelSpec) -> LoadedModel:
     if wants_int8(spec, device):
         model = quantize_int8(model, tokenizer, spec.int8_exclude)
         quantized = True
+    if device.type == "cpu" and cpu_matmul_backend() == "onednn":
+        # fp32 Linear layers left (all of them, or those int8 excludes) run on oneDNN.
+        use_onednn_linears(model)
+    if device.type == "cpu" and spec.task in ("classify", "embed"):
+        use_cpu_encoder_attention(model)
     loaded = LoadedModel(
         spec=spec,
         model=model,
