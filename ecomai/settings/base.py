@@ -240,6 +240,9 @@ INFERENCE_CPU_INT8 = env.bool("INFERENCE_CPU_INT8", default=False)
 # Library for fp32 Linear layers on CPU: "auto" times oneDNN against torch's BLAS once per
 # process (oneDNN is 2x faster on AMD CPUs with AVX-512), or "onednn" / "blas" (engine/matmul.py).
 INFERENCE_CPU_MATMUL = env.str("INFERENCE_CPU_MATMUL", default="auto")
+# Threads for decoding a single row on CPU: 0 measures all threads against one per model
+# (engine/decode_threads.py); a positive number pins it.
+INFERENCE_CPU_DECODE_THREADS = env.int("INFERENCE_CPU_DECODE_THREADS", default=0)
 # bf16 encoders (embed, classify) on CPU: much faster on CPUs with AMX (Sapphire Rapids and
 # later), slower on others.
 INFERENCE_CPU_BF16 = env.bool("INFERENCE_CPU_BF16", default=False)

@@ -7,8 +7,10 @@ alone or beside others, and a batch of 16 costs little more per step than one ro
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -16,6 +18,7 @@ import torch
 
 from ..errors import InvalidRequest
 from ..types import Choice, FinishReason, Generation, GenerationRequest, StreamEvent
+from .decode_threads import MIN_STEPS, chooser_for, torch_threads
 from .loading import LoadedModel
 
 
@@ -130,39 +133,55 @@ def decode(loaded: LoadedModel, rows: list[Row]) -> Iterator[list[Row]]:
     past = None
     cache_argument = _cache_argument(model)
     steps = max(row.request.max_new_tokens for row in rows)
-    with torch.inference_mode():
-        for _step in range(steps):
-            output = model(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                position_ids=position_ids,
-                use_cache=True,
-                logits_to_keep=1,
-                **{cache_argument: past},
-            )
-            past = getattr(output, cache_argument)
-            logits = output.logits[:, -1, :].float().cpu()
-            next_tokens = []
-            for index, row in enumerate(rows):
-                if row.finish_reason is not None:
-                    next_tokens.append(pad_id)
-                    continue
-                token = _pick(logits[index], row.request, row.generator)
-                next_tokens.append(token)
-                if token in stop_ids:
-                    row.finish_reason = "stop"
-                    row.ended_by_eos = True
-                    continue
-                row.tokens.append(token)
-                _update_text(loaded, row)
-                if row.finish_reason is None and len(row.tokens) >= row.request.max_new_tokens:
-                    row.finish_reason = "length"
-            yield rows
-            if all(row.finish_reason is not None for row in rows):
-                return
-            input_ids = torch.tensor(next_tokens, dtype=torch.long, device=device).unsqueeze(-1)
-            attention_mask = torch.cat([attention_mask, attention_mask.new_ones((len(rows), 1))], dim=-1)
-            position_ids = position_ids[:, -1:] + 1
+    # One row on a CPU: the decode steps run on the thread count measured fastest for this model.
+    chooser = chooser_for(model, loaded.spec.key) if len(rows) == 1 and device.type == "cpu" else None
+    threads: int | None = None
+    timed_seconds, timed_steps = 0.0, 0
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(torch.inference_mode())
+        try:
+            for step in range(steps):
+                if step == 1 and chooser is not None:
+                    threads = chooser.pick()
+                    stack.enter_context(torch_threads(threads))
+                started = time.perf_counter()
+                output = model(
+                    input_ids=input_ids,
+                    attention_mask=attention_mask,
+                    position_ids=position_ids,
+                    use_cache=True,
+                    logits_to_keep=1,
+                    **{cache_argument: past},
+                )
+                past = getattr(output, cache_argument)
+                logits = output.logits[:, -1, :].float().cpu()
+                next_tokens = []
+                for index, row in enumerate(rows):
+                    if row.finish_reason is not None:
+                        next_tokens.append(pad_id)
+                        continue
+                    token = _pick(logits[index], row.request, row.generator)
+                    next_tokens.append(token)
+                    if token in stop_ids:
+                        row.finish_reason = "stop"
+                        row.ended_by_eos = True
+                        continue
+                    row.tokens.append(token)
+                    _update_text(loaded, row)
+                    if row.finish_reason is None and len(row.tokens) >= row.request.max_new_tokens:
+                        row.finish_reason = "length"
+                if step >= 2:  # the prompt pass and the first step on new threads are not typical
+                    timed_seconds += time.perf_counter() - started
+                    timed_steps += 1
+                yield rows
+                if all(row.finish_reason is not None for row in rows):
+                    return
+                input_ids = torch.tensor(next_tokens, dtype=torch.long, device=device).unsqueeze(-1)
+                attention_mask = torch.cat([attention_mask, attention_mask.new_ones((len(rows), 1))], dim=-1)
+                position_ids = position_ids[:, -1:] + 1
+        finally:
+            if chooser is not None and threads is not None and timed_steps >= MIN_STEPS:
+                chooser.record(threads, timed_seconds / timed_steps)
 
 
 def _cache_argument(model: torch.nn.Module) -> str:
