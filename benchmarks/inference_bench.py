@@ -540,7 +540,8 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         f"Command: `{results['command']}`  ",
         f"Run: {results['finished_at']} on {results['machine']['cpu']}, {results['machine']['cores']} cores "
         f"(torch {results['machine']['torch']}, {results['machine']['torch_threads']} threads, "
-        f"OMP_WAIT_POLICY={results['machine'].get('omp_wait_policy')}), no GPU; "
+        f"OMP_WAIT_POLICY={results['machine'].get('omp_wait_policy')}, "
+        f"fp32 Linear on {results['machine'].get('cpu_matmul', 'torch default')}), no GPU; "
         f"load average {results['machine']['load_average_at_start']} at start, "
         f"{results['machine']['load_average_at_end']} at end.",
         "",
