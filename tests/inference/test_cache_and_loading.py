@@ -122,6 +122,33 @@ def test_cache_stays_in_budget_when_threads_load_at_once() -> None:
     assert len(cache.cached_keys()) == 2
 
 
+def test_a_cached_model_is_served_while_another_loads() -> None:
+    import threading
+
+    cache: ModelCache[Blob] = ModelCache(100)
+    cache.get(("ready",), lambda: Blob("ready", 10))
+    loading_started, release = threading.Event(), threading.Event()
+
+    def slow_load() -> Blob:
+        loading_started.set()
+        assert release.wait(10)
+        return Blob("slow", 10)
+
+    loader = threading.Thread(target=lambda: cache.get(("slow",), slow_load))
+    loader.start()
+    assert loading_started.wait(10)
+    served: list[str] = []
+    reader = threading.Thread(target=lambda: served.append(cache.get(("ready",), lambda: Blob("x", 1)).name))
+    reader.start()
+    reader.join(5)
+    try:
+        assert served == ["ready"]  # answered while the other load was still running
+    finally:
+        release.set()
+        loader.join(10)
+    assert set(cache.cached_keys()) == {("ready",), ("slow",)}
+
+
 def test_get_loaded_makes_room_before_loading_the_next_model(tiny_specs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     fresh = loading.ModelCache(0, on_evict=None)  # type: ignore[var-annotated]
     monkeypatch.setattr(loading, "_cache", fresh)

@@ -39,7 +39,8 @@ class ModelCache(Generic[T]):
     def __init__(self, budget_bytes: int, on_evict: Callable[[T], None] | None = None) -> None:
         self.budget_bytes = budget_bytes
         self._entries: OrderedDict[CacheKey, T] = OrderedDict()
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # guards the entries; never held during a load
+        self._load_lock = threading.Lock()  # one load at a time
         self._on_evict = on_evict
 
     def get(
@@ -47,20 +48,26 @@ class ModelCache(Generic[T]):
     ) -> T:
         """The cached value of ``key``, loaded (and room made for it) on a miss.
 
-        ``expected_bytes`` is called only on a miss, so a hit costs no estimate.
+        ``expected_bytes`` is called only on a miss, so a hit costs no estimate. A hit is
+        served while another model loads (a load takes seconds); loads run one at a time, so
+        each is made room for within the budget and a key is never loaded twice.
         """
-        # One lock around lookup, eviction and load: two threads asking for models at once
-        # load one after the other, each within the budget, and a key is never loaded twice.
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
-            estimate = expected_bytes() if expected_bytes is not None else None
-            if estimate is not None:
-                self._evict_for(estimate)
+        with self._load_lock:
+            with self._lock:
+                if key in self._entries:  # loaded by the thread this one waited for
+                    self._entries.move_to_end(key)
+                    return self._entries[key]
+                estimate = expected_bytes() if expected_bytes is not None else None
+                if estimate is not None:
+                    self._evict_for(estimate)
             value = load()
-            self._evict_for(value.nbytes)  # the estimate was low, or there was none
-            self._entries[key] = value
+            with self._lock:
+                self._evict_for(value.nbytes)  # the estimate was low, or there was none
+                self._entries[key] = value
             return value
 
     def _evict_for(self, incoming: int) -> None:
