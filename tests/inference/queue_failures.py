@@ -40,3 +40,22 @@ def lose_workers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     from celery.exceptions import WorkerLostError
 
     return fail_queued_calls(monkeypatch, WorkerLostError(WORKER_KILLED))
+
+
+def revoke_queued_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every inference task sent from now on is revoked before a worker answers it."""
+    from celery.result import AsyncResult
+
+    from apps.inference import tasks
+
+    sent: list[str] = []
+    for task in (tasks.inference_run_task, tasks.inference_stream_task):
+
+        def apply_async(*args: Any, _task: Any = task, **kwargs: Any) -> AsyncResult:
+            task_id = str(uuid.uuid4())
+            _task.backend.mark_as_revoked(task_id, reason="revoked by an operator")
+            sent.append(task_id)
+            return AsyncResult(task_id, app=_task.app)
+
+        monkeypatch.setattr(task, "apply_async", apply_async)
+    return sent

@@ -14,7 +14,7 @@ from apps.inference.errors import InferenceError, TransientInferenceError
 from apps.inference.registry import ModelSpec
 from apps.inference.types import GenerationRequest
 
-from .queue_failures import fail_queued_calls, lose_workers
+from .queue_failures import fail_queued_calls, lose_workers, revoke_queued_calls
 
 SPEC = ModelSpec(key="queued", task="generate", path="unused")
 ENCODER = ModelSpec(key="queued-encoder", task="embed", path="unused")
@@ -42,6 +42,16 @@ def test_the_client_routes_web_calls_to_the_queue_and_passes_the_transient_error
     lose_workers(monkeypatch)
     with pytest.raises(inference.TransientInferenceError, match="WorkerLostError"):
         inference.generate([GenerationRequest(prompt="the shirt fits")])
+
+
+def test_a_revoked_call_is_transient(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent = revoke_queued_calls(monkeypatch)
+    backend = QueueBackend(timeout_seconds=30)
+    with pytest.raises(TransientInferenceError, match=r"stopped before it answered.*revoked"):
+        backend.classify(["the shirt fits"], ENCODER)
+    with pytest.raises(TransientInferenceError, match="revoked"):
+        list(backend.generate_stream(GenerationRequest(prompt="the shirt fits"), SPEC))
+    assert len(sent) == 2
 
 
 def test_a_task_that_failed_by_itself_stays_permanent(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from celery import states
-from celery.exceptions import Terminated, TimeLimitExceeded, WorkerLostError
+from celery.exceptions import TaskRevokedError, Terminated, TimeLimitExceeded, WorkerLostError
 from django.conf import settings
 
 from .. import errors
@@ -25,9 +25,10 @@ from .base import EmbedKind
 POLL_SECONDS = (0.01, 0.2)
 STREAM_POLL_SECONDS = 0.03
 # Failures Celery records when the process running a task was killed (out of memory, a
-# deploy, a hard time limit), not when the task itself failed: the same call can succeed on
-# another try, so they are transient.
-WORKER_GONE = (WorkerLostError, Terminated, TimeLimitExceeded)
+# deploy, a hard time limit) or the task was revoked (an operator, a worker shutting down),
+# not when the task itself failed: the same call can succeed on another try, so they are
+# transient.
+WORKER_GONE = (WorkerLostError, Terminated, TimeLimitExceeded, TaskRevokedError)
 
 
 def _raise_remote(error: dict[str, str]) -> None:
@@ -64,7 +65,7 @@ class _Poller:
         if status in states.PROPAGATE_STATES:
             self._forget()
             failure = meta.get("result")
-            if isinstance(failure, WORKER_GONE):
+            if status == states.REVOKED or isinstance(failure, WORKER_GONE):
                 raise errors.TransientInferenceError(
                     f"The inference worker running this call was stopped before it answered "
                     f"({failure!r:.200}); try again."
