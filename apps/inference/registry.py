@@ -69,10 +69,11 @@ GEMMA3_270M = ModelSpec(
     dtype="auto",
     max_length=4096,
     max_batch=16,
-    # Smoothed int8, one group at a time (perplexity on reviews and product copy): o +0.3%,
-    # gate/up +0.6%, output projection +0.7%, q/k/v +2.1%, down_proj +5.6% (its input,
-    # GELU(gate) * up, has the widest outliers). down_proj and the small k/v projections stay
-    # float: +1.7-2.1% in all (benchmarks/results/inference.md).
+    # Smoothed int8 with 7-bit weights, one group at a time (perplexity on reviews and product
+    # copy): o +0.3%, gate/up +0.6%, output projection +0.7%, q/k/v +2.1%, down_proj +5.6% (its
+    # input, GELU(gate) * up, has the widest outliers). down_proj and the small k/v projections
+    # stay float: +1.2-2.1% in all with 7-bit weights, -0.5% with 8-bit ones; with 8-bit weights
+    # all layers in int8 gave +5.0-6.2% (benchmarks/results/inference.md).
     int8_exclude=("*.mlp.down_proj", "*.self_attn.k_proj", "*.self_attn.v_proj"),
     description="Gemma 3 270M base model (from Q4_K_M GGUF); few-shot prompts, drafts need review.",
 )

@@ -188,6 +188,11 @@ def test_int8_weights_use_the_range_the_cpu_can_sum() -> None:
     assert _relative_error(got, linear(x).detach()) < 0.01
 
 
+@pytest.mark.skipif(
+    "fbgemm" not in torch.backends.quantized.supported_engines
+    or " avx2" not in Path("/proc/cpuinfo").read_text(),
+    reason="needs fbgemm on an x86 CPU with AVX2",
+)
 def test_the_probe_finds_saturating_kernels() -> None:
     """fbgemm limited to AVX2 sums pairs in 16 bits: the probe must fall back to 7-bit weights."""
     code = (

@@ -9,7 +9,9 @@ import torch
 
 from apps.inference.engine import decode_threads, loading
 from apps.inference.engine.decode_threads import DecodeThreads, chooser_for
-from apps.inference.engine.generation import generate, generate_stream
+from apps.inference.engine.encoders import embed
+from apps.inference.engine.generation import _rows_for, decode, generate
+from apps.inference.engine.runtime import configured_threads
 from apps.inference.types import GenerationRequest
 
 
@@ -67,15 +69,53 @@ def test_single_row_calls_measure_restore_threads_and_keep_outputs(tiny_specs) -
     assert len(set(texts)) == 1
 
 
-def test_a_stream_closed_early_restores_threads(tiny_specs, settings) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_forward_passes_run_on_the_switched_count(tiny_specs, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     settings.INFERENCE_CPU_DECODE_THREADS = 1
     loaded = loading.load(replace(tiny_specs["lm"], key="lm-stream-threads"))
-    before = torch.get_num_threads()
-    stream = generate_stream(loaded, GenerationRequest(prompt="the shirt", max_new_tokens=12, stop=[]))
-    next(stream)  # the prompt pass and at least one decode step
+    configured = torch.get_num_threads()
+    during_forward: list[int] = []
+    original = loaded.model.forward
+
+    def forward(*args, **kwargs):  # type: ignore[no-untyped-def]
+        during_forward.append(torch.get_num_threads())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(loaded.model, "forward", forward)
+    between_steps: list[int] = []
+    for _ in decode(
+        loaded, _rows_for(loaded, [GenerationRequest(prompt="the shirt", max_new_tokens=6, stop=[])])
+    ):
+        between_steps.append(torch.get_num_threads())  # the caller's code between steps
+    assert during_forward[0] == configured  # the prompt pass
+    assert set(during_forward[1:]) == {1}
+    assert len(during_forward) >= 2
+    assert set(between_steps) == {configured}
+
+    stream = decode(loaded, _rows_for(loaded, [GenerationRequest(prompt="the shirt", max_new_tokens=6)]))
+    next(stream)
     next(stream)
     stream.close()
-    assert torch.get_num_threads() == before
+    assert torch.get_num_threads() == configured
+
+
+def test_a_thread_started_during_a_switch_gets_the_configured_count_back(tiny_specs) -> None:  # type: ignore[no-untyped-def]
+    """A thread whose first torch call copies a switched default is reset by the engine."""
+    import threading
+
+    loaded = loading.load(tiny_specs["encoder"])
+    configured = configured_threads()
+    seen: list[int] = []
+
+    def work() -> None:
+        torch.set_num_threads(1)  # as if it had copied the default while a decode had switched it
+        embed(loaded, ["a warm scarf"])
+        seen.append(torch.get_num_threads())
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(30)
+    torch.set_num_threads(configured)  # the process-wide default, moved by the call above
+    assert seen == [configured]
 
 
 def test_batches_of_several_rows_use_every_thread(tiny_specs, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -25,8 +25,8 @@ from .base import EmbedKind
 POLL_SECONDS = (0.01, 0.2)
 STREAM_POLL_SECONDS = 0.03
 # Failures Celery records when the process running a task was killed (out of memory, a
-# deploy, a hard time limit) or the task was revoked (an operator, a worker shutting down),
-# not when the task itself failed: the same call can succeed on another try, so they are
+# deploy, a hard time limit) or the task was revoked (by an operator, or by a caller that
+# stopped waiting), not when the task itself failed: the same call can succeed on another try, so they are
 # transient.
 WORKER_GONE = (WorkerLostError, Terminated, TimeLimitExceeded, TaskRevokedError)
 

@@ -54,7 +54,7 @@ def cpu_encoder_attention(
             attention_mask,
             dropout=dropout,
             scaling=scaling,
-            is_causal=is_causal,
+            is_causal=causal,
             **kwargs,
         )
     scores = torch.matmul(query, key.transpose(2, 3))
@@ -64,7 +64,9 @@ def cpu_encoder_attention(
             scores.masked_fill_(~attention_mask, torch.finfo(scores.dtype).min)
         else:
             scores.add_(attention_mask)
-    output = torch.matmul(torch.softmax(scores, dim=-1), value)
+    # Softmax in fp32 whatever the model's dtype, as the flash kernel does.
+    probabilities = torch.softmax(scores, dim=-1, dtype=torch.float32).to(value.dtype)
+    output = torch.matmul(probabilities, value)
     return output.transpose(1, 2).contiguous(), None
 
 

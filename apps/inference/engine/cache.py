@@ -61,23 +61,33 @@ class ModelCache(Generic[T]):
                 if key in self._entries:  # loaded by the thread this one waited for
                     self._entries.move_to_end(key)
                     return self._entries[key]
-                estimate = expected_bytes() if expected_bytes is not None else None
-                if estimate is not None:
-                    self._evict_for(estimate)
+            # The estimate (file headers) and the load run outside the entries' lock.
+            estimate = expected_bytes() if expected_bytes is not None else None
+            if estimate is not None:
+                self._make_room(estimate)
             value = load()
+            self._make_room(value.nbytes)  # the estimate was low, or there was none
             with self._lock:
-                self._evict_for(value.nbytes)  # the estimate was low, or there was none
                 self._entries[key] = value
             return value
 
-    def _evict_for(self, incoming: int) -> None:
+    def _make_room(self, incoming: int) -> None:
+        with self._lock:
+            evicted = self._evict_for(incoming)
+        if evicted:
+            gc.collect()  # outside the lock; the dropped models' memory goes before the load
+
+    def _evict_for(self, incoming: int) -> int:
+        """Drops least recently used entries until ``incoming`` fits (lock held); returns how many."""
+        evicted = 0
         while self._entries and self.total_bytes + incoming > self.budget_bytes:
             key, value = self._entries.popitem(last=False)
             logger.info("inference: evicting %s (%d MiB) from the model cache", key, value.nbytes >> 20)
             if self._on_evict is not None:
                 self._on_evict(value)
             del value
-            gc.collect()
+            evicted += 1
+        return evicted
 
     @property
     def total_bytes(self) -> int:

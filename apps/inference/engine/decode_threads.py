@@ -2,11 +2,16 @@
 
 A decode step of one row multiplies every weight matrix by one vector: little work per op,
 and each op of torch's OpenMP pool wakes the other threads and waits for them. For int8
-Gemma 3 270M on a 2-core AMD EPYC one thread decoded 38-41 tokens/s against 27-32 with
-two; fp32, which reads four times the bytes per token, was faster on two (19-21 against
-16-17). Which wins depends on the CPU and the model, so a model's first single-row calls
-alternate between all threads and one, and the faster is kept for the rest of the process.
-Prompt passes and batches of several rows always use every thread.
+Gemma 3 270M on a 2-core AMD EPYC one thread decoded a token in 23 ms against 29-32 ms with
+two, while fp32, which reads four times the bytes per token, was about even (47-57 ms on
+two, 48-60 on one). Which wins depends on the CPU and the model, so a model's first
+single-row calls alternate between all threads and one, and the faster is kept for the rest
+of the process. Prompt passes and batches of several rows always use every thread.
+
+The count is switched around each forward pass only and set back before control returns to
+the caller, so nothing else runs on the reduced count. torch's count is per OS thread, but a
+switch also moves the process-wide default that MKL and newly started threads read; the
+engine's entry points reset their thread's count (``runtime.use_configured_threads``).
 
 ``INFERENCE_CPU_DECODE_THREADS`` pins the count instead (0, the default, measures).
 """
@@ -22,6 +27,8 @@ from collections.abc import Iterator
 
 import torch
 from django.conf import settings
+
+from .runtime import configured_threads, use_configured_threads
 
 logger = logging.getLogger(__name__)
 
@@ -82,20 +89,19 @@ def chooser_for(model: torch.nn.Module, label: str = "") -> DecodeThreads:
                 chooser = DecodeThreads(pinned, label)
                 chooser.choice = pinned
             else:
-                chooser = DecodeThreads(torch.get_num_threads(), label)
+                chooser = DecodeThreads(configured_threads(), label)
             _choosers[model] = chooser
         return chooser
 
 
 @contextlib.contextmanager
 def torch_threads(count: int) -> Iterator[None]:
-    """Run the block on ``count`` intra-op threads, then restore the previous count."""
-    previous = torch.get_num_threads()
-    if count == previous:
+    """Run the block on ``count`` intra-op threads, then go back to the process's count."""
+    if count == torch.get_num_threads():
         yield
         return
     torch.set_num_threads(count)
     try:
         yield
     finally:
-        torch.set_num_threads(previous)
+        use_configured_threads()

@@ -14,6 +14,7 @@ import torch
 
 from ..types import Classification, Embedding
 from .loading import LoadedModel
+from .runtime import use_configured_threads
 
 # Upper bound of padded tokens in one forward pass. Long texts get smaller buckets, and a
 # bucket's activations stay in the CPU caches: on the review benchmark 2,048 tokens per pass
@@ -44,6 +45,7 @@ def _encoded_buckets(
 ) -> Iterator[tuple[list[int], dict[str, torch.Tensor], list[int]]]:
     """Yields (original indices, padded model inputs, token counts) per bucket."""
     tokenizer, spec = loaded.tokenizer, loaded.spec
+    use_configured_threads()
     encoded = tokenizer(
         [prefix + text for text in texts], truncation=True, max_length=spec.max_length, padding=False
     )

@@ -20,6 +20,7 @@ from ..errors import InvalidRequest
 from ..types import Choice, FinishReason, Generation, GenerationRequest, StreamEvent
 from .decode_threads import MIN_STEPS, chooser_for, torch_threads
 from .loading import LoadedModel
+from .runtime import use_configured_threads
 
 
 @dataclass
@@ -134,17 +135,18 @@ def decode(loaded: LoadedModel, rows: list[Row]) -> Iterator[list[Row]]:
     cache_argument = _cache_argument(model)
     steps = max(row.request.max_new_tokens for row in rows)
     # One row on a CPU: the decode steps run on the thread count measured fastest for this model.
+    use_configured_threads()
     chooser = chooser_for(model, loaded.spec.key) if len(rows) == 1 and device.type == "cpu" else None
-    threads: int | None = None
+    threads = chooser.pick() if chooser is not None else None
     timed_seconds, timed_steps = 0.0, 0
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(torch.inference_mode())
-        try:
-            for step in range(steps):
-                if step == 1 and chooser is not None:
-                    threads = chooser.pick()
-                    stack.enter_context(torch_threads(threads))
-                started = time.perf_counter()
+    try:
+        for step in range(steps):
+            started = time.perf_counter()
+            # Switched for the forward pass only: the caller runs between steps on the usual count.
+            switched = (
+                torch_threads(threads) if threads is not None and step >= 1 else contextlib.nullcontext()
+            )
+            with torch.inference_mode(), switched:
                 output = model(
                     input_ids=input_ids,
                     attention_mask=attention_mask,
@@ -155,33 +157,33 @@ def decode(loaded: LoadedModel, rows: list[Row]) -> Iterator[list[Row]]:
                 )
                 past = getattr(output, cache_argument)
                 logits = output.logits[:, -1, :].float().cpu()
-                next_tokens = []
-                for index, row in enumerate(rows):
-                    if row.finish_reason is not None:
-                        next_tokens.append(pad_id)
-                        continue
-                    token = _pick(logits[index], row.request, row.generator)
-                    next_tokens.append(token)
-                    if token in stop_ids:
-                        row.finish_reason = "stop"
-                        row.ended_by_eos = True
-                        continue
-                    row.tokens.append(token)
-                    _update_text(loaded, row)
-                    if row.finish_reason is None and len(row.tokens) >= row.request.max_new_tokens:
-                        row.finish_reason = "length"
-                if step >= 2:  # the prompt pass and the first step on new threads are not typical
-                    timed_seconds += time.perf_counter() - started
-                    timed_steps += 1
-                yield rows
-                if all(row.finish_reason is not None for row in rows):
-                    return
-                input_ids = torch.tensor(next_tokens, dtype=torch.long, device=device).unsqueeze(-1)
-                attention_mask = torch.cat([attention_mask, attention_mask.new_ones((len(rows), 1))], dim=-1)
-                position_ids = position_ids[:, -1:] + 1
-        finally:
-            if chooser is not None and threads is not None and timed_steps >= MIN_STEPS:
-                chooser.record(threads, timed_seconds / timed_steps)
+            next_tokens = []
+            for index, row in enumerate(rows):
+                if row.finish_reason is not None:
+                    next_tokens.append(pad_id)
+                    continue
+                token = _pick(logits[index], row.request, row.generator)
+                next_tokens.append(token)
+                if token in stop_ids:
+                    row.finish_reason = "stop"
+                    row.ended_by_eos = True
+                    continue
+                row.tokens.append(token)
+                _update_text(loaded, row)
+                if row.finish_reason is None and len(row.tokens) >= row.request.max_new_tokens:
+                    row.finish_reason = "length"
+            if step >= 2:  # the prompt pass and the first step on new threads are not typical
+                timed_seconds += time.perf_counter() - started
+                timed_steps += 1
+            yield rows
+            if all(row.finish_reason is not None for row in rows):
+                return
+            input_ids = torch.tensor(next_tokens, dtype=torch.long, device=device).unsqueeze(-1)
+            attention_mask = torch.cat([attention_mask, attention_mask.new_ones((len(rows), 1))], dim=-1)
+            position_ids = position_ids[:, -1:] + 1
+    finally:
+        if chooser is not None and threads is not None and timed_steps >= MIN_STEPS:
+            chooser.record(threads, timed_seconds / timed_steps)
 
 
 def _cache_argument(model: torch.nn.Module) -> str:

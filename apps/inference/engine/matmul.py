@@ -50,7 +50,7 @@ class OneDnnLinear(torch.nn.Linear):
     """
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        if torch.is_grad_enabled() or input.dtype != torch.float32:
+        if torch.is_grad_enabled() or input.dtype != torch.float32 or input.device.type != "cpu":
             return super().forward(input)
         return onednn_linear(input, self.weight, self.bias)
 

@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 _threads_lock = threading.Lock()
 _threads_configured = False
+_configured_threads = 0
 
 
 def available_cores() -> int:
@@ -32,10 +33,11 @@ def available_cores() -> int:
 
 def configure_threads() -> int:
     """Size torch's intra-op pool once per process; returns the thread count in use."""
-    global _threads_configured
+    global _threads_configured, _configured_threads
     with _threads_lock:
         if not _threads_configured:
             threads = int(getattr(settings, "INFERENCE_TORCH_THREADS", 0) or available_cores())
+            _configured_threads = threads
             torch.set_num_threads(threads)
             # One inter-op thread: requests are batched, not run side by side. Raises if
             # earlier parallel work in this process already fixed the pool.
@@ -44,6 +46,26 @@ def configure_threads() -> int:
             _threads_configured = True
             logger.info("inference: torch uses %d threads", threads)
     return torch.get_num_threads()
+
+
+def configured_threads() -> int:
+    """The intra-op thread count chosen for this process (configuring it on first use)."""
+    if not _threads_configured:
+        configure_threads()
+    return _configured_threads
+
+
+def use_configured_threads() -> int:
+    """Give the calling thread the process's thread count; every engine entry point calls it.
+
+    With OpenMP, torch's thread count is held per OS thread, and a thread's first torch call
+    copies the process-wide default: a worker thread started while single-row decoding had
+    switched to one thread (``decode_threads.py``) would otherwise keep one thread for good.
+    """
+    wanted = configured_threads()
+    if torch.get_num_threads() != wanted:
+        torch.set_num_threads(wanted)
+    return wanted
 
 
 def choose_device() -> torch.device:
