@@ -266,10 +266,14 @@ def test_the_messy_sample_catalog_imports_its_good_rows(store: Any) -> None:
     assert Product.objects.get(store=store, sku="CN-008").status == "draft"
 
 
-def _start_validated_by_task(
-    store: Any, owner: Any, settings: Any, monkeypatch: Any, capture: Any, name: str, body: str
-) -> tuple[Any, list[tuple[Any, str]]]:
-    """Starts an import big enough to be validated by a task; returns it and the tasks sent."""
+@pytest.fixture
+def start_validated_by_task(
+    store: Any, owner: Any, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> Any:
+    """``start(name, body)`` starts an import big enough to be validated by a task.
+
+    It returns the import and the list of tasks sent (as ``(args, queue)``) so far.
+    """
     from apps.catalog import tasks
 
     settings.CATALOG_IMPORT_INLINE_MAX_BYTES = 10
@@ -277,30 +281,24 @@ def _start_validated_by_task(
     monkeypatch.setattr(
         tasks.catalog_import_prepare_task, "apply_async", lambda args, queue: sent.append((args, queue))
     )
-    actor = Actor(user=owner, source="api")
-    catalog_import = services.catalog_import_create(store=store, upload=upload(name, body), actor=actor)
-    with capture(execute=True):
-        catalog_import = services.catalog_import_start(catalog_import=catalog_import, actor=actor)
-    return catalog_import, sent
+
+    def start(name: str, body: str) -> tuple[Any, list[tuple[Any, str]]]:
+        actor = Actor(user=owner, source="api")
+        catalog_import = services.catalog_import_create(store=store, upload=upload(name, body), actor=actor)
+        with django_capture_on_commit_callbacks(execute=True):
+            catalog_import = services.catalog_import_start(catalog_import=catalog_import, actor=actor)
+        return catalog_import, sent
+
+    return start
 
 
-def test_large_files_are_validated_by_a_task(
-    store: Any, settings: Any, owner: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
-) -> None:
+def test_large_files_are_validated_by_a_task(store: Any, owner: Any, start_validated_by_task: Any) -> None:
     import json
 
     from apps.catalog import tasks
     from apps.jobs.models import Job
 
-    catalog_import, sent = _start_validated_by_task(
-        store,
-        owner,
-        settings,
-        monkeypatch,
-        django_capture_on_commit_callbacks,
-        "big.csv",
-        HEADER + "G1,Glass,3,,,\n",
-    )
+    catalog_import, sent = start_validated_by_task("big.csv", HEADER + "G1,Glass,3,,,\n")
     assert (catalog_import.status, catalog_import.job) == ("validating", None)
     assert sent == [((catalog_import.pk, owner.pk, 1), "default")]
 
@@ -331,7 +329,7 @@ def test_a_refused_large_file_is_reported_on_the_import(store: Any, settings: An
 
 
 def test_a_validation_lost_with_its_worker_is_queued_again_and_imports_once(
-    store: Any, settings: Any, owner: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+    store: Any, django_capture_on_commit_callbacks: Any, start_validated_by_task: Any
 ) -> None:
     from datetime import timedelta
 
@@ -341,15 +339,7 @@ def test_a_validation_lost_with_its_worker_is_queued_again_and_imports_once(
     from apps.catalog.models import CatalogImport
     from apps.jobs.models import Job
 
-    catalog_import, sent = _start_validated_by_task(
-        store,
-        owner,
-        settings,
-        monkeypatch,
-        django_capture_on_commit_callbacks,
-        "lost.csv",
-        HEADER + "L1,Lamp,3,,,\n",
-    )
+    catalog_import, sent = start_validated_by_task("lost.csv", HEADER + "L1,Lamp,3,,,\n")
     sent.clear()  # the worker that took this task died before validating anything
 
     assert services.catalog_import_recover_stale() == []  # not stale yet
