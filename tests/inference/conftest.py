@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,3 +75,21 @@ def local(tiny_specs: dict[str, ModelSpec]):  # type: ignore[no-untyped-def]
     from apps.inference.engine.loading import get_loaded
 
     return LocalBackend(), get_loaded
+
+
+@pytest.fixture
+def on_forward(monkeypatch: pytest.MonkeyPatch) -> Callable[[Any, Callable[[], Any]], list[Any]]:
+    """``seen = on_forward(model, probe)`` records ``probe()`` at each call of the model's forward."""
+
+    def attach(model: Any, probe: Callable[[], Any]) -> list[Any]:
+        seen: list[Any] = []
+        original = model.forward
+
+        def forward(*args: Any, **kwargs: Any) -> Any:
+            seen.append(probe())
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(model, "forward", forward)
+        return seen
+
+    return attach

@@ -69,18 +69,11 @@ def test_single_row_calls_measure_restore_threads_and_keep_outputs(tiny_specs) -
     assert len(set(texts)) == 1
 
 
-def test_only_the_forward_passes_run_on_the_switched_count(tiny_specs, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_forward_passes_run_on_the_switched_count(tiny_specs, settings, on_forward) -> None:  # type: ignore[no-untyped-def]
     settings.INFERENCE_CPU_DECODE_THREADS = 1
     loaded = loading.load(replace(tiny_specs["lm"], key="lm-stream-threads"))
     configured = torch.get_num_threads()
-    during_forward: list[int] = []
-    original = loaded.model.forward
-
-    def forward(*args, **kwargs):  # type: ignore[no-untyped-def]
-        during_forward.append(torch.get_num_threads())
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(loaded.model, "forward", forward)
+    during_forward = on_forward(loaded.model, torch.get_num_threads)
     between_steps: list[int] = []
     for _ in decode(
         loaded, _rows_for(loaded, [GenerationRequest(prompt="the shirt", max_new_tokens=6, stop=[])])
@@ -118,16 +111,10 @@ def test_a_thread_started_during_a_switch_gets_the_configured_count_back(tiny_sp
     assert seen == [configured]
 
 
-def test_batches_of_several_rows_use_every_thread(tiny_specs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_batches_of_several_rows_use_every_thread(tiny_specs, settings, on_forward) -> None:  # type: ignore[no-untyped-def]
+    settings.INFERENCE_CPU_DECODE_THREADS = 1  # what a single row would get
     loaded = loading.load(replace(tiny_specs["lm"], key="lm-batch-threads", max_batch=4))
-    counts = []
-    original = loaded.model.forward
-
-    def forward(*args, **kwargs):  # type: ignore[no-untyped-def]
-        counts.append(torch.get_num_threads())
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(loaded.model, "forward", forward)
+    counts = on_forward(loaded.model, torch.get_num_threads)
     requests = [GenerationRequest(prompt=prompt, max_new_tokens=6) for prompt in ("a shirt", "blue linen")]
     generate(loaded, requests)
-    assert counts and set(counts) == {torch.get_num_threads()}
+    assert len(counts) >= 2 and set(counts) == {configured_threads()}

@@ -132,16 +132,9 @@ def test_prompt_longer_than_the_model_limit_is_refused(local, tiny_specs) -> Non
         backend.generate([GenerationRequest(prompt="great " * 60, max_new_tokens=40)], tiny_specs["lm"])
 
 
-def test_generation_runs_under_inference_mode(local, tiny_specs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_generation_runs_under_inference_mode(local, tiny_specs, on_forward) -> None:  # type: ignore[no-untyped-def]
     backend, get_loaded = local
     loaded = get_loaded(tiny_specs["lm"])
-    seen: list[bool] = []
-    original = loaded.model.forward
-
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(torch.is_inference_mode_enabled())
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(loaded.model, "forward", spy)
+    seen = on_forward(loaded.model, torch.is_inference_mode_enabled)
     backend.generate([GenerationRequest(prompt="great", max_new_tokens=2)], tiny_specs["lm"])
     assert seen and all(seen)
