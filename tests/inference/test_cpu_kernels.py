@@ -218,3 +218,25 @@ def test_the_probe_finds_saturating_kernels() -> None:
     qmax, full_range_result = done.stdout.split()[-2:]
     assert int(qmax) == 63
     assert int(full_range_result) < 630  # 630 exactly if the 8-bit products had summed without saturating
+
+
+def test_system_checks_name_bad_cpu_settings(settings) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.INFERENCE_CPU_MATMUL, settings.INFERENCE_CPU_DECODE_THREADS = "gpu", -1
+    with pytest.raises(SystemCheckError) as raised:
+        call_command("check")
+    assert "inference.E001" in str(raised.value) and "'gpu'" in str(raised.value)
+    assert "inference.E002" in str(raised.value)
+    settings.INFERENCE_CPU_MATMUL, settings.INFERENCE_CPU_DECODE_THREADS = "oneDNN", 2
+    call_command("check")
+
+
+def test_a_negative_decode_thread_count_is_refused(tiny_specs, settings) -> None:  # type: ignore[no-untyped-def]
+    from apps.inference.engine.decode_threads import chooser_for
+
+    settings.INFERENCE_CPU_DECODE_THREADS = -1
+    loaded = loading.load(replace(tiny_specs["lm"], key="lm-negative-threads"))
+    with pytest.raises(ValueError, match="INFERENCE_CPU_DECODE_THREADS"):
+        chooser_for(loaded.model)

@@ -85,6 +85,8 @@ def chooser_for(model: torch.nn.Module, label: str = "") -> DecodeThreads:
         chooser = _choosers.get(model)
         if chooser is None:
             pinned = int(getattr(settings, "INFERENCE_CPU_DECODE_THREADS", 0) or 0)
+            if pinned < 0:
+                raise ValueError(f"INFERENCE_CPU_DECODE_THREADS must be 0 or more, not {pinned}")
             if pinned > 0:
                 chooser = DecodeThreads(pinned, label)
                 chooser.choice = pinned

@@ -20,9 +20,10 @@ from collections.abc import Callable
 import torch
 from django.conf import settings
 
+from ..checks import CPU_MATMUL_CHOICES
+
 logger = logging.getLogger(__name__)
 
-CHOICES = ("auto", "onednn", "blas")
 # (rows, in, out): encoder batch, encoder feed-forward, a decoder step and a decoder FFN.
 _CALIBRATION_SHAPES = ((256, 384, 1536), (64, 1536, 384), (1, 640, 8192), (16, 640, 2048))
 # oneDNN must be this much faster over the calibration shapes to be chosen.
@@ -87,8 +88,10 @@ def cpu_matmul_backend() -> str:
     with _lock:
         if _choice is None:
             wanted = str(getattr(settings, "INFERENCE_CPU_MATMUL", "auto") or "auto").lower()
-            if wanted not in CHOICES:
-                raise ValueError(f"INFERENCE_CPU_MATMUL must be one of {', '.join(CHOICES)}, not {wanted!r}")
+            if wanted not in CPU_MATMUL_CHOICES:
+                raise ValueError(
+                    f"INFERENCE_CPU_MATMUL must be one of {', '.join(CPU_MATMUL_CHOICES)}, not {wanted!r}"
+                )
             if not onednn_available():
                 _choice = "blas"
             elif wanted != "auto":
