@@ -243,6 +243,10 @@ INFERENCE_CPU_MATMUL = env.str("INFERENCE_CPU_MATMUL", default="auto")
 # Threads for decoding a single row on CPU: 0 measures all threads against one per model
 # (engine/decode_threads.py); a positive number pins it.
 INFERENCE_CPU_DECODE_THREADS = env.int("INFERENCE_CPU_DECODE_THREADS", default=0)
+# BERT-family encoders (embed, classify) on CPU run without padding, on fused oneDNN kernels,
+# wherever fp32 Linear layers run on oneDNN (engine/packed_encoder.py); false keeps the
+# transformers forward pass. The packed weights cost one more copy of the Linear weights.
+INFERENCE_CPU_PACKED_ENCODERS = env.bool("INFERENCE_CPU_PACKED_ENCODERS", default=True)
 # bf16 encoders (embed, classify) on CPU: much faster on CPUs with AMX (Sapphire Rapids and
 # later), slower on others.
 INFERENCE_CPU_BF16 = env.bool("INFERENCE_CPU_BF16", default=False)

@@ -2,7 +2,9 @@
 
 Padding a batch to its longest text wastes most of the compute when lengths vary (reviews
 run from three words to three paragraphs): an unsorted batch of 32 can cost more than 32
-single passes. Sorting by token count first makes every bucket nearly rectangular.
+single passes. Sorting by token count first makes every bucket nearly rectangular. BERT-family encoders on
+CPU then run without any padding, on fused kernels (``packed_encoder.py``); other models get
+the bucket padded to its longest text and the transformers forward pass.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from .runtime import use_configured_threads
 # bucket's activations stay in the CPU caches: on the review benchmark 2,048 tokens per pass
 # classified 1.6x faster than 16,384 on an Intel CPU (87 vs 53 texts/s) and on an AMD EPYC
 # (122 vs 77 GFLOP/s); 512-1,536 were within noise of 2,048 there, and with the Linear layers
-# on oneDNN (engine/matmul.py) so were 1,024 and 4,096.
+# on oneDNN (engine/matmul.py) so were 1,024 and 4,096, as they were for the packed encoder on
+# an AMD EPYC with Zen 4 cores.
 MAX_TOKENS_PER_BATCH = 2048
 
 
@@ -40,21 +43,42 @@ def length_buckets(lengths: Sequence[int], max_batch: int, max_tokens: int) -> l
     return buckets
 
 
-def _encoded_buckets(
+def _buckets(
     loaded: LoadedModel, texts: Sequence[str], prefix: str
-) -> Iterator[tuple[list[int], dict[str, torch.Tensor], list[int]]]:
-    """Yields (original indices, padded model inputs, token counts) per bucket."""
-    tokenizer, spec = loaded.tokenizer, loaded.spec
+) -> Iterator[tuple[list[int], list[list[int]]]]:
+    """Yields (original indices, token ids of those texts) per bucket, shortest texts first."""
     use_configured_threads()
-    encoded = tokenizer(
-        [prefix + text for text in texts], truncation=True, max_length=spec.max_length, padding=False
+    encoded = loaded.tokenizer(
+        [prefix + text for text in texts], truncation=True, max_length=loaded.spec.max_length, padding=False
     )
-    lengths = [len(ids) for ids in encoded["input_ids"]]
-    for bucket in length_buckets(lengths, spec.max_batch, MAX_TOKENS_PER_BATCH):
-        rows = [{name: values[index] for name, values in encoded.items()} for index in bucket]
-        batch = tokenizer.pad(rows, padding=True, return_tensors="pt")
-        inputs = {name: tensor.to(loaded.device) for name, tensor in batch.items()}
-        yield bucket, inputs, [lengths[index] for index in bucket]
+    token_ids: list[list[int]] = encoded["input_ids"]
+    lengths = [len(ids) for ids in token_ids]
+    for bucket in length_buckets(lengths, loaded.spec.max_batch, MAX_TOKENS_PER_BATCH):
+        yield bucket, [token_ids[index] for index in bucket]
+
+
+def _padded(loaded: LoadedModel, token_ids: list[list[int]]) -> dict[str, torch.Tensor]:
+    batch = loaded.tokenizer.pad({"input_ids": token_ids}, padding=True, return_tensors="pt")
+    return {name: tensor.to(loaded.device) for name, tensor in batch.items()}
+
+
+def _pooled(loaded: LoadedModel, token_ids: list[list[int]]) -> torch.Tensor:
+    """One vector per text: the first token's or the mean of its tokens' final states."""
+    pooling = loaded.spec.pooling
+    if loaded.packed is not None:
+        return loaded.packed.pooled(token_ids, pooling)
+    inputs = _padded(loaded, token_ids)
+    hidden = loaded.model(**inputs).last_hidden_state.float()
+    if pooling == "cls":
+        return hidden[:, 0]
+    mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+
+
+def _logits(loaded: LoadedModel, token_ids: list[list[int]]) -> torch.Tensor:
+    if loaded.packed is not None:
+        return loaded.packed.classify_logits(token_ids)
+    return loaded.model(**_padded(loaded, token_ids)).logits
 
 
 def embed(loaded: LoadedModel, texts: Sequence[str], *, kind: str = "passage") -> list[Embedding]:
@@ -62,16 +86,11 @@ def embed(loaded: LoadedModel, texts: Sequence[str], *, kind: str = "passage") -
     prefix = spec.query_prefix if kind == "query" else spec.passage_prefix
     results: list[Embedding | None] = [None] * len(texts)
     with torch.inference_mode():
-        for bucket, inputs, token_counts in _encoded_buckets(loaded, texts, prefix):
-            hidden = loaded.model(**inputs).last_hidden_state.float()
-            if spec.pooling == "cls":
-                pooled = hidden[:, 0]
-            else:
-                mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+        for bucket, token_ids in _buckets(loaded, texts, prefix):
+            pooled = _pooled(loaded, token_ids).float()
             vectors = torch.nn.functional.normalize(pooled, p=2, dim=-1).cpu().tolist()
-            for index, vector, tokens in zip(bucket, vectors, token_counts, strict=True):
-                results[index] = Embedding(model=spec.key, vector=vector, tokens=tokens)
+            for index, vector, ids in zip(bucket, vectors, token_ids, strict=True):
+                results[index] = Embedding(model=spec.key, vector=vector, tokens=len(ids))
     return [result for result in results if result is not None]
 
 
@@ -85,8 +104,8 @@ def classify(loaded: LoadedModel, texts: Sequence[str]) -> list[Classification]:
     multi_label = getattr(loaded.model.config, "problem_type", None) == "multi_label_classification"
     results: list[Classification | None] = [None] * len(texts)
     with torch.inference_mode():
-        for bucket, inputs, _tokens in _encoded_buckets(loaded, texts, ""):
-            logits = loaded.model(**inputs).logits.float()
+        for bucket, token_ids in _buckets(loaded, texts, ""):
+            logits = _logits(loaded, token_ids).float()
             probabilities = torch.sigmoid(logits) if multi_label else torch.softmax(logits, dim=-1)
             labels = _labels(loaded.model.config, probabilities.shape[-1])
             for index, row in zip(bucket, probabilities.cpu().tolist(), strict=True):

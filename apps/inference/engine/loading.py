@@ -15,6 +15,7 @@ from ..registry import ModelSpec
 from .attention import use_cpu_encoder_attention
 from .cache import ModelCache
 from .matmul import cpu_matmul_backend, use_onednn_linears
+from .packed_encoder import PackedEncoder
 from .quantization import SmoothedInt8Linear, quantize_int8
 from .runtime import choose_device, choose_dtype, configure_threads, wants_int8
 
@@ -34,6 +35,9 @@ class LoadedModel:
     dtype: torch.dtype
     quantized: bool
     nbytes: int
+    # The packed, fused forward pass of a BERT-family encoder on CPU (engine/packed_encoder.py);
+    # None where the transformers forward pass runs.
+    packed: PackedEncoder | None = None
 
 
 def model_nbytes(model: torch.nn.Module) -> int:
@@ -91,11 +95,15 @@ def load(spec: ModelSpec) -> LoadedModel:
     if wants_int8(spec, device):
         model = quantize_int8(model, tokenizer, spec.int8_exclude)
         quantized = True
-    if device.type == "cpu" and cpu_matmul_backend() == "onednn":
+    onednn = device.type == "cpu" and cpu_matmul_backend() == "onednn"
+    if onednn:
         # fp32 Linear layers left (all of them, or those int8 excludes) run on oneDNN.
         use_onednn_linears(model)
+    packed = None
     if device.type == "cpu" and spec.task in ("classify", "embed"):
         use_cpu_encoder_attention(model)
+        if onednn and getattr(settings, "INFERENCE_CPU_PACKED_ENCODERS", True):
+            packed = PackedEncoder.build(model)
     loaded = LoadedModel(
         spec=spec,
         model=model,
@@ -103,14 +111,16 @@ def load(spec: ModelSpec) -> LoadedModel:
         device=device,
         dtype=dtype,
         quantized=quantized,
-        nbytes=model_nbytes(model),
+        nbytes=model_nbytes(model) + (packed.nbytes if packed else 0),
+        packed=packed,
     )
     logger.info(
-        "inference: loaded %s on %s (%s%s, %d MiB)",
+        "inference: loaded %s on %s (%s%s%s, %d MiB)",
         spec.key,
         device,
         dtype,
         ", int8" if quantized else "",
+        ", packed encoder" if packed else "",
         loaded.nbytes >> 20,
     )
     return loaded
