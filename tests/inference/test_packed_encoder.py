@@ -201,6 +201,9 @@ def test_the_engine_packs_encoders_on_onednn_and_agrees_with_the_stock_pass(
             assert got_vector.vector == pytest.approx(want_vector.vector, abs=1e-5)
 
 
-def test_blas_linear_layers_keep_the_transformers_pass(tiny_specs, engine_settings) -> None:  # type: ignore[no-untyped-def]
+def test_int8_and_blas_linear_layers_keep_the_transformers_pass(tiny_specs, engine_settings) -> None:  # type: ignore[no-untyped-def]
+    int8 = loading.load(replace(tiny_specs["classifier"], key="int8-classifier", cpu_quantization="int8"))
+    assert int8.quantized and int8.packed is None
     engine_settings.INFERENCE_CPU_MATMUL = "blas"
+    matmul.reset_for_tests()  # the choice is made once per process
     assert loading.load(tiny_specs["classifier"]).packed is None
