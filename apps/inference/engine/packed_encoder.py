@@ -253,16 +253,17 @@ class PackedEncoder:
         context = qkv.new_empty(qkv.shape[0], self.hidden_size)
         for start, count, length in groups:
             end = start + count * length
-            block = qkv[start:end].view(count, length, 3, heads, head_dim).permute(2, 0, 3, 1, 4)
-            query, key, value = block.unbind(0)  # (texts, heads, length, head_dim) each
+            block = qkv[start:end].view(count, length, 3, heads, head_dim)
             if length <= SHORT_ATTENTION_MAX:
+                # One copy puts each text's heads in rows of their own: (3, texts x heads, length, dim).
                 rows = count * heads
-                scores = torch.bmm(
-                    query.reshape(rows, length, head_dim), key.reshape(rows, length, head_dim).transpose(1, 2)
+                split = block.permute(2, 0, 3, 1, 4).contiguous().view(3, rows, length, head_dim)
+                scores = torch.bmm(split[0], split[1].transpose(1, 2))
+                mixed = torch.bmm(torch.softmax(scores, dim=-1), split[2]).view(
+                    count, heads, length, head_dim
                 )
-                mixed = torch.bmm(torch.softmax(scores, dim=-1), value.reshape(rows, length, head_dim))
-                mixed = mixed.view(count, heads, length, head_dim)
             else:
+                query, key, value = block.permute(2, 0, 3, 1, 4).unbind(0)  # (texts, heads, length, dim)
                 mixed = F.scaled_dot_product_attention(query, key, value, scale=1.0)
             context[start:end].view(count, length, heads, head_dim).copy_(mixed.transpose(1, 2))
         return context
