@@ -2,9 +2,9 @@
 
 Padding a batch to its longest text wastes most of the compute when lengths vary (reviews
 run from three words to three paragraphs): an unsorted batch of 32 can cost more than 32
-single passes. Sorting by token count first makes every bucket nearly rectangular. BERT-family encoders on
-CPU then run without any padding, on fused kernels (``packed_encoder.py``); other models get
-the bucket padded to its longest text and the transformers forward pass.
+single passes. Sorting by token count first makes every bucket nearly rectangular. BERT-family
+encoders on CPU then run without any padding, on fused kernels (``packed_encoder.py``); other
+models get each bucket padded to its longest text and the transformers forward pass.
 """
 
 from __future__ import annotations
