@@ -74,13 +74,19 @@ def _close(got: torch.Tensor, want: torch.Tensor) -> None:
     assert float((got - want).abs().max()) < 1e-4 * max(1.0, float(want.abs().max()))
 
 
-@pytest.mark.parametrize("model_type", ["bert", "roberta", "xlm-roberta"])
-def test_hidden_states_and_pooling_match_transformers(model_type: str) -> None:
-    model = _model(model_type, classifier=False)
+def _packed_and_stock(model_type: str, classifier: bool) -> tuple[PackedEncoder, list[list[int]], Any, Any]:
+    """A tiny model's packed pass, the test texts, and the stock outputs and mask for them."""
+    model = _model(model_type, classifier=classifier)
     packed = PackedEncoder.build(model)
     assert packed is not None
     token_ids = _token_ids(LENGTHS)
     stock, mask = _stock(model, token_ids)
+    return packed, token_ids, stock, mask
+
+
+@pytest.mark.parametrize("model_type", ["bert", "roberta", "xlm-roberta"])
+def test_hidden_states_and_pooling_match_transformers(model_type: str) -> None:
+    packed, token_ids, stock, mask = _packed_and_stock(model_type, classifier=False)
     with torch.inference_mode():
         batch = packed.encode(token_ids)
         for text, (start, length) in enumerate(
@@ -94,11 +100,7 @@ def test_hidden_states_and_pooling_match_transformers(model_type: str) -> None:
 
 @pytest.mark.parametrize("model_type", ["bert", "roberta", "xlm-roberta"])
 def test_classification_logits_match_transformers(model_type: str) -> None:
-    model = _model(model_type, classifier=True)
-    packed = PackedEncoder.build(model)
-    assert packed is not None
-    token_ids = _token_ids(LENGTHS)
-    stock, _mask = _stock(model, token_ids)
+    packed, token_ids, stock, _mask = _packed_and_stock(model_type, classifier=True)
     with torch.inference_mode():
         _close(packed.classify_logits(token_ids), stock.logits)
 
