@@ -15,8 +15,11 @@ from apps.inference.engine.packed_encoder import SHORT_ATTENTION_MAX, PackedEnco
 
 pytestmark = pytest.mark.skipif(not matmul.onednn_available(), reason="this torch build has no oneDNN")
 
-# Unsorted, with runs of equal lengths, a single token and texts past the short-attention path.
-LENGTHS = [7, 3, 3, 1, 12, 7, 7, SHORT_ATTENTION_MAX + 9, 2, SHORT_ATTENTION_MAX, 12]
+# Unsorted, with runs of equal lengths, a single token and texts past the short-attention path
+# (two side by side, which share one call).
+LONG = SHORT_ATTENTION_MAX + 9
+LENGTHS = [7, 3, 3, 1, 12, 7, 7, LONG, LONG, 2, SHORT_ATTENTION_MAX, 12]
+PAD_ID = 1
 
 
 def _config(model_type: str, **overrides: Any) -> Any:
@@ -31,7 +34,7 @@ def _config(model_type: str, **overrides: Any) -> Any:
         "intermediate_size": 48,
         "max_position_embeddings": 128,
         "num_labels": 3,
-        "pad_token_id": 1,
+        "pad_token_id": PAD_ID,
     }
     values.update(overrides)
     return config_class(**values)
@@ -56,11 +59,16 @@ def _model(model_type: str, classifier: bool, **overrides: Any) -> Any:
 
 
 def _token_ids(lengths: list[int]) -> list[list[int]]:
+    """Random ids; two texts hold the padding id mid-text, as a literal "<pad>" in a review does
+    (RoBERTa positions skip it)."""
     generator = torch.Generator().manual_seed(1)
-    return [torch.randint(3, 60, (length,), generator=generator).tolist() for length in lengths]
+    texts = [torch.randint(3, 60, (length,), generator=generator).tolist() for length in lengths]
+    for text in texts[0:1] + texts[4:5]:
+        text[len(text) // 2] = PAD_ID
+    return texts
 
 
-def _stock(model: Any, token_ids: list[list[int]], pad_id: int = 1) -> tuple[Any, torch.Tensor]:
+def _stock(model: Any, token_ids: list[list[int]], pad_id: int = PAD_ID) -> tuple[Any, torch.Tensor]:
     """The transformers forward pass over the texts right-padded to the longest."""
     longest = max(len(ids) for ids in token_ids)
     ids = torch.tensor([row + [pad_id] * (longest - len(row)) for row in token_ids])
@@ -143,12 +151,14 @@ def _without_pooler(model: Any) -> Any:
 @pytest.mark.parametrize(
     "make",
     [
+        # transformers 5 ignores the position type, 4.x (which pyproject allows) does not.
         pytest.param(lambda: _model("bert", False, position_embedding_type="relative_key"), id="relative"),
         pytest.param(lambda: _model("bert", False, hidden_act="relu"), id="relu"),
         pytest.param(lambda: _model("bert", False).to(torch.bfloat16), id="bf16"),
         pytest.param(lambda: _model("bert", False, is_decoder=True), id="decoder"),
         pytest.param(lambda: _int8_like(_model("bert", False)), id="replaced-linear"),
         pytest.param(lambda: _without_pooler(_model("bert", True)), id="no-pooler"),
+        pytest.param(lambda: _model("bert", True).train(), id="training"),
     ],
 )
 def test_other_encoders_keep_the_transformers_pass(make: Callable[[], Any]) -> None:

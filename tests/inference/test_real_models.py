@@ -153,4 +153,5 @@ def test_packed_e5_matches_the_transformers_pass(settings) -> None:  # type: ign
     stock = replace(packed, packed=None)
     for mine, theirs in zip(encoders.embed(packed, texts), encoders.embed(stock, texts), strict=True):
         assert mine.tokens == theirs.tokens
-        assert cosine(mine.vector, theirs.vector) >= 0.99999
+        # Float rounding is ~1e-7 here; the tanh GELU instead of the exact one moves ~1e-4.
+        assert max(abs(a - b) for a, b in zip(mine.vector, theirs.vector, strict=True)) < 1e-5

@@ -1,10 +1,10 @@
 """BERT-family encoder passes on CPU without padding, with fused oneDNN kernels.
 
-Classifying or embedding reviews is almost all matrix multiplication, and the transformers
-forward pass spends a quarter of its time elsewhere on a CPU: it pads every bucket to its
-longest text, runs three query/key/value products where one would do, and makes a separate
-pass over memory for each bias, GELU and residual add. This module runs the same weights as
-production encoder servers do:
+Classifying or embedding reviews is almost all matrix multiplication, yet the transformers
+forward pass spent 18-27% of its time outside the Linear layers on the 2-core AMD EPYCs of the
+review benchmark: it pads every bucket to its longest text, runs three query/key/value
+products where one would do, and makes a separate pass over memory for each bias, GELU and
+residual add. This module runs the same weights another way:
 
 - **no padding**: a bucket's texts are packed into one ``(tokens, hidden)`` matrix, so the
   Linear layers multiply real tokens only; attention runs per group of equal-length texts
@@ -16,11 +16,12 @@ production encoder servers do:
 - **pre-packed weights**: each weight is reordered once into oneDNN's blocked layout instead
   of on every call.
 
-It reads the weights of a loaded ``transformers`` model (BERT, RoBERTa, XLM-RoBERTa with
-absolute positions and exact GELU: MiniLM and multilingual-e5 among the defaults) and leaves
-that model untouched, so fine-tuning, exports and every other model keep the stock path.
-``build`` returns ``None`` for anything else. Outputs match the stock forward pass to float
-rounding (``tests/inference/test_packed_encoder.py``).
+It reads the weights of a loaded ``transformers`` model (BERT, RoBERTa or XLM-RoBERTa with
+absolute positions and exact GELU; the default MiniLM and the converted multilingual-e5 are
+BERT models) and leaves that model untouched, so fine-tuning, exports and every other model
+keep the stock path. ``build`` returns ``None`` for anything else. Outputs match the stock
+forward pass to float rounding (``tests/inference/test_packed_encoder.py``). Call it under
+``torch.inference_mode()``, as ``encoders.py`` does.
 """
 
 from __future__ import annotations
@@ -33,10 +34,14 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from .attention import SHORT_QUERY_MAX
+
 logger = logging.getLogger(__name__)
 
-# Position ids start at 0 (BERT) or after the padding id (RoBERTa, XLM-RoBERTa).
-_POSITION_OFFSET = {"bert": None, "roberta": "padding", "xlm-roberta": "padding"}
+_MODEL_TYPES = {"bert", "roberta", "xlm-roberta"}
+# Position ids count from 0 (BERT), or from the padding id + 1 over the tokens that are not the
+# padding id, which keep the padding id as their position (RoBERTa, XLM-RoBERTa).
+_PADDING_POSITIONS = {"roberta", "xlm-roberta"}
 # Classification heads read the first token: BERT through its pooler, RoBERTa through a
 # two-layer head of its own.
 _CLASSIFIERS = {
@@ -46,8 +51,8 @@ _CLASSIFIERS = {
 }
 _BASES = {"BertModel", "RobertaModel", "XLMRobertaModel"}
 # Longest group of equal-length texts whose attention runs as two batched matmuls; longer
-# ones go to PyTorch's flash kernel (see engine/attention.py for the measurements).
-SHORT_ATTENTION_MAX = 64
+# ones go to PyTorch's flash kernel (measured in engine/attention.py).
+SHORT_ATTENTION_MAX = SHORT_QUERY_MAX
 # oneDNN picks the packed weight layout for this many rows; any row count still works.
 _PACK_ROWS = 1024
 
@@ -131,10 +136,14 @@ def _base_and_head(model: Any) -> tuple[Any, str | None] | None:
 def _unsupported(model: Any) -> str | None:
     """Why ``model`` cannot take the packed path, or None if it can."""
     config = model.config
-    if config.model_type not in _POSITION_OFFSET:
+    if config.model_type not in _MODEL_TYPES:
         return f"model type {config.model_type!r}"
-    if _base_and_head(model) is None:
+    found = _base_and_head(model)
+    if found is None:
         return f"head {type(model).__name__}"
+    if model.training:
+        return "training mode (dropout)"
+    # transformers 4.x honours relative position types in BertModel; 5.x no longer reads them.
     if getattr(config, "position_embedding_type", "absolute") != "absolute":
         return "relative positions"
     if getattr(config, "is_decoder", False) or getattr(config, "add_cross_attention", False):
@@ -146,7 +155,7 @@ def _unsupported(model: Any) -> str | None:
     parameters = list(model.parameters())
     if any(p.dtype != torch.float32 or p.device.type != "cpu" for p in parameters):
         return "not fp32 on CPU"
-    base, _head = _base_and_head(model)  # type: ignore[misc]
+    base, _head = found
     for layer in base.encoder.layer:
         linears = (
             layer.attention.self.query,
@@ -164,10 +173,9 @@ def _unsupported(model: Any) -> str | None:
 class PackedEncoder:
     """The packed forward pass of one loaded encoder; build with ``PackedEncoder.build``."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, base: Any, head: str | None) -> None:
         config = model.config
-        base, self.head = _base_and_head(model)  # type: ignore[misc]
-        self.model = model
+        self.model, self.base, self.head = model, base, head
         self.hidden_size = int(config.hidden_size)
         self.heads = int(config.num_attention_heads)
         self.head_dim = self.hidden_size // self.heads
@@ -177,9 +185,7 @@ class PackedEncoder:
         token_types = getattr(embeddings, "token_type_embeddings", None)
         self.token_type_row = None if token_types is None else token_types.weight.detach()[0]
         self.embedding_norm = _Norm.of(embeddings.LayerNorm)
-        self.position_offset = 0
-        if _POSITION_OFFSET[config.model_type] == "padding":
-            self.position_offset = int(embeddings.padding_idx) + 1
+        self.padding_id = int(embeddings.padding_idx) if config.model_type in _PADDING_POSITIONS else None
         scale = self.head_dim**-0.5
         self.layers: list[_Layer] = []
         for layer in base.encoder.layer:
@@ -202,18 +208,18 @@ class PackedEncoder:
                     output_norm=_Norm.of(layer.output.LayerNorm),
                 )
             )
-        self.base = base
 
     @classmethod
     def build(cls, model: Any) -> PackedEncoder | None:
         reason = _unsupported(model)
-        if reason is not None:
+        found = _base_and_head(model)
+        if reason is not None or found is None:
             logger.info(
                 "inference: %s keeps the transformers forward pass (%s)", type(model).__name__, reason
             )
             return None
         with torch.inference_mode():
-            return cls(model)
+            return cls(model, *found)
 
     @property
     def nbytes(self) -> int:
@@ -228,13 +234,14 @@ class PackedEncoder:
     # -- forward ---------------------------------------------------------------------------
 
     def encode(self, token_ids: Sequence[Sequence[int]]) -> PackedBatch:
-        """Final hidden states of texts given as token ids, shortest first for best speed."""
+        """Final hidden states of texts given as token ids; texts of equal length side by side
+        (as length-sorted buckets have them) share one attention call."""
         lengths = torch.tensor([len(ids) for ids in token_ids], dtype=torch.long)
         if not len(lengths) or int(lengths.min()) < 1:
             raise ValueError("every text needs at least one token")
         starts = torch.cumsum(lengths, 0) - lengths
         ids = torch.tensor([token for text in token_ids for token in text], dtype=torch.long)
-        positions = torch.arange(len(ids)) - torch.repeat_interleave(starts, lengths) + self.position_offset
+        positions = self._positions(ids, starts, lengths)
         x = self.word_embeddings.index_select(0, ids) + self.position_embeddings.index_select(0, positions)
         if self.token_type_row is not None:
             x += self.token_type_row
@@ -247,6 +254,16 @@ class PackedEncoder:
             up = _linear(x, layer.up_weight, layer.up_bias, "gelu")
             x = layer.output_norm(_linear_add(up, x, layer.down_weight, layer.down_bias))
         return PackedBatch(hidden=x, starts=starts, lengths=lengths)
+
+    def _positions(self, ids: torch.Tensor, starts: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        if self.padding_id is None:
+            return torch.arange(len(ids)) - torch.repeat_interleave(starts, lengths)
+        # As transformers' create_position_ids_from_input_ids: a token that is the padding id
+        # (a literal "<pad>" in a review) sits at the padding position and does not count.
+        counted = (ids != self.padding_id).long()
+        running = torch.cumsum(counted, 0)
+        before_text = torch.repeat_interleave(running[starts] - counted[starts], lengths)
+        return (running - before_text) * counted + self.padding_id
 
     def _attention(self, qkv: torch.Tensor, groups: list[tuple[int, int, int]]) -> torch.Tensor:
         heads, head_dim = self.heads, self.head_dim
