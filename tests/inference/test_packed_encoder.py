@@ -219,3 +219,22 @@ def test_int8_and_blas_linear_layers_keep_the_transformers_pass(tiny_specs, engi
     engine_settings.INFERENCE_CPU_MATMUL = "blas"
     matmul.reset_for_tests()  # the choice is made once per process
     assert loading.load(tiny_specs["classifier"]).packed is None
+
+
+def test_the_cache_makes_room_for_the_packed_copy(tiny_specs, engine_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from apps.inference.engine.sizing import PACKED_ENCODER_TENSORS, weights_nbytes
+
+    spec = tiny_specs["classifier"]
+    estimates: list[int | None] = []
+
+    class Recording:
+        def get(self, key: Any, load: Callable[[], Any], *, expected_bytes: Callable[[], int | None]) -> Any:
+            estimates.append(expected_bytes())
+            return load()
+
+    monkeypatch.setattr(loading, "_cache", Recording())
+    loaded = loading.get_loaded(spec)
+    assert loaded.packed is not None
+    copied = weights_nbytes(spec.local_path, torch.float32, only=PACKED_ENCODER_TENSORS)
+    assert copied == loaded.packed.nbytes
+    assert estimates == [weights_nbytes(spec.local_path, torch.float32) + copied]  # type: ignore[operator]

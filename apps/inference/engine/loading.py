@@ -70,6 +70,18 @@ def _auto_class(task: str) -> Any:
     }[task]
 
 
+def packs_encoder(spec: ModelSpec, device: torch.device, dtype: torch.dtype) -> bool:
+    """Whether ``load`` gives ``spec`` the packed encoder pass (if its architecture allows)."""
+    return (
+        device.type == "cpu"
+        and spec.task in ("classify", "embed")
+        and dtype == torch.float32
+        and not wants_int8(spec, device)
+        and bool(getattr(settings, "INFERENCE_CPU_PACKED_ENCODERS", True))
+        and cpu_matmul_backend() == "onednn"
+    )
+
+
 def load(spec: ModelSpec) -> LoadedModel:
     """Load tokenizer and weights, place them, and optionally quantize; raises ModelNotInstalled."""
     from transformers import AutoTokenizer
@@ -95,15 +107,12 @@ def load(spec: ModelSpec) -> LoadedModel:
     if wants_int8(spec, device):
         model = quantize_int8(model, tokenizer, spec.int8_exclude)
         quantized = True
-    onednn = device.type == "cpu" and cpu_matmul_backend() == "onednn"
-    if onednn:
+    if device.type == "cpu" and cpu_matmul_backend() == "onednn":
         # fp32 Linear layers left (all of them, or those int8 excludes) run on oneDNN.
         use_onednn_linears(model)
-    packed = None
     if device.type == "cpu" and spec.task in ("classify", "embed"):
         use_cpu_encoder_attention(model)
-        if onednn and getattr(settings, "INFERENCE_CPU_PACKED_ENCODERS", True):
-            packed = PackedEncoder.build(model)
+    packed = PackedEncoder.build(model) if packs_encoder(spec, device, dtype) else None
     loaded = LoadedModel(
         spec=spec,
         model=model,
@@ -154,9 +163,15 @@ def get_loaded(spec: ModelSpec) -> LoadedModel:
     key = (spec.key, str(spec.local_path), spec.task, spec.cpu_quantization, spec.dtype, *spec.int8_exclude)
 
     def expected_bytes() -> int | None:
-        from .sizing import weights_nbytes
+        from .sizing import PACKED_ENCODER_TENSORS, weights_nbytes
 
-        return weights_nbytes(spec.local_path, choose_dtype(spec, choose_device()))
+        device = choose_device()
+        dtype = choose_dtype(spec, device)
+        nbytes = weights_nbytes(spec.local_path, dtype)
+        if nbytes is not None and packs_encoder(spec, device, dtype):
+            # The packed pass keeps its own copy of the encoder layers' weights.
+            nbytes += weights_nbytes(spec.local_path, dtype, only=PACKED_ENCODER_TENSORS) or 0
+        return nbytes
 
     loaded = model_cache().get(key, lambda: load(spec), expected_bytes=expected_bytes)
     return loaded if loaded.spec == spec else replace(loaded, spec=spec)
