@@ -136,6 +136,8 @@ def _base_and_head(model: Any) -> tuple[Any, str | None] | None:
 def _unsupported(model: Any) -> str | None:
     """Why ``model`` cannot take the packed path, or None if it can."""
     config = model.config
+    if not hasattr(torch.ops.mkldnn, "_reorder_linear_weight"):
+        return "this torch build has no oneDNN weight packing"
     if config.model_type not in _MODEL_TYPES:
         return f"model type {config.model_type!r}"
     found = _base_and_head(model)
