@@ -50,6 +50,23 @@ def test_onednn_linear_matches_torch(bias: bool) -> None:
 
 
 @needs_onednn
+def test_onednn_post_ops_and_packed_weights_match_torch() -> None:
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(9, 48, generator=generator)
+    weight = torch.randn(40, 48, generator=generator) * 0.3
+    bias = torch.randn(40, generator=generator)
+    residual = torch.randn(9, 40, generator=generator)
+    with torch.inference_mode():
+        exact = torch.nn.functional.linear(x, weight, bias)
+        for w in (weight, matmul.pack_weight(weight, 16)):
+            assert _relative_error(matmul.onednn_linear(x, w, bias), exact) < 1e-5
+            # The exact GELU: the tanh approximation differs by ~1e-3 at these magnitudes.
+            gelu = matmul.onednn_linear(x, w, bias, "gelu")
+            assert float((gelu - torch.nn.functional.gelu(exact)).abs().max()) < 1e-4
+            assert _relative_error(matmul.onednn_linear_add(x, residual, w, bias), exact + residual) < 1e-5
+
+
+@needs_onednn
 def test_onednn_linear_is_the_stock_layer_under_autograd() -> None:
     linear = torch.nn.Linear(8, 4)
     linear.__class__ = matmul.OneDnnLinear

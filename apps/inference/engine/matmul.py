@@ -37,9 +37,37 @@ def onednn_available() -> bool:
     return bool(torch.backends.mkldnn.is_available()) and hasattr(torch.ops.mkldnn, "_linear_pointwise")
 
 
-def onednn_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-    """``F.linear`` computed by oneDNN (fp32 in, fp32 accumulate, fp32 out)."""
-    return torch.ops.mkldnn._linear_pointwise(x, weight, bias, "none", [], "")  # type: ignore[no-any-return]
+def onednn_packing_available() -> bool:
+    """Whether this torch build can reorder a Linear weight into oneDNN's layout ahead of time."""
+    return onednn_available() and hasattr(torch.ops.mkldnn, "_reorder_linear_weight")
+
+
+def onednn_linear(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, post_op: str = "none"
+) -> torch.Tensor:
+    """``F.linear`` computed by oneDNN (fp32 in, fp32 accumulate, fp32 out).
+
+    ``post_op="gelu"`` applies the exact (erf) GELU to the result in the same pass. ``weight``
+    may be plain or packed by ``pack_weight``.
+    """
+    algorithm = "none" if post_op == "gelu" else ""
+    out: torch.Tensor = torch.ops.mkldnn._linear_pointwise(x, weight, bias, post_op, [], algorithm)
+    return out
+
+
+def onednn_linear_add(
+    x: torch.Tensor, residual: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None
+) -> torch.Tensor:
+    """``F.linear(x, weight, bias) + residual`` in one oneDNN pass."""
+    out: torch.Tensor = torch.ops.mkldnn._linear_pointwise.binary(x, residual, weight, bias, "add")
+    return out
+
+
+def pack_weight(weight: torch.Tensor, rows: int) -> torch.Tensor:
+    """A copy of ``weight`` in oneDNN's blocked layout, chosen for about ``rows`` input rows (any
+    row count still works); saves the reorder each ``onednn_linear`` call would make."""
+    packed: torch.Tensor = torch.ops.mkldnn._reorder_linear_weight(weight.detach().contiguous(), rows)
+    return packed
 
 
 class OneDnnLinear(torch.nn.Linear):

@@ -35,6 +35,7 @@ import torch
 import torch.nn.functional as F
 
 from .attention import SHORT_QUERY_MAX
+from .matmul import onednn_linear, onednn_linear_add, onednn_packing_available, pack_weight
 
 logger = logging.getLogger(__name__)
 
@@ -53,25 +54,12 @@ _BASES = {"BertModel", "RobertaModel", "XLMRobertaModel"}
 # Longest group of equal-length texts whose attention runs as two batched matmuls; longer
 # ones go to PyTorch's flash kernel (measured in engine/attention.py).
 SHORT_ATTENTION_MAX = SHORT_QUERY_MAX
-# oneDNN picks the packed weight layout for this many rows; any row count still works.
+# oneDNN picks the packed weight layout for this many rows.
 _PACK_ROWS = 1024
 
 
 def _pack(weight: torch.Tensor) -> torch.Tensor:
-    return torch.ops.mkldnn._reorder_linear_weight(weight.detach().contiguous(), _PACK_ROWS)  # type: ignore[no-any-return]
-
-
-def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, post_op: str = "none") -> torch.Tensor:
-    # "gelu" with algorithm "none" is the exact (erf) GELU that BERT's "gelu" means.
-    algorithm = "none" if post_op == "gelu" else ""
-    out: torch.Tensor = torch.ops.mkldnn._linear_pointwise(x, weight, bias, post_op, [], algorithm)
-    return out
-
-
-def _linear_add(
-    x: torch.Tensor, residual: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor
-) -> torch.Tensor:
-    return torch.ops.mkldnn._linear_pointwise.binary(x, residual, weight, bias, "add")  # type: ignore[no-any-return]
+    return pack_weight(weight, _PACK_ROWS)
 
 
 @dataclass(frozen=True)
@@ -136,7 +124,7 @@ def _base_and_head(model: Any) -> tuple[Any, str | None] | None:
 def _unsupported(model: Any) -> str | None:
     """Why ``model`` cannot take the packed path, or None if it can."""
     config = model.config
-    if not hasattr(torch.ops.mkldnn, "_reorder_linear_weight"):
+    if not onednn_packing_available():
         return "this torch build has no oneDNN weight packing"
     if config.model_type not in _MODEL_TYPES:
         return f"model type {config.model_type!r}"
@@ -250,11 +238,12 @@ class PackedEncoder:
         x = self.embedding_norm(x)
         groups = _equal_length_groups(lengths.tolist())
         for layer in self.layers:
-            qkv = _linear(x, layer.qkv_weight, layer.qkv_bias)
+            qkv = onednn_linear(x, layer.qkv_weight, layer.qkv_bias)
             context = self._attention(qkv, groups)
-            x = layer.attention_norm(_linear_add(context, x, layer.out_weight, layer.out_bias))
-            up = _linear(x, layer.up_weight, layer.up_bias, "gelu")
-            x = layer.output_norm(_linear_add(up, x, layer.down_weight, layer.down_bias))
+            x = layer.attention_norm(onednn_linear_add(context, x, layer.out_weight, layer.out_bias))
+            # "gelu" is the exact (erf) GELU, which is what BERT's hidden_act "gelu" means.
+            up = onednn_linear(x, layer.up_weight, layer.up_bias, "gelu")
+            x = layer.output_norm(onednn_linear_add(up, x, layer.down_weight, layer.down_bias))
         return PackedBatch(hidden=x, starts=starts, lengths=lengths)
 
     def _positions(self, ids: torch.Tensor, starts: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
