@@ -69,3 +69,11 @@ def test_classification_gives_labels_from_the_config_and_a_distribution(local, t
         assert result.score == result.scores[result.label]
         assert result.label == alone.label
         assert result.scores == pytest.approx(alone.scores, abs=1e-5)
+
+
+def test_no_texts_give_no_results(local, tiny_specs) -> None:  # type: ignore[no-untyped-def]
+    from apps.inference.engine import encoders
+    from apps.inference.engine.loading import load
+
+    assert encoders.embed(load(tiny_specs["encoder"]), []) == []
+    assert encoders.classify(load(tiny_specs["classifier"]), []) == []

@@ -47,6 +47,8 @@ def _buckets(
     loaded: LoadedModel, texts: Sequence[str], prefix: str
 ) -> Iterator[tuple[list[int], list[list[int]]]]:
     """Yields (original indices, token ids of those texts) per bucket, shortest texts first."""
+    if not texts:
+        return  # the tokenizers raise IndexError on an empty batch
     use_configured_threads()
     encoded = loaded.tokenizer(
         [prefix + text for text in texts], truncation=True, max_length=loaded.spec.max_length, padding=False
