@@ -238,7 +238,7 @@ INFERENCE_DEVICE = env.str("INFERENCE_DEVICE", default="auto")
 INFERENCE_TORCH_THREADS = env.int("INFERENCE_TORCH_THREADS", default=0)
 INFERENCE_CPU_INT8 = env.bool("INFERENCE_CPU_INT8", default=False)
 # Library for fp32 Linear layers on CPU: "auto" times oneDNN against torch's BLAS once per
-# process (oneDNN is 2x faster on AMD CPUs with AVX-512), or "onednn" / "blas" (engine/matmul.py).
+# process (oneDNN was 1.2-2.4x faster on AMD EPYCs with AVX-512), or "onednn" / "blas" (engine/matmul.py).
 INFERENCE_CPU_MATMUL = env.str("INFERENCE_CPU_MATMUL", default="auto")
 # Threads for decoding a single row on CPU: 0 measures all threads against one per model
 # (engine/decode_threads.py); a positive number pins it.
