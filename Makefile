@@ -54,7 +54,7 @@ lint: install-dev
 test: install-dev services browser lint
 	$(BIN)/python manage.py models install
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
-		$(BIN)/python -m pytest --create-db -q
+		$(BIN)/python -m pytest --create-db -q -rs
 
 bench: bench-inference bench-catalog
 
@@ -71,7 +71,7 @@ bench-catalog-xlsx: install-dev services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python benchmarks/catalog_bench.py --skip-generation --formats xlsx
 
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=models_cache --ignore=var --ignore="tests/*" --ignore="apps/catalog/*" --ignore="templates/catalog/*"
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=models_cache --ignore=var --ignore="tests/*" --ignore="benchmarks/*" --ignore="scripts/*"
 	$(BIN)/python scripts/fill_translations.py zh_Hans
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 

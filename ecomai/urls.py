@@ -18,7 +18,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
-    path("", include("apps.accounts.urls")),
+    path("", include("apps.dashboard.urls")),
     path("", include("apps.jobs.urls")),
     path("", include("apps.catalog.urls")),
 ]

@@ -1,8 +1,10 @@
-"""Fill empty msgstr entries of locale/<lang>/LC_MESSAGES/django.po from locale/<lang>.json.
+"""Fill the msgstr entries of locale/<lang>/LC_MESSAGES/django.po from the reviewed glossaries.
 
 Usage: python scripts/fill_translations.py zh_Hans
-The JSON file is the reviewed glossary of the dashboard's strings; `make messages` re-extracts
-the strings and this script carries the reviewed translations into the .po file.
+The glossaries are locale/<lang>.json (the shared dashboard's strings) and each module's own
+apps/<module>/i18n/<lang>.json; `make messages` re-extracts every string of the project into
+the one .po file and this script carries the reviewed translations into it. Untranslated
+strings are listed, and the exit status says whether there were any.
 """
 
 from __future__ import annotations
@@ -19,9 +21,18 @@ def _unquote(block: str) -> str:
     return "".join(json.loads(part) for part in re.findall(r'"(?:[^"\\]|\\.)*"', block))
 
 
+def glossary_load(language: str) -> dict[str, str]:
+    """The shared glossary, then each module's; a module's entry never overrides a shared one."""
+    glossary: dict[str, str] = {}
+    for path in sorted(ROOT.glob(f"apps/*/i18n/{language}.json")):
+        glossary.update(json.loads(path.read_text(encoding="utf-8")))
+    glossary.update(json.loads((ROOT / "locale" / f"{language}.json").read_text(encoding="utf-8")))
+    return glossary
+
+
 def fill(language: str) -> int:
     po_path = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
-    glossary = json.loads((ROOT / "locale" / f"{language}.json").read_text(encoding="utf-8"))
+    glossary = glossary_load(language)
     text = po_path.read_text(encoding="utf-8").replace("charset=CHARSET", "charset=UTF-8")
     missing: list[str] = []
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
     from django.http import HttpRequest
 
     from .models import ApiToken
@@ -45,6 +45,17 @@ class Actor:
         if user is None or not getattr(user, "is_authenticated", False):
             return None
         return user
+
+
+def authenticated_user(request: HttpRequest) -> User:
+    """The signed-in user of a request that login or the API's authentication already required."""
+    from django.contrib.auth.models import User
+    from django.core.exceptions import PermissionDenied
+
+    user = getattr(request, "user", None)
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied
+    return user
 
 
 def client_ip(request: HttpRequest) -> str | None:

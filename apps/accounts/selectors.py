@@ -4,30 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
-from .models import ApiToken, AuditEvent, Membership, Role, Store
+from apps.core.selectors import get_or_not_found
+
+from .models import ApiToken, AuditEvent, Membership, Merchant, Role, Store
 
 
-def store_list_for_user(*, user: Any) -> QuerySet[Store]:
-    if not getattr(user, "is_authenticated", False):
+def store_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Store]:
+    if not user.is_authenticated:
         return Store.objects.none()
-    return Store.objects.filter(memberships__user=user).select_related("merchant").distinct()
+    return Store.objects.filter(memberships__user=user.pk).select_related("merchant").distinct()
 
 
-def store_get_for_user(*, user: Any, store_id: Any) -> Store:
+def store_get_for_user(*, user: User | AnonymousUser, store_id: Any) -> Store:
     """The store, if the user is a member of it; 404 otherwise (never reveals that it exists)."""
-    return get_object_or_404(store_list_for_user(user=user), pk=store_id)
+    return get_or_not_found(store_list_for_user(user=user), pk=store_id)
 
 
-def membership_get(*, user: Any, store: Store) -> Membership | None:
-    if not getattr(user, "is_authenticated", False):
+def merchant_get_for_user(*, user: User | AnonymousUser, merchant_id: Any) -> Merchant:
+    """A merchant the user belongs to (through any of its stores); NotFound otherwise."""
+    merchants = Merchant.objects.filter(stores__memberships__user=user.pk).distinct()
+    return get_or_not_found(merchants, pk=merchant_id)
+
+
+def membership_get(*, user: User | AnonymousUser, store: Store) -> Membership | None:
+    if not user.is_authenticated:
         return None
-    return Membership.objects.filter(user=user, store=store).first()
+    return Membership.objects.filter(user=user.pk, store=store).first()
 
 
-def user_has_role(*, user: Any, store: Store, role: str = Role.VIEWER) -> bool:
+def user_has_role(*, user: User | AnonymousUser, store: Store, role: str = Role.VIEWER) -> bool:
     membership = membership_get(user=user, store=store)
     return membership is not None and membership.allows(role)
 
@@ -37,15 +45,15 @@ def membership_list(*, store: Store) -> QuerySet[Membership]:
 
 
 def membership_get_in_store(*, store: Store, membership_id: Any) -> Membership:
-    return get_object_or_404(membership_list(store=store), pk=membership_id)
+    return get_or_not_found(membership_list(store=store), pk=membership_id)
 
 
-def api_token_list(*, user: Any) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user)
+def api_token_list(*, user: User | AnonymousUser) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user.pk) if user.is_authenticated else ApiToken.objects.none()
 
 
-def api_token_get(*, user: Any, token_id: Any) -> ApiToken:
-    return get_object_or_404(api_token_list(user=user), pk=token_id)
+def api_token_get(*, user: User | AnonymousUser, token_id: Any) -> ApiToken:
+    return get_or_not_found(api_token_list(user=user), pk=token_id)
 
 
 def audit_event_list(*, store: Store) -> QuerySet[AuditEvent]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -59,22 +60,46 @@ def _unique_slug(*, merchant: Merchant, name: str) -> str:
 
 
 @transaction.atomic
-def merchant_create(*, name: str, owner: Any, store_name: str, actor: Actor, **store_fields: Any) -> Store:
+def merchant_create(
+    *,
+    name: str,
+    owner: User,
+    store_name: str,
+    actor: Actor,
+    default_language: str = Store.Language.ENGLISH,
+    currency: str = "USD",
+) -> Store:
     """A new tenant with its first store, owned by ``owner``."""
     merchant = Merchant.objects.create(name=name.strip())
     store = Store.objects.create(
         merchant=merchant,
         name=store_name.strip(),
         slug=_unique_slug(merchant=merchant, name=store_name),
-        **store_fields,
+        default_language=default_language,
+        currency=currency,
     )
     Membership.objects.create(user=owner, store=store, role=Role.OWNER)
     audit_record(actor=actor, action="merchant.created", store=store, target=merchant)
     return store
 
 
+class StoreSettings(TypedDict, total=False):
+    """The store fields a merchant sets (keyword arguments of store_create / store_update)."""
+
+    name: str
+    default_language: str
+    currency: str
+
+
 @transaction.atomic
-def store_create(*, merchant: Merchant, name: str, actor: Actor, **fields: Any) -> Store:
+def store_create(
+    *,
+    merchant: Merchant,
+    name: str,
+    actor: Actor,
+    default_language: str = Store.Language.ENGLISH,
+    currency: str = "USD",
+) -> Store:
     """Another store for a merchant; the acting user, an owner of one of its stores, owns it."""
     user = actor.user_or_none
     if (
@@ -83,7 +108,11 @@ def store_create(*, merchant: Merchant, name: str, actor: Actor, **fields: Any) 
     ):
         raise ApplicationError("Only an owner of this merchant's stores may add a store.", code="forbidden")
     store = Store.objects.create(
-        merchant=merchant, name=name.strip(), slug=_unique_slug(merchant=merchant, name=name), **fields
+        merchant=merchant,
+        name=name.strip(),
+        slug=_unique_slug(merchant=merchant, name=name),
+        default_language=default_language,
+        currency=currency,
     )
     Membership.objects.create(user=user, store=store, role=Role.OWNER)
     audit_record(actor=actor, action="store.created", store=store, target=store)
@@ -91,7 +120,7 @@ def store_create(*, merchant: Merchant, name: str, actor: Actor, **fields: Any) 
 
 
 @transaction.atomic
-def store_update(*, store: Store, actor: Actor, **fields: Any) -> Store:
+def store_update(*, store: Store, actor: Actor, **fields: Unpack[StoreSettings]) -> Store:
     changed = {}
     for name, value in fields.items():
         if getattr(store, name) != value:
@@ -169,7 +198,7 @@ def _hash_secret(secret: str) -> str:
 
 @transaction.atomic
 def api_token_create(
-    *, user: Any, name: str, actor: Actor, expires_at: datetime | None = None
+    *, user: User, name: str, actor: Actor, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """A new token and its secret. The secret exists only in this return value."""
     prefix = secrets.token_hex(4)

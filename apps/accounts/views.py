@@ -1,4 +1,6 @@
-"""Dashboard pages: home, store overview, members, API tokens. Thin: they call services."""
+"""Account pages: members, the audit log, API tokens. Thin: they call services.
+
+They are mounted under the dashboard's namespace (apps/dashboard/urls.py)."""
 
 from __future__ import annotations
 
@@ -11,34 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
-from apps.jobs.selectors import job_list
 
 from . import selectors, services
-from .actor import Actor
+from .actor import Actor, authenticated_user
 from .dashboard import dashboard_store
 from .forms import ApiTokenCreateForm, MembershipAddForm
 from .models import Role
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    stores = selectors.store_list_for_user(user=request.user)
-    current = request.session.get("current_store_id")
-    store = stores.filter(pk=current).first() if current else None
-    store = store or stores.first()
-    if store is None:
-        return render(request, "accounts/no_store.html")
-    return redirect("dashboard:store", store_id=store.pk)
-
-
-@login_required
-def store_overview(request: HttpRequest, store_id: int) -> HttpResponse:
-    store, membership = dashboard_store(request, store_id)
-    return render(
-        request,
-        "accounts/store_overview.html",
-        {"store": store, "membership": membership, "recent_jobs": job_list(store=store)[:5]},
-    )
 
 
 @login_required
@@ -97,7 +77,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
     new_secret = None
     if request.method == "POST" and form.is_valid():
         _token, new_secret = services.api_token_create(
-            user=request.user, name=form.cleaned_data["name"], actor=Actor.from_request(request)
+            user=authenticated_user(request),
+            name=form.cleaned_data["name"],
+            actor=Actor.from_request(request),
         )
         form = ApiTokenCreateForm()
     return render(

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import BrandVoice, CatalogImport, Description, DescriptionVersion, ImportRowError, Product
+from .models import BrandVoice, Description, DescriptionVersion, Product
 
 
 @admin.register(Product)
@@ -16,30 +16,6 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["status", "language"]
     search_fields = ["sku", "title", "brand"]
     raw_id_fields = ["store"]
-
-
-@admin.register(ImportRowError)
-class ImportRowErrorAdmin(admin.ModelAdmin):
-    list_display = ["catalog_import", "row_number", "column", "reason"]
-    raw_id_fields = ["catalog_import"]
-
-
-@admin.register(CatalogImport)
-class CatalogImportAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "store",
-        "original_name",
-        "file_format",
-        "encoding",
-        "status",
-        "total_rows",
-        "error_rows",
-        "created_at",
-    ]
-    list_filter = ["status", "file_format"]
-    raw_id_fields = ["store", "created_by", "job"]
-    readonly_fields = ["headers", "preview_rows", "column_mapping"]
 
 
 @admin.register(BrandVoice)

@@ -1,48 +1,22 @@
-"""CSV and XLSX exports of products with their approved descriptions, and import error files.
-
-Every text cell that a spreadsheet would read as a formula (starting with = + - @, or a tab or
-carriage return before one) is prefixed with an apostrophe, so an exported file opened in Excel
-or LibreOffice runs nothing.
-"""
+"""CSV and XLSX exports of products with their approved descriptions (spreadsheet-safe: core.spreadsheets)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import tempfile
-from collections.abc import Iterable, Iterator
-from decimal import Decimal
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
-from .models import CatalogImport, Description, ImportRowError, Product
+from apps.core.spreadsheets import csv_response, csv_stream, xlsx_file
 
-EXPORT_COLUMNS = [
-    "sku",
-    "title",
-    "category",
-    "brand",
-    "price",
-    "currency",
-    "language",
-    "status",
-    "image_urls",
-    "attributes",
-    "description_en",
-    "description_zh",
-]
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+from .fields import PRODUCT_FIELD_NAMES
+from .models import Description, Product
+
+EXPORT_COLUMNS = [*PRODUCT_FIELD_NAMES, "description_en", "description_zh"]
 BATCH = 1000
-
-
-def neutralise(value: Any) -> Any:
-    """A cell value safe to open in a spreadsheet: text that would start a formula is quoted."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def attributes_text(attributes: dict[str, str]) -> str:
@@ -52,6 +26,15 @@ def attributes_text(attributes: dict[str, str]) -> str:
     ):
         return json.dumps(attributes, ensure_ascii=False)
     return "; ".join(f"{key}: {value}" for key, value in attributes.items())
+
+
+def _cell(product: Product, name: str) -> Any:
+    value = getattr(product, name)
+    if name == "image_urls":
+        return " ".join(value or [])
+    if name == "attributes":
+        return attributes_text(value or {})
+    return value
 
 
 def _product_rows(products: QuerySet[Product]) -> Iterator[list[Any]]:
@@ -74,82 +57,15 @@ def _rows_for(products: list[Product]) -> Iterator[list[Any]]:
         approved[(product_id, language)] = text
     for product in products:
         yield [
-            product.sku,
-            product.title,
-            product.category,
-            product.brand,
-            product.price,
-            product.currency,
-            product.language,
-            product.status,
-            " ".join(product.image_urls or []),
-            attributes_text(product.attributes or {}),
+            *(_cell(product, name) for name in PRODUCT_FIELD_NAMES),
             approved.get((product.pk, "en"), ""),
             approved.get((product.pk, "zh"), ""),
         ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_stream(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
-    """CSV text, a row at a time, UTF-8 with a BOM so Excel shows Chinese correctly."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([neutralise(cell) for cell in header])
-    for row in rows:
-        yield writer.writerow([neutralise("" if cell is None else str(cell)) for cell in row])
-
-
-def csv_response(lines: Iterable[str], filename: str) -> StreamingHttpResponse:
-    """A CSV download streamed from ``csv_stream`` lines."""
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def products_csv(products: QuerySet[Product]) -> Iterator[str]:
-    return csv_stream(EXPORT_COLUMNS, _product_rows(products))
-
-
-def xlsx_file(header: list[str], rows: Iterable[list[Any]]) -> io.BufferedRandom:
-    """An .xlsx workbook written in openpyxl's write-only mode to a temporary file, rewound."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("products")
-    sheet.append(header)
-    for row in rows:
-        sheet.append(
-            [
-                float(cell) if isinstance(cell, Decimal) else neutralise("" if cell is None else cell)
-                for cell in row
-            ]
-        )
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - handed to the response, which closes it
-    workbook.save(handle)
-    handle.seek(0)
-    return handle  # type: ignore[return-value]
+def products_csv(products: QuerySet[Product]) -> StreamingHttpResponse:
+    return csv_response(csv_stream(EXPORT_COLUMNS, _product_rows(products)), "products.csv")
 
 
 def products_xlsx(products: QuerySet[Product]) -> io.BufferedRandom:
-    return xlsx_file(EXPORT_COLUMNS, _product_rows(products))
-
-
-def import_errors_rows(catalog_import: CatalogImport) -> tuple[list[str], Iterator[list[Any]]]:
-    """The error file: row number, column, reason, then the row's cells under the file's own headers."""
-    header = ["row", "column", "reason", *catalog_import.headers]
-
-    def rows() -> Iterator[list[Any]]:
-        errors = ImportRowError.objects.filter(catalog_import=catalog_import).order_by("row_number", "pk")
-        for error in errors.iterator(chunk_size=BATCH):
-            yield [error.row_number, error.column, error.reason, *error.raw]
-
-    return header, rows()
-
-
-def import_errors_csv(catalog_import: CatalogImport) -> StreamingHttpResponse:
-    """The error file as a CSV download."""
-    header, rows = import_errors_rows(catalog_import)
-    return csv_response(csv_stream(header, rows), f"import-{catalog_import.pk}-errors.csv")
+    return xlsx_file(EXPORT_COLUMNS, _product_rows(products), sheet="products")

@@ -5,8 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import Store
+
 from . import importing
+from .fields import FIELD_MAX_LENGTH, ProductValues
 from .models import Language, Product
+from .services.drafting import generation_options_build
+from .text.options import GenerationOptions
 
 TONE_CHOICES = [
     ("neutral", _("Neutral")),
@@ -29,10 +34,10 @@ def parse_lines(text: str) -> dict[str, str]:
 
 
 class ProductForm(forms.Form):
-    sku = forms.CharField(label=_("SKU"), max_length=64)
-    title = forms.CharField(label=_("Title"), max_length=300)
-    category = forms.CharField(label=_("Category"), max_length=200, required=False)
-    brand = forms.CharField(label=_("Brand"), max_length=200, required=False)
+    sku = forms.CharField(label=_("SKU"), max_length=FIELD_MAX_LENGTH["sku"])
+    title = forms.CharField(label=_("Title"), max_length=FIELD_MAX_LENGTH["title"])
+    category = forms.CharField(label=_("Category"), max_length=FIELD_MAX_LENGTH["category"], required=False)
+    brand = forms.CharField(label=_("Brand"), max_length=FIELD_MAX_LENGTH["brand"], required=False)
     price = forms.DecimalField(label=_("Price"), max_digits=12, decimal_places=2, min_value=0, required=False)
     currency = forms.RegexField(label=_("Currency"), regex=r"^[A-Z]{3}$", required=False)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
@@ -62,6 +67,21 @@ class ProductForm(forms.Form):
             validator.clean(url)
         return urls
 
+    def product_values(self) -> ProductValues:
+        data = self.cleaned_data
+        return ProductValues(
+            sku=data["sku"],
+            title=data["title"],
+            category=data.get("category", ""),
+            brand=data.get("brand", ""),
+            price=data.get("price"),
+            currency=data.get("currency", ""),
+            language=data["language"],
+            status=data["status"],
+            attributes=data.get("attributes") or {},
+            image_urls=data.get("image_urls") or [],
+        )
+
     @classmethod
     def initial_for(cls, product: Product) -> dict[str, Any]:
         return {
@@ -76,10 +96,6 @@ class ProductForm(forms.Form):
             "attributes": "\n".join(f"{key}: {value}" for key, value in (product.attributes or {}).items()),
             "image_urls": "\n".join(product.image_urls or []),
         }
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(label=_("CSV or XLSX file"))
 
 
 class GenerateForm(forms.Form):
@@ -105,10 +121,18 @@ class GenerateForm(forms.Form):
         raw = self.cleaned_data.get("seo_keywords") or ""
         return [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()][:10]
 
-    def options(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        data.pop("batch_size", None)
-        return {key: value for key, value in data.items() if value not in (None, "")}
+    def options(self, store: Store) -> GenerationOptions:
+        """The cleaned form as the options the drafting services take."""
+        data = self.cleaned_data
+        return generation_options_build(
+            store=store,
+            language=data.get("language") or None,
+            tone=data.get("tone") or "neutral",
+            target_length=data.get("target_length") or 80,
+            format=data.get("format") or "paragraph",
+            seo_keywords=data.get("seo_keywords") or (),
+            brand_voice_id=data.get("brand_voice"),
+        )
 
 
 class ReviewForm(forms.Form):

@@ -1,66 +1,53 @@
-"""The catalog's door to the shared inference layer (apps.inference): batched candidates and streaming.
+"""The catalog's door to the shared inference layer: batched candidates and streaming.
 
-The inference layer is imported when first needed, so importing the catalog never loads torch.
+Importing the inference layer never imports torch (the web process relies on that).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+
+from apps import inference
+from apps.accounts.models import Store
 
 from . import conf
-from .prompting import GenerationOptions, max_new_tokens, stop_strings
+from .text.drafts import Draft
+from .text.options import GenerationOptions
+from .text.prompting import max_new_tokens, stop_strings
 
 TEMPERATURE = 0.8
 TOP_P = 0.95
 
 
-@dataclass
-class Draft:
-    text: str
-    finish_reason: str
-
-
-@dataclass
+@dataclass(frozen=True)
 class DraftBatch:
     model_key: str
     model_version: str
     drafts: list[list[Draft]]  # per prompt, its candidates
 
 
-def _inference() -> Any:
-    import apps.inference as layer
-
-    return layer
-
-
-def model_identity(*, store: Any) -> tuple[str, str]:
-    """The key and version (source revision) of the generator this store uses."""
-    key = conf.describe_model() or None
+def _spec(store: Store) -> inference.ModelSpec | None:
     try:
-        from apps.inference.registry import resolve_model
-
-        spec = resolve_model(key, task="generate", store=store)
-    except Exception:  # an unknown key is reported by generate() itself
-        return key or "", ""
-    return spec.key, spec.revision
-
-
-def model_max_length(*, store: Any) -> int | None:
-    """Tokens the store's generator takes (prompt and draft together), where known."""
-    try:
-        from apps.inference.registry import resolve_model
-
-        return resolve_model(conf.describe_model() or None, task="generate", store=store).max_length
-    except Exception:
+        return inference.resolve_model(conf.describe_model() or None, task="generate", store=store)
+    except inference.InferenceError:  # an unknown key is reported by generate() itself
         return None
 
 
-def _request(prompt: str, options: GenerationOptions, n: int) -> Any:
-    from apps.inference.types import GenerationRequest
+def model_identity(*, store: Store) -> tuple[str, str]:
+    """The key and version (source revision) of the generator this store uses."""
+    spec = _spec(store)
+    return (spec.key, spec.revision) if spec else (conf.describe_model(), "")
 
-    return GenerationRequest(
+
+def model_max_length(*, store: Store) -> int | None:
+    """Tokens the store's generator takes (prompt and draft together), where known."""
+    spec = _spec(store)
+    return spec.max_length if spec else None
+
+
+def _request(prompt: str, options: GenerationOptions, n: int) -> inference.GenerationRequest:
+    return inference.GenerationRequest(
         prompt=prompt,
         max_new_tokens=max_new_tokens(options),
         temperature=TEMPERATURE,
@@ -72,23 +59,25 @@ def _request(prompt: str, options: GenerationOptions, n: int) -> Any:
 
 
 def drafts_generate(
-    *, prompts: list[str], options: GenerationOptions, store: Any, n: int | None = None
+    *, prompts: list[str], options: GenerationOptions, store: Store, n: int | None = None
 ) -> DraftBatch:
     """``n`` candidates for each prompt, in one batched call."""
     count = n if n is not None else options.candidates
     key, version = model_identity(store=store)
     requests = [_request(prompt, options, count) for prompt in prompts]
-    generations = _inference().generate(requests, model=key or None, store=store)
+    generations = inference.generate(requests, model=key or None, store=store)
     drafts = [
-        [Draft(text=choice.text, finish_reason=choice.finish_reason) for choice in generation.choices]
-        for generation in generations
+        [Draft(text=choice.text, finish_reason=choice.finish_reason) for choice in generated.choices]
+        for generated in generations
     ]
     model = generations[0].model if generations else key
     return DraftBatch(model_key=model, model_version=version, drafts=drafts)
 
 
-def draft_stream(*, prompt: str, options: GenerationOptions, store: Any) -> Iterator[tuple[str, str | None]]:
+def draft_stream(
+    *, prompt: str, options: GenerationOptions, store: Store
+) -> Iterator[tuple[str, str | None]]:
     """One candidate token by token: (delta, finish_reason); finish_reason is set on the last event."""
     key, _version = model_identity(store=store)
-    for event in _inference().generate_stream(_request(prompt, options, 1), model=key or None, store=store):
+    for event in inference.generate_stream(_request(prompt, options, 1), model=key or None, store=store):
         yield event.delta, event.finish_reason

@@ -1,4 +1,4 @@
-"""Products, catalog imports with their per-row errors, brand voices, descriptions and their versions."""
+"""Products, brand voices, descriptions and their versions."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Store
 from apps.core.models import TimeStampedModel
+
+from .text.facts import ProductFacts
 
 
 class Language(models.TextChoices):
@@ -49,75 +51,16 @@ class Product(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.sku} {self.title}"[:200]
 
-
-def import_upload_path(instance: CatalogImport, filename: str) -> str:
-    return f"catalog/imports/{instance.store_id}/{filename}"
-
-
-class CatalogImport(TimeStampedModel):
-    """One uploaded catalog file: detected format and encoding, the column mapping, and the outcome."""
-
-    class Status(models.TextChoices):
-        UPLOADED = "uploaded", _("Waiting for column mapping")
-        VALIDATING = "validating", _("Validating rows")
-        IMPORTING = "importing", _("Importing")
-        FINISHED = "finished", _("Finished")
-        FAILED = "failed", _("Failed")
-
-    class Format(models.TextChoices):
-        CSV = "csv", "CSV"
-        XLSX = "xlsx", "XLSX"
-
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="catalog_imports")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    file = models.FileField(upload_to=import_upload_path, max_length=300)
-    original_name = models.CharField(max_length=255)
-    file_format = models.CharField(max_length=8, choices=Format.choices)
-    size = models.PositiveBigIntegerField(default=0)
-    encoding = models.CharField(
-        max_length=32, blank=True, help_text="Detected (CSV only); may be overridden."
-    )
-    delimiter = models.CharField(max_length=1, blank=True)
-    headers = models.JSONField(default=list, blank=True)
-    preview_rows = models.JSONField(default=list, blank=True)
-    column_mapping = models.JSONField(
-        default=dict, blank=True, help_text="Header -> product field, 'attribute:<name>' or 'ignore'."
-    )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED, db_index=True)
-    job = models.OneToOneField(
-        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="catalog_import"
-    )
-    total_rows = models.PositiveIntegerField(default=0)
-    valid_rows = models.PositiveIntegerField(default=0)
-    error_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-
-    class Meta:
-        ordering: ClassVar = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"import #{self.pk} {self.original_name}"
-
-
-class ImportRowError(models.Model):
-    """Why one row of an import was not imported."""
-
-    catalog_import = models.ForeignKey(CatalogImport, on_delete=models.CASCADE, related_name="row_errors")
-    row_number = models.PositiveIntegerField(help_text="Row in the file, the header being row 1.")
-    column = models.CharField(max_length=200, blank=True)
-    reason = models.CharField(max_length=500)
-    raw = models.JSONField(default=list, blank=True, help_text="The row's cells as read from the file.")
-
-    class Meta:
-        ordering: ClassVar = ["catalog_import_id", "row_number", "id"]
-        indexes: ClassVar = [models.Index(fields=["catalog_import", "row_number"])]
-
-    def __str__(self) -> str:
-        return f"row {self.row_number}: {self.reason}"
+    def facts(self) -> ProductFacts:
+        """What is known about the product: all its descriptions may say."""
+        return ProductFacts(
+            title=self.title,
+            brand=self.brand,
+            category=self.category,
+            attributes={str(key): str(value) for key, value in (self.attributes or {}).items()},
+            price=str(self.price) if self.price is not None else "",
+            currency=self.currency,
+        )
 
 
 class BrandVoice(TimeStampedModel):

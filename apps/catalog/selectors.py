@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from apps.accounts.models import Store
+from apps.core.selectors import get_or_not_found
 
-from .models import BrandVoice, CatalogImport, Description, DescriptionVersion, ImportRowError, Product
+from .models import BrandVoice, Description, DescriptionVersion, Product
 
 
 def product_list(
@@ -30,7 +30,7 @@ def product_list(
 
 
 def product_get(*, store: Store, product_id: Any) -> Product:
-    return get_object_or_404(Product.objects.filter(store=store), pk=product_id)
+    return get_or_not_found(Product.objects.filter(store=store), pk=product_id)
 
 
 def product_categories(*, store: Store) -> list[str]:
@@ -43,24 +43,12 @@ def product_categories(*, store: Store) -> list[str]:
     )
 
 
-def catalog_import_list(*, store: Store) -> QuerySet[CatalogImport]:
-    return CatalogImport.objects.filter(store=store).select_related("job", "created_by")
-
-
-def catalog_import_get(*, store: Store, import_id: Any) -> CatalogImport:
-    return get_object_or_404(catalog_import_list(store=store), pk=import_id)
-
-
-def import_row_error_list(*, catalog_import: CatalogImport) -> QuerySet[ImportRowError]:
-    return ImportRowError.objects.filter(catalog_import=catalog_import)
-
-
 def brand_voice_list(*, store: Store) -> QuerySet[BrandVoice]:
     return BrandVoice.objects.filter(store=store)
 
 
 def brand_voice_get(*, store: Store, brand_voice_id: Any) -> BrandVoice:
-    return get_object_or_404(brand_voice_list(store=store), pk=brand_voice_id)
+    return get_or_not_found(brand_voice_list(store=store), pk=brand_voice_id)
 
 
 def description_list(*, store: Store) -> QuerySet[Description]:
@@ -75,7 +63,7 @@ def description_list(*, store: Store) -> QuerySet[Description]:
 
 
 def description_get(*, store: Store, description_id: Any) -> Description:
-    return get_object_or_404(description_list(store=store), pk=description_id)
+    return get_or_not_found(description_list(store=store), pk=description_id)
 
 
 def description_version_list(*, description: Description) -> QuerySet[DescriptionVersion]:
@@ -85,7 +73,7 @@ def description_version_list(*, description: Description) -> QuerySet[Descriptio
 
 
 def description_version_get(*, description: Description, number: Any) -> DescriptionVersion:
-    return get_object_or_404(description_version_list(description=description), number=number)
+    return get_or_not_found(description_version_list(description=description), number=number)
 
 
 def approved_examples(

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from apps.imports.views import import_page_urls
+
 from . import views
 
 app_name = "catalog"
@@ -35,13 +37,7 @@ urlpatterns = [
         views.description_diff_page,
         name="description-diff",
     ),
-    path("s/<int:store_id>/catalog/imports/", views.import_list_page, name="imports"),
-    path("s/<int:store_id>/catalog/imports/<int:import_id>/", views.import_detail_page, name="import"),
-    path(
-        "s/<int:store_id>/catalog/imports/<int:import_id>/errors.csv",
-        views.import_errors_download,
-        name="import-errors",
-    ),
+    *import_page_urls(prefix="s/<int:store_id>/catalog", target="catalog.products"),
     path("s/<int:store_id>/catalog/export/", views.export_download, name="export"),
     path("s/<int:store_id>/catalog/brand-voices/", views.brand_voice_page, name="brand-voices"),
 ]

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.actor import Actor
 from apps.accounts.dashboard import dashboard_store
-from apps.accounts.models import Role
+from apps.accounts.models import Role, Store
 from apps.core.errors import ApplicationError
-from apps.jobs.selectors import job_progress
+from apps.core.streaming import ndjson_response
 
-from . import description_services, exporting, importing, selectors, services
-from .forms import BrandVoiceForm, GenerateForm, ImportUploadForm, ProductForm, ReviewForm
-from .models import CatalogImport, DescriptionStatus, Language, Product
+from . import exporting, selectors
+from .forms import BrandVoiceForm, GenerateForm, ProductForm, ReviewForm
+from .models import DescriptionStatus, Language, Product
+from .services import brand_voices, descriptions, drafting
+from .services import products as product_services
 
 PAGE_SIZE = 50
 FILTERS = ("status", "category", "language")
@@ -31,7 +30,7 @@ def _filters(request: HttpRequest) -> dict[str, str]:
     return {name: request.GET.get(name, "") for name in FILTERS}
 
 
-def _voices(store: Any) -> list[tuple[int, str]]:
+def _voices(store: Store) -> list[tuple[int, str]]:
     return list(selectors.brand_voice_list(store=store).values_list("pk", "name"))
 
 
@@ -73,12 +72,12 @@ def product_edit_page(request: HttpRequest, store_id: int, product_id: int | Non
     form = ProductForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         actor = Actor.from_request(request)
-        fields = {key: value for key, value in form.cleaned_data.items()}
+        fields = form.product_values()
         try:
             if product:
-                product = services.product_update(product=product, actor=actor, **fields)
+                product = product_services.product_update(product=product, actor=actor, **fields)
             else:
-                product = services.product_create(store=store, actor=actor, **fields)
+                product = product_services.product_create(store=store, actor=actor, **fields)
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
@@ -118,7 +117,7 @@ def product_detail_page(request: HttpRequest, store_id: int, product_id: int) ->
 def product_delete_action(request: HttpRequest, store_id: int, product_id: int) -> HttpResponse:
     store, _membership = dashboard_store(request, store_id, role=Role.OPERATOR)
     product = selectors.product_get(store=store, product_id=product_id)
-    services.product_delete(product=product, actor=Actor.from_request(request))
+    product_services.product_delete(product=product, actor=Actor.from_request(request))
     messages.success(request, _("Product deleted."))
     return redirect("catalog:home", store_id=store.pk)
 
@@ -131,21 +130,12 @@ def describe_stream_action(request: HttpRequest, store_id: int, product_id: int)
     product = selectors.product_get(store=store, product_id=product_id)
     form = GenerateForm(request.POST, voices=_voices(store))
     if not form.is_valid():
-        return HttpResponse(
-            json.dumps({"error": form.errors.as_text()}) + "\n",
-            status=400,
-            content_type="application/x-ndjson",
+        return ndjson_response([{"error": form.errors.as_text()}], status=400)
+    return ndjson_response(
+        drafting.description_generate_stream(
+            product=product, actor=Actor.from_request(request), options=form.options(store)
         )
-    events = description_services.description_generate_stream(
-        product=product, actor=Actor.from_request(request), options=form.options()
     )
-    response = StreamingHttpResponse(
-        (json.dumps(event, ensure_ascii=False) + "\n" for event in events),
-        content_type="application/x-ndjson",
-    )
-    response["X-Accel-Buffering"] = "no"
-    response["Cache-Control"] = "no-cache"
-    return response
 
 
 @login_required
@@ -157,23 +147,23 @@ def describe_bulk_action(request: HttpRequest, store_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, form.errors.as_text())
         return redirect("catalog:home", store_id=store.pk)
-    products = selectors.product_list(
+    selection = selectors.product_list(
         store=store,
         search=request.POST.get("q", "").strip(),
         filters={name: request.POST.get(name, "") for name in FILTERS},
     )
     if request.POST.get("scope") != "all":
         # isdecimal, not isdigit: "²" is a digit that int() refuses.
-        products = products.filter(
+        selection = selection.filter(
             pk__in=[int(pk) for pk in request.POST.getlist("product") if pk.isdecimal() and len(pk) < 19]
         )
     try:
-        job = description_services.descriptions_generate_bulk(
+        job = drafting.descriptions_generate_bulk(
             store=store,
             actor=Actor.from_request(request),
-            options=form.options(),
-            products=products,
-            batch_size=form.cleaned_data.get("batch_size") or description_services.DEFAULT_BATCH_SIZE,
+            options=form.options(store),
+            products=selection,
+            batch_size=form.cleaned_data.get("batch_size") or drafting.DEFAULT_BATCH_SIZE,
         )
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -189,7 +179,7 @@ def description_review_action(request: HttpRequest, store_id: int, description_i
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
-            version = description_services.description_review(
+            version = descriptions.description_review(
                 description=description,
                 actor=Actor.from_request(request),
                 action=form.cleaned_data["action"],
@@ -246,122 +236,20 @@ def description_diff_page(request: HttpRequest, store_id: int, description_id: i
             "description": description,
             "old": old,
             "new": new,
-            "segments": description_services.description_diff(old=old, new=new),
+            "segments": descriptions.description_diff(old=old, new=new),
         },
     )
-
-
-@login_required
-def import_list_page(request: HttpRequest, store_id: int) -> HttpResponse:
-    store, membership = dashboard_store(request, store_id)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        dashboard_store(request, store_id, role=Role.OPERATOR)
-        if form.is_valid():
-            try:
-                catalog_import = services.catalog_import_create(
-                    store=store, upload=form.cleaned_data["file"], actor=Actor.from_request(request)
-                )
-            except ApplicationError as error:
-                form.add_error("file", error.message)
-            else:
-                return redirect("catalog:import", store_id=store.pk, import_id=catalog_import.pk)
-    return render(
-        request,
-        "catalog/import_list.html",
-        {
-            "store": store,
-            "membership": membership,
-            "form": form,
-            "imports": selectors.catalog_import_list(store=store)[:50],
-            "max_mb": services.conf.import_max_bytes() // 1_048_576,
-        },
-    )
-
-
-MAPPING_TARGETS = [
-    ("sku", "SKU"),
-    ("title", _("Title")),
-    ("category", _("Category")),
-    ("brand", _("Brand")),
-    ("price", _("Price")),
-    ("currency", _("Currency")),
-    ("image_urls", _("Image URLs")),
-    ("language", _("Language")),
-    ("status", _("Status")),
-    ("attributes", _("Attributes (name: value; …)")),
-]
-
-
-@login_required
-def import_detail_page(request: HttpRequest, store_id: int, import_id: int) -> HttpResponse:
-    store, membership = dashboard_store(request, store_id)
-    catalog_import = selectors.catalog_import_get(store=store, import_id=import_id)
-    if request.method == "POST":
-        dashboard_store(request, store_id, role=Role.OPERATOR)
-        actor = Actor.from_request(request)
-        mapping = {}
-        for index, header in enumerate(catalog_import.headers):
-            target = request.POST.get(f"map-{index}", "ignore")
-            mapping[header] = f"attribute:{header}" if target == "attribute" else target
-        try:
-            if request.POST.get("action") == "reread":
-                services.catalog_import_set_options(
-                    catalog_import=catalog_import,
-                    actor=actor,
-                    encoding=request.POST.get("encoding") or None,
-                    delimiter=request.POST.get("delimiter") or None,
-                )
-            else:
-                services.catalog_import_start(catalog_import=catalog_import, actor=actor, mapping=mapping)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        return redirect("catalog:import", store_id=store.pk, import_id=catalog_import.pk)
-    columns = []
-    for index, header in enumerate(catalog_import.headers):
-        target = catalog_import.column_mapping.get(header, "ignore")
-        columns.append(
-            {
-                "index": index,
-                "header": header,
-                "target": "attribute" if target.startswith(importing.ATTRIBUTE_PREFIX) else target,
-                "samples": [row[index] for row in catalog_import.preview_rows[:3] if index < len(row)],
-            }
-        )
-    return render(
-        request,
-        "catalog/import_detail.html",
-        {
-            "store": store,
-            "membership": membership,
-            "import": catalog_import,
-            "columns": columns,
-            "targets": MAPPING_TARGETS,
-            "errors": selectors.import_row_error_list(catalog_import=catalog_import)[:200],
-            "job": catalog_import.job,
-            "progress": job_progress(job=catalog_import.job) if catalog_import.job else None,
-            "encodings": ["utf-8", "utf-8-sig", "gbk", "gb18030", "big5", "cp1252", "latin-1"],
-            "uploaded": catalog_import.status == CatalogImport.Status.UPLOADED,
-        },
-    )
-
-
-@login_required
-def import_errors_download(request: HttpRequest, store_id: int, import_id: int) -> StreamingHttpResponse:
-    store, _membership = dashboard_store(request, store_id)
-    catalog_import = selectors.catalog_import_get(store=store, import_id=import_id)
-    return exporting.import_errors_csv(catalog_import)
 
 
 @login_required
 def export_download(request: HttpRequest, store_id: int) -> HttpResponseBase:
     store, _membership = dashboard_store(request, store_id)
-    products = selectors.product_list(
+    selection = selectors.product_list(
         store=store, search=request.GET.get("q", "").strip(), filters=_filters(request)
     )
     if request.GET.get("file") == "xlsx":
-        return FileResponse(exporting.products_xlsx(products), as_attachment=True, filename="products.xlsx")
-    return exporting.csv_response(exporting.products_csv(products), "products.csv")
+        return FileResponse(exporting.products_xlsx(selection), as_attachment=True, filename="products.xlsx")
+    return exporting.products_csv(selection)
 
 
 @login_required
@@ -372,7 +260,7 @@ def brand_voice_page(request: HttpRequest, store_id: int) -> HttpResponse:
         dashboard_store(request, store_id, role=Role.OPERATOR)
         if form.is_valid():
             try:
-                description_services.brand_voice_create(
+                brand_voices.brand_voice_create(
                     store=store, actor=Actor.from_request(request), **form.voice_fields()
                 )
             except ApplicationError as error:

@@ -6,7 +6,7 @@ stable machine-readable string, message is for people, details carries per-field
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -15,17 +15,21 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from apps.inference import errors as inference_errors
-
 from .errors import ApplicationError
 
-logger = logging.getLogger(__name__)
-# Seconds a client is asked to wait after a transient inference failure (a worker restarting,
-# a busy model server) before it tries again.
-INFERENCE_RETRY_AFTER_SECONDS = 30
+ErrorResponder = Callable[[Exception], Response]
+# Error types of layers below the domain (the inference layer's, say) and how the API answers them;
+# each layer registers its own when Django starts, so core imports none of them.
+_responders: list[tuple[type[Exception], ErrorResponder]] = []
 
 
-def _error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+def register_error_response(error_type: type[Exception], responder: ErrorResponder) -> None:
+    """Answer ``error_type`` (and its subclasses) with ``responder(error)`` in every API view."""
+    _responders[:] = [entry for entry in _responders if entry[0] is not error_type]
+    _responders.append((error_type, responder))
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
@@ -34,9 +38,10 @@ def _error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(_error_body(exc.code, exc.message, exc.details), status=exc.status_code)
-    if isinstance(exc, inference_errors.InferenceError):
-        return _inference_error_response(exc)
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+    for error_type, responder in _responders:
+        if isinstance(exc, error_type):
+            return responder(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -47,21 +52,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return response
 
     if isinstance(exc, exceptions.ValidationError):
-        response.data = _error_body("validation_error", "The request is not valid.", exc.detail)
+        response.data = error_body("validation_error", "The request is not valid.", exc.detail)
         return response
     detail = exc.detail
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else exc.default_code
     message = str(detail) if not isinstance(detail, (dict, list)) else str(exc.default_detail)
-    response.data = _error_body(str(code), message)
-    return response
-
-
-def _inference_error_response(exc: inference_errors.InferenceError) -> Response:
-    public = inference_errors.public_error(exc)
-    if not public.client_fault:
-        logger.warning("API: inference failed (%s): %s", public.code, exc)
-    response = Response(_error_body(public.code, public.message), status=public.status)
-    if isinstance(exc, inference_errors.TransientInferenceError):
-        response["Retry-After"] = str(INFERENCE_RETRY_AFTER_SECONDS)
+    response.data = error_body(str(code), message)
     return response

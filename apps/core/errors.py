@@ -22,3 +22,13 @@ class ApplicationError(Exception):
 class ConflictError(ApplicationError):
     code = "conflict"
     status_code = 409
+
+
+class NotFound(ApplicationError):
+    """The object does not exist for this caller (another store's ids included): 404 in the API and pages.
+
+    Selectors raise it instead of Django's ``Http404``, so the read layer knows nothing of HTTP.
+    """
+
+    code = "not_found"
+    status_code = 404

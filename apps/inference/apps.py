@@ -7,4 +7,6 @@ class InferenceConfig(AppConfig):
     verbose_name = "Inference"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import api_errors, checks  # noqa: F401  (checks registers the system checks)
+
+        api_errors.register()

@@ -9,20 +9,19 @@ Where the work runs is decided per call, never by the caller:
 * local models anywhere else (the web process): sent to the ``inference`` queue, so the
   web process never imports torch.
 
-Tests swap the whole decision for a fake with ``use_backend`` (see ``apps.inference.testing``).
+Tests swap the whole decision for a fake with ``use_backend`` (the suite's is tests/inference_fake.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from django.conf import settings
 
 from .backends.base import Backend, EmbedKind
 from .registry import Task, resolve_model
-from .types import Classification, Embedding, Generation, GenerationRequest, StreamEvent
+from .types import Classification, Embedding, Generation, GenerationRequest, StoreRef, StreamEvent
 
 _override: Backend | None = None
 _openai: Backend | None = None
@@ -74,7 +73,7 @@ def backend_for(task: Task) -> Backend:
 
 
 def generate(
-    requests: Sequence[GenerationRequest], *, model: str | None = None, store: Any = None
+    requests: Sequence[GenerationRequest], *, model: str | None = None, store: StoreRef | None = None
 ) -> list[Generation]:
     """One ``Generation`` per request, in order. ``model=None`` uses the store's or the default generator."""
     if not requests:
@@ -84,14 +83,16 @@ def generate(
 
 
 def generate_stream(
-    request: GenerationRequest, *, model: str | None = None, store: Any = None
+    request: GenerationRequest, *, model: str | None = None, store: StoreRef | None = None
 ) -> Iterator[StreamEvent]:
     """Text pieces as they are produced; the last event carries the finish reason and counts."""
     spec = resolve_model(model, task="generate", store=store)
     return backend_for("generate").generate_stream(request, spec)
 
 
-def classify(texts: Sequence[str], *, model: str | None = None, store: Any = None) -> list[Classification]:
+def classify(
+    texts: Sequence[str], *, model: str | None = None, store: StoreRef | None = None
+) -> list[Classification]:
     """The label and label probabilities of each text, in order."""
     if not texts:
         return []
@@ -100,7 +101,11 @@ def classify(texts: Sequence[str], *, model: str | None = None, store: Any = Non
 
 
 def embed(
-    texts: Sequence[str], *, model: str | None = None, store: Any = None, kind: EmbedKind = "passage"
+    texts: Sequence[str],
+    *,
+    model: str | None = None,
+    store: StoreRef | None = None,
+    kind: EmbedKind = "passage",
 ) -> list[Embedding]:
     """Unit-length vectors, in order. ``kind="query"`` for search queries (models with prefixes differ)."""
     if not texts:

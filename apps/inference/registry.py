@@ -16,6 +16,7 @@ from typing import Any, Literal
 from django.conf import settings
 
 from .errors import InvalidRequest, ModelNotFound
+from .types import StoreRef
 
 Task = Literal["generate", "classify", "embed"]
 TASKS: tuple[Task, ...] = ("generate", "classify", "embed")
@@ -69,11 +70,11 @@ GEMMA3_270M = ModelSpec(
     dtype="auto",
     max_length=4096,
     max_batch=16,
-    # Smoothed int8 with 7-bit weights, one group at a time (perplexity on reviews and product
-    # copy): o +0.3%, gate/up +0.6%, output projection +0.7%, q/k/v +2.1%, down_proj +5.6% (its
-    # input, GELU(gate) * up, has the widest outliers). down_proj and the small k/v projections
-    # stay float: +1.2-2.1% in all with 7-bit weights, -0.5% with 8-bit ones; with 8-bit weights
-    # all layers in int8 gave +5.0-6.2% (benchmarks/results/inference.md).
+    # Smoothed int8, one group at a time (perplexity on reviews and product copy): down_proj
+    # raised perplexity most (its input, GELU(gate) * up, has the widest outliers), then
+    # q/k/v; o, gate/up and the output projection little. down_proj and the small k/v
+    # projections stay float: perplexity_change -0.0049 against fp32 in
+    # benchmarks/results/inference.md.
     int8_exclude=("*.mlp.down_proj", "*.self_attn.k_proj", "*.self_attn.v_proj"),
     description="Gemma 3 270M base model (from Q4_K_M GGUF); few-shot prompts, drafts need review.",
 )
@@ -139,10 +140,10 @@ def default_model_key(task: Task) -> str | None:
 
 # --- per-store resolution ---------------------------------------------------------------
 
-StoreResolver = Callable[[Any, str | None, Task], ModelSpec | None]
+StoreResolver = Callable[[StoreRef, str | None, Task], ModelSpec | None]
 
 
-def _no_store_models(store: Any, key: str | None, task: Task) -> ModelSpec | None:
+def _no_store_models(store: StoreRef, key: str | None, task: Task) -> ModelSpec | None:
     """Stores have no activated versions until the training app installs its resolver."""
     return None
 
@@ -159,7 +160,7 @@ def set_store_resolver(resolver: StoreResolver | None) -> None:
     _store_resolver = resolver or _no_store_models
 
 
-def resolve_model(key: str | None, *, task: Task, store: Any = None) -> ModelSpec:
+def resolve_model(key: str | None, *, task: Task, store: StoreRef | None = None) -> ModelSpec:
     """The spec to use: the store's activated version, else the named model, else the default."""
     if store is not None:
         activated = _store_resolver(store, key, task)

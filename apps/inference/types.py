@@ -7,10 +7,20 @@ They hold only built-in types, so they cross the Celery queue as JSON (``to_dict
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 FinishReason = Literal["stop", "length"]
 Role = Literal["system", "user", "assistant"]
+
+
+class StoreRef(Protocol):
+    """What the inference layer needs of a store (a tenant): its primary key, to resolve its models.
+
+    The accounts app's Store satisfies it; the inference layer imports no domain app.
+    """
+
+    @property
+    def pk(self) -> Any: ...
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from apps.accounts.models import Store
+from apps.core.selectors import get_or_not_found
 
 from .models import Job, JobItem
 
@@ -18,7 +18,7 @@ def job_list(*, store: Store) -> QuerySet[Job]:
 
 
 def job_get(*, store: Store, job_id: Any) -> Job:
-    return get_object_or_404(job_list(store=store), pk=job_id)
+    return get_or_not_found(job_list(store=store), pk=job_id)
 
 
 def job_item_list(*, job: Job) -> QuerySet[JobItem]:

@@ -24,6 +24,7 @@ from apps.accounts.actor import Actor
 from apps.accounts.models import Store
 from apps.accounts.services import audit_record
 from apps.core.errors import ApplicationError
+from apps.core.tasks import enqueue_on_commit
 
 from .models import Job, JobItem
 from .registry import ItemError, JobKind, TransientItemError, get_job_kind
@@ -31,6 +32,7 @@ from .registry import ItemError, JobKind, TransientItemError, get_job_kind
 logger = logging.getLogger(__name__)
 
 ITEM_BULK_SIZE = 1000
+PROCESS_CHUNK_TASK = "jobs.process_chunk"
 # Exceptions worth another attempt: the network or a server that may recover.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (TransientItemError, ConnectionError, TimeoutError)
 
@@ -80,21 +82,14 @@ def job_create(
 
 
 def job_enqueue(*, job: Job, job_kind: JobKind | None = None, parallelism: int = 1) -> None:
-    """Queue ``parallelism`` chunk tasks once the surrounding transaction commits."""
-    from .tasks import job_process_chunk_task
+    """Queue ``parallelism`` chunk tasks once the surrounding transaction commits.
 
+    If the broker is unreachable then, the job is committed all the same and job_recover_stale
+    queues it later.
+    """
     queue = (job_kind or get_job_kind(job.kind)).queue
-    job_id = job.pk
-
-    def send() -> None:
-        try:
-            for _ in range(max(1, parallelism)):
-                job_process_chunk_task.apply_async(args=(job_id,), queue=queue)
-        except Exception:
-            # The job is committed; if the broker is unreachable now, job_recover_stale queues it later.
-            logger.exception("could not queue job %s; it will be recovered", job_id)
-
-    transaction.on_commit(send)
+    for _ in range(max(1, parallelism)):
+        enqueue_on_commit(PROCESS_CHUNK_TASK, args=(job.pk,), queue=queue)
 
 
 # --- processing -------------------------------------------------------------------------

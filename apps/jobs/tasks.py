@@ -10,7 +10,7 @@ from celery.signals import worker_ready
 from . import services
 
 
-@shared_task(name="jobs.process_chunk", acks_late=True, ignore_result=True)
+@shared_task(name=services.PROCESS_CHUNK_TASK, acks_late=True, ignore_result=True)
 def job_process_chunk_task(job_id: int) -> int:
     return services.job_process_chunk(job_id=job_id)
 

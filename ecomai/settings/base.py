@@ -51,7 +51,9 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.jobs",
     "apps.inference",
+    "apps.imports",
     "apps.catalog",
+    "apps.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.core.middleware.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "ecomai.urls"
@@ -82,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.accounts.context_processors.stores",
+                "apps.dashboard.context_processors.stores",
             ],
         },
     },
@@ -133,6 +136,16 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Uploaded files (catalog and other imports) go through Django's storage API only, so the web
+# process and the workers need not share a disk: point FILE_STORAGE_BACKEND at any storage class
+# (e.g. "storages.backends.s3.S3Storage" from django-storages, with FILE_STORAGE_OPTIONS as JSON).
+STORAGES = {
+    "default": {
+        "BACKEND": env.str("FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("FILE_STORAGE_OPTIONS", default={}),
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -209,8 +222,8 @@ JOBS_HANDLER_MODULES = env.list("JOBS_HANDLER_MODULES", default=[])
 JOBS_RECOVER_INTERVAL_SECONDS = env.float("JOBS_RECOVER_INTERVAL_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "jobs-recover-stale": {"task": "jobs.recover_stale", "schedule": JOBS_RECOVER_INTERVAL_SECONDS},
-    "catalog-imports-recover-stale": {
-        "task": "catalog.imports_recover_stale",
+    "imports-recover-stale": {
+        "task": "imports.recover_stale",
         "schedule": JOBS_RECOVER_INTERVAL_SECONDS,
     },
 }
@@ -238,7 +251,7 @@ INFERENCE_DEVICE = env.str("INFERENCE_DEVICE", default="auto")
 INFERENCE_TORCH_THREADS = env.int("INFERENCE_TORCH_THREADS", default=0)
 INFERENCE_CPU_INT8 = env.bool("INFERENCE_CPU_INT8", default=False)
 # Library for fp32 Linear layers on CPU: "auto" times oneDNN against torch's BLAS once per
-# process (oneDNN was 1.2-2.4x faster on AMD EPYCs with AVX-512), or "onednn" / "blas" (engine/matmul.py).
+# process (oneDNN measured faster on AMD EPYCs with AVX-512), or "onednn" / "blas" (engine/matmul.py).
 INFERENCE_CPU_MATMUL = env.str("INFERENCE_CPU_MATMUL", default="auto")
 # Threads for decoding a single row on CPU: 0 measures all threads against one per model
 # (engine/decode_threads.py); a positive number pins it.
@@ -261,13 +274,20 @@ if CELERY_RESULT_BACKEND.startswith("file://"):
     Path(CELERY_RESULT_BACKEND.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=3600)
 
-# --- Catalog ----------------------------------------------------------------------------
+# --- Imports (catalogs, and every other module's uploaded tables) --------------------------
 # Uploads larger than this are refused (a proxy in front should refuse them earlier too).
-CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# The CATALOG_IMPORT_* names of earlier releases are still read.
+IMPORT_MAX_BYTES = env.int(
+    "IMPORT_MAX_BYTES", default=env.int("CATALOG_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+)
 # Uploads up to this size are validated in the request; larger ones by a task.
-CATALOG_IMPORT_INLINE_MAX_BYTES = env.int("CATALOG_IMPORT_INLINE_MAX_BYTES", default=2 * 1024 * 1024)
-CATALOG_IMPORT_MAX_ROWS = env.int("CATALOG_IMPORT_MAX_ROWS", default=1_000_000)
-CATALOG_IMPORT_BLOCK_ROWS = env.int("CATALOG_IMPORT_BLOCK_ROWS", default=1000)
+IMPORT_INLINE_MAX_BYTES = env.int(
+    "IMPORT_INLINE_MAX_BYTES", default=env.int("CATALOG_IMPORT_INLINE_MAX_BYTES", default=2 * 1024 * 1024)
+)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=env.int("CATALOG_IMPORT_MAX_ROWS", default=1_000_000))
+IMPORT_BLOCK_ROWS = env.int("IMPORT_BLOCK_ROWS", default=env.int("CATALOG_IMPORT_BLOCK_ROWS", default=1000))
+
+# --- Catalog ----------------------------------------------------------------------------
 CATALOG_DESCRIBE_CANDIDATES = env.int("CATALOG_DESCRIBE_CANDIDATES", default=4)
 CATALOG_DESCRIBE_MODEL = env.str("CATALOG_DESCRIBE_MODEL", default="")
 

@@ -4,7 +4,6 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
@@ -12,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts import selectors, services
-from apps.accounts.actor import Actor
-from apps.accounts.models import AuditEvent, Membership, Merchant, Role, Store
+from apps.accounts.actor import Actor, authenticated_user
+from apps.accounts.models import AuditEvent, Membership, Role, Store
 
 from . import serializers as s
 from .mixins import StoreScopedMixin
@@ -45,20 +44,24 @@ class StoreListCreateApi(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         actor = Actor.from_request(request)
-        extra = {"default_language": fields["default_language"], "currency": fields["currency"]}
+        language, currency = fields["default_language"], fields["currency"]
         if "merchant" in fields:
-            merchant = get_object_or_404(
-                Merchant.objects.filter(stores__memberships__user=request.user.pk).distinct(),
-                pk=fields["merchant"],
+            merchant = selectors.merchant_get_for_user(user=request.user, merchant_id=fields["merchant"])
+            store = services.store_create(
+                merchant=merchant,
+                name=fields["name"],
+                actor=actor,
+                default_language=language,
+                currency=currency,
             )
-            store = services.store_create(merchant=merchant, name=fields["name"], actor=actor, **extra)
         else:
             store = services.merchant_create(
                 name=fields.get("merchant_name") or fields["name"],
-                owner=request.user,
+                owner=authenticated_user(request),
                 store_name=fields["name"],
                 actor=actor,
-                **extra,
+                default_language=language,
+                currency=currency,
             )
         context = _role_context(request.user)
         return Response(s.StoreOutputSerializer(store, context=context).data, status=status.HTTP_201_CREATED)
@@ -138,7 +141,7 @@ class ApiTokenListCreateApi(generics.ListAPIView):
         data = s.ApiTokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, secret = services.api_token_create(
-            user=request.user,
+            user=authenticated_user(request),
             name=data.validated_data["name"],
             expires_at=data.validated_data.get("expires_at"),
             actor=Actor.from_request(request),

@@ -2,29 +2,26 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.catalog.models import (
-    BrandVoice,
-    CatalogImport,
-    Description,
-    DescriptionVersion,
-    ImportRowError,
-    Language,
-    Product,
-)
-from apps.catalog.services import PRODUCT_EDITABLE_FIELDS
+from apps.accounts.models import Store
+from apps.catalog.fields import FIELD_MAX_LENGTH, PRODUCT_FIELD_NAMES
+from apps.catalog.models import BrandVoice, Description, DescriptionVersion, Language, Product
+from apps.catalog.services.drafting import generation_options_build
+from apps.catalog.text.options import FORMATS, TONES, GenerationOptions
 
 
 class ProductOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
-        fields = ["id", *PRODUCT_EDITABLE_FIELDS, "created_at", "updated_at"]
+        fields = ["id", *PRODUCT_FIELD_NAMES, "created_at", "updated_at"]
 
 
 class ProductInputSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64)
-    title = serializers.CharField(max_length=300)
-    category = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    brand = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    sku = serializers.CharField(max_length=FIELD_MAX_LENGTH["sku"])
+    title = serializers.CharField(max_length=FIELD_MAX_LENGTH["title"])
+    category = serializers.CharField(
+        max_length=FIELD_MAX_LENGTH["category"], required=False, allow_blank=True
+    )
+    brand = serializers.CharField(max_length=FIELD_MAX_LENGTH["brand"], required=False, allow_blank=True)
     price = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
     )
@@ -44,60 +41,6 @@ class ProductInputSerializer(serializers.Serializer):
         if any(len(key) > 64 for key in value):
             raise serializers.ValidationError("Attribute names are at most 64 characters.")
         return value
-
-
-class ImportRowErrorOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ImportRowError
-        fields = ["row_number", "column", "reason", "raw"]
-
-
-class CatalogImportOutputSerializer(serializers.ModelSerializer):
-    job = serializers.IntegerField(source="job_id", read_only=True, allow_null=True)
-    job_status = serializers.CharField(source="job.status", default=None, read_only=True)
-
-    class Meta:
-        model = CatalogImport
-        fields = [
-            "id",
-            "original_name",
-            "file_format",
-            "size",
-            "encoding",
-            "delimiter",
-            "headers",
-            "preview_rows",
-            "column_mapping",
-            "status",
-            "job",
-            "job_status",
-            "total_rows",
-            "valid_rows",
-            "error_rows",
-            "created_count",
-            "updated_count",
-            "error",
-            "created_at",
-        ]
-
-
-class CatalogImportCreateInputSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="A .csv (UTF-8, UTF-8 with BOM, GBK or GB18030) or .xlsx file.")
-
-
-class CatalogImportUpdateInputSerializer(serializers.Serializer):
-    encoding = serializers.CharField(max_length=32, required=False, help_text="e.g. utf-8, gbk, gb18030")
-    delimiter = serializers.ChoiceField(choices=[",", ";", "\t", "|"], required=False)
-    column_mapping = serializers.DictField(
-        child=serializers.CharField(max_length=80),
-        required=False,
-        help_text="Header -> sku, title, category, brand, price, currency, image_urls, language, status, "
-        "attributes, 'attribute:<name>' or 'ignore'.",
-    )
-
-
-class CatalogImportStartInputSerializer(serializers.Serializer):
-    column_mapping = serializers.DictField(child=serializers.CharField(max_length=80), required=False)
 
 
 class BrandVoiceSerializer(serializers.ModelSerializer):
@@ -172,19 +115,32 @@ class GenerationOptionsSerializer(serializers.Serializer):
     language = serializers.ChoiceField(
         choices=Language.choices, required=False, help_text="Defaults to the product's language."
     )
-    tone = serializers.ChoiceField(
-        choices=["neutral", "friendly", "premium", "playful", "technical"], default="neutral"
-    )
+    tone = serializers.ChoiceField(choices=TONES, default="neutral")
     brand_voice = serializers.IntegerField(required=False, allow_null=True, help_text="A brand voice id.")
     target_length = serializers.IntegerField(
         min_value=20, max_value=600, default=80, help_text="Words in English, characters in Chinese."
     )
-    format = serializers.ChoiceField(choices=["paragraph", "bullets"], default="paragraph")
+    format = serializers.ChoiceField(choices=FORMATS, default="paragraph")
     seo_keywords = serializers.ListField(
         child=serializers.CharField(max_length=60), required=False, max_length=10, default=list
     )
     candidates = serializers.IntegerField(min_value=1, max_value=8, required=False)
     seed = serializers.IntegerField(required=False, allow_null=True)
+
+    def options(self, store: Store) -> GenerationOptions:
+        """The validated payload as the options the drafting services take."""
+        data = self.validated_data
+        return generation_options_build(
+            store=store,
+            language=data.get("language"),
+            tone=data["tone"],
+            target_length=data["target_length"],
+            format=data["format"],
+            seo_keywords=data.get("seo_keywords") or (),
+            brand_voice_id=data.get("brand_voice"),
+            candidates=data.get("candidates"),
+            seed=data.get("seed"),
+        )
 
 
 class BulkGenerateInputSerializer(GenerationOptionsSerializer):

@@ -1,77 +1,62 @@
 from django.urls import path
 
-from . import views
+from apps.imports.api.views import import_api_urls
+
+from . import brand_voices, descriptions, products
 
 prefix = "stores/<int:store_id>/catalog"
 
 urlpatterns = [
-    path(f"{prefix}/products/", views.ProductListCreateApi.as_view(), name="catalog-product-list"),
+    path(f"{prefix}/products/", products.ProductListCreateApi.as_view(), name="catalog-product-list"),
     path(
         f"{prefix}/products/<int:product_id>/",
-        views.ProductDetailApi.as_view(),
+        products.ProductDetailApi.as_view(),
         name="catalog-product-detail",
     ),
-    path(f"{prefix}/export/csv/", views.ProductExportCsvApi.as_view(), name="catalog-export-csv"),
-    path(f"{prefix}/export/xlsx/", views.ProductExportXlsxApi.as_view(), name="catalog-export-xlsx"),
-    path(f"{prefix}/imports/", views.CatalogImportListCreateApi.as_view(), name="catalog-import-list"),
-    path(
-        f"{prefix}/imports/<int:import_id>/",
-        views.CatalogImportDetailApi.as_view(),
-        name="catalog-import-detail",
-    ),
-    path(
-        f"{prefix}/imports/<int:import_id>/start/",
-        views.CatalogImportStartApi.as_view(),
-        name="catalog-import-start",
-    ),
-    path(
-        f"{prefix}/imports/<int:import_id>/errors/",
-        views.CatalogImportErrorListApi.as_view(),
-        name="catalog-import-errors",
-    ),
-    path(
-        f"{prefix}/imports/<int:import_id>/errors/download/",
-        views.CatalogImportErrorFileApi.as_view(),
-        name="catalog-import-error-file",
-    ),
-]
-
-urlpatterns += [
+    path(f"{prefix}/export/csv/", products.ProductExportCsvApi.as_view(), name="catalog-export-csv"),
+    path(f"{prefix}/export/xlsx/", products.ProductExportXlsxApi.as_view(), name="catalog-export-xlsx"),
+    *import_api_urls(prefix=prefix, target="catalog.products", name="catalog"),
     path(
         f"{prefix}/products/<int:product_id>/describe/",
-        views.ProductDescribeApi.as_view(),
+        descriptions.ProductDescribeApi.as_view(),
         name="catalog-product-describe",
     ),
-    path(f"{prefix}/descriptions/", views.DescriptionListApi.as_view(), name="catalog-description-list"),
+    path(
+        f"{prefix}/descriptions/", descriptions.DescriptionListApi.as_view(), name="catalog-description-list"
+    ),
     path(
         f"{prefix}/descriptions/generate/",
-        views.DescriptionBulkGenerateApi.as_view(),
+        descriptions.DescriptionBulkGenerateApi.as_view(),
         name="catalog-description-generate",
     ),
     path(
         f"{prefix}/descriptions/<int:description_id>/",
-        views.DescriptionDetailApi.as_view(),
+        descriptions.DescriptionDetailApi.as_view(),
         name="catalog-description-detail",
     ),
     path(
         f"{prefix}/descriptions/<int:description_id>/versions/",
-        views.DescriptionVersionListApi.as_view(),
+        descriptions.DescriptionVersionListApi.as_view(),
         name="catalog-description-versions",
     ),
     path(
         f"{prefix}/descriptions/<int:description_id>/review/",
-        views.DescriptionReviewApi.as_view(),
+        descriptions.DescriptionReviewApi.as_view(),
         name="catalog-description-review",
     ),
     path(
         f"{prefix}/descriptions/<int:description_id>/diff/",
-        views.DescriptionDiffApi.as_view(),
+        descriptions.DescriptionDiffApi.as_view(),
         name="catalog-description-diff",
     ),
-    path(f"{prefix}/brand-voices/", views.BrandVoiceListCreateApi.as_view(), name="catalog-brand-voice-list"),
+    path(
+        f"{prefix}/brand-voices/",
+        brand_voices.BrandVoiceListCreateApi.as_view(),
+        name="catalog-brand-voice-list",
+    ),
     path(
         f"{prefix}/brand-voices/<int:brand_voice_id>/",
-        views.BrandVoiceDetailApi.as_view(),
+        brand_voices.BrandVoiceDetailApi.as_view(),
         name="catalog-brand-voice-detail",
     ),
 ]

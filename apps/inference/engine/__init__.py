@@ -8,6 +8,6 @@ import os
 
 # OpenMP threads that spin while waiting collapse when another process shares the cores
 # (the embedded default runs web server, worker and database on one small machine): a
-# 640x2048 mat-vec took 6.8 ms instead of 0.3 ms on 2 busy cores. Sleeping waiters cost a
-# few percent on an idle machine. Must be set before torch loads OpenMP; the environment wins.
+# decoder-sized mat-vec took many times longer on 2 busy cores. Sleeping waiters cost a
+# little on an idle machine. Must be set before torch loads OpenMP; the environment wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

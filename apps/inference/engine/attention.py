@@ -1,10 +1,9 @@
 """Encoder self-attention on CPU: plain matmuls for short texts, the flash kernel for long ones.
 
 PyTorch's CPU flash-attention kernel works in blocks; with the small heads of MiniLM and e5
-(32 dims) and the lengths of reviews it is slower than two batched matmuls and a softmax:
-on a 2-core AMD EPYC, 60 texts of 34 tokens took 4.5 ms in the kernel against 1.9-2.4 ms
-as matmuls, while at 128 tokens and more the kernel was faster. Encoder buckets are sorted by
-length (``encoders.py``), so each pass is routed by its own length.
+(32 dims) and the lengths of reviews it is slower than two batched matmuls and a softmax on
+an AMD EPYC, while on long texts the kernel was faster. Encoder buckets are sorted by length
+(``encoders.py``), so each pass is routed by its own length.
 
 Registered with transformers' attention interface under ``NAME``; the mask it receives is in
 the SDPA format (boolean, ``True`` = may attend, or ``None``).

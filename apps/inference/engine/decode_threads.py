@@ -2,11 +2,12 @@
 
 A decode step of one row multiplies every weight matrix by one vector: little work per op,
 and each op of torch's OpenMP pool wakes the other threads and waits for them. For int8
-Gemma 3 270M on a 2-core AMD EPYC one thread decoded a token in 23 ms against 29-32 ms with
-two, while fp32, which reads four times the bytes per token, was about even (47-57 ms on
-two, 48-60 on one). Which wins depends on the CPU and the model, so a model's first
-single-row calls alternate between all threads and one, and the faster is kept for the rest
-of the process. Prompt passes and batches of several rows always use every thread.
+Gemma 3 270M on 2 cores one thread decoded a step in 38.0 ms against 46.5 ms with two, while
+fp32, which reads about twice the weight bytes (1022 against 501 MiB), was faster on two:
+69.6 ms against 93.6 on one (benchmarks/results/inference.md). Which wins depends on the CPU
+and the model, so a model's first single-row calls alternate between all threads and one, and
+the faster is kept for the rest of the process. Prompt passes and batches of several rows
+always use every thread.
 
 The count is switched around each forward pass only and set back before control returns to
 the caller, so nothing else runs on the reduced count. torch's count is per OS thread, but a

@@ -20,10 +20,9 @@ from .runtime import use_configured_threads
 
 # Upper bound of padded tokens in one forward pass. Long texts get smaller buckets, and a
 # bucket's activations stay in the CPU caches: on the review benchmark 2,048 tokens per pass
-# classified 1.6x faster than 16,384 on an Intel CPU (87 vs 53 texts/s) and on an AMD EPYC
-# (122 vs 77 GFLOP/s); 512-1,536 were within noise of 2,048 there, and with the Linear layers
-# on oneDNN (engine/matmul.py) so were 1,024 and 4,096, as they were for the packed encoder on
-# an AMD EPYC with Zen 4 cores.
+# classified clearly faster than 16,384 on Intel and AMD CPUs; 512-1,536 were within noise of
+# 2,048 there, and with the Linear layers on oneDNN (engine/matmul.py) so were 1,024 and 4,096,
+# as they were for the packed encoder on an AMD EPYC with Zen 4 cores.
 MAX_TOKENS_PER_BATCH = 2048
 
 

@@ -1,12 +1,13 @@
 """Which library multiplies fp32 Linear layers on a CPU: torch's BLAS (MKL) or oneDNN.
 
 torch sends an fp32 ``nn.Linear`` to MKL. On AMD CPUs MKL runs its AVX2 kernels even where
-the CPU has AVX-512, while oneDNN (also inside torch) picks kernels by instruction set. On a
-2-core Zen 5 AMD EPYC oneDNN ran the encoders' Linear shapes at 410-450 GFLOP/s against MKL's
-190-200, and Gemma's 262k-row output projection at batch 1 in 13 ms against 42 ms; on a Zen 4
-one, whose AVX-512 runs on 256-bit units, 217-222 against 188-201 (the calibration below:
-1.2-1.4x). On an Intel CPU MKL was as fast or faster. So the choice is measured once per process:
-a few Linear shapes of the default models, both ways, and oneDNN only where it wins clearly.
+the CPU has AVX-512, while oneDNN (also inside torch) picks kernels by instruction set. On AMD
+EPYCs with AVX-512 (Zen 5, and Zen 4, whose AVX-512 runs on 256-bit units) oneDNN ran the
+encoders' Linear shapes and Gemma's 262k-row output projection faster than MKL: on the
+benchmark machine the encoder's feed-forward shape ran at 216.5 GFLOP/s against 194.3 with
+torch.matmul (benchmarks/results/inference.md). On an Intel CPU MKL was as fast or faster. So
+the choice is measured once per process: a few Linear shapes of the default models, both ways,
+and oneDNN only where it wins clearly.
 
 ``INFERENCE_CPU_MATMUL`` overrides the measurement: ``auto`` (default), ``onednn`` or ``blas``.
 """

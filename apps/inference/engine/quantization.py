@@ -3,7 +3,9 @@
 Plain dynamic int8 quantizes each Linear's input with one scale per row. Transformer inputs
 carry a few channels hundreds of times larger than the rest (Gemma's residual stream is a
 known case), so that one scale wipes out the small channels: perplexity on product copy rose
-40-95% with every decoder Linear in int8. Smoothing moves the outliers into the weights
+steeply with every decoder Linear in int8, and even with the most sensitive layers kept float
+the change is perplexity_change_without_smoothing 0.0477 against perplexity_change -0.0049
+smoothed (benchmarks/results/inference.md). Smoothing moves the outliers into the weights
 before quantizing: input channel ``j`` is divided by ``s_j`` and weight column ``j``
 multiplied by it, an exact identity in float, with ``s_j = amax(x_j)^alpha / amax(W_j)^(1-alpha)``
 from a few calibration passes. Both sides then quantize well.
@@ -15,8 +17,7 @@ dynamic Linear avoids that with 7-bit activations. Here, on such CPUs, the weigh
 instead (-64..63): activations keep full resolution, which matters more once outliers are
 smoothed, and no pair of products can leave the 16-bit range. Where the kernel accumulates
 in 32 bits (AVX-512 VNNI) the weights keep all 8 bits; a probe at first use tells which
-(``weight_qmax``). On Gemma 3 270M the 8-bit weights took the perplexity change from
-+1.2-1.5% to -0.5%.
+(``weight_qmax``). On Gemma 3 270M the 8-bit weights changed perplexity less than 7-bit ones.
 """
 
 from __future__ import annotations

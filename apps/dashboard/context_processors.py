@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .selectors import store_list_for_user
+from apps.accounts.selectors import store_list_for_user
 
 # The four modules; a module is shown as installed once its app provides a "<key>:home" page.
 DASHBOARD_MODULES = [

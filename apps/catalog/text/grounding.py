@@ -8,279 +8,37 @@ superlatives ("best", "最好"): the facts never prove those, and Chinese advert
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
+from apps.core.text import CJK, is_chinese
+
+from .facts import ProductFacts
+from .vocabulary import (
+    CERTIFICATIONS,
+    COLOURS_EN,
+    COLOURS_ZH,
+    MATERIALS_EN,
+    MATERIALS_ZH,
+    SAME_COLOUR,
+    SUPERLATIVES,
+)
+
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[A-Za-z0-9']+")
-
-MATERIALS_EN = (
-    "cotton",
-    "organic cotton",
-    "linen",
-    "silk",
-    "wool",
-    "merino",
-    "cashmere",
-    "leather",
-    "genuine leather",
-    "suede",
-    "polyester",
-    "nylon",
-    "spandex",
-    "denim",
-    "bamboo",
-    "stainless steel",
-    "steel",
-    "aluminium",
-    "aluminum",
-    "titanium",
-    "copper",
-    "brass",
-    "gold",
-    "silver",
-    "glass",
-    "ceramic",
-    "porcelain",
-    "wood",
-    "oak",
-    "walnut",
-    "plastic",
-    "silicone",
-    "rubber",
-    "down",
-    "velvet",
-    "acrylic",
-    "marble",
-    "carbon fiber",
-    "metal",
-    "mesh",
-    "canvas",
-    "memory foam",
-    "fleece",
-    "modal",
-    "tpe",
-    "tpu",
-    "eva",
-)
-MATERIALS_ZH = (
-    "纯棉",
-    "棉",
-    "亚麻",
-    "真丝",
-    "桑蚕丝",
-    "丝绸",
-    "羊毛",
-    "美利奴",
-    "羊绒",
-    "真皮",
-    "牛皮",
-    "皮革",
-    "麂皮",
-    "涤纶",
-    "聚酯纤维",
-    "尼龙",
-    "氨纶",
-    "牛仔",
-    "竹纤维",
-    "竹",
-    "不锈钢",
-    "铝合金",
-    "铝",
-    "钛",
-    "铜",
-    "黄铜",
-    "黄金",
-    "纯银",
-    "玻璃",
-    "陶瓷",
-    "骨瓷",
-    "实木",
-    "橡木",
-    "胡桃木",
-    "塑料",
-    "硅胶",
-    "橡胶",
-    "羽绒",
-    "天鹅绒",
-    "亚克力",
-    "大理石",
-    "碳纤维",
-    "金属",
-    "网布",
-    "帆布",
-    "记忆棉",
-    "抓绒",
-    "莫代尔",
-    "毛线",
-    "棉麻",
-)
-CERTIFICATIONS = (
-    "certified",
-    "certification",
-    "fda",
-    "ce mark",
-    "iso 9001",
-    "iso",
-    "organic",
-    "bpa-free",
-    "bpa free",
-    "fsc",
-    "gots",
-    "oeko-tex",
-    "rohs",
-    "ul listed",
-    "vegan",
-    "cruelty-free",
-    "hypoallergenic",
-    "dermatologist",
-    "clinically",
-    "warranty",
-    "guarantee",
-    "guaranteed",
-    "money-back",
-    "waterproof",
-    "fireproof",
-    "认证",
-    "有机",
-    "国家标准",
-    "国标",
-    "3c",
-    "质检",
-    "无毒",
-    "无添加",
-    "保修",
-    "质保",
-    "包退",
-    "防水",
-    "防火",
-    "医用",
-    "临床",
-    "专利",
-    "machine-washable",
-    "machine washable",
-    "dishwasher safe",
-    "dishwasher-safe",
-    "可机洗",
-    "可水洗",
-)
-COLOURS_EN = (
-    "black",
-    "white",
-    "red",
-    "blue",
-    "green",
-    "grey",
-    "gray",
-    "navy",
-    "pink",
-    "yellow",
-    "brown",
-    "beige",
-    "purple",
-    "orange",
-    "olive",
-    "ivory",
-    "burgundy",
-    "teal",
-    "khaki",
-)
-COLOURS_ZH = (
-    "黑色",
-    "白色",
-    "红色",
-    "蓝色",
-    "绿色",
-    "灰色",
-    "粉色",
-    "黄色",
-    "棕色",
-    "米色",
-    "紫色",
-    "橙色",
-    "咖啡色",
-    "卡其",
-    "藏青",
-    "酒红",
-    "墨绿",
-    "天蓝",
-    "雪地蓝",
-)
-_SAME_COLOUR = {"gray": "grey", "grey": "gray"}
-SUPERLATIVES = (
-    "best",
-    "best-selling",
-    "number one",
-    "#1",
-    "no. 1",
-    "world's",
-    "perfect",
-    "ultimate",
-    "unbeatable",
-    "revolutionary",
-    "cheapest",
-    "finest",
-    "greatest",
-    "flawless",
-    "miracle",
-    "100%",
-    "最好",
-    "最佳",
-    "最优",
-    "最强",
-    "最低价",
-    "最便宜",
-    "第一",
-    "顶级",
-    "极致",
-    "完美",
-    "国家级",
-    "世界级",
-    "全网",
-    "史上",
-    "万能",
-    "100%",
-)
-
-
-def is_chinese(text: str) -> bool:
-    return len(_CJK.findall(text)) >= max(2, len(text) // 10)
 
 
 def text_length(text: str, language: str) -> int:
     """Words in English, characters (hanzi, plus Latin words) in Chinese."""
     if language == "zh":
-        return len(_CJK.findall(text)) + len(_WORD.findall(text))
+        return len(CJK.findall(text)) + len(_WORD.findall(text))
     return len(_WORD.findall(text))
 
 
 def _contains_term(haystack: str, term: str) -> bool:
-    if _CJK.search(term) or not term[:1].isalnum():
+    if CJK.search(term) or not term[:1].isalnum():
         return term in haystack
     return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", haystack) is not None
-
-
-@dataclass
-class Facts:
-    title: str
-    brand: str = ""
-    category: str = ""
-    attributes: dict[str, str] = field(default_factory=dict)
-    price: str = ""
-    currency: str = ""
-
-    @property
-    def corpus(self) -> str:
-        parts = [self.title, self.brand, self.category, self.price, self.currency]
-        parts += [f"{key} {value}" for key, value in self.attributes.items()]
-        return " ".join(parts).lower()
-
-    def coverage_items(self) -> list[tuple[str, str]]:
-        """(name, value) pairs a good description mentions: the brand and each short attribute value."""
-        items = [("brand", self.brand)] if self.brand else []
-        items += [(key, value) for key, value in self.attributes.items() if value and len(value) <= 60]
-        return items
 
 
 def _covered(value: str, text: str) -> bool:
@@ -289,7 +47,7 @@ def _covered(value: str, text: str) -> bool:
         return True
     if value_lower in text:
         return True
-    if _CJK.search(value_lower):
+    if CJK.search(value_lower):
         # "纯棉, 氨纶" style lists: every part must be there.
         parts = [part for part in re.split(r"[,，、/;；\s]+", value_lower) if part]
         return bool(parts) and all(part in text for part in parts)
@@ -331,7 +89,7 @@ def _repetition(text: str, language: str) -> float:
 
 def check(
     text: str,
-    facts: Facts,
+    facts: ProductFacts,
     *,
     language: str,
     target_length: int,
@@ -367,7 +125,7 @@ def check(
             claim("unsupported_material", term, f"The material “{term}” is not in the product's facts.")
     for term in (*COLOURS_EN, *COLOURS_ZH):
         if _contains_term(lowered, term) and not _contains_term(corpus, term):
-            if term in _SAME_COLOUR and _contains_term(corpus, _SAME_COLOUR[term]):
+            if term in SAME_COLOUR and _contains_term(corpus, SAME_COLOUR[term]):
                 continue
             claim("unsupported_colour", term, f"The colour “{term}” is not in the product's facts.")
     for term in CERTIFICATIONS:

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from apps.core.text import CJK
+
+from .facts import ProductFacts
+from .options import GenerationOptions
 
 PROMPT_VERSION = "describe-v1"
 SEPARATOR = "###"
@@ -99,45 +104,6 @@ def fact_value(value: str) -> str:
 
 
 @dataclass
-class GenerationOptions:
-    language: str = "en"
-    tone: str = "neutral"
-    target_length: int = 80
-    format: str = "paragraph"
-    seo_keywords: list[str] = field(default_factory=list)
-    brand_voice: dict[str, Any] | None = None  # name, description, do_words, dont_words, example_texts
-    candidates: int = 4
-    seed: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "language": self.language,
-            "tone": self.tone,
-            "target_length": self.target_length,
-            "format": self.format,
-            "seo_keywords": self.seo_keywords,
-            "brand_voice": self.brand_voice,
-            "candidates": self.candidates,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GenerationOptions:
-        known = {key: data[key] for key in cls().to_dict() if key in data}
-        return cls(**known)
-
-
-@dataclass
-class ProductFacts:
-    title: str
-    brand: str = ""
-    category: str = ""
-    attributes: dict[str, str] = field(default_factory=dict)
-    price: str = ""
-    currency: str = ""
-
-
-@dataclass
 class Prompt:
     text: str
     facts: ProductFacts  # the facts the prompt used, after dropping instruction-like values
@@ -147,7 +113,7 @@ class Prompt:
 
 @cache
 def library_examples() -> dict[str, list[dict[str, Any]]]:
-    path = Path(__file__).with_name("data") / "description_examples.json"
+    path = Path(__file__).parent.parent / "data" / "description_examples.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -203,15 +169,15 @@ def build_prompt(
     keywords = [fact_value(keyword)[:60] for keyword in options.seo_keywords if fact_value(keyword)]
 
     header = [labels["intro"]]
-    voice = options.brand_voice or {}
+    voice = options.brand_voice
     if voice:
-        parts = [fact_value(voice.get("description", ""))]
-        if voice.get("do_words"):
-            parts.append(f"{labels['use']}: {', '.join(fact_value(w) for w in voice['do_words'][:20])}")
-        if voice.get("dont_words"):
-            parts.append(f"{labels['avoid']}: {', '.join(fact_value(w) for w in voice['dont_words'][:20])}")
+        parts = [fact_value(voice.description)]
+        if voice.do_words:
+            parts.append(f"{labels['use']}: {', '.join(fact_value(w) for w in voice.do_words[:20])}")
+        if voice.dont_words:
+            parts.append(f"{labels['avoid']}: {', '.join(fact_value(w) for w in voice.dont_words[:20])}")
         header.append(f"{labels['voice']}: {'; '.join(part for part in parts if part)}")
-        for sample in (voice.get("example_texts") or [])[:2]:
+        for sample in voice.example_texts[:2]:
             header.append(f"{labels['sample']}: {fact_value(sample)[:MAX_VALUE_CHARS]}")
 
     examples: list[tuple[ProductFacts, str]] = []
@@ -250,7 +216,6 @@ def build_prompt(
     return Prompt(text=text, facts=cleaned, dropped=dropped)
 
 
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
 _SYMBOL = re.compile(r"[^\w\s]")
 
@@ -258,15 +223,12 @@ _SYMBOL = re.compile(r"[^\w\s]")
 def estimate_tokens(text: str) -> int:
     """A generous estimate of a prompt's tokens for subword tokenizers (no tokenizer in the web process)."""
     return int(
-        len(_CJK_CHAR.findall(text)) * 1.2
-        + len(_LATIN_WORD.findall(text)) * 1.5
-        + len(_SYMBOL.findall(text))
-        + 8
+        len(CJK.findall(text)) * 1.2 + len(_LATIN_WORD.findall(text)) * 1.5 + len(_SYMBOL.findall(text)) + 8
     )
 
 
-def stop_strings(language: str) -> tuple[str, ...]:
-    labels = LABELS.get(language, LABELS["en"])
+def stop_strings(language: str | None) -> tuple[str, ...]:
+    labels = LABELS.get(language or "en", LABELS["en"])
     return (SEPARATOR, f"\n{labels['product']}:", f"\n{labels['facts']}:", "\n\n\n")
 
 
