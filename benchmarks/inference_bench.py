@@ -582,8 +582,6 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
             f"{remeasure['machine'].get('load_average_at_end')} at end.",
             "",
         ]
-    if results.get("notes"):
-        lines += ["## notes", "", *[f"- {note}" for note in results["notes"]], ""]
     path.write_text("\n".join(lines))
 
 

@@ -8,8 +8,10 @@ from rest_framework.test import APIClient
 from apps.accounts.actor import Actor
 from apps.accounts.models import Role
 from apps.accounts.services import api_token_create
+from apps.inference import use_backend
 
 from .factories import MembershipFactory, StoreFactory, UserFactory
+from .inference_fake import FakeBackend
 
 
 @pytest.fixture
@@ -65,3 +67,28 @@ def _fresh_cache() -> Any:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def fake_inference() -> Any:
+    """Every inference call in the test goes to a fresh FakeBackend (tests/inference_fake.py)."""
+    backend = FakeBackend()
+    with use_backend(backend):
+        yield backend
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch: Any) -> list[tuple[str, tuple[Any, ...], str]]:
+    """Tasks queued by name (``apps.core.tasks.enqueue_on_commit``), recorded instead of reaching the broker.
+
+    Each is ``(name, args, queue)``; a test runs the task function itself with those arguments.
+    """
+    from celery import current_app
+
+    sent: list[tuple[str, tuple[Any, ...], str]] = []
+
+    def send_task(name: str, args: Any = (), queue: str = "default", **options: Any) -> None:
+        sent.append((name, tuple(args), queue))
+
+    monkeypatch.setattr(current_app, "send_task", send_task)
+    return sent

@@ -1,16 +1,15 @@
-"""A deterministic fake backend for other modules' unit tests (no torch, no models, no worker).
+"""The one fake inference backend of the test suite (no torch, no models, no worker).
 
-In a test module or conftest::
-
-    from apps.inference.testing import fake_inference  # noqa: F401  (the pytest fixture)
+Tests take the ``fake_inference`` fixture (tests/conftest.py)::
 
     def test_describe(fake_inference):
         fake_inference.replies["Describe:"] = "A soft blue cotton dress."
         ...
         assert fake_inference.calls == [("generate", "gemma-3-270m", 1)]
 
-It answers through the real client (model resolution per store included), so code under
-test calls ``inference.generate(...)`` exactly as in production.
+It is installed with ``inference.use_backend``, so it answers through the real client (model
+resolution per store included) and code under test calls ``inference.generate(...)`` exactly as
+in production.
 """
 
 from __future__ import annotations
@@ -21,10 +20,9 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .backends.base import EmbedKind
-from .client import use_backend
-from .registry import ModelSpec
-from .types import Choice, Classification, Embedding, Generation, GenerationRequest, StreamEvent
+from apps.inference.backends.base import EmbedKind
+from apps.inference.registry import ModelSpec
+from apps.inference.types import Choice, Classification, Embedding, Generation, GenerationRequest, StreamEvent
 
 NEGATIVE_WORDS = frozenset(
     [
@@ -89,9 +87,10 @@ def keyword_sentiment(text: str) -> str:
 class FakeBackend:
     """Answers instantly and repeatably; records every call as (operation, model key, batch size).
 
-    * generate: the first ``replies`` entry whose key occurs in the prompt (or last message),
-      else ``"fake reply <8 hex of the prompt>"``; cut at stop strings and at
-      ``max_new_tokens`` words, with the finish reason that implies.
+    * generate: ``writer(prompt, index)`` for candidate ``index`` where a writer is set, else the
+      first ``replies`` entry whose key occurs in the prompt (or last message), else
+      ``"fake reply <8 hex of the prompt>"``; cut at stop strings and at ``max_new_tokens``
+      words, with the finish reason that implies. ``requests`` keeps every batch it was sent.
     * classify: ``classifier(text)`` over ``labels`` (keyword sentiment by default); the
       chosen label gets ``confidence``, the rest share the remainder.
     * embed: a hashed bag of words, normalised, so texts sharing words are closer.
@@ -102,18 +101,22 @@ class FakeBackend:
     classifier: Callable[[str], str] = keyword_sentiment
     confidence: float = 0.9
     dimensions: int = 64
+    writer: Callable[[str, int], str] | None = None
     calls: list[tuple[str, str, int]] = field(default_factory=list)
+    requests: list[list[GenerationRequest]] = field(default_factory=list)
     name: str = "fake"
 
-    def _reply(self, request: GenerationRequest) -> tuple[str, str]:
+    def _reply(self, request: GenerationRequest, index: int) -> tuple[str, str]:
         source = request.prompt if request.prompt is not None else (request.messages or ())[-1].content
+        if self.writer is not None:
+            return source, self.writer(source, index)
         for key, reply in self.replies.items():
             if key in source:
                 return source, reply
         return source, f"fake reply {hashlib.sha256(source.encode()).hexdigest()[:8]}"
 
-    def _generation(self, request: GenerationRequest, spec: ModelSpec) -> Generation:
-        source, text = self._reply(request)
+    def _choice(self, request: GenerationRequest, index: int) -> tuple[str, Choice]:
+        source, text = self._reply(request, index)
         finish = "stop"
         for stop in request.stop:
             if stop and stop in text:
@@ -122,15 +125,23 @@ class FakeBackend:
         if len(words) > request.max_new_tokens:
             text, finish = " ".join(words[: request.max_new_tokens]), "length"
         count = len(text.split(" ")) if text else 0
-        choices = [Choice(text=text, finish_reason=finish, completion_tokens=count)] * request.n  # type: ignore[arg-type]
-        return Generation(model=spec.key, choices=choices, prompt_tokens=len(source.split()))
+        return source, Choice(text=text, finish_reason=finish, completion_tokens=count)  # type: ignore[arg-type]
+
+    def _generation(self, request: GenerationRequest, spec: ModelSpec) -> Generation:
+        pairs = [self._choice(request, index) for index in range(request.n)]
+        source = pairs[0][0] if pairs else (request.prompt or "")
+        return Generation(
+            model=spec.key, choices=[choice for _s, choice in pairs], prompt_tokens=len(source.split())
+        )
 
     def generate(self, requests: Sequence[GenerationRequest], spec: ModelSpec) -> list[Generation]:
         self.calls.append(("generate", spec.key, len(requests)))
+        self.requests.append(list(requests))
         return [self._generation(request, spec) for request in requests]
 
     def generate_stream(self, request: GenerationRequest, spec: ModelSpec) -> Iterator[StreamEvent]:
         self.calls.append(("generate_stream", spec.key, 1))
+        self.requests.append([request])
         result = self._generation(request, spec)
         pieces = result.text.split(" ")
         for index, piece in enumerate(pieces):
@@ -169,17 +180,3 @@ class FakeBackend:
                 Embedding(model=spec.key, vector=[value / norm for value in vector], tokens=len(words))
             )
         return results
-
-
-try:
-    import pytest
-except ImportError:  # production installs have no pytest; the fixture is for tests only
-    pass
-else:
-
-    @pytest.fixture
-    def fake_inference() -> Iterator[FakeBackend]:
-        """Every inference call in the test goes to a fresh FakeBackend."""
-        backend = FakeBackend()
-        with use_backend(backend):
-            yield backend

@@ -1,17 +1,13 @@
-"""A deterministic stand-in for the inference layer's generate / generate_stream.
+"""Drafts the suite's fake backend writes for catalog prompts (``FakeBackend(writer=draft)``).
 
-It reads the product's facts back out of the prompt's last block and writes candidates from
-them: even candidates invent claims (a material, a number, a superlative), odd ones use only the
-facts. Reranking should therefore always keep an odd one.
+``draft`` reads the product's facts back out of the prompt's last block and writes a candidate
+from them: even candidates invent claims (a material, a number, a superlative), odd ones use only
+the facts. Reranking should therefore always keep an odd one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
-
-from apps.inference.types import Choice, Generation, GenerationRequest, StreamEvent
 
 
 def _facts(prompt: str) -> tuple[str, list[str], bool]:
@@ -23,6 +19,10 @@ def _facts(prompt: str) -> tuple[str, list[str], bool]:
 
 
 def draft(prompt: str, index: int) -> str:
+    return " " + _draft(prompt, index)
+
+
+def _draft(prompt: str, index: int) -> str:
     title, values, chinese = _facts(prompt)
     if chinese:
         text = f"{title}，" + "，".join(values) + "。"
@@ -33,36 +33,3 @@ def draft(prompt: str, index: int) -> str:
         if index % 2 == 0
         else " A practical pick for everyday use."
     )
-
-
-class FakeInference:
-    def __init__(self) -> None:
-        self.calls: list[list[GenerationRequest]] = []
-
-    def generate(
-        self, requests: list[GenerationRequest], model: Any = None, store: Any = None
-    ) -> list[Generation]:
-        self.calls.append(list(requests))
-        return [
-            Generation(
-                model="fake-gen",
-                prompt_tokens=len(request.prompt or "") // 4,
-                choices=[
-                    Choice(
-                        text=" " + draft(request.prompt or "", index),
-                        finish_reason="stop",
-                        completion_tokens=20,
-                    )
-                    for index in range(request.n)
-                ],
-            )
-            for request in requests
-        ]
-
-    def generate_stream(
-        self, request: GenerationRequest, model: Any = None, store: Any = None
-    ) -> Iterator[StreamEvent]:
-        text = " " + draft(request.prompt or "", 1)
-        for start in range(0, len(text), 8):
-            yield StreamEvent(delta=text[start : start + 8])
-        yield StreamEvent(delta="", finish_reason="stop", prompt_tokens=10, completion_tokens=20)

@@ -1,4 +1,4 @@
-"""Helpers for catalog tests: uploads, and running a job's chunks in this process."""
+"""Helpers for catalog tests: uploads, generation options, the default generator, running a job here."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from apps import inference
+from apps.accounts.models import Store
+from apps.catalog import conf
+from apps.catalog.services.drafting import generation_options_build
+from apps.catalog.text.options import GenerationOptions
 from apps.jobs.models import Job
 from apps.jobs.services import job_process_chunk
 
@@ -41,13 +46,11 @@ def xlsx_bytes(rows: list[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
-def use_fake_inference(monkeypatch: Any) -> Any:
-    """Route the catalog's generation through the deterministic fake; returns it (its calls are recorded)."""
-    from apps.catalog import generation
+def describe_options(store: Store, **values: Any) -> GenerationOptions:
+    """Generation options as the API and the forms build them (``brand_voice_id``, ``candidates``...)."""
+    return generation_options_build(store=store, **values)
 
-    from .fakes import FakeInference
 
-    fake = FakeInference()
-    monkeypatch.setattr(generation, "_inference", lambda: fake)
-    monkeypatch.setattr(generation, "model_identity", lambda store: ("fake-gen", "test-1"))
-    return fake
+def generator_spec(store: Store) -> inference.ModelSpec:
+    """The generator the store's descriptions are drafted with, as the inference client resolves it."""
+    return inference.resolve_model(conf.describe_model() or None, task="generate", store=store)

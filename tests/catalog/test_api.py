@@ -13,11 +13,13 @@ from openpyxl import load_workbook
 
 from apps.accounts.actor import Actor
 from apps.accounts.models import Role
-from apps.catalog import description_services, services
-from apps.catalog.models import BrandVoice, CatalogImport, Description, Product
+from apps.catalog.models import BrandVoice, Description, Product
+from apps.catalog.services import brand_voices, descriptions, drafting, products
+from apps.imports import services as import_services
+from apps.imports.models import DataImport
 from apps.jobs.models import Job
 
-from .helpers import run_job, upload, use_fake_inference
+from .helpers import describe_options, generator_spec, run_job, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -27,18 +29,13 @@ def media_root(settings: Any, tmp_path: Any) -> Any:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def fake(monkeypatch: Any) -> Any:
-    return use_fake_inference(monkeypatch)
-
-
 def base(store: Any) -> str:
     return f"/api/v1/stores/{store.pk}/catalog"
 
 
 def make(store: Any, sku: str, **fields: Any) -> Product:
     fields.setdefault("title", f"Product {sku}")
-    return services.product_create(store=store, actor=Actor.system(), sku=sku, **fields)
+    return products.product_create(store=store, actor=Actor.system(), sku=sku, **fields)
 
 
 def test_product_crud(api_client: Any, store: Any) -> None:
@@ -87,13 +84,18 @@ def test_product_filters_and_search(api_client: Any, store: Any) -> None:
 
 
 def test_every_catalog_endpoint_answers_404_for_another_stores_ids(
-    api_client: Any, store: Any, other_store: Any, fake: Any
+    api_client: Any, store: Any, other_store: Any, catalog_fake: Any
 ) -> None:
     product = make(other_store, "X1")
-    version = description_services.description_generate(product=product, actor=Actor.system(), options={})
-    voice = description_services.brand_voice_create(store=other_store, actor=Actor.system(), name="Calm")
-    catalog_import = services.catalog_import_create(
-        store=other_store, upload=upload("a.csv", "SKU,Title\nA,B\n"), actor=Actor.system()
+    version = drafting.description_generate(
+        product=product, actor=Actor.system(), options=describe_options(other_store)
+    )
+    voice = brand_voices.brand_voice_create(store=other_store, actor=Actor.system(), name="Calm")
+    catalog_import = import_services.import_create(
+        store=other_store,
+        target="catalog.products",
+        upload=upload("a.csv", "SKU,Title\nA,B\n"),
+        actor=Actor.system(),
     )
     mine = base(store)
     theirs = base(other_store)
@@ -185,7 +187,7 @@ def test_import_through_the_api_with_mapping_override_errors_and_error_file(
 
 
 def test_upload_errors_are_clear(api_client: Any, store: Any, settings: Any) -> None:
-    settings.CATALOG_IMPORT_MAX_BYTES = 1024
+    settings.IMPORT_MAX_BYTES = 1024
     response = api_client.post(
         f"{base(store)}/imports/", {"file": upload("big.csv", "a,b\n" * 1000)}, format="multipart"
     )
@@ -200,25 +202,27 @@ def test_upload_errors_are_clear(api_client: Any, store: Any, settings: Any) -> 
     ).json()
     response = api_client.post(f"{base(store)}/imports/{bad_mapping['id']}/start/", {}, format="json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_mapping"
-    assert CatalogImport.objects.get(pk=bad_mapping["id"]).status == "uploaded"
+    assert DataImport.objects.get(pk=bad_mapping["id"]).status == "uploaded"
 
 
 def _approve(store: Any, product: Product, text: str) -> None:
-    version = description_services.description_generate(product=product, actor=Actor.system(), options={})
-    description_services.description_review(
+    version = drafting.description_generate(
+        product=product, actor=Actor.system(), options=describe_options(store)
+    )
+    descriptions.description_review(
         description=version.description, actor=Actor.system(), action="approve", text=text
     )
 
 
 def test_exports_carry_only_approved_text_and_neutralise_formulas(
-    api_client: Any, store: Any, fake: Any
+    api_client: Any, store: Any, catalog_fake: Any
 ) -> None:
     approved = make(
         store, "E1", title='=HYPERLINK("http://evil")', attributes={"note": "@SUM(A1)", "size": "M"}
     )
     drafted = make(store, "E2", title="+1 trick", brand="-2")
     _approve(store, approved, "-Approved text")
-    description_services.description_generate(product=drafted, actor=Actor.system(), options={})
+    drafting.description_generate(product=drafted, actor=Actor.system(), options=describe_options(store))
 
     response = api_client.get(f"{base(store)}/export/csv/")
     text = b"".join(response.streaming_content).decode("utf-8")
@@ -238,7 +242,9 @@ def test_exports_carry_only_approved_text_and_neutralise_formulas(
     assert values[1][10] == "'-Approved text"
 
 
-def test_describe_review_diff_and_versions_over_the_api(api_client: Any, store: Any, fake: Any) -> None:
+def test_describe_review_diff_and_versions_over_the_api(
+    api_client: Any, store: Any, catalog_fake: Any
+) -> None:
     product = make(store, "D1", title="Linen shirt", brand="Acme", attributes={"material": "linen"})
     response = api_client.post(
         f"{base(store)}/products/{product.pk}/describe/",
@@ -248,7 +254,8 @@ def test_describe_review_diff_and_versions_over_the_api(api_client: Any, store: 
     assert response.status_code == 201, response.content
     version = response.json()
     assert version["number"] == 1 and len(version["candidates"]) == 3
-    assert version["model_key"] == "fake-gen" and version["options"]["seo_keywords"] == ["linen"]
+    assert version["model_key"] == generator_spec(store).key
+    assert version["options"]["seo_keywords"] == ["linen"]
     description = Description.objects.get(product=product)
     url = f"{base(store)}/descriptions/{description.pk}/"
 
@@ -275,7 +282,7 @@ def test_describe_review_diff_and_versions_over_the_api(api_client: Any, store: 
     assert diff == [{"op": "equal", "text": version["text"]}, {"op": "insert", "text": " Hand-edited."}]
 
 
-def test_streamed_describe_sends_ndjson(api_client: Any, store: Any, fake: Any) -> None:
+def test_streamed_describe_sends_ndjson(api_client: Any, store: Any, catalog_fake: Any) -> None:
     product = make(store, "ST1", title="Mug", attributes={"capacity": "350 ml"})
     response = api_client.post(
         f"{base(store)}/products/{product.pk}/describe/?stream=1", {"target_length": 20}, format="json"
@@ -286,7 +293,7 @@ def test_streamed_describe_sends_ndjson(api_client: Any, store: Any, fake: Any) 
     assert events[-1]["version"] == 1
 
 
-def test_bulk_generate_over_the_api_is_a_job(api_client: Any, store: Any, fake: Any) -> None:
+def test_bulk_generate_over_the_api_is_a_job(api_client: Any, store: Any, catalog_fake: Any) -> None:
     for i in range(3):
         make(store, f"B{i}", category="Apparel" if i < 2 else "Kitchen")
     response = api_client.post(
@@ -306,7 +313,7 @@ def test_bulk_generate_over_the_api_is_a_job(api_client: Any, store: Any, fake: 
     }
 
 
-def test_brand_voices_shape_the_prompt(api_client: Any, store: Any, fake: Any) -> None:
+def test_brand_voices_shape_the_prompt(api_client: Any, store: Any, catalog_fake: Any) -> None:
     response = api_client.post(
         f"{base(store)}/brand-voices/",
         {
@@ -324,7 +331,7 @@ def test_brand_voices_shape_the_prompt(api_client: Any, store: Any, fake: Any) -
     api_client.post(
         f"{base(store)}/products/{product.pk}/describe/", {"brand_voice": voice.pk}, format="json"
     )
-    prompt = fake.calls[-1][0].prompt
+    prompt = catalog_fake.requests[-1][0].prompt
     assert "Voice: Quiet, plain words.; use: simple; avoid: amazing" in prompt
     assert "Style sample: A simple mug for slow mornings." in prompt
 
@@ -336,7 +343,9 @@ def test_schema_documents_the_catalog(api_client: Any) -> None:
     assert "/api/v1/stores/{store_id}/catalog/descriptions/{description_id}/review/" in paths
 
 
-def test_description_and_version_lists_do_not_query_per_row(api_client: Any, store: Any, fake: Any) -> None:
+def test_description_and_version_lists_do_not_query_per_row(
+    api_client: Any, store: Any, catalog_fake: Any
+) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -347,8 +356,10 @@ def test_description_and_version_lists_do_not_query_per_row(api_client: Any, sto
 
     def described(sku: str) -> Description:
         product = make(store, sku, attributes={"colour": "red"})
-        version = description_services.description_generate(product=product, actor=Actor.system(), options={})
-        description_services.description_review(
+        version = drafting.description_generate(
+            product=product, actor=Actor.system(), options=describe_options(store)
+        )
+        descriptions.description_review(
             description=version.description, actor=Actor.system(), action="approve", text="Edited text."
         )
         return version.description
@@ -360,8 +371,10 @@ def test_description_and_version_lists_do_not_query_per_row(api_client: Any, sto
     for n in range(2, 6):
         described(f"Q{n}")
     for n in range(3):  # more versions of the first description, each edited from its parent
-        description_services.description_generate(product=first.product, actor=Actor.system(), options={})
-        description_services.description_review(
+        drafting.description_generate(
+            product=first.product, actor=Actor.system(), options=describe_options(store)
+        )
+        descriptions.description_review(
             description=first, actor=Actor.system(), action="reject", text=f"Rejected {n}."
         )
     assert queries(f"{base(store)}/descriptions/") == few
@@ -369,11 +382,11 @@ def test_description_and_version_lists_do_not_query_per_row(api_client: Any, sto
 
 
 def test_the_description_product_filter_does_not_tell_another_stores_product_ids(
-    api_client: Any, store: Any, other_store: Any, fake: Any
+    api_client: Any, store: Any, other_store: Any, catalog_fake: Any
 ) -> None:
     ours = make(store, "F1", attributes={"colour": "red"})
-    description_services.description_generate(product=ours, actor=Actor.system(), options={})
-    theirs = services.product_create(store=other_store, actor=Actor.system(), sku="F2", title="Theirs")
+    drafting.description_generate(product=ours, actor=Actor.system(), options=describe_options(store))
+    theirs = products.product_create(store=other_store, actor=Actor.system(), sku="F2", title="Theirs")
     url = f"{base(store)}/descriptions/"
     ours_listed = api_client.get(f"{url}?product={ours.pk}").json()["results"]
     assert [row["product_sku"] for row in ours_listed] == ["F1"]
@@ -480,12 +493,12 @@ def test_inference_error_messages_are_translated() -> None:
 
 
 def test_bulk_generate_over_the_api_can_skip_products_with_approved_text(
-    api_client: Any, store: Any, owner: Any, fake: Any
+    api_client: Any, store: Any, owner: Any, catalog_fake: Any
 ) -> None:
     done, todo = make(store, "OM1", category="Apparel"), make(store, "OM2", category="Apparel")
     actor = Actor(user=owner, source="api")
-    version = description_services.description_generate(product=done, actor=actor, options={})
-    description_services.description_review(
+    version = drafting.description_generate(product=done, actor=actor, options=describe_options(store))
+    descriptions.description_review(
         description=version.description,
         actor=actor,
         action="approve",

@@ -10,11 +10,14 @@ from django.test import Client
 
 from apps.accounts.actor import Actor
 from apps.accounts.models import Role
-from apps.catalog import services
-from apps.catalog.models import CatalogImport, Description, Product
+from apps.catalog.models import Description, Product
+from apps.catalog.services import products
+from apps.imports import services as import_services
+from apps.imports.models import DataImport
+from apps.jobs.models import Job
 from tests.factories import MembershipFactory, UserFactory
 
-from .helpers import run_job, upload, use_fake_inference
+from .helpers import run_job, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +40,7 @@ def client_for(store: Any) -> Any:
 
 
 def test_catalog_is_installed_in_the_sidebar_and_lists_products_escaped(client_for: Any, store: Any) -> None:
-    services.product_create(store=store, actor=Actor.system(), sku="H1", title="<script>alert(1)</script>")
+    products.product_create(store=store, actor=Actor.system(), sku="H1", title="<script>alert(1)</script>")
     page = client_for().get(f"/s/{store.pk}/catalog/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -46,9 +49,8 @@ def test_catalog_is_installed_in_the_sidebar_and_lists_products_escaped(client_f
 
 
 def test_ops_flow_upload_map_import_errors_generate_review_export(
-    client_for: Any, store: Any, monkeypatch: Any
+    client_for: Any, store: Any, catalog_fake: Any
 ) -> None:
-    use_fake_inference(monkeypatch)
     client = client_for()
     messy = (
         "货号,商品名称,售价,材质,颜色\n"
@@ -58,7 +60,7 @@ def test_ops_flow_upload_map_import_errors_generate_review_export(
         "Z3,羊毛围巾,199,羊毛,灰色\n"
     ).encode("gb18030")
     response = client.post(f"/s/{store.pk}/catalog/imports/", {"file": upload("目录.csv", messy)})
-    catalog_import = CatalogImport.objects.get(store=store)
+    catalog_import = DataImport.objects.get(store=store, target="catalog.products")
     assert (
         response.status_code == 302 and response.url == f"/s/{store.pk}/catalog/imports/{catalog_import.pk}/"
     )
@@ -76,11 +78,11 @@ def test_ops_flow_upload_map_import_errors_generate_review_export(
     errors = client.get(f"/s/{store.pk}/catalog/imports/{catalog_import.pk}/errors.csv")
     assert "Duplicate SKU" in b"".join(errors.streaming_content).decode("utf-8-sig")
 
-    products = list(Product.objects.filter(store=store).order_by("sku"))
+    selected = list(Product.objects.filter(store=store).order_by("sku"))
     response = client.post(
         f"/s/{store.pk}/catalog/describe/",
         {
-            "product": [p.pk for p in products],
+            "product": [p.pk for p in selected],
             "scope": "selected",
             "tone": "neutral",
             "target_length": 20,
@@ -95,7 +97,7 @@ def test_ops_flow_upload_map_import_errors_generate_review_export(
 
     queue = client.get(f"/s/{store.pk}/catalog/review/").content.decode()
     assert "纯棉T恤" in queue
-    description = Description.objects.get(product=products[0])
+    description = Description.objects.get(product=selected[0])
     client.post(
         f"/s/{store.pk}/catalog/descriptions/{description.pk}/review/",
         {"action": "approve", "next": "review", "version": 1},
@@ -110,9 +112,8 @@ def test_ops_flow_upload_map_import_errors_generate_review_export(
 
 
 def test_merchant_generates_one_product_streamed_then_edits_approves_and_diffs(
-    client_for: Any, store: Any, monkeypatch: Any
+    client_for: Any, store: Any, catalog_fake: Any
 ) -> None:
-    use_fake_inference(monkeypatch)
     client = client_for()
     response = client.post(
         f"/s/{store.pk}/catalog/products/new/",
@@ -157,7 +158,7 @@ def test_merchant_generates_one_product_streamed_then_edits_approves_and_diffs(
 def test_other_stores_pages_are_404_and_viewers_cannot_write(
     client_for: Any, store: Any, other_store: Any
 ) -> None:
-    product = services.product_create(store=other_store, actor=Actor.system(), sku="O1", title="Theirs")
+    product = products.product_create(store=other_store, actor=Actor.system(), sku="O1", title="Theirs")
     client = client_for()
     assert client.get(f"/s/{other_store.pk}/catalog/").status_code == 404
     assert client.get(f"/s/{store.pk}/catalog/products/{product.pk}/").status_code == 404
@@ -186,10 +187,13 @@ def test_pages_render_in_chinese(client_for: Any, store: Any) -> None:
 
 
 def test_an_import_being_validated_polls_until_it_is_done(client_for: Any, store: Any) -> None:
-    catalog_import = services.catalog_import_create(
-        store=store, upload=upload("v.csv", "SKU,Title\nV1,One\n"), actor=Actor.system()
+    catalog_import = import_services.import_create(
+        store=store,
+        target="catalog.products",
+        upload=upload("v.csv", "SKU,Title\nV1,One\n"),
+        actor=Actor.system(),
     )
-    CatalogImport.objects.filter(pk=catalog_import.pk).update(status="validating")
+    DataImport.objects.filter(pk=catalog_import.pk).update(status="validating")
     page = client_for().get(f"/s/{store.pk}/catalog/imports/{catalog_import.pk}/").content.decode()
     assert "Validating every row" in page and 'hx-trigger="every 2s"' in page
 
@@ -202,3 +206,5 @@ def test_bulk_describe_ignores_ticked_values_that_are_not_product_ids(client_for
             {"product": [junk], "tone": "neutral", "target_length": 80, "format": "paragraph"},
         )
         assert response.status_code == 302, junk  # back to the list with "no products match"
+        assert response.url == f"/s/{store.pk}/catalog/", junk
+    assert not Job.objects.filter(store=store).exists()

@@ -1,4 +1,5 @@
-"""Catalog imports: detection, mapping, per-row errors, upsert by SKU, error file."""
+"""Catalog imports (the imports app's catalog.products target): detection, mapping, per-row errors,
+upsert by SKU, error file."""
 
 from __future__ import annotations
 
@@ -10,15 +11,18 @@ from typing import Any
 import pytest
 
 from apps.accounts.actor import Actor
-from apps.catalog import exporting, importing, services
-from apps.catalog.models import CatalogImport, ImportRowError, Product
+from apps.catalog.models import Product
 from apps.core.errors import ApplicationError
+from apps.core.spreadsheets import csv_stream
+from apps.imports import exporting, reading, services
+from apps.imports.models import DataImport, ImportRowError
 
 from .helpers import run_job, upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "SKU,Title,Price,Brand,Material,Colour\n"
+TARGET = "catalog.products"
 
 
 @pytest.fixture(autouse=True)
@@ -27,10 +31,12 @@ def media_root(settings: Any, tmp_path: Any) -> Any:
     return settings.MEDIA_ROOT
 
 
-def import_file(store: Any, name: str, data: bytes, **start: Any) -> CatalogImport:
+def import_file(store: Any, name: str, data: bytes, **start: Any) -> DataImport:
     actor = Actor.system()
-    catalog_import = services.catalog_import_create(store=store, upload=upload(name, data), actor=actor)
-    catalog_import = services.catalog_import_start(catalog_import=catalog_import, actor=actor, **start)
+    catalog_import = services.import_create(
+        store=store, target=TARGET, upload=upload(name, data), actor=actor
+    )
+    catalog_import = services.import_start(data_import=catalog_import, actor=actor, **start)
     assert catalog_import.job is not None
     run_job(catalog_import.job)
     catalog_import.refresh_from_db()
@@ -58,7 +64,7 @@ def test_chinese_csv_in_each_encoding_imports_the_same_text(store: Any, encoding
     assert tee.price == Decimal("59.00") and tee.currency == "CNY"
     assert tee.attributes == {"材质": "棉"}
     assert tee.language == "zh"
-    assert catalog_import.status == CatalogImport.Status.FINISHED
+    assert catalog_import.status == DataImport.Status.FINISHED
 
 
 def test_gb18030_only_characters_are_detected_as_gb18030(store: Any) -> None:
@@ -86,11 +92,11 @@ def test_messy_rows_are_reported_per_row_and_good_rows_kept(store: Any) -> None:
     assert sorted(Product.objects.filter(store=store).values_list("sku", flat=True)) == ["T1", "T5"]
     assert Product.objects.get(store=store, sku="T5").price == Decimal("1299.00")
     errors = list(
-        ImportRowError.objects.filter(catalog_import=catalog_import).values_list("row_number", "column")
+        ImportRowError.objects.filter(data_import=catalog_import).values_list("row_number", "column")
     )
     assert errors == [(3, "SKU"), (4, "Title"), (5, "Price"), (6, "SKU")]
     reasons = dict(
-        ImportRowError.objects.filter(catalog_import=catalog_import).values_list("row_number", "reason")
+        ImportRowError.objects.filter(data_import=catalog_import).values_list("row_number", "reason")
     )
     assert "row 2" in reasons[6]
     assert reasons[3] == "Required; the cell is empty."
@@ -125,8 +131,11 @@ def test_xlsx_import_reads_numbers_and_text(store: Any) -> None:
 
 def test_column_mapping_can_be_overridden(store: Any) -> None:
     actor = Actor.system()
-    catalog_import = services.catalog_import_create(
-        store=store, upload=upload("c.csv", "code,label,notes\nM1,Mouse,internal\n"), actor=actor
+    catalog_import = services.import_create(
+        store=store,
+        target=TARGET,
+        upload=upload("c.csv", "code,label,notes\nM1,Mouse,internal\n"),
+        actor=actor,
     )
     assert catalog_import.column_mapping == {
         "code": "sku",
@@ -134,9 +143,9 @@ def test_column_mapping_can_be_overridden(store: Any) -> None:
         "notes": "attribute:notes",
     }
     with pytest.raises(ApplicationError, match="title"):
-        services.catalog_import_start(catalog_import=catalog_import, actor=actor)
-    catalog_import = services.catalog_import_start(
-        catalog_import=catalog_import,
+        services.import_start(data_import=catalog_import, actor=actor)
+    catalog_import = services.import_start(
+        data_import=catalog_import,
         actor=actor,
         mapping={"code": "sku", "label": "title", "notes": "ignore"},
     )
@@ -146,14 +155,14 @@ def test_column_mapping_can_be_overridden(store: Any) -> None:
 
 
 def test_files_over_the_size_limit_are_refused_with_a_clear_error(store: Any, settings: Any) -> None:
-    settings.CATALOG_IMPORT_MAX_BYTES = 100
-    with pytest.raises(importing.FileTooLarge) as raised:
-        services.catalog_import_create(
-            store=store, upload=upload("big.csv", HEADER + "x" * 200), actor=Actor.system()
+    settings.IMPORT_MAX_BYTES = 100
+    with pytest.raises(reading.FileTooLarge) as raised:
+        services.import_create(
+            store=store, target=TARGET, upload=upload("big.csv", HEADER + "x" * 200), actor=Actor.system()
         )
     assert raised.value.status_code == 413
     assert "limit is" in raised.value.message
-    assert CatalogImport.objects.count() == 0
+    assert DataImport.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -167,8 +176,8 @@ def test_files_over_the_size_limit_are_refused_with_a_clear_error(store: Any, se
     ],
 )
 def test_unreadable_files_are_refused(store: Any, name: str, data: bytes, code: str) -> None:
-    with pytest.raises(importing.FileRejected) as raised:
-        services.catalog_import_create(store=store, upload=upload(name, data), actor=Actor.system())
+    with pytest.raises(reading.FileRejected) as raised:
+        services.import_create(store=store, target=TARGET, upload=upload(name, data), actor=Actor.system())
     assert raised.value.code == code
 
 
@@ -182,22 +191,22 @@ def test_hostile_cells_are_stored_as_text_and_control_characters_dropped(store: 
 
 def test_undecodable_bytes_are_reported_on_their_row(store: Any) -> None:
     data = b"SKU,Title\nE1,Good\n" + b"E2,Bad \xff\xfe bytes\n" + b"E3,Fine\n"
-    catalog_import = services.catalog_import_create(
-        store=store, upload=upload("e.csv", data), actor=Actor.system()
+    catalog_import = services.import_create(
+        store=store, target=TARGET, upload=upload("e.csv", data), actor=Actor.system()
     )
     catalog_import.encoding = "utf-8"
     catalog_import.save()
-    catalog_import = services.catalog_import_start(catalog_import=catalog_import, actor=Actor.system())
+    catalog_import = services.import_start(data_import=catalog_import, actor=Actor.system())
     run_job(catalog_import.job)  # type: ignore[arg-type]
     assert sorted(Product.objects.filter(store=store).values_list("sku", flat=True)) == ["E1", "E3"]
-    error = ImportRowError.objects.get(catalog_import=catalog_import)
+    error = ImportRowError.objects.get(data_import=catalog_import)
     assert (error.row_number, error.column) == (3, "Title")
 
 
 def test_error_file_lists_rows_with_reasons_and_neutralises_formulas(store: Any) -> None:
     catalog_import = import_file(store, "m.csv", b"SKU,Title,Price\n=cmd|' /C calc'!A0,,x\nOK1,Fine,1\n")
     header, rows = exporting.import_errors_rows(catalog_import)
-    text = "".join(exporting.csv_stream(header, rows))
+    text = "".join(csv_stream(header, rows))
     parsed = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert parsed[0] == ["row", "column", "reason", "SKU", "Title", "Price"]
     assert [row[:2] for row in parsed[1:]] == [["2", "SKU"], ["2", "Title"], ["2", "Price"]]
@@ -207,22 +216,22 @@ def test_error_file_lists_rows_with_reasons_and_neutralises_formulas(store: Any)
 def test_starting_twice_is_refused(store: Any) -> None:
     catalog_import = import_file(store, "a.csv", b"SKU,Title\nS1,One\n")
     with pytest.raises(ApplicationError, match="already started"):
-        services.catalog_import_start(catalog_import=catalog_import, actor=Actor.system())
+        services.import_start(data_import=catalog_import, actor=Actor.system())
 
 
 def test_a_block_run_twice_duplicates_nothing(store: Any) -> None:
-    from apps.catalog.jobs import ImportCatalogRows
+    from apps.imports.jobs import ImportRows
     from apps.jobs.models import JobItem
 
     actor = Actor.system()
-    catalog_import = services.catalog_import_create(
-        store=store, upload=upload("r.csv", "SKU,Title\nR1,A\nR2,B\n"), actor=actor
+    catalog_import = services.import_create(
+        store=store, target=TARGET, upload=upload("r.csv", "SKU,Title\nR1,A\nR2,B\n"), actor=actor
     )
-    catalog_import = services.catalog_import_start(catalog_import=catalog_import, actor=actor)
+    catalog_import = services.import_start(data_import=catalog_import, actor=actor)
     job = catalog_import.job
     assert job is not None
     item = JobItem.objects.get(job=job)
-    ImportCatalogRows().process_item(job, item)  # a worker that died before recording its result
+    ImportRows().process_item(job, item)  # a worker that died before recording its result
     run_job(job)
     catalog_import.refresh_from_db()
     assert Product.objects.filter(store=store).count() == 2
@@ -239,7 +248,7 @@ def test_the_messy_sample_catalog_imports_its_good_rows(store: Any) -> None:
     # 10 rows (a blank line is skipped): 5 good, 5 rejected with their reasons.
     assert (catalog_import.total_rows, catalog_import.valid_rows, catalog_import.error_rows) == (10, 5, 5)
     errors = list(
-        ImportRowError.objects.filter(catalog_import=catalog_import).values_list("row_number", "column")
+        ImportRowError.objects.filter(data_import=catalog_import).values_list("row_number", "column")
     )
     assert errors == [(4, "商品名称"), (5, "售价"), (6, "货号"), (7, "货号"), (9, "图片")]
     assert sorted(Product.objects.filter(store=store).values_list("sku", flat=True)) == [
@@ -268,26 +277,22 @@ def test_the_messy_sample_catalog_imports_its_good_rows(store: Any) -> None:
 
 @pytest.fixture
 def start_validated_by_task(
-    store: Any, owner: Any, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+    store: Any, owner: Any, settings: Any, sent_tasks: Any, django_capture_on_commit_callbacks: Any
 ) -> Any:
     """``start(name, body)`` starts an import big enough to be validated by a task.
 
-    It returns the import and the list of tasks sent (as ``(args, queue)``) so far.
+    It returns the import and the list of tasks sent (as ``(name, args, queue)``) so far.
     """
-    from apps.catalog import tasks
+    settings.IMPORT_INLINE_MAX_BYTES = 10
 
-    settings.CATALOG_IMPORT_INLINE_MAX_BYTES = 10
-    sent: list[tuple[Any, str]] = []
-    monkeypatch.setattr(
-        tasks.catalog_import_prepare_task, "apply_async", lambda args, queue: sent.append((args, queue))
-    )
-
-    def start(name: str, body: str) -> tuple[Any, list[tuple[Any, str]]]:
+    def start(name: str, body: str) -> tuple[Any, list[tuple[str, tuple[Any, ...], str]]]:
         actor = Actor(user=owner, source="api")
-        catalog_import = services.catalog_import_create(store=store, upload=upload(name, body), actor=actor)
+        catalog_import = services.import_create(
+            store=store, target=TARGET, upload=upload(name, body), actor=actor
+        )
         with django_capture_on_commit_callbacks(execute=True):
-            catalog_import = services.catalog_import_start(catalog_import=catalog_import, actor=actor)
-        return catalog_import, sent
+            catalog_import = services.import_start(data_import=catalog_import, actor=actor)
+        return catalog_import, sent_tasks
 
     return start
 
@@ -295,35 +300,35 @@ def start_validated_by_task(
 def test_large_files_are_validated_by_a_task(store: Any, owner: Any, start_validated_by_task: Any) -> None:
     import json
 
-    from apps.catalog import tasks
+    from apps.imports.tasks import import_prepare_task
     from apps.jobs.models import Job
 
     catalog_import, sent = start_validated_by_task("big.csv", HEADER + "G1,Glass,3,,,\n")
     assert (catalog_import.status, catalog_import.job) == ("validating", None)
-    assert sent == [((catalog_import.pk, owner.pk, 1), "default")]
+    assert sent == [("imports.prepare", (catalog_import.pk, owner.pk, 1), "default")]
+    assert import_prepare_task.name == sent[0][0]  # the name the service sends is the task's
 
-    args = json.loads(json.dumps(sent[0][0]))  # as the broker would carry them
-    tasks.catalog_import_prepare_task(*args)
-    tasks.catalog_import_prepare_task(*args)  # delivered twice: the second does nothing
+    args = json.loads(json.dumps(sent[0][1]))  # as the broker would carry them
+    import_prepare_task(*args)
+    import_prepare_task(*args)  # delivered twice: the second does nothing
     catalog_import.refresh_from_db()
     assert catalog_import.status == "importing"
-    assert Job.objects.filter(store=store, kind="catalog.import").count() == 1
+    assert Job.objects.filter(store=store, kind="imports.rows").count() == 1
     assert catalog_import.job is not None and catalog_import.job.created_by == owner
     run_job(catalog_import.job)
     assert Product.objects.get(store=store, sku="G1").title == "Glass"
 
 
-def test_a_refused_large_file_is_reported_on_the_import(store: Any, settings: Any, monkeypatch: Any) -> None:
-    from apps.catalog import tasks
+def test_a_refused_large_file_is_reported_on_the_import(store: Any, settings: Any, sent_tasks: Any) -> None:
+    from apps.imports.tasks import import_prepare_task
 
-    settings.CATALOG_IMPORT_INLINE_MAX_BYTES = 10
-    settings.CATALOG_IMPORT_MAX_ROWS = 1
-    monkeypatch.setattr(tasks.catalog_import_prepare_task, "apply_async", lambda args, queue: None)
-    catalog_import = services.catalog_import_create(
-        store=store, upload=upload("rows.csv", "SKU,Title\nA,a\nB,b\n"), actor=Actor.system()
+    settings.IMPORT_INLINE_MAX_BYTES = 10
+    settings.IMPORT_MAX_ROWS = 1
+    catalog_import = services.import_create(
+        store=store, target=TARGET, upload=upload("rows.csv", "SKU,Title\nA,a\nB,b\n"), actor=Actor.system()
     )
-    services.catalog_import_start(catalog_import=catalog_import, actor=Actor.system())
-    tasks.catalog_import_prepare_task(catalog_import.pk)
+    services.import_start(data_import=catalog_import, actor=Actor.system())
+    import_prepare_task(catalog_import.pk)
     catalog_import.refresh_from_db()
     assert catalog_import.status == "failed" and "more than 1 rows" in catalog_import.error
 
@@ -335,24 +340,23 @@ def test_a_validation_lost_with_its_worker_is_queued_again_and_imports_once(
 
     from django.utils import timezone
 
-    from apps.catalog import tasks
-    from apps.catalog.models import CatalogImport
+    from apps.imports.tasks import import_prepare_task
     from apps.jobs.models import Job
 
     catalog_import, sent = start_validated_by_task("lost.csv", HEADER + "L1,Lamp,3,,,\n")
     sent.clear()  # the worker that took this task died before validating anything
 
-    assert services.catalog_import_recover_stale() == []  # not stale yet
-    CatalogImport.objects.filter(pk=catalog_import.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    assert services.import_recover_stale() == []  # not stale yet
+    DataImport.objects.filter(pk=catalog_import.pk).update(updated_at=timezone.now() - timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.catalog_import_recover_stale() == [catalog_import.pk]
-        assert services.catalog_import_recover_stale() == []  # claimed: the next beat tick leaves it
-    assert sent == [((catalog_import.pk, None, 1), "default")]
+        assert services.import_recover_stale() == [catalog_import.pk]
+        assert services.import_recover_stale() == []  # claimed: the next beat tick leaves it
+    assert sent == [("imports.prepare", (catalog_import.pk, None, 1), "default")]
 
-    tasks.catalog_import_prepare_task(*sent[0][0])
-    tasks.catalog_import_prepare_task(*sent[0][0])  # the lost task is delivered again as well
+    import_prepare_task(*sent[0][1])
+    import_prepare_task(*sent[0][1])  # the lost task is delivered again as well
     catalog_import.refresh_from_db()
     assert catalog_import.status == "importing"
-    assert Job.objects.filter(store=store, kind="catalog.import").count() == 1
+    assert Job.objects.filter(store=store, kind="imports.rows").count() == 1
     run_job(catalog_import.job)
     assert Product.objects.get(store=store, sku="L1").title == "Lamp"

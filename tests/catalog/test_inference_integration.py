@@ -10,20 +10,20 @@ from typing import Any
 import pytest
 
 from apps.accounts.actor import Actor
-from apps.catalog import description_services, services
 from apps.catalog.models import Description, DescriptionVersion, Product
+from apps.catalog.services import drafting, products
+from apps.core.text import is_chinese
 from apps.inference.registry import ModelSpec, register_model, resolve_model, unregister_model
-from apps.inference.testing import fake_inference  # noqa: F401  (the pytest fixture)
 from apps.jobs.models import Job
 
-from .helpers import run_job
+from .helpers import describe_options, run_job
 
 pytestmark = pytest.mark.django_db
 
 
-def test_generation_goes_through_the_inference_client(store: Any, fake_inference: Any) -> None:  # noqa: F811
+def test_generation_goes_through_the_inference_client(store: Any, fake_inference: Any) -> None:
     fake_inference.replies["Product: Linen shirt"] = " The Acme linen shirt in white, cut in a relaxed fit."
-    product = services.product_create(
+    product = products.product_create(
         store=store,
         actor=Actor.system(),
         sku="L1",
@@ -31,8 +31,8 @@ def test_generation_goes_through_the_inference_client(store: Any, fake_inference
         brand="Acme",
         attributes={"material": "linen", "colour": "white"},
     )
-    version = description_services.description_generate(
-        product=product, actor=Actor.system(), options={"candidates": 3, "target_length": 12}
+    version = drafting.description_generate(
+        product=product, actor=Actor.system(), options=describe_options(store, candidates=3, target_length=12)
     )
     spec = resolve_model(None, task="generate", store=store)
     assert fake_inference.calls == [("generate", spec.key, 1)]
@@ -69,13 +69,13 @@ def tiny_registered(tiny_generator: Path, settings: Any) -> Iterator[ModelSpec]:
 
 def test_bulk_job_runs_a_real_transformers_model(store: Any, tiny_registered: ModelSpec) -> None:
     for index, title in enumerate(["cotton blue summer dress", "纯棉T恤", "red leather bag"]):
-        services.product_create(
+        products.product_create(
             store=store, actor=Actor.system(), sku=f"T{index}", title=title, attributes={"size": "medium"}
         )
-    job = description_services.descriptions_generate_bulk(
+    job = drafting.descriptions_generate_bulk(
         store=store,
         actor=Actor.system(),
-        options={"candidates": 2, "target_length": 20, "seed": 7},
+        options=describe_options(store, candidates=2, target_length=20, seed=7),
         products=Product.objects.filter(store=store),
         batch_size=3,
     )
@@ -91,10 +91,12 @@ def test_bulk_job_runs_a_real_transformers_model(store: Any, tiny_registered: Mo
 
 
 def test_streamed_generation_with_a_real_model(store: Any, tiny_registered: ModelSpec) -> None:
-    product = services.product_create(store=store, actor=Actor.system(), sku="S1", title="blue dress")
+    product = products.product_create(store=store, actor=Actor.system(), sku="S1", title="blue dress")
     events = list(
-        description_services.description_generate_stream(
-            product=product, actor=Actor.system(), options={"candidates": 2, "target_length": 20, "seed": 3}
+        drafting.description_generate_stream(
+            product=product,
+            actor=Actor.system(),
+            options=describe_options(store, candidates=2, target_length=20, seed=3),
         )
     )
     assert "error" not in events[-1], events[-1]
@@ -111,7 +113,7 @@ def test_the_default_generator_drafts_grounded_text_in_both_languages(store: Any
         pytest.skip(f"{spec.key} is not in {spec.local_path}; run `python manage.py models install`")
     settings.INFERENCE_IN_PROCESS = True
     settings.INFERENCE_BACKEND = "local"
-    backpack = services.product_create(
+    backpack = products.product_create(
         store=store,
         actor=Actor.system(),
         sku="R1",
@@ -120,7 +122,7 @@ def test_the_default_generator_drafts_grounded_text_in_both_languages(store: Any
         category="Bags",
         attributes={"material": "nylon", "volume": "20 l", "colour": "black"},
     )
-    bottle = services.product_create(
+    bottle = products.product_create(
         store=store,
         actor=Actor.system(),
         sku="R2",
@@ -130,16 +132,12 @@ def test_the_default_generator_drafts_grounded_text_in_both_languages(store: Any
         attributes={"材质": "不锈钢", "容量": "750ml"},
     )
     for product in (backpack, bottle):
-        version = description_services.description_generate(
-            product=product, actor=Actor.system(), options={"candidates": 2, "target_length": 30, "seed": 11}
+        version = drafting.description_generate(
+            product=product,
+            actor=Actor.system(),
+            options=describe_options(store, candidates=2, target_length=30, seed=11),
         )
         assert (version.model_key, version.model_version) == (spec.key, spec.revision)
         assert version.text and len(version.candidates) == 2
-        assert grounding_is_chinese(version.text) == (product.language == "zh")
+        assert is_chinese(version.text) == (product.language == "zh")
         assert version.coverage is not None and version.coverage > 0
-
-
-def grounding_is_chinese(text: str) -> bool:
-    from apps.catalog.grounding import is_chinese
-
-    return is_chinese(text)

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.catalog.conftest import catalog_fake  # noqa: F401  (the fixture, for the catalog flows)
+
 CHROMIUM = os.environ.get("ECOMAI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -13,7 +13,7 @@ import pytest
 
 from apps.catalog.models import Product
 from apps.jobs.models import Job
-from tests.catalog.helpers import run_job, use_fake_inference
+from tests.catalog.helpers import run_job
 
 from .helpers import log_in
 
@@ -23,9 +23,8 @@ MESSY_CATALOG = Path(__file__).parents[1] / "data" / "messy_catalog_gb18030.csv"
 
 
 def test_upload_errors_bulk_generate_approve_and_export(
-    page: Any, live_server: Any, owner: Any, store: Any, monkeypatch: Any
+    page: Any, live_server: Any, owner: Any, store: Any, catalog_fake: Any
 ) -> None:
-    use_fake_inference(monkeypatch)
     log_in(page, live_server, owner.username)
     page.wait_for_url(re.compile(rf"/s/{store.pk}/$"))
 
@@ -39,7 +38,7 @@ def test_upload_errors_bulk_generate_approve_and_export(
     with page.expect_navigation():
         page.click("button:has-text('Import')")
 
-    job = Job.objects.get(store=store, kind="catalog.import")
+    job = Job.objects.get(store=store, kind="imports.rows")
     run_job(job)
     page.wait_for_function(
         "document.querySelector('#job-progress .status').textContent.includes('Succeeded')"
@@ -88,9 +87,8 @@ def test_upload_errors_bulk_generate_approve_and_export(
 
 
 def test_a_merchant_drafts_one_description_streamed_into_the_page(
-    page: Any, live_server: Any, owner: Any, store: Any, monkeypatch: Any
+    page: Any, live_server: Any, owner: Any, store: Any, catalog_fake: Any
 ) -> None:
-    use_fake_inference(monkeypatch)
     product = Product.objects.create(
         store=store,
         sku="MUG-1",

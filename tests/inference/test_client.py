@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,19 +15,20 @@ from apps.inference import client
 from apps.inference.backends.local import LocalBackend
 from apps.inference.backends.queue import QueueBackend
 from apps.inference.registry import ModelSpec, set_store_resolver
-from apps.inference.testing import FakeBackend, fake_inference  # noqa: F401 - the fixture
 from apps.inference.types import GenerationRequest
+from tests.inference_fake import FakeBackend
 
 
 def test_web_process_never_imports_torch() -> None:
-    """Settings, URLs, the client and the queue path import without torch or transformers."""
+    """Settings, URLs, the client, the queue path and the suite's fake load without torch or transformers."""
     script = (
         "import os, sys\n"
         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'ecomai.settings.test')\n"
         "import django; django.setup()\n"
         "import ecomai.urls, ecomai.celery\n"
         "from apps import inference\n"
-        "from apps.inference import client, tasks, testing\n"
+        "from apps.inference import client, tasks\n"
+        "import tests.inference_fake\n"
         "from apps.inference.backends import queue, openai\n"
         "from apps.inference.management.commands import models\n"
         "assert isinstance(client.backend_for('generate'), queue.QueueBackend)\n"
@@ -35,7 +37,12 @@ def test_web_process_never_imports_torch() -> None:
         "print(loaded)\n"
     )
     output = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=Path(__file__).parents[2],  # the repository root: ``tests`` is importable from there
     )
     assert output.stdout.strip() == "[]", output.stderr
 
@@ -72,7 +79,7 @@ def test_inside_a_worker_task_models_run_in_process(settings: Any) -> None:
     assert which_backend() == "queue"  # called directly: not a worker
 
 
-def test_calls_resolve_the_store_model_and_skip_empty_batches(fake_inference: FakeBackend) -> None:  # noqa: F811
+def test_calls_resolve_the_store_model_and_skip_empty_batches(fake_inference: FakeBackend) -> None:
     assert inference.generate([]) == [] and inference.classify([]) == [] and inference.embed([]) == []
     assert fake_inference.calls == []
     activated = ModelSpec(key="store-3-generator-v4", task="generate", path="versions/3/4")
@@ -91,7 +98,7 @@ def test_calls_resolve_the_store_model_and_skip_empty_batches(fake_inference: Fa
 
 
 def test_fake_backend_is_deterministic_and_shaped_like_the_real_one(
-    fake_inference: FakeBackend,  # noqa: F811
+    fake_inference: FakeBackend,
     registered: dict[str, ModelSpec],
 ) -> None:
     fake_inference.replies["Describe:"] = "A soft blue cotton dress. Machine washable."

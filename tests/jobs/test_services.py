@@ -51,22 +51,36 @@ def test_job_create_stores_items_in_order_and_counts_them(store: Any) -> None:
 
 
 def test_job_create_queues_its_chunks_only_on_commit(
-    store: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+    store: Any, django_capture_on_commit_callbacks: Any, sent_tasks: Any
 ) -> None:
-    sent: list[tuple[Any, ...]] = []
     from apps.jobs import tasks
 
-    monkeypatch.setattr(
-        tasks.job_process_chunk_task, "apply_async", lambda **kw: sent.append((kw["args"], kw["queue"]))
-    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = services.job_create(
             store=store, kind="test.square", items=[("a", {"n": 1})], actor=Actor.system(), parallelism=2
         )
-        assert sent == []
+        assert sent_tasks == []
     for callback in callbacks:
         callback()
-    assert sent == [((job.pk,), "default"), ((job.pk,), "default")]
+    chunk = tasks.job_process_chunk_task.name
+    assert sent_tasks == [(chunk, (job.pk,), "default"), (chunk, (job.pk,), "default")]
+
+
+def test_a_broker_that_is_down_at_commit_loses_no_job(
+    store: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    """The job is committed all the same; job_recover_stale queues it later."""
+    from celery import current_app
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(current_app, "send_task", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.job_create(
+            store=store, kind="test.square", items=[("a", {"n": 1})], actor=Actor.system()
+        )
+    assert Job.objects.get(pk=job.pk).status == Job.Status.QUEUED
 
 
 def test_a_chunk_processes_at_most_chunk_size_items(store: Any) -> None:
