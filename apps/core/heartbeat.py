@@ -128,4 +128,3 @@ def _mark_stopped(**kwargs: Any) -> None:
         logger.warning("could not record that the worker stopped: %s", error)
     finally:
         connection.close()
-

@@ -12,7 +12,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from .models import WorkerHeartbeat
 from .workers import QUEUES
@@ -46,9 +46,13 @@ class QueueStatus:
         if self.state == "ok":
             return ""
         if self.state == "restarting":
-            return gettext(
+            # "10 minutes" is serve's back-off window (apps/core/supervisor.py, Backoff.window).
+            return ngettext(
                 "The worker for the “%(queue)s” queue stopped (%(reason)s) and is being restarted "
-                "(%(exits)d stops in the last 10 minutes). Queued work goes on once it is back."
+                "(%(exits)d stop in the last 10 minutes). Queued work goes on once it is back.",
+                "The worker for the “%(queue)s” queue stopped (%(reason)s) and is being restarted "
+                "(%(exits)d stops in the last 10 minutes). Queued work goes on once it is back.",
+                self.recent_exits,
             ) % {"queue": self.queue, "reason": self.exit_reason or "?", "exits": self.recent_exits}
         return gettext(
             "No worker is consuming the “%(queue)s” queue, so its jobs wait. Start one with "

@@ -191,7 +191,8 @@ class Supervisor:
             env=dict(spec.env) if spec.env is not None else None,
             pass_fds=spec.pass_fds,
             start_new_session=True,
-            preexec_fn=_parent_death_signal_setter(self._pid),  # noqa: PLW1509 - no threads here
+            # Safe here: the supervisor starts children from its only thread.
+            preexec_fn=_parent_death_signal_setter(self._pid),
         )
         child.started_at = self._clock()
         child.restart_at = None
@@ -221,7 +222,8 @@ class Supervisor:
             restart_in=delay,
         )
         logger.warning(
-            "serve: %s (pid %d) stopped unexpectedly: %s; %d unexpected exit%s in the last %s; restarting in %s",
+            "serve: %s (pid %d) stopped unexpectedly: %s; %d unexpected exit%s in the last %s; "
+            "restarting in %s",
             child.spec.name,
             pid,
             event.description,

@@ -146,7 +146,9 @@ class Command(BaseCommand):
                     celery_worker_argv(queues=QUEUES, concurrency=concurrency, hostname=hostname),
                     env=env,
                 ),
-                ChildSpec("beat", celery_beat_argv(schedule=settings.VAR_DIR / "celerybeat-schedule"), env=env),
+                ChildSpec(
+                    "beat", celery_beat_argv(schedule=settings.VAR_DIR / "celerybeat-schedule"), env=env
+                ),
             ]
 
         def on_exit(event: ChildExit) -> None:
@@ -167,13 +169,13 @@ class Command(BaseCommand):
             finally:
                 connection.close()
 
-        supervisor = Supervisor(
-            children, backoff=Backoff(), stop_timeout=stop_timeout, on_exit=on_exit
-        )
+        supervisor = Supervisor(children, backoff=Backoff(), stop_timeout=stop_timeout, on_exit=on_exit)
         supervisor.install_signal_handlers()
         shown = f"[{host}]" if ":" in host else host
-        self.stdout.write(self.style.SUCCESS(f"ecomai is up on http://{shown}:{port}/  (API docs: /api/docs/)"))
-        self.stdout.write("Stop it with Ctrl-C (running tasks get up to %gs to finish)." % stop_timeout)
+        self.stdout.write(
+            self.style.SUCCESS(f"ecomai is up on http://{shown}:{port}/  (API docs: /api/docs/)")
+        )
+        self.stdout.write(f"Stop it with Ctrl-C (running tasks get up to {stop_timeout:g} s to finish).")
         try:
             supervisor.run()
         finally:

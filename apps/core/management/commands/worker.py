@@ -28,7 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--hostname", default="", help="Celery node name, e.g. inference@%%h.")
         parser.add_argument("--loglevel", default="INFO")
 
-    def handle(self, *args: Any, queues: str, concurrency: int, hostname: str, loglevel: str, **options: Any) -> None:
+    def handle(
+        self, *args: Any, queues: str, concurrency: int, hostname: str, loglevel: str, **options: Any
+    ) -> None:
         try:
             argv = celery_worker_argv(
                 queues=[queue.strip() for queue in queues.split(",") if queue.strip()],
