@@ -12,7 +12,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 
 from .models import WorkerHeartbeat
 from .workers import QUEUES
@@ -47,12 +47,9 @@ class QueueStatus:
             return ""
         if self.state == "restarting":
             # "10 minutes" is serve's back-off window (apps/core/supervisor.py, Backoff.window).
-            return ngettext(
+            return gettext(
                 "The worker for the “%(queue)s” queue stopped (%(reason)s) and is being restarted "
-                "(%(exits)d stop in the last 10 minutes). Queued work goes on once it is back.",
-                "The worker for the “%(queue)s” queue stopped (%(reason)s) and is being restarted "
-                "(%(exits)d stops in the last 10 minutes). Queued work goes on once it is back.",
-                self.recent_exits,
+                "(stops in the last 10 minutes: %(exits)d). Queued work goes on once it is back."
             ) % {"queue": self.queue, "reason": self.exit_reason or "?", "exits": self.recent_exits}
         return gettext(
             "No worker is consuming the “%(queue)s” queue, so its jobs wait. Start one with "
