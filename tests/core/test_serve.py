@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import uuid
@@ -25,6 +26,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from apps.core.workers import celery_beat_argv, celery_worker_argv
 from tests.processes import TAG_VARIABLE, descendants, describe, free_port, tagged_processes, wait_for
 
 pytestmark = pytest.mark.worker
@@ -211,6 +213,13 @@ def test_a_killed_worker_comes_back_and_the_job_finishes(
     assert serve.job(job_id)["queue_status"]["state"] == "ok"
 
     [worker] = serve.child_pids("worker")
+    [beat] = serve.child_pids("beat")
+    # The one worker command line (apps/core/workers.py), as compose and the other tests run it.
+    hostname = f"embedded@{socket.gethostname()}"
+    assert psutil.Process(worker).cmdline() == celery_worker_argv(concurrency=2, hostname=hostname)
+    schedule = Path(serve.env["ECOMAI_VAR_DIR"]) / "celerybeat-schedule"
+    assert psutil.Process(beat).cmdline() == celery_beat_argv(schedule=schedule)
+
     os.kill(worker, signal.SIGKILL)
 
     seen: dict[str, str] = {}
@@ -277,8 +286,6 @@ def test_a_killed_serve_takes_its_children_with_it(start_serve: Any) -> None:
 
 
 def test_no_worker_is_shown_until_a_worker_runs(start_serve: Any, tmp_path: Path) -> None:
-    from apps.core.workers import celery_worker_argv
-
     serve = start_serve("sqlite", no_worker=True)
     job_id = serve.helper("job", str(serve.store), "6", "1")["job"]
 
