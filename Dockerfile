@@ -5,7 +5,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -
 COPY pyproject.toml README.md ./
 COPY ecomai ecomai
 COPY apps apps
-RUN pip install --no-cache-dir -e . gunicorn
+RUN pip install --no-cache-dir -e .
 COPY . .
 RUN useradd --create-home ecomai && mkdir -p /data /models && chown ecomai /data /models
 USER ecomai

@@ -8,9 +8,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import Store
-from apps.core.selectors import get_or_not_found
+from apps.core.selectors import QueueStatus, get_or_not_found, queue_status_get
 
 from .models import Job, JobItem
+from .registry import get_job_kind
 
 
 def job_list(*, store: Store) -> QuerySet[Job]:
@@ -58,3 +59,24 @@ def job_progress(*, job: Job) -> JobProgress:
         eta=eta,
         eta_seconds=eta_seconds,
     )
+
+
+def job_queue(*, job: Job) -> str:
+    """The queue the job's tasks are sent to."""
+    try:
+        return get_job_kind(job.kind).queue
+    except LookupError:  # a kind no longer registered: its tasks went to the default queue
+        return "default"
+
+
+def job_queue_status(*, job: Job, statuses: dict[str, QueueStatus] | None = None) -> QueueStatus | None:
+    """Whether a worker consumes the queue an active job waits on; None for a finished job.
+
+    ``statuses`` (from ``apps.core.selectors.queue_statuses``) saves a query per job in lists.
+    """
+    if not job.is_active:
+        return None
+    queue = job_queue(job=job)
+    if statuses is not None and queue in statuses:
+        return statuses[queue]
+    return queue_status_get(queue=queue)

@@ -12,6 +12,7 @@ from apps.accounts.actor import Actor
 from apps.accounts.dashboard import dashboard_store
 from apps.accounts.models import Role
 from apps.core.errors import ApplicationError
+from apps.core.selectors import queue_statuses
 
 from . import selectors, services
 from .models import JobItem
@@ -26,7 +27,11 @@ def job_list_page(request: HttpRequest, store_id: int) -> HttpResponse:
     status = request.GET.get("status")
     if status:
         jobs = jobs.filter(status=status)
-    rows = [(job, selectors.job_progress(job=job)) for job in jobs[:PAGE_SIZE]]
+    statuses = queue_statuses()
+    rows = [
+        (job, selectors.job_progress(job=job), selectors.job_queue_status(job=job, statuses=statuses))
+        for job in jobs[:PAGE_SIZE]
+    ]
     template = "jobs/_job_rows.html" if request.htmx else "jobs/list.html"  # type: ignore[attr-defined]
     return render(
         request, template, {"store": store, "membership": membership, "rows": rows, "status": status}

@@ -220,6 +220,9 @@ JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
 JOBS_HANDLER_MODULES = env.list("JOBS_HANDLER_MODULES", default=[])
 # How often the beat re-queues jobs whose worker went silent (see jobs.services.job_recover_stale).
 JOBS_RECOVER_INTERVAL_SECONDS = env.float("JOBS_RECOVER_INTERVAL_SECONDS", default=60.0)
+# Seconds between a worker's heartbeats (apps/core/heartbeat.py); a worker silent for three of them
+# counts as gone, and the dashboard says that nothing consumes its queues.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE = {
     "jobs-recover-stale": {"task": "jobs.recover_stale", "schedule": JOBS_RECOVER_INTERVAL_SECONDS},
     "imports-recover-stale": {

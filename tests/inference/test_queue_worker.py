@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from apps.core.workers import celery_worker_argv
 from apps.inference.backends.queue import QueueBackend
 from apps.inference.registry import ModelSpec, spec_to_dict
 from apps.inference.types import GenerationRequest
@@ -81,25 +82,9 @@ def broker_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[
     )
     queue_name = f"inference-test-{uuid.uuid4().hex[:8]}"
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "ecomai",
-            "worker",
-            "--queues",
-            "inference",
-            "--pool",
-            "solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname",
-            f"{queue_name}@%h",
-            "--loglevel",
-            "WARNING",
-        ],
+        celery_worker_argv(
+            queues=["inference"], concurrency=1, hostname=f"{queue_name}@%h", loglevel="WARNING"
+        ),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,9 +20,11 @@ from django.db import connection
 
 from apps.accounts.actor import Actor
 from apps.accounts.models import AuditEvent
+from apps.core.workers import QUEUES, celery_beat_argv, celery_worker_argv
 from apps.jobs import services
 from apps.jobs.models import Job, JobItem
 from ecomai.celery import app as celery_app
+from tests.processes import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -56,35 +56,20 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[byte
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "JOBS_LEASE_SECONDS": str(LEASE_SECONDS),
             "JOBS_RECOVER_INTERVAL_SECONDS": "1",
+            "WORKER_HEARTBEAT_SECONDS": "1",
         }
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "ecomai",
-            "worker",
-            "--queues",
-            "default,inference,training",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            "1",
-            "--hostname",
-            f"{name}@%h",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ]
+        commands = [celery_worker_argv(queues=QUEUES, concurrency=1, hostname=f"{name}@%h")]
         if beat:
-            command += ["--beat", "--schedule", str(tmp_path / "beat-schedule")]
-        log = (tmp_path / f"{name}.log").open("wb")
-        process = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        processes.append(process)
-        return process
+            # The scheduler re-queues the job whose worker died; a process of its own, as everywhere.
+            commands.append(celery_beat_argv(schedule=tmp_path / "beat-schedule"))
+        for number, command in enumerate(commands):
+            log = (tmp_path / f"{name}-{number}.log").open("wb")
+            processes.append(
+                subprocess.Popen(
+                    command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            )
+        return processes[-len(commands)]
 
     yield start
     for process in processes:
@@ -92,15 +77,6 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[byte
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
     celery_app.control.purge()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def job_state(job: Job) -> Job:
@@ -167,3 +143,39 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
     assert set(calls) == set(range(total))
     repeated = [n for n, count in calls.items() if count > 1]
     assert len(repeated) <= 3  # at most one chunk (test.square's chunk_size)
+
+
+def test_a_job_without_a_worker_says_so_until_one_runs(
+    store: Any, owner: Any, api_client: Any, client: Any, start_worker: Any, settings: Any
+) -> None:
+    settings.WORKER_HEARTBEAT_SECONDS = 1  # as the workers of these tests beat
+    job = services.job_create(
+        store=store,
+        kind="test.square",
+        items=[(str(n), {"n": n}) for n in range(6)],
+        actor=Actor.system(),
+        params={"sleep": 1},
+    )
+    client.force_login(owner)
+    detail_url = f"/api/v1/stores/{store.pk}/jobs/{job.pk}/"
+    page_url = f"/s/{store.pk}/jobs/{job.pk}/"
+
+    status = api_client.get(detail_url).json()["queue_status"]
+    assert (status["queue"], status["state"], status["consumers"], status["last_seen"]) == (
+        "default",
+        "no_worker",
+        0,
+        None,
+    )
+    assert "python manage.py worker --queues default" in status["message"]
+    page = client.get(page_url).content.decode()
+    assert 'data-queue-state="no_worker"' in page and "No worker is running" in page
+
+    start_worker("late")
+    wait_for(lambda: api_client.get(detail_url).json()["queue_status"]["state"] == "ok", 90, "the worker")
+    status = api_client.get(detail_url).json()["queue_status"]
+    assert (status["consumers"], status["message"]) == (1, "")
+    assert "data-queue-state" not in client.get(page_url).content.decode()
+    wait_for(lambda: not job_state(job).is_active, 90, "the job to finish")
+    assert job.status == Job.Status.SUCCEEDED
+    assert api_client.get(detail_url).json()["queue_status"] is None
