@@ -1,8 +1,8 @@
 """CSV and XLSX exports of products with their approved descriptions, and import error files.
 
-Every text cell that a spreadsheet would read as a formula (starting with = + - @, or a tab or
-carriage return before one) is prefixed with an apostrophe, so an exported file opened in Excel
-or LibreOffice runs nothing.
+Every text cell that a spreadsheet would read as a formula (starting with = + - @, also behind
+invisible characters or spaces, or starting with a tab or carriage return) is prefixed with an
+apostrophe, so an exported file opened in Excel or LibreOffice runs nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+
+from apps.core import text as text_hygiene
 
 from .models import CatalogImport, Description, ImportRowError, Product
 
@@ -34,14 +36,14 @@ EXPORT_COLUMNS = [
     "description_en",
     "description_zh",
 ]
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 BATCH = 1000
 
 
 def neutralise(value: Any) -> Any:
-    """A cell value safe to open in a spreadsheet: text that would start a formula is quoted."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """A cell value safe to open in a spreadsheet: text that would start a formula is quoted, also
+    behind leading invisible characters such as a BOM or a zero-width space (apps/core/text.py)."""
+    if isinstance(value, str):
+        return text_hygiene.neutralise_formula(value)
     return value
 
 

@@ -11,13 +11,13 @@ import csv
 import datetime as dt
 import json
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from apps.core import text as text_hygiene
 from apps.core.errors import ApplicationError
 
 from .models import Language, Product
@@ -383,7 +383,6 @@ def validate_mapping(*, headers: list[str], mapping: dict[str, str]) -> dict[str
 
 # --- row validation -----------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 _CURRENCY_ALIASES = {
@@ -433,8 +432,9 @@ MAX_PRICE = Decimal("9999999999.99")
 
 
 def clean_text(value: str) -> str:
-    """Text as stored: NFC, control characters (NUL included, which PostgreSQL refuses) removed."""
-    return _CONTROL.sub("", unicodedata.normalize("NFC", value)).strip()
+    """Text as stored: NFC, control characters (NUL included, which PostgreSQL refuses) and bidi
+    overrides removed (apps/core/text.py)."""
+    return text_hygiene.clean_text(value)
 
 
 def looks_chinese(text: str) -> bool:
@@ -568,6 +568,8 @@ class RowValidator:
 
     def _field(self, target: str, text: str, values: dict[str, Any], attributes: dict[str, str]) -> None:
         if target in FIELD_MAX_LENGTH:
+            if target == "sku":
+                text = text_hygiene.clean_identifier(text)
             if target in ("sku", "title") and not text:
                 raise ValueError("Required; the cell is empty.")
             if len(text) > FIELD_MAX_LENGTH[target]:

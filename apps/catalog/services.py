@@ -20,6 +20,7 @@ from django.utils import timezone
 from apps.accounts.actor import Actor
 from apps.accounts.models import Store
 from apps.accounts.services import audit_record
+from apps.core import text as text_hygiene
 from apps.core.errors import ApplicationError, ConflictError
 from apps.jobs.models import Job
 from apps.jobs.services import job_create
@@ -56,6 +57,8 @@ def _clean_product_fields(fields: dict[str, Any]) -> dict[str, Any]:
     for name in ("sku", "title", "category", "brand"):
         if name in cleaned:
             cleaned[name] = importing.clean_text(str(cleaned[name] or ""))
+    if "sku" in cleaned:
+        cleaned["sku"] = text_hygiene.clean_identifier(cleaned["sku"])
     if "sku" in cleaned and (not cleaned["sku"] or any(ch.isspace() for ch in cleaned["sku"])):
         raise ApplicationError("A SKU is required and cannot contain spaces.", code="invalid_sku")
     if "title" in cleaned and not cleaned["title"]:

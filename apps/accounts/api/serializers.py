@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from rest_framework import serializers
 
-from apps.accounts.models import ApiToken, AuditEvent, Membership, Role, Store
+from apps.accounts.models import ApiToken, AuditEvent, Invitation, Membership, Role, Store
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
@@ -59,9 +63,69 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "role", "created_at"]
 
 
-class MembershipCreateInputSerializer(serializers.Serializer):
-    user = serializers.CharField(help_text="Username or e-mail of an existing user.")
+class InvitationCreateInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, help_text="Where the invitation link is sent.")
     role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
+
+
+class MembershipCreateInputSerializer(serializers.Serializer):
+    """What POST members/ took before invitations; an address in ``user`` is invited like ``email``."""
+
+    email = serializers.EmailField(max_length=254, required=False)
+    user = serializers.CharField(
+        max_length=254, required=False, help_text="Deprecated: an e-mail address, as `email`."
+    )
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        address = attrs.get("email") or attrs.get("user", "").strip()
+        try:
+            validate_email(address)
+        except DjangoValidationError:
+            # The same answer for every username: nobody is added, or found, by name.
+            raise serializers.ValidationError(
+                {"email": "Members join by accepting an invitation: give their e-mail address."}
+            ) from None
+        return {"email": address, "role": attrs["role"]}
+
+
+class InvitationOutputSerializer(serializers.ModelSerializer):
+    invited_by = serializers.CharField(
+        source="invited_by.username", default=None, allow_null=True, read_only=True
+    )
+    accepted_by = serializers.CharField(
+        source="accepted_by.username", default=None, allow_null=True, read_only=True
+    )
+    is_open = serializers.BooleanField(read_only=True, help_text="Pending and not expired: the link works.")
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "status",
+            "is_open",
+            "invited_by",
+            "accepted_by",
+            "created_at",
+            "expires_at",
+            "closed_at",
+        ]
+
+
+class InvitationCreatedOutputSerializer(InvitationOutputSerializer):
+    accept_url = serializers.CharField(
+        read_only=True,
+        help_text="The invitation link, also e-mailed to the address. Shown once; pass it on only to them.",
+    )
+
+    class Meta(InvitationOutputSerializer.Meta):
+        fields = [*InvitationOutputSerializer.Meta.fields, "accept_url"]
+
+
+class InvitationTokenInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200, help_text="The last part of the invitation link.")
 
 
 class MembershipUpdateInputSerializer(serializers.Serializer):
@@ -98,8 +162,8 @@ class ApiTokenCreateInputSerializer(serializers.Serializer):
 
 
 class AuditEventOutputSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
-    token_prefix = serializers.CharField(source="token.prefix", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True, read_only=True)
+    token_prefix = serializers.CharField(source="token.prefix", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = AuditEvent

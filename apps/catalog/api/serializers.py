@@ -12,6 +12,7 @@ from apps.catalog.models import (
     Product,
 )
 from apps.catalog.services import PRODUCT_EDITABLE_FIELDS
+from apps.core.text import strip_controls
 
 
 class ProductOutputSerializer(serializers.ModelSerializer):
@@ -43,6 +44,10 @@ class ProductInputSerializer(serializers.Serializer):
             raise serializers.ValidationError("At most 100 attributes.")
         if any(len(key) > 64 for key in value):
             raise serializers.ValidationError("Attribute names are at most 64 characters.")
+        # As for every text field of the API (DRF refuses NUL in a title or value): a name with a
+        # control character is refused, not silently changed.
+        if any(strip_controls(key) != key for key in value):
+            raise serializers.ValidationError("Attribute names cannot contain control characters.")
         return value
 
 
@@ -54,7 +59,7 @@ class ImportRowErrorOutputSerializer(serializers.ModelSerializer):
 
 class CatalogImportOutputSerializer(serializers.ModelSerializer):
     job = serializers.IntegerField(source="job_id", read_only=True, allow_null=True)
-    job_status = serializers.CharField(source="job.status", default=None, read_only=True)
+    job_status = serializers.CharField(source="job.status", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = CatalogImport
@@ -118,9 +123,15 @@ class BrandVoiceSerializer(serializers.ModelSerializer):
 
 
 class DescriptionVersionOutputSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
-    reviewed_by = serializers.CharField(source="reviewed_by.username", default=None, read_only=True)
-    parent_version = serializers.IntegerField(source="parent.number", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.username", default=None, allow_null=True, read_only=True
+    )
+    parent_version = serializers.IntegerField(
+        source="parent.number", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = DescriptionVersion
@@ -149,9 +160,13 @@ class DescriptionVersionOutputSerializer(serializers.ModelSerializer):
 
 class DescriptionOutputSerializer(serializers.ModelSerializer):
     product_sku = serializers.CharField(source="product.sku", read_only=True)
-    current_version = DescriptionVersionOutputSerializer(read_only=True)
-    approved_text = serializers.CharField(source="approved_version.text", default=None, read_only=True)
-    published_text = serializers.CharField(source="published_version.text", default=None, read_only=True)
+    current_version = DescriptionVersionOutputSerializer(read_only=True, allow_null=True)
+    approved_text = serializers.CharField(
+        source="approved_version.text", default=None, allow_null=True, read_only=True
+    )
+    published_text = serializers.CharField(
+        source="published_version.text", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Description

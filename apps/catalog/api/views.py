@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters
 from django.db.models import QuerySet
@@ -56,6 +56,7 @@ class ProductListCreateApi(StoreScopedMixin, generics.ListAPIView):
     queryset = Product.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.ProductOutputSerializer
     filterset_class = ProductFilter
+    api_error_statuses: ClassVar = {"POST": (409,)}  # a duplicate SKU
     ordering_fields = ["sku", "title", "price", "updated_at", "created_at"]
 
     def get_queryset(self) -> QuerySet[Product]:
@@ -80,6 +81,8 @@ class ProductListCreateApi(StoreScopedMixin, generics.ListAPIView):
 
 
 class ProductDetailApi(StoreScopedMixin, APIView):
+    api_error_statuses: ClassVar = {"PATCH": (409,)}  # a duplicate SKU
+
     @extend_schema(responses=s.ProductOutputSerializer, summary="A product")
     def get(self, request: Request, store_id: int, product_id: int) -> Response:
         return Response(
@@ -246,6 +249,7 @@ class ProductExportXlsxApi(StoreScopedMixin, APIView):
 class BrandVoiceListCreateApi(StoreScopedMixin, generics.ListAPIView):
     queryset = BrandVoice.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.BrandVoiceSerializer
+    api_error_statuses: ClassVar = {"POST": (409,)}  # a duplicate name
 
     def get_queryset(self) -> QuerySet[BrandVoice]:
         return selectors.brand_voice_list(store=self.store)
@@ -265,6 +269,8 @@ class BrandVoiceListCreateApi(StoreScopedMixin, generics.ListAPIView):
 
 
 class BrandVoiceDetailApi(StoreScopedMixin, APIView):
+    api_error_statuses: ClassVar = {"PATCH": (409,)}  # a duplicate name
+
     def _voice(self, brand_voice_id: int) -> BrandVoice:
         return selectors.brand_voice_get(store=self.store, brand_voice_id=brand_voice_id)
 
@@ -290,6 +296,8 @@ class BrandVoiceDetailApi(StoreScopedMixin, APIView):
 
 
 class ProductDescribeApi(StoreScopedMixin, APIView):
+    api_error_statuses: ClassVar = {"POST": (502, 503)}  # the model's answers
+
     @extend_schema(
         request=s.GenerationOptionsSerializer,
         responses={201: s.DescriptionVersionOutputSerializer},
@@ -390,6 +398,8 @@ class DescriptionVersionListApi(StoreScopedMixin, generics.ListAPIView):
 
 
 class DescriptionReviewApi(StoreScopedMixin, APIView):
+    api_error_statuses: ClassVar = {"POST": (409,)}  # a version reviewed already
+
     @extend_schema(
         request=s.ReviewInputSerializer,
         responses=s.DescriptionVersionOutputSerializer,

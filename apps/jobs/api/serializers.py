@@ -20,7 +20,9 @@ class JobProgressSerializer(serializers.Serializer):
 
 
 class JobOutputSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
     progress = serializers.SerializerMethodField()
 
     class Meta:
