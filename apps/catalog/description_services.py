@@ -568,6 +568,11 @@ def brand_voice_create(*, store: Store, actor: Actor, name: str, **fields: Any) 
 
 @transaction.atomic
 def brand_voice_update(*, voice: BrandVoice, actor: Actor, **fields: Any) -> BrandVoice:
+    if "name" in fields:
+        fields["name"] = fields["name"].strip()
+        # As on create: a duplicate name is a conflict (the unique constraint made it a 500).
+        if BrandVoice.objects.filter(store=voice.store, name=fields["name"]).exclude(pk=voice.pk).exists():
+            raise ConflictError(f"A brand voice named {fields['name']!r} exists.", code="duplicate_name")
     for name, value in fields.items():
         setattr(voice, name, value)
     voice.save()

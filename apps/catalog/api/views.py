@@ -4,11 +4,12 @@ import json
 from typing import Any, ClassVar
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,10 +40,21 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["status", "category", "brand", "language", "currency"]
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A whole number within the ids' range: an out-of-range one answers 400, not a database overflow."""
+
+    field_class = forms.IntegerField
+
+
+# The largest id (a 64-bit primary key) and version number (a 32-bit column).
+MAX_ID = 2**63 - 1
+MAX_VERSION_NUMBER = 2**31 - 1
+
+
 class DescriptionFilter(django_filters.FilterSet):
     # A plain number, not a choice of every store's products: another store's product id must answer
     # like an unknown one (an empty list), not reveal that it exists.
-    product = django_filters.NumberFilter(field_name="product_id")
+    product = IdFilter(field_name="product_id", min_value=1, max_value=MAX_ID)
 
     class Meta:
         model = Description
@@ -426,16 +438,25 @@ class DescriptionReviewApi(StoreScopedMixin, APIView):
 
 class DescriptionDiffApi(StoreScopedMixin, APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)],
+        parameters=[
+            OpenApiParameter("from", int, required=True, description="A version number (1, 2, ...)."),
+            OpenApiParameter("to", int, required=True, description="A version number (1, 2, ...)."),
+        ],
         responses=s.DiffSegmentSerializer(many=True),
         summary="Differences between two versions",
     )
     def get(self, request: Request, store_id: int, description_id: int) -> Response:
+        numbers = {name: _version_number(request, name) for name in ("from", "to")}
         description = selectors.description_get(store=self.store, description_id=description_id)
-        old = selectors.description_version_get(
-            description=description, number=request.query_params.get("from")
-        )
-        new = selectors.description_version_get(
-            description=description, number=request.query_params.get("to")
-        )
+        old = selectors.description_version_get(description=description, number=numbers["from"])
+        new = selectors.description_version_get(description=description, number=numbers["to"])
         return Response(description_services.description_diff(old=old, new=new))
+
+
+def _version_number(request: Request, name: str) -> int:
+    """A version number from the query string; anything else is a 400 naming the parameter."""
+    field = serializers.IntegerField(min_value=1, max_value=MAX_VERSION_NUMBER)
+    try:
+        return int(field.run_validation(request.query_params.get(name)))
+    except serializers.ValidationError as error:
+        raise serializers.ValidationError({name: error.detail}) from None
