@@ -244,6 +244,7 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "apps.jobs.models.Job.Status",
         "JobItemStatusEnum": "apps.jobs.models.JobItem.Status",
         "RoleEnum": "apps.accounts.models.Role",
+        "InvitationStatusEnum": "apps.accounts.models.Invitation.Status",
     },
 }
 

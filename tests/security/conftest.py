@@ -19,7 +19,9 @@ class Catalog:
 
 
 def make_catalog(store: Any, *, sku: str = "U8") -> Catalog:
-    product = Product.objects.create(store=store, sku=sku, title="Wool scarf", attributes={"material": "wool"})
+    product = Product.objects.create(
+        store=store, sku=sku, title="Wool scarf", attributes={"material": "wool"}
+    )
     description = Description.objects.create(store=store, product=product, language="en")
     first = DescriptionVersion.objects.create(description=description, number=1, text="A warm wool scarf.")
     DescriptionVersion.objects.create(

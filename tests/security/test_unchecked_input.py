@@ -69,9 +69,7 @@ def test_api_diff_of_real_and_missing_versions(api_client: Any, store: Any, cata
 
 
 @pytest.mark.parametrize("query", ["from=abc&to=2", "from=²&to=2", "to=2", "from=1&to=99999999999999"])
-def test_dashboard_diff_answers_400_not_500(
-    owner: Any, store: Any, catalog: Catalog, query: str
-) -> None:
+def test_dashboard_diff_answers_400_not_500(owner: Any, store: Any, catalog: Catalog, query: str) -> None:
     browser = Client(raise_request_exception=False)
     browser.force_login(owner)
     response = browser.get(f"/s/{store.pk}/catalog/descriptions/{catalog.description.pk}/diff/?{query}")
