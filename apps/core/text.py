@@ -4,7 +4,8 @@ Pure functions (no Django), shared by every module that stores or exports text:
 
 - ``clean_text``: free text as stored (titles, names, attribute keys and values). NFC; control
   characters removed (NUL included, which PostgreSQL refuses); bidirectional embedding, override and
-  isolate controls removed, so a title cannot display reversed or hide text ("Trojan Source").
+  isolate controls removed, so a title cannot display reversed or hide text ("Trojan Source"); byte
+  order marks removed (a stray one from a file's start hides a formula from a spreadsheet check).
   Right-to-left marks (U+200E, U+200F, U+061C) and joiners (U+200C, U+200D) stay: Arabic, Hebrew,
   Indic scripts and emoji sequences need them.
 - ``clean_identifier``: identifiers compared by people and spreadsheets (SKUs). NFKC (a full-width
@@ -24,6 +25,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # LRE, RLE, PDF, LRO, RLO and LRI, RLI, FSI, PDI: they reorder what follows them on screen.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+BYTE_ORDER_MARK = "\ufeff"
 # Characters that start a formula in Excel, LibreOffice or Google Sheets (the full-width forms too,
 # which some spreadsheets fold), and the whitespace that may precede one.
 FORMULA_TRIGGERS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
@@ -46,8 +48,9 @@ def is_invisible(char: str) -> bool:
 
 
 def clean_text(value: str) -> str:
-    """Free text as stored: NFC, no control or bidi override characters, no surrounding whitespace."""
-    return strip_bidi_controls(strip_controls(unicodedata.normalize("NFC", value))).strip()
+    """Free text as stored: NFC, no control, bidi override or BOM characters, no surrounding whitespace."""
+    text = strip_bidi_controls(strip_controls(unicodedata.normalize("NFC", value)))
+    return text.replace(BYTE_ORDER_MARK, "").strip()
 
 
 def clean_identifier(value: str) -> str:
