@@ -222,12 +222,16 @@ def test_member_invited_then_role_changed_and_removed(api_client: APIClient, sto
     colleague = UserFactory(username="li.wei", email="li.wei@example.com")
     url = f"/api/v1/stores/{store.pk}/members/"
     # POST members/ (kept for older clients) invites: nobody is a member before accepting.
-    invited = api_client.post(url, {"user": "LI.WEI@example.com", "role": "operator"}, format="json")
+    invited = api_client.post(url, {"email": "LI.WEI@example.com", "role": "operator"}, format="json")
     assert invited.status_code == 202
     assert (invited.json()["email"], invited.json()["status"]) == ("li.wei@example.com", "pending")
     assert not Membership.objects.filter(user=colleague, store=store).exists()
+    # Nobody is added, or found, by username.
     by_name = api_client.post(url, {"user": "li.wei"}, format="json")
-    assert (by_name.status_code, by_name.json()["error"]["code"]) == (400, "validation_error")
+    assert (by_name.status_code, by_name.json()["error"]["details"]) == (
+        400,
+        {"email": ["This field is required."]},
+    )
 
     token = invited.json()["accept_url"].rstrip("/").rsplit("/", 1)[-1]
     colleague_client = APIClient()

@@ -1,10 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from rest_framework import serializers
 
 from apps.accounts.models import ApiToken, AuditEvent, Invitation, Membership, Role, Store
@@ -66,27 +62,6 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
 class InvitationCreateInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, help_text="Where the invitation link is sent.")
     role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
-
-
-class MembershipCreateInputSerializer(serializers.Serializer):
-    """What POST members/ took before invitations; an address in ``user`` is invited like ``email``."""
-
-    email = serializers.EmailField(max_length=254, required=False)
-    user = serializers.CharField(
-        max_length=254, required=False, help_text="Deprecated: an e-mail address, as `email`."
-    )
-    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        address = attrs.get("email") or attrs.get("user", "").strip()
-        try:
-            validate_email(address)
-        except DjangoValidationError:
-            # The same answer for every username: nobody is added, or found, by name.
-            raise serializers.ValidationError(
-                {"email": "Members join by accepting an invitation: give their e-mail address."}
-            ) from None
-        return {"email": address, "role": attrs["role"]}
 
 
 class InvitationOutputSerializer(serializers.ModelSerializer):

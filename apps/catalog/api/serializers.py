@@ -12,7 +12,6 @@ from apps.catalog.models import (
     Product,
 )
 from apps.catalog.services import PRODUCT_EDITABLE_FIELDS
-from apps.core.text import strip_controls
 
 
 class ProductOutputSerializer(serializers.ModelSerializer):
@@ -44,10 +43,9 @@ class ProductInputSerializer(serializers.Serializer):
             raise serializers.ValidationError("At most 100 attributes.")
         if any(len(key) > 64 for key in value):
             raise serializers.ValidationError("Attribute names are at most 64 characters.")
-        # As for every text field of the API (DRF refuses NUL in a title or value): a name with a
-        # control character is refused, not silently changed.
-        if any(strip_controls(key) != key for key in value):
-            raise serializers.ValidationError("Attribute names cannot contain control characters.")
+        # As DRF does for every text field (a title, a value): NUL is refused, not silently dropped.
+        if any("\x00" in key for key in value):
+            raise serializers.ValidationError("Attribute names cannot contain null characters.")
         return value
 
 

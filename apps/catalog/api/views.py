@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -40,15 +40,19 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["status", "category", "brand", "language", "currency"]
 
 
+# The largest id (a 64-bit primary key) and version number (a 32-bit column).
+MAX_ID = 2**63 - 1
+MAX_VERSION_NUMBER = 2**31 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """A whole number within the ids' range: an out-of-range one answers 400, not a database overflow."""
 
     field_class = forms.IntegerField
 
 
-# The largest id (a 64-bit primary key) and version number (a 32-bit column).
-MAX_ID = 2**63 - 1
-MAX_VERSION_NUMBER = 2**31 - 1
+VERSION_NUMBER_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_VERSION_NUMBER}
 
 
 class DescriptionFilter(django_filters.FilterSet):
@@ -312,20 +316,27 @@ class ProductDescribeApi(StoreScopedMixin, APIView):
 
     @extend_schema(
         request=s.GenerationOptionsSerializer,
-        responses={201: s.DescriptionVersionOutputSerializer},
+        responses={
+            201: s.DescriptionVersionOutputSerializer,
+            (200, "application/x-ndjson"): OpenApiTypes.STR,  # with ?stream=true
+        },
         summary="Generate a description draft for one product",
         description="Several candidates are generated in one batch and scored against the product's "
         "attributes; the best is kept as a new draft version with its score, flags and the "
         "other candidates. Add ?stream=1 to receive the text as it is written (NDJSON lines: "
         '{"delta"}, then {"version", "score", "flags"} or {"error"}).',
-        parameters=[OpenApiParameter("stream", bool)],
+        parameters=[OpenApiParameter("stream", bool, allow_blank=True)],
     )
     def post(self, request: Request, store_id: int, product_id: int) -> Response | StreamingHttpResponse:
+        stream = _flag(request, "stream")
         product = selectors.product_get(store=self.store, product_id=product_id)
         data = s.GenerationOptionsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         options = dict(data.validated_data)
-        if request.query_params.get("stream") in ("1", "true"):
+        if options.get("brand_voice"):
+            # Looked up here: inside the stream a missing voice would break a 200 already under way.
+            selectors.brand_voice_get(store=self.store, brand_voice_id=options["brand_voice"])
+        if stream:
             events = description_services.description_generate_stream(
                 product=product, actor=self.actor, options=options
             )
@@ -439,8 +450,8 @@ class DescriptionReviewApi(StoreScopedMixin, APIView):
 class DescriptionDiffApi(StoreScopedMixin, APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", int, required=True, description="A version number (1, 2, ...)."),
-            OpenApiParameter("to", int, required=True, description="A version number (1, 2, ...)."),
+            OpenApiParameter("from", VERSION_NUMBER_SCHEMA, required=True, description="A version number."),
+            OpenApiParameter("to", VERSION_NUMBER_SCHEMA, required=True, description="A version number."),
         ],
         responses=s.DiffSegmentSerializer(many=True),
         summary="Differences between two versions",
@@ -451,6 +462,15 @@ class DescriptionDiffApi(StoreScopedMixin, APIView):
         old = selectors.description_version_get(description=description, number=numbers["from"])
         new = selectors.description_version_get(description=description, number=numbers["to"])
         return Response(description_services.description_diff(old=old, new=new))
+
+
+def _flag(request: Request, name: str) -> bool:
+    """A true/false query parameter; anything else (``?stream=maybe``) is a 400 naming it."""
+    raw = request.query_params.get(name, "")
+    try:
+        return bool(serializers.BooleanField().run_validation(raw)) if raw else False
+    except serializers.ValidationError as error:
+        raise serializers.ValidationError({name: error.detail}) from None
 
 
 def _version_number(request: Request, name: str) -> int:
