@@ -107,7 +107,9 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
     invitation = selectors.invitation_get_open(token=token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
-    signup = UserCreationForm(request.POST if request.POST.get("action") == "signup" else None)
+    signup: UserCreationForm[Any] = UserCreationForm(
+        request.POST if request.POST.get("action") == "signup" else None
+    )
     if request.method == "POST":
         action = request.POST.get("action")
         actor = Actor.from_request(request)

@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import hypothesis
 import pytest
@@ -71,7 +71,7 @@ class Tenant:
 
     def create(self) -> Store:
         ids = self.ids
-        store = StoreFactory(pk=ids["store_id"])
+        store = cast(Store, StoreFactory(pk=ids["store_id"]))
         owner = MembershipFactory(store=store, role=Role.OWNER).user
         ApiToken.objects.create(
             user=owner,
