@@ -79,11 +79,15 @@ class AutoSchema(openapi.AutoSchema):
         return schema
 
     def _get_filter_parameters(self) -> list[dict[str, Any]]:
-        # django-filter, ordering and search treat an empty value as "not given"; say so.
+        # django-filter, ordering and search treat an empty value as "not given"; say so. And
+        # django-filter's NumberFilter refuses numbers over 1e50 (a guard against huge decimals).
         parameters: list[dict[str, Any]] = super()._get_filter_parameters()
         for parameter in parameters:
             if parameter.get("in") == "query":
                 parameter["allowEmptyValue"] = True
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "number" and "maximum" not in schema:
+                schema["maximum"] = 1e50
         return parameters
 
     def error_statuses(self) -> set[int]:

@@ -25,6 +25,8 @@ SETTINGS_ENV = (
     "DJANGO_SETTINGS_MODULE",
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
+    # Set by the browser tests' conftest for Playwright; a deployment never sets it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 

@@ -120,3 +120,48 @@ def test_malformed_json_answers_400_in_the_error_body(api_client: Any, store: An
     response = api_client.post(f"{base(store)}/products/", '{"sku": ', content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_a_token_cannot_be_created_already_expired(api_client: Any) -> None:
+    response = api_client.post("/api/v1/tokens/", {"name": "old", "expires_at": "2000-01-01T00:00:00Z"})
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"expires_at": ["A token must expire in the future."]}
+    assert (
+        api_client.post("/api/v1/tokens/", {"name": "new", "expires_at": "2999-01-01T00:00:00Z"}).status_code
+        == 201
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "field"),
+    [
+        ("page=0", 400, "page"),
+        ("page=abc", 400, "page"),
+        ("page=last", 400, "page"),
+        ("page_size=0", 400, "page_size"),
+        ("page_size=null", 400, "page_size"),
+        ("page_size=501", 400, "page_size"),
+        ("page=2", 404, None),
+    ],
+)
+def test_pagination_refuses_what_it_cannot_honour(
+    api_client: Any, store: Any, catalog: Catalog, query: str, status: int, field: str | None
+) -> None:
+    response = api_client.get(f"{base(store)}/products/?{query}")
+    assert response.status_code == status
+    if field:
+        assert list(response.json()["error"]["details"]) == [field]
+    else:
+        assert response.json()["error"] == {"code": "not_found", "message": "Invalid page."}
+
+
+def test_pagination_serves_pages_and_treats_empty_values_as_not_given(
+    api_client: Any, store: Any, catalog: Catalog
+) -> None:
+    for sku in ("P2", "P3"):
+        api_client.post(f"{base(store)}/products/", {"sku": sku, "title": "Mug"}, format="json")
+    first = api_client.get(f"{base(store)}/products/?page_size=2&ordering=sku").json()
+    assert (first["count"], [row["sku"] for row in first["results"]]) == (3, ["P2", "P3"])
+    second = api_client.get(f"{base(store)}/products/?page_size=2&page=2&ordering=sku").json()
+    assert [row["sku"] for row in second["results"]] == ["U8"]
+    assert api_client.get(f"{base(store)}/products/?page=&page_size=&status=").json()["count"] == 3

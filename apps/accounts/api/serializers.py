@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework import serializers
 
 from apps.accounts.models import ApiToken, AuditEvent, Invitation, Membership, Role, Store
@@ -133,7 +136,12 @@ class ApiTokenCreatedOutputSerializer(ApiTokenOutputSerializer):
 
 class ApiTokenCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="In the future.")
+
+    def validate_expires_at(self, value: datetime | None) -> datetime | None:
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError("A token must expire in the future.")
+        return value
 
 
 class AuditEventOutputSerializer(serializers.ModelSerializer):
