@@ -11,7 +11,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecomai
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install install-dev run test lint services browser migrate models bench bench-inference bench-catalog bench-catalog-xlsx messages clean
+.PHONY: install install-dev run dev test lint services browser migrate models bench bench-inference bench-catalog bench-catalog-xlsx messages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ run: migrate
 	$(BIN)/python manage.py demo_seed
 	$(BIN)/python manage.py models install
 	$(BIN)/python manage.py serve $(HOST)
+
+# As `make run`, with DEBUG on: Django's traceback pages for development, never for a shop that is live.
+dev: migrate
+	$(BIN)/python manage.py demo_seed
+	$(BIN)/python manage.py models install
+	DEBUG=true $(BIN)/python manage.py serve $(HOST)
 
 services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

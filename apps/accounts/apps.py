@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (login auditing)
+        from . import schema, signals  # noqa: F401  (OpenAPI security scheme, login auditing)

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from .models import Role
 
 
-class MembershipAddForm(forms.Form):
-    user = forms.CharField(label=_("Username or e-mail"), max_length=254)
+class InvitationCreateForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
 
 

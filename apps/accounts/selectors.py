@@ -6,10 +6,11 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from apps.core.selectors import get_or_not_found
 
-from .models import ApiToken, AuditEvent, Membership, Merchant, Role, Store
+from .models import ApiToken, AuditEvent, Invitation, Membership, Merchant, Role, Store
 
 
 def store_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Store]:
@@ -46,6 +47,27 @@ def membership_list(*, store: Store) -> QuerySet[Membership]:
 
 def membership_get_in_store(*, store: Store, membership_id: Any) -> Membership:
     return get_or_not_found(membership_list(store=store), pk=membership_id)
+
+
+def invitation_list(*, store: Store, open_only: bool = False) -> QuerySet[Invitation]:
+    invitations = Invitation.objects.filter(store=store).select_related("invited_by", "accepted_by")
+    if open_only:
+        invitations = invitations.filter(status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
+    return invitations
+
+
+def invitation_get_in_store(*, store: Store, invitation_id: Any) -> Invitation:
+    return get_or_not_found(invitation_list(store=store), pk=invitation_id)
+
+
+def invitation_get_open(*, token: str) -> Invitation | None:
+    """The open invitation a link's token names, or None (unknown, used, revoked or expired alike)."""
+    invitation = (
+        Invitation.objects.select_related("store", "invited_by")
+        .filter(token_hash=Invitation.hash_token(token))
+        .first()
+    )
+    return invitation if invitation is not None and invitation.is_open else None
 
 
 def api_token_list(*, user: User | AnonymousUser) -> QuerySet[ApiToken]:

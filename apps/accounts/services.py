@@ -1,22 +1,29 @@
-"""Writes of tenancy data: merchants, stores, memberships, API tokens and the audit log."""
+"""Writes of tenancy data: merchants, stores, memberships, invitations, API tokens and the audit log."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypedDict, Unpack
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.core.mail import send_mail
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError, ConflictError
 
 from .actor import Actor
-from .models import ApiToken, AuditEvent, Membership, Merchant, Role, Store
+from .models import ApiToken, AuditEvent, Invitation, Membership, Merchant, Role, Store
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "eco"  # noqa: S105  (a public marker, not a secret)
 # last_used_at is written at most this often per token, so a busy client does not write per request.
@@ -142,22 +149,6 @@ def _owner_count(store: Store) -> int:
 
 
 @transaction.atomic
-def membership_add(*, store: Store, username_or_email: str, role: str, actor: Actor) -> Membership:
-    User = get_user_model()
-    lookup = username_or_email.strip()
-    user = User.objects.filter(models.Q(username=lookup) | models.Q(email__iexact=lookup)).first()
-    if user is None:
-        raise ApplicationError(f"No user named {lookup!r}.", code="user_not_found")
-    if Membership.objects.filter(store=store, user=user).exists():
-        raise ConflictError(f"{user} is already a member of this store.", code="already_member")
-    membership = Membership.objects.create(store=store, user=user, role=Role(role))
-    audit_record(
-        actor=actor, action="membership.added", store=store, target=membership, metadata={"role": role}
-    )
-    return membership
-
-
-@transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, actor: Actor) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(membership.store) == 1:
@@ -187,6 +178,159 @@ def membership_remove(*, membership: Membership, actor: Actor) -> None:
         metadata={"user": str(membership.user)},
     )
     membership.delete()
+
+
+# --- invitations ------------------------------------------------------------------------
+
+
+class InvitationInvalid(ApplicationError):
+    """One answer for an unknown, expired, used, declined or revoked invitation: it tells nothing more."""
+
+    code = "invitation_invalid"
+    status_code = 404
+
+    def __init__(self) -> None:
+        super().__init__("This invitation link is not valid: it may have expired, been used or been revoked.")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+@transaction.atomic
+def invitation_create(
+    *, store: Store, email: str, role: str, actor: Actor, link_for: Callable[[str], str]
+) -> tuple[Invitation, str]:
+    """Invite ``email`` to ``store`` as ``role``; returns the invitation and its link.
+
+    No account is looked up: the answer is the same whether the address belongs to a user of this
+    platform, of another merchant, or to nobody yet (who may create an account from the link). A
+    new invitation to an address replaces its pending one (a new link: "send again"). The link is
+    e-mailed to the address once the transaction commits, and returned for the owner to pass on.
+    """
+    address = normalise_email(email)
+    if Membership.objects.filter(store=store, user__email__iexact=address).exists():
+        # Only what the owner already sees in the members list.
+        raise ConflictError(f"{address} is already a member of this store.", code="already_member")
+    now = timezone.now()
+    Invitation.objects.filter(store=store, email=address, status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.REVOKED, closed_at=now, updated_at=now
+    )
+    open_count = Invitation.objects.filter(
+        store=store, status=Invitation.Status.PENDING, expires_at__gt=now
+    ).count()
+    if open_count >= settings.INVITATIONS_MAX_OPEN_PER_STORE:
+        raise ApplicationError(
+            "This store has too many open invitations; revoke some first.", code="too_many_invitations"
+        )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        store=store,
+        email=address,
+        role=Role(role),
+        token_hash=Invitation.hash_token(token),
+        invited_by=actor.user_or_none,
+        expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
+    )
+    link = link_for(token)
+    audit_record(
+        actor=actor,
+        action="invitation.created",
+        store=store,
+        target=invitation,
+        metadata={"email": address, "role": role},
+    )
+    transaction.on_commit(lambda: _invitation_email_send(invitation=invitation, link=link))
+    return invitation, link
+
+
+def _invitation_email_send(*, invitation: Invitation, link: str) -> None:
+    language = "zh-hans" if invitation.store.default_language == Store.Language.CHINESE else "en"
+    inviter = invitation.invited_by.get_username() if invitation.invited_by else "ecomai"
+    with translation.override(language):
+        subject = _("You are invited to %(store)s on ecomai") % {"store": invitation.store.name}
+        body = _(
+            "%(inviter)s invites you to join %(store)s on ecomai as %(role)s.\n\n"
+            "Open this link to accept (or decline) the invitation; it works once and expires on "
+            "%(expires)s:\n\n%(link)s\n\nIf you did not expect this, ignore this e-mail."
+        ) % {
+            "inviter": inviter,
+            "store": invitation.store.name,
+            "role": Role(invitation.role).label,
+            "expires": f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC",
+            "link": link,
+        }
+    try:
+        send_mail(str(subject), str(body), None, [invitation.email])
+    except Exception:  # the owner has the link too; a mail server that is down loses nothing
+        logger.exception("Invitation %s: the e-mail could not be sent", invitation.pk)
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: Actor) -> Invitation:
+    if invitation.status == Invitation.Status.PENDING:
+        invitation.status = Invitation.Status.REVOKED
+        invitation.closed_at = timezone.now()
+        invitation.save(update_fields=["status", "closed_at", "updated_at"])
+        audit_record(actor=actor, action="invitation.revoked", store=invitation.store, target=invitation)
+    return invitation
+
+
+def _open_invitation_for_update(token: str) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("store")
+        .filter(token_hash=Invitation.hash_token(token))
+        .first()
+    )
+    if invitation is None or not invitation.is_open:
+        raise InvitationInvalid()
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User, actor: Actor) -> Membership:
+    """``user`` joins the store with the invitation's role; the invitation is used up."""
+    invitation = _open_invitation_for_update(token)
+    if Membership.objects.filter(store=invitation.store, user=user).exists():
+        raise ConflictError("You are already a member of this store.", code="already_member")
+    membership = Membership.objects.create(store=invitation.store, user=user, role=invitation.role)
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.accepted_by = user
+    invitation.closed_at = timezone.now()
+    invitation.save(update_fields=["status", "accepted_by", "closed_at", "updated_at"])
+    audit_record(actor=actor, action="invitation.accepted", store=invitation.store, target=invitation)
+    audit_record(
+        actor=actor,
+        action="membership.added",
+        store=invitation.store,
+        target=membership,
+        metadata={"role": invitation.role, "invitation": invitation.pk},
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_accept_as_new_user(*, token: str, username: str, password: str, actor: Actor) -> Membership:
+    """A person without an account creates one (with the invited address) and accepts in one step."""
+    invitation = _open_invitation_for_update(token)  # a dead link creates no account
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise ConflictError("This username is taken; choose another.", code="username_taken")
+    user = User.objects.create_user(username=username, email=invitation.email, password=password)
+    return invitation_accept(
+        token=token, user=user, actor=Actor(user=user, source=actor.source, ip_address=actor.ip_address)
+    )
+
+
+@transaction.atomic
+def invitation_decline(*, token: str, actor: Actor) -> Invitation:
+    invitation = _open_invitation_for_update(token)
+    invitation.status = Invitation.Status.DECLINED
+    invitation.closed_at = timezone.now()
+    invitation.save(update_fields=["status", "closed_at", "updated_at"])
+    audit_record(actor=actor, action="invitation.declined", store=invitation.store, target=invitation)
+    return invitation
 
 
 # --- API tokens -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from apps.core.text import clean_text, is_chinese
+from apps.core.text import clean_identifier, clean_text, is_chinese
 from apps.imports.reading import cell_text
 from apps.imports.targets import ATTRIBUTE_PREFIX, IGNORE, RowResult
 
@@ -186,6 +186,8 @@ class ProductRowValidator:
 
     def _field(self, target: str, text: str, values: dict[str, Any], attributes: dict[str, str]) -> None:
         if target in FIELD_MAX_LENGTH:
+            if target == "sku":
+                text = clean_identifier(text)
             if target in ("sku", "title") and not text:
                 raise ValueError("Required; the cell is empty.")
             if len(text) > FIELD_MAX_LENGTH[target]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -224,9 +225,10 @@ def review_queue_page(request: HttpRequest, store_id: int) -> HttpResponse:
 @login_required
 def description_diff_page(request: HttpRequest, store_id: int, description_id: int) -> HttpResponse:
     store, membership = dashboard_store(request, store_id)
+    numbers = {name: _version_number(request, name) for name in ("from", "to")}
     description = selectors.description_get(store=store, description_id=description_id)
-    old = selectors.description_version_get(description=description, number=request.GET.get("from"))
-    new = selectors.description_version_get(description=description, number=request.GET.get("to"))
+    old = selectors.description_version_get(description=description, number=numbers["from"])
+    new = selectors.description_version_get(description=description, number=numbers["to"])
     return render(
         request,
         "catalog/diff.html",
@@ -239,6 +241,15 @@ def description_diff_page(request: HttpRequest, store_id: int, description_id: i
             "segments": descriptions.description_diff(old=old, new=new),
         },
     )
+
+
+def _version_number(request: HttpRequest, name: str) -> int:
+    """A version number from the query string; anything else (``?from=abc``) is a 400 page, not a 500."""
+    raw = request.GET.get(name, "")
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not raw.isdecimal() or not 0 < int(raw) < 2**31:
+        raise BadRequest(f"{name} must be a version number.")
+    return int(raw)
 
 
 @login_required

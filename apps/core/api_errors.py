@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -42,6 +43,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     for error_type, responder in _responders:
         if isinstance(exc, error_type):
             return responder(exc)
+    if isinstance(exc, RequestDataTooBig):
+        # Django raises it while DRF reads the body; unanswered, Django's HTML 400 page went out.
+        return Response(
+            error_body("request_too_large", "The request body is larger than the server accepts."),
+            status=413,
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return Response(error_body("bad_request", "The request is malformed."), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -1,8 +1,8 @@
 """CSV and XLSX files for download, safe to open in a spreadsheet.
 
-Every text cell that a spreadsheet would read as a formula (starting with = + - @, or a tab or
-carriage return before one) is prefixed with an apostrophe, so an exported file opened in Excel
-or LibreOffice runs nothing.
+Every text cell that a spreadsheet would read as a formula (starting with = + - @, also behind
+invisible characters or spaces, or starting with a tab or carriage return; apps/core/text.py) is
+prefixed with an apostrophe, so an exported file opened in Excel or LibreOffice runs nothing.
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ from typing import Any
 
 from django.http import FileResponse, StreamingHttpResponse
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+from .text import neutralise_formula
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def neutralise(value: Any) -> Any:
     """A cell value safe to open in a spreadsheet: text that would start a formula is quoted."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    return neutralise_formula(value) if isinstance(value, str) else value
 
 
 class _Echo:

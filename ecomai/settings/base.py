@@ -8,9 +8,11 @@ secret key generated once and kept in ``var/secret_key``.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -31,7 +33,8 @@ def _embedded_secret_key() -> str:
 
 
 SECRET_KEY = env.str("SECRET_KEY", default="") or _embedded_secret_key()
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for (`make dev`): a traceback page shows settings and code to whoever hits an error.
+DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -43,9 +46,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "apps.core",
     "apps.accounts",
@@ -66,8 +72,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.core.middleware.NotFoundMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ecomai.urls"
@@ -113,6 +122,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://ecomai")}
 
+# django-axes first: it refuses a login for a locked-out username and address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -122,6 +136,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Invitations and e-mail -------------------------------------------------------------------
+# Store invitations: a link that works once, for this many days; at most this many open per store.
+INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+INVITATIONS_MAX_OPEN_PER_STORE = env.int("INVITATIONS_MAX_OPEN_PER_STORE", default=100)
+# e.g. smtp+tls://user:password@smtp.example.com:587; the embedded default prints mail to the console
+# (the owner also sees each invitation link in the dashboard).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ecomai <noreply@localhost>")
+
+# --- Login throttling (django-axes) -----------------------------------------------------------
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is locked
+# out for LOGIN_LOCKOUT_MINUTES, the right password included (each new try restarts the wait). The
+# pair, not the username alone, so nobody can lock a merchant out from elsewhere by guessing; the
+# failures are kept in the database (shared by every web process) and listed in the admin.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "apps.accounts.views.locked_out"
+# The same address as the audit log: X-Forwarded-For only behind a configured proxy, so a client
+# cannot pick a fresh address for every try.
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.actor.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
@@ -146,6 +184,31 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# WhiteNoise serves the static files with DEBUG off; the embedded default reads them where they
+# are (no collectstatic needed), production from STATIC_ROOT after collectstatic.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
+
+# --- Browser security -------------------------------------------------------------------------
+# No inline script or style anywhere: every script is a file under static/ (django-csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# A JSON body (or form) larger than this answers 413 (apps/core/api_errors.py); uploads are not counted.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -154,6 +217,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A JSON API: form encodings blur "empty" and "absent"; views that take files declare their parsers.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -169,7 +234,8 @@ REST_FRAMEWORK = {
         "anon": env.str("API_RATE_ANONYMOUS", default="60/hour"),
     },
     "EXCEPTION_HANDLER": "apps.core.api_errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents the error answers of every operation (apps/core/openapi.py).
+    "DEFAULT_SCHEMA_CLASS": "apps.core.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -179,6 +245,22 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI and Redoc from the installed package, not a CDN (and within the CSP).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # One name per choice set (the same choices reached through several fields are one enum).
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "apps.catalog.models.Language",
+        "ProductStatusEnum": "apps.catalog.models.Product.Status",
+        "CatalogImportStatusEnum": "apps.catalog.models.CatalogImport.Status",
+        "DescriptionStatusEnum": "apps.catalog.models.DescriptionStatus",
+        "JobStatusEnum": "apps.jobs.models.Job.Status",
+        "JobItemStatusEnum": "apps.jobs.models.JobItem.Status",
+        "RoleEnum": "apps.accounts.models.Role",
+        "InvitationStatusEnum": "apps.accounts.models.Invitation.Status",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------

@@ -218,23 +218,38 @@ def test_store_validation_errors_use_the_error_body(api_client: APIClient) -> No
     assert set(error["details"]) == {"name", "currency"}
 
 
-def test_member_add_change_and_remove(api_client: APIClient, store: Any, owner: Any) -> None:
+def test_member_invited_then_role_changed_and_removed(api_client: APIClient, store: Any, owner: Any) -> None:
     colleague = UserFactory(username="li.wei", email="li.wei@example.com")
     url = f"/api/v1/stores/{store.pk}/members/"
-    added = api_client.post(url, {"user": "LI.WEI@example.com", "role": "operator"}, format="json")
-    assert added.status_code == 201
-    member_id = added.json()["id"]
-    assert added.json()["user"]["username"] == "li.wei"
-    again = api_client.post(url, {"user": "li.wei"}, format="json")
+    # POST members/ (kept for older clients) invites: nobody is a member before accepting.
+    invited = api_client.post(url, {"email": "LI.WEI@example.com", "role": "operator"}, format="json")
+    assert invited.status_code == 202
+    assert (invited.json()["email"], invited.json()["status"]) == ("li.wei@example.com", "pending")
+    assert not Membership.objects.filter(user=colleague, store=store).exists()
+    # Nobody is added, or found, by username.
+    by_name = api_client.post(url, {"user": "li.wei"}, format="json")
+    assert (by_name.status_code, by_name.json()["error"]["details"]) == (
+        400,
+        {"email": ["This field is required."]},
+    )
+
+    token = invited.json()["accept_url"].rstrip("/").rsplit("/", 1)[-1]
+    colleague_client = APIClient()
+    colleague_client.force_authenticate(colleague)
+    joined = colleague_client.post("/api/v1/invitations/accept/", {"token": token}, format="json")
+    assert (joined.status_code, joined.json()["id"], joined.json()["role"]) == (201, store.pk, "operator")
+    member_id = Membership.objects.get(user=colleague, store=store).pk
+    again = api_client.post(url, {"email": "li.wei@example.com"}, format="json")
     assert (again.status_code, again.json()["error"]["code"]) == (409, "already_member")
-    assert api_client.post(url, {"user": "nobody"}, format="json").json()["error"]["code"] == "user_not_found"
+
     changed = api_client.patch(f"{url}{member_id}/", {"role": "viewer"}, format="json")
     assert changed.json()["role"] == "viewer"
     assert api_client.get(url, {"role": "viewer"}).json()["count"] == 1
     assert api_client.delete(f"{url}{member_id}/").status_code == 204
     assert not Membership.objects.filter(user=colleague, store=store).exists()
     actions = list(AuditEvent.objects.filter(store=store).values_list("action", flat=True))
-    assert {"membership.added", "membership.role_changed", "membership.removed"} <= set(actions)
+    assert {"invitation.created", "invitation.accepted", "membership.added"} <= set(actions)
+    assert {"membership.role_changed", "membership.removed"} <= set(actions)
 
 
 def test_the_last_owner_can_not_leave_or_be_demoted(api_client: APIClient, store: Any, owner: Any) -> None:

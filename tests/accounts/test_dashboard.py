@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from apps.accounts.actor import Actor
-from apps.accounts.models import ApiToken, AuditEvent, Role
+from apps.accounts.models import ApiToken, AuditEvent, Membership, Role
 from apps.jobs import services as job_services
 from apps.jobs.models import Job
 from tests.factories import MembershipFactory, StoreFactory, UserFactory
@@ -139,14 +139,17 @@ def test_token_page_shows_the_secret_once(browser: Client, owner: Any) -> None:
     assert token.revoked_at is not None
 
 
-def test_owner_adds_a_member_from_the_dashboard(browser: Client, store: Any) -> None:
-    UserFactory(username="wang.fang")
-    response = browser.post(f"/s/{store.pk}/members/", {"user": "wang.fang", "role": "operator"})
-    assert response.status_code == 302
-    page = browser.get(f"/s/{store.pk}/members/").content.decode()
-    assert "wang.fang" in page
-    error = browser.post(f"/s/{store.pk}/members/", {"user": "ghost", "role": "viewer"}).content.decode()
-    assert "No user named" in error
+def test_owner_invites_a_member_from_the_dashboard(browser: Client, store: Any) -> None:
+    wang = UserFactory(username="wang.fang", email="wang.fang@example.com")
+    page = browser.post(f"/s/{store.pk}/members/", {"email": "Wang.Fang@example.com", "role": "operator"})
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="invitation-link"' in html
+    assert "Invitation sent to wang.fang@example.com" in html
+    assert not Membership.objects.filter(store=store, user=wang).exists()
+    listing = browser.get(f"/s/{store.pk}/members/").content.decode()
+    assert "wang.fang@example.com" in listing and 'id="invitation-link"' not in listing
+    invalid = browser.post(f"/s/{store.pk}/members/", {"email": "wang.fang", "role": "viewer"})
+    assert "Enter a valid email address." in invalid.content.decode()
 
 
 def test_the_dashboard_speaks_chinese(browser: Client, store: Any) -> None:
@@ -160,12 +163,11 @@ def test_the_dashboard_speaks_chinese(browser: Client, store: Any) -> None:
 
 
 def test_owners_read_the_audit_log_and_others_do_not(browser: Client, store: Any) -> None:
-    browser.post(f"/s/{store.pk}/members/", {"user": "nobody", "role": "viewer"})
-    UserFactory(username="zhao.lei")
-    browser.post(f"/s/{store.pk}/members/", {"user": "zhao.lei", "role": "viewer"})
-    page = browser.get(f"/s/{store.pk}/audit/", {"action": "membership."}).content.decode()
-    assert "membership.added" in page and "Dashboard" in page
-    assert page.count("<code>membership.") == 1
+    browser.post(f"/s/{store.pk}/members/", {"email": "nobody", "role": "viewer"})
+    browser.post(f"/s/{store.pk}/members/", {"email": "zhao.lei@example.com", "role": "viewer"})
+    page = browser.get(f"/s/{store.pk}/audit/", {"action": "invitation."}).content.decode()
+    assert "invitation.created" in page and "Dashboard" in page
+    assert page.count("<code>invitation.") == 1
     viewer = Client()
     viewer.force_login(UserFactory.create_batch(1)[0])
     assert viewer.get(f"/s/{store.pk}/audit/").status_code == 404

@@ -25,7 +25,7 @@ def _is_the_404_page(response: Any) -> bool:
     return (
         response.status_code == 404
         and response["Content-Type"].startswith("text/html")
-        and b"Not Found" in response.content
+        and b"Page not found" in response.content
     )
 
 

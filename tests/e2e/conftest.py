@@ -42,7 +42,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="en-US")
+    # Playwright evaluates wait_for_function's string predicates with eval(), which the pages'
+    # Content-Security-Policy forbids; the policy itself is tested in test_csp_browser.py.
+    context = browser.new_context(locale="en-US", bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

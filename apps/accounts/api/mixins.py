@@ -24,6 +24,8 @@ class StoreScopedMixin(APIView):
 
     read_role: ClassVar[str] = Role.VIEWER
     write_role: ClassVar[str] = Role.OPERATOR
+    # Documented on every operation (apps/core/openapi.py): not a member (404), role too low (403).
+    api_error_statuses: ClassVar[dict[str, tuple[int, ...]]] = {"*": (403, 404)}
 
     @cached_property
     def store(self) -> Store:

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework import serializers
 
-from apps.accounts.models import ApiToken, AuditEvent, Membership, Role, Store
+from apps.accounts.models import ApiToken, AuditEvent, Invitation, Membership, Role, Store
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
@@ -59,9 +62,48 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "role", "created_at"]
 
 
-class MembershipCreateInputSerializer(serializers.Serializer):
-    user = serializers.CharField(help_text="Username or e-mail of an existing user.")
+class InvitationCreateInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, help_text="Where the invitation link is sent.")
     role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
+
+
+class InvitationOutputSerializer(serializers.ModelSerializer):
+    invited_by = serializers.CharField(
+        source="invited_by.username", default=None, allow_null=True, read_only=True
+    )
+    accepted_by = serializers.CharField(
+        source="accepted_by.username", default=None, allow_null=True, read_only=True
+    )
+    is_open = serializers.BooleanField(read_only=True, help_text="Pending and not expired: the link works.")
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "status",
+            "is_open",
+            "invited_by",
+            "accepted_by",
+            "created_at",
+            "expires_at",
+            "closed_at",
+        ]
+
+
+class InvitationCreatedOutputSerializer(InvitationOutputSerializer):
+    accept_url = serializers.CharField(
+        read_only=True,
+        help_text="The invitation link, also e-mailed to the address. Shown once; pass it on only to them.",
+    )
+
+    class Meta(InvitationOutputSerializer.Meta):
+        fields = [*InvitationOutputSerializer.Meta.fields, "accept_url"]
+
+
+class InvitationTokenInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200, help_text="The last part of the invitation link.")
 
 
 class MembershipUpdateInputSerializer(serializers.Serializer):
@@ -94,12 +136,17 @@ class ApiTokenCreatedOutputSerializer(ApiTokenOutputSerializer):
 
 class ApiTokenCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="In the future.")
+
+    def validate_expires_at(self, value: datetime | None) -> datetime | None:
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError("A token must expire in the future.")
+        return value
 
 
 class AuditEventOutputSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
-    token_prefix = serializers.CharField(source="token.prefix", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True, read_only=True)
+    token_prefix = serializers.CharField(source="token.prefix", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = AuditEvent

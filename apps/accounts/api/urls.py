@@ -12,6 +12,16 @@ urlpatterns = [
         views.MemberDetailApi.as_view(),
         name="member-detail",
     ),
+    path(
+        "stores/<int:store_id>/invitations/", views.InvitationListCreateApi.as_view(), name="invitation-list"
+    ),
+    path(
+        "stores/<int:store_id>/invitations/<int:invitation_id>/",
+        views.InvitationDetailApi.as_view(),
+        name="invitation-detail",
+    ),
+    path("invitations/accept/", views.InvitationAcceptApi.as_view(), name="invitation-accept"),
+    path("invitations/decline/", views.InvitationDeclineApi.as_view(), name="invitation-decline"),
     path("stores/<int:store_id>/audit-events/", views.AuditEventListApi.as_view(), name="audit-event-list"),
     path("tokens/", views.ApiTokenListCreateApi.as_view(), name="token-list"),
     path("tokens/<int:token_id>/", views.ApiTokenDetailApi.as_view(), name="token-detail"),

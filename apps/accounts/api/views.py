@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import django_filters
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
@@ -12,7 +14,7 @@ from rest_framework.views import APIView
 
 from apps.accounts import selectors, services
 from apps.accounts.actor import Actor, authenticated_user
-from apps.accounts.models import AuditEvent, Membership, Role, Store
+from apps.accounts.models import ApiToken, AuditEvent, Invitation, Membership, Role, Store
 
 from . import serializers as s
 from .mixins import StoreScopedMixin
@@ -30,6 +32,7 @@ def _role_context(user: Any) -> dict[str, Any]:
 
 class StoreListCreateApi(generics.ListAPIView):
     serializer_class = s.StoreOutputSerializer
+    api_error_statuses: ClassVar = {"POST": (404,)}  # a merchant that is not the caller's
     ordering_fields = ["name", "created_at"]
 
     def get_queryset(self) -> QuerySet[Store]:
@@ -82,25 +85,124 @@ class StoreDetailApi(StoreScopedMixin, APIView):
         return Response(s.StoreOutputSerializer(store, context=_role_context(request.user)).data)
 
 
+def invitation_link(request: Request) -> Callable[[str], str]:
+    """The absolute link of an invitation's token, on the host the request came to."""
+    return lambda token: request.build_absolute_uri(reverse("dashboard:invitation", kwargs={"token": token}))
+
+
+def _invite(view: StoreScopedMixin, request: Request, email: str, role: str) -> dict[str, Any]:
+    invitation, link = services.invitation_create(
+        store=view.store, email=email, role=role, actor=view.actor, link_for=invitation_link(request)
+    )
+    invitation.accept_url = link  # type: ignore[attr-defined]
+    return s.InvitationCreatedOutputSerializer(invitation).data
+
+
 class MemberListCreateApi(StoreScopedMixin, generics.ListAPIView):
+    queryset = Membership.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.MembershipOutputSerializer
     write_role = Role.OWNER
     filterset_fields = ["role"]
+    api_error_statuses: ClassVar = {"POST": (409,)}
 
     def get_queryset(self) -> QuerySet[Membership]:
         return selectors.membership_list(store=self.store)
 
-    @extend_schema(request=s.MembershipCreateInputSerializer, responses={201: s.MembershipOutputSerializer})
+    @extend_schema(
+        request=s.InvitationCreateInputSerializer,
+        responses={202: s.InvitationCreatedOutputSerializer},
+        summary="Invite a member (deprecated: use invitations/)",
+        description="Sends an invitation, as POST invitations/ does: the person becomes a member when they "
+        "accept it. The answer is the same whether the address belongs to an account or not.",
+        deprecated=True,
+    )
     def post(self, request: Request, store_id: int) -> Response:
-        data = s.MembershipCreateInputSerializer(data=request.data)
+        data = s.InvitationCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.membership_add(
-            store=self.store,
-            username_or_email=data.validated_data["user"],
-            role=data.validated_data["role"],
-            actor=self.actor,
+        body = _invite(self, request, data.validated_data["email"], data.validated_data["role"])
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class InvitationListCreateApi(StoreScopedMixin, generics.ListAPIView):
+    """The store's invitations, newest first; ``?status=pending`` lists those not yet answered."""
+
+    queryset = Invitation.objects.none()  # for the schema; get_queryset scopes to the store
+    serializer_class = s.InvitationOutputSerializer
+    read_role = Role.OWNER
+    write_role = Role.OWNER
+    filterset_fields = ["status", "role"]
+    api_error_statuses: ClassVar = {"POST": (409,)}
+
+    def get_queryset(self) -> QuerySet[Invitation]:
+        return selectors.invitation_list(store=self.store)
+
+    @extend_schema(
+        request=s.InvitationCreateInputSerializer,
+        responses={201: s.InvitationCreatedOutputSerializer},
+        summary="Invite someone to the store",
+        description="E-mails a link that works once and expires; the person joins with the role when they "
+        "accept it (POST invitations/accept/ or the link's page), and may create an account there. "
+        "Nothing is looked up by address: the answer is the same whether it belongs to an account "
+        "or not. A new invitation to an address replaces its pending one.",
+    )
+    def post(self, request: Request, store_id: int) -> Response:
+        data = s.InvitationCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        body = _invite(self, request, data.validated_data["email"], data.validated_data["role"])
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class InvitationDetailApi(StoreScopedMixin, APIView):
+    read_role = Role.OWNER
+    write_role = Role.OWNER
+
+    def _invitation(self, invitation_id: int) -> Invitation:
+        return selectors.invitation_get_in_store(store=self.store, invitation_id=invitation_id)
+
+    @extend_schema(responses=s.InvitationOutputSerializer, summary="An invitation")
+    def get(self, request: Request, store_id: int, invitation_id: int) -> Response:
+        return Response(s.InvitationOutputSerializer(self._invitation(invitation_id)).data)
+
+    @extend_schema(responses={204: None}, summary="Revoke an invitation (its link stops working)")
+    def delete(self, request: Request, store_id: int, invitation_id: int) -> Response:
+        services.invitation_revoke(invitation=self._invitation(invitation_id), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationAcceptApi(APIView):
+    # 404: the link is unknown, used, revoked or expired (one answer for all).
+    api_error_statuses: ClassVar = {"POST": (404, 409)}
+
+    @extend_schema(
+        request=s.InvitationTokenInputSerializer,
+        responses={201: s.StoreOutputSerializer},
+        summary="Accept an invitation: the caller joins the store",
+    )
+    def post(self, request: Request) -> Response:
+        data = s.InvitationTokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.invitation_accept(
+            token=data.validated_data["token"],
+            user=authenticated_user(request),
+            actor=Actor.from_request(request),
         )
-        return Response(s.MembershipOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
+        body = s.StoreOutputSerializer(membership.store, context=_role_context(request.user)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class InvitationDeclineApi(APIView):
+    api_error_statuses: ClassVar = {"POST": (404,)}
+
+    @extend_schema(
+        request=s.InvitationTokenInputSerializer,
+        responses={204: None},
+        summary="Decline an invitation (its link stops working)",
+    )
+    def post(self, request: Request) -> Response:
+        data = s.InvitationTokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.invitation_decline(token=data.validated_data["token"], actor=Actor.from_request(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MemberDetailApi(StoreScopedMixin, APIView):
@@ -115,11 +217,13 @@ class MemberDetailApi(StoreScopedMixin, APIView):
 
     @extend_schema(request=s.MembershipUpdateInputSerializer, responses=s.MembershipOutputSerializer)
     def patch(self, request: Request, store_id: int, membership_id: int) -> Response:
-        data = s.MembershipUpdateInputSerializer(data=request.data)
+        data = s.MembershipUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        membership = services.membership_change_role(
-            membership=self._membership(membership_id), role=data.validated_data["role"], actor=self.actor
-        )
+        membership = self._membership(membership_id)
+        if "role" in data.validated_data:
+            membership = services.membership_change_role(
+                membership=membership, role=data.validated_data["role"], actor=self.actor
+            )
         return Response(s.MembershipOutputSerializer(membership).data)
 
     @extend_schema(responses={204: None})
@@ -129,6 +233,7 @@ class MemberDetailApi(StoreScopedMixin, APIView):
 
 
 class ApiTokenListCreateApi(generics.ListAPIView):
+    queryset = ApiToken.objects.none()  # for the schema; get_queryset scopes to the user
     serializer_class = s.ApiTokenOutputSerializer
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -174,6 +279,7 @@ class AuditEventFilter(django_filters.FilterSet):
 
 
 class AuditEventListApi(StoreScopedMixin, generics.ListAPIView):
+    queryset = AuditEvent.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.AuditEventOutputSerializer
     read_role = Role.OWNER
     filterset_class = AuditEventFilter

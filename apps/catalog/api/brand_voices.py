@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -20,6 +22,7 @@ from . import serializers as s
 class BrandVoiceListCreateApi(StoreScopedMixin, generics.ListAPIView):
     queryset = BrandVoice.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.BrandVoiceSerializer
+    api_error_statuses: ClassVar = {"POST": (409,)}  # a duplicate name
 
     def get_queryset(self) -> QuerySet[BrandVoice]:
         return selectors.brand_voice_list(store=self.store)
@@ -37,6 +40,8 @@ class BrandVoiceListCreateApi(StoreScopedMixin, generics.ListAPIView):
 
 
 class BrandVoiceDetailApi(StoreScopedMixin, APIView):
+    api_error_statuses: ClassVar = {"PATCH": (409,)}  # a duplicate name
+
     def _voice(self, brand_voice_id: int) -> BrandVoice:
         return selectors.brand_voice_get(store=self.store, brand_voice_id=brand_voice_id)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,11 +24,23 @@ from apps.jobs.api.serializers import JobOutputSerializer
 
 from . import serializers as s
 
+# The largest id (a 64-bit primary key) and version number (a 32-bit column).
+MAX_ID = 2**63 - 1
+MAX_VERSION_NUMBER = 2**31 - 1
+VERSION_NUMBER_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_VERSION_NUMBER}
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """A whole number within the ids' range: an out-of-range one answers 400, not a database overflow."""
+
+    field_class = forms.IntegerField
+
 
 class DescriptionFilter(django_filters.FilterSet):
     # A plain number, not a choice of every store's products: another store's product id must answer
     # like an unknown one (an empty list), not reveal that it exists.
-    product = django_filters.NumberFilter(field_name="product_id")
+    product = IdFilter(field_name="product_id", min_value=1, max_value=MAX_ID)
 
     class Meta:
         model = Description
@@ -32,22 +48,30 @@ class DescriptionFilter(django_filters.FilterSet):
 
 
 class ProductDescribeApi(StoreScopedMixin, APIView):
+    api_error_statuses: ClassVar = {"POST": (502, 503)}  # the model's answers
+
     @extend_schema(
         request=s.GenerationOptionsSerializer,
-        responses={201: s.DescriptionVersionOutputSerializer},
+        responses={
+            201: s.DescriptionVersionOutputSerializer,
+            (200, "application/x-ndjson"): OpenApiTypes.STR,  # with ?stream=true
+        },
         summary="Generate a description draft for one product",
         description="Several candidates are generated in one batch and scored against the product's "
         "attributes; the best is kept as a new draft version with its score, flags and the "
         "other candidates. Add ?stream=1 to receive the text as it is written (NDJSON lines: "
         '{"delta"}, then {"version", "score", "flags"} or {"error"}).',
-        parameters=[OpenApiParameter("stream", bool)],
+        parameters=[OpenApiParameter("stream", bool, allow_blank=True)],
     )
     def post(self, request: Request, store_id: int, product_id: int) -> Response | StreamingHttpResponse:
+        stream = _flag(request, "stream")
         product = selectors.product_get(store=self.store, product_id=product_id)
         data = s.GenerationOptionsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # Built (the brand voice looked up) before answering: inside a stream a missing voice would
+        # break a 200 already under way.
         options = data.options(self.store)
-        if request.query_params.get("stream") in ("1", "true"):
+        if stream:
             return ndjson_response(
                 drafting.description_generate_stream(product=product, actor=self.actor, options=options)
             )
@@ -116,6 +140,8 @@ class DescriptionVersionListApi(StoreScopedMixin, generics.ListAPIView):
 
 
 class DescriptionReviewApi(StoreScopedMixin, APIView):
+    api_error_statuses: ClassVar = {"POST": (409,)}  # a version reviewed already
+
     @extend_schema(
         request=s.ReviewInputSerializer,
         responses=s.DescriptionVersionOutputSerializer,
@@ -141,16 +167,34 @@ class DescriptionReviewApi(StoreScopedMixin, APIView):
 
 class DescriptionDiffApi(StoreScopedMixin, APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)],
+        parameters=[
+            OpenApiParameter("from", VERSION_NUMBER_SCHEMA, required=True, description="A version number."),
+            OpenApiParameter("to", VERSION_NUMBER_SCHEMA, required=True, description="A version number."),
+        ],
         responses=s.DiffSegmentSerializer(many=True),
         summary="Differences between two versions",
     )
     def get(self, request: Request, store_id: int, description_id: int) -> Response:
+        numbers = {name: _version_number(request, name) for name in ("from", "to")}
         description = selectors.description_get(store=self.store, description_id=description_id)
-        old = selectors.description_version_get(
-            description=description, number=request.query_params.get("from")
-        )
-        new = selectors.description_version_get(
-            description=description, number=request.query_params.get("to")
-        )
+        old = selectors.description_version_get(description=description, number=numbers["from"])
+        new = selectors.description_version_get(description=description, number=numbers["to"])
         return Response(descriptions.description_diff(old=old, new=new))
+
+
+def _flag(request: Request, name: str) -> bool:
+    """A true/false query parameter; anything else (``?stream=maybe``) is a 400 naming it."""
+    raw = request.query_params.get(name, "")
+    try:
+        return bool(serializers.BooleanField().run_validation(raw)) if raw else False
+    except serializers.ValidationError as error:
+        raise serializers.ValidationError({name: error.detail}) from None
+
+
+def _version_number(request: Request, name: str) -> int:
+    """A version number from the query string; anything else is a 400 naming the parameter."""
+    field = serializers.IntegerField(min_value=1, max_value=MAX_VERSION_NUMBER)
+    try:
+        return int(field.run_validation(request.query_params.get(name)))
+    except serializers.ValidationError as error:
+        raise serializers.ValidationError({name: error.detail}) from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters
 from django.db.models import QuerySet
@@ -40,6 +40,7 @@ class ProductListCreateApi(StoreScopedMixin, generics.ListAPIView):
     queryset = Product.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.ProductOutputSerializer
     filterset_class = ProductFilter
+    api_error_statuses: ClassVar = {"POST": (409,)}  # a duplicate SKU
     ordering_fields = ["sku", "title", "price", "updated_at", "created_at"]
 
     def get_queryset(self) -> QuerySet[Product]:
@@ -64,6 +65,8 @@ class ProductListCreateApi(StoreScopedMixin, generics.ListAPIView):
 
 
 class ProductDetailApi(StoreScopedMixin, APIView):
+    api_error_statuses: ClassVar = {"PATCH": (409,)}  # a duplicate SKU
+
     @extend_schema(responses=s.ProductOutputSerializer, summary="A product")
     def get(self, request: Request, store_id: int, product_id: int) -> Response:
         return Response(

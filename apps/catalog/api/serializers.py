@@ -40,6 +40,9 @@ class ProductInputSerializer(serializers.Serializer):
             raise serializers.ValidationError("At most 100 attributes.")
         if any(len(key) > 64 for key in value):
             raise serializers.ValidationError("Attribute names are at most 64 characters.")
+        # As DRF does for every text field (a title, a value): NUL is refused, not silently dropped.
+        if any("\x00" in key for key in value):
+            raise serializers.ValidationError("Attribute names cannot contain null characters.")
         return value
 
 
@@ -61,9 +64,15 @@ class BrandVoiceSerializer(serializers.ModelSerializer):
 
 
 class DescriptionVersionOutputSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
-    reviewed_by = serializers.CharField(source="reviewed_by.username", default=None, read_only=True)
-    parent_version = serializers.IntegerField(source="parent.number", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.username", default=None, allow_null=True, read_only=True
+    )
+    parent_version = serializers.IntegerField(
+        source="parent.number", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = DescriptionVersion
@@ -92,9 +101,13 @@ class DescriptionVersionOutputSerializer(serializers.ModelSerializer):
 
 class DescriptionOutputSerializer(serializers.ModelSerializer):
     product_sku = serializers.CharField(source="product.sku", read_only=True)
-    current_version = DescriptionVersionOutputSerializer(read_only=True)
-    approved_text = serializers.CharField(source="approved_version.text", default=None, read_only=True)
-    published_text = serializers.CharField(source="published_version.text", default=None, read_only=True)
+    current_version = DescriptionVersionOutputSerializer(read_only=True, allow_null=True)
+    approved_text = serializers.CharField(
+        source="approved_version.text", default=None, allow_null=True, read_only=True
+    )
+    published_text = serializers.CharField(
+        source="published_version.text", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Description

@@ -11,7 +11,7 @@ from apps.accounts.actor import Actor
 from apps.accounts.models import Store
 from apps.accounts.services import audit_record
 from apps.core.errors import ApplicationError, ConflictError
-from apps.core.text import clean_text, is_chinese
+from apps.core.text import clean_identifier, clean_text, is_chinese
 
 from ..fields import PRODUCT_FIELD_NAMES, ProductDetails, ProductValues
 from ..models import Product
@@ -25,6 +25,8 @@ def _clean_product_fields(fields: dict[str, Any]) -> dict[str, Any]:
     for name in ("sku", "title", "category", "brand"):
         if name in cleaned:
             cleaned[name] = clean_text(str(cleaned[name] or ""))
+    if "sku" in cleaned:
+        cleaned["sku"] = clean_identifier(cleaned["sku"])
     if "sku" in cleaned and (not cleaned["sku"] or any(ch.isspace() for ch in cleaned["sku"])):
         raise ApplicationError("A SKU is required and cannot contain spaces.", code="invalid_sku")
     if "title" in cleaned and not cleaned["title"]:

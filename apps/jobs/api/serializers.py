@@ -41,7 +41,9 @@ class QueueStatusSerializer(serializers.Serializer):
 
 
 class JobOutputSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, allow_null=True, read_only=True
+    )
     progress = serializers.SerializerMethodField()
     queue_status = serializers.SerializerMethodField()
 

@@ -15,6 +15,7 @@ from .serializers import JobItemOutputSerializer, JobOutputSerializer
 
 
 class JobListApi(StoreScopedMixin, generics.ListAPIView):
+    queryset = Job.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = JobOutputSerializer
     filterset_fields = ["kind", "status"]
     ordering_fields = ["created_at", "finished_at"]
@@ -32,6 +33,7 @@ class JobDetailApi(StoreScopedMixin, APIView):
 class JobItemListApi(StoreScopedMixin, generics.ListAPIView):
     """A job's items; ``?status=failed`` lists the per-item errors."""
 
+    queryset = JobItem.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = JobItemOutputSerializer
     filterset_fields = ["status"]
 
