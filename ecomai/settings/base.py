@@ -254,7 +254,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "apps.catalog.models.Language",
         "ProductStatusEnum": "apps.catalog.models.Product.Status",
-        "CatalogImportStatusEnum": "apps.catalog.models.CatalogImport.Status",
+        "ImportStatusEnum": "apps.imports.models.DataImport.Status",
         "DescriptionStatusEnum": "apps.catalog.models.DescriptionStatus",
         "JobStatusEnum": "apps.jobs.models.Job.Status",
         "JobItemStatusEnum": "apps.jobs.models.JobItem.Status",

@@ -54,7 +54,7 @@ def test_the_token_authentication_has_a_security_scheme(schema: dict[str, Any]) 
         ("DescriptionVersionOutput", "created_by"),
         ("DescriptionVersionOutput", "reviewed_by"),
         ("DescriptionVersionOutput", "parent_version"),
-        ("CatalogImportOutput", "job_status"),
+        ("ImportOutput", "job_status"),
         ("JobOutput", "created_by"),
         ("InvitationOutput", "invited_by"),
         ("InvitationOutput", "accepted_by"),

@@ -97,7 +97,7 @@ def test_an_api_500_answers_the_json_error_body(api_client: APIClient, monkeypat
 
 @pytest.mark.django_db
 def test_dashboard_errors_are_friendly_pages_without_internals(owner: Any, monkeypatch: Any) -> None:
-    from apps.accounts import selectors
+    from apps.dashboard import views as dashboard_views
 
     browser = Client(raise_request_exception=False)
     browser.force_login(owner)
@@ -109,7 +109,7 @@ def test_dashboard_errors_are_friendly_pages_without_internals(owner: Any, monke
     def broken(**kwargs: Any) -> Any:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(selectors, "store_list_for_user", broken)
+    monkeypatch.setattr(dashboard_views, "store_list_for_user", broken)
     failed = browser.get("/")
     page = failed.content.decode()
     assert failed.status_code == 500
