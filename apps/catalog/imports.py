@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import Store
 from apps.imports.targets import ImportField, ImportTarget, WriteCounts, register_import_target
 
-from .fields import IGNORED_HEADERS, PRODUCT_FIELDS
+from .fields import IGNORED_HEADERS, IMPORT_FIELDS, PRODUCT_FIELDS
 from .importing import ProductRowValidator
+from .platforms.profiles import PROFILES
 from .services.products import products_upsert
 
 
@@ -23,8 +24,9 @@ class ProductImport(ImportTarget):
     audit_prefix = "catalog"
     fields = tuple(
         ImportField(spec.name, spec.label, required=spec.required, synonyms=spec.synonyms)
-        for spec in PRODUCT_FIELDS
+        for spec in (*PRODUCT_FIELDS, *IMPORT_FIELDS)
     )
+    profiles = PROFILES
     ignored_headers = IGNORED_HEADERS
     attribute_columns = True
     key_field = "sku"
@@ -34,11 +36,12 @@ class ProductImport(ImportTarget):
     detail_template = "catalog/import_detail.html"
 
     def row_validator(
-        self, *, store: Store, headers: list[str], mapping: dict[str, str]
+        self, *, store: Store, headers: list[str], mapping: dict[str, str], profile: str = "generic"
     ) -> ProductRowValidator:
         return ProductRowValidator(
             headers=headers,
             mapping=mapping,
+            profile=profile,
             default_currency=store.currency,
             default_language=store.default_language,
         )
@@ -47,5 +50,9 @@ class ProductImport(ImportTarget):
         for row in rows:
             if row.get("price") is not None:
                 row["price"] = Decimal(row["price"])
+            for variant in row.get("variants") or []:
+                for name in ("price", "compare_at_price", "weight"):
+                    if variant.get(name) is not None:
+                        variant[name] = Decimal(variant[name])
         created, updated = products_upsert(store=store, rows=rows, fields=fields)
         return WriteCounts(created=created, updated=updated)

@@ -50,6 +50,15 @@ class DataImport(TimeStampedModel):
         max_length=32, blank=True, help_text="Detected (CSV only); may be overridden."
     )
     delimiter = models.CharField(max_length=1, blank=True)
+    profile = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="The file format (generic, shopify...), detected from the headers; may be changed.",
+    )
+    profile_detected = models.CharField(max_length=32, blank=True)
+    header_index = models.PositiveIntegerField(
+        default=0, help_text="How many rows come before the header row (platform files put lines above it)."
+    )
     headers = models.JSONField(default=list, blank=True)
     preview_rows = models.JSONField(default=list, blank=True)
     column_mapping = models.JSONField(
