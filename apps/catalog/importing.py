@@ -210,19 +210,18 @@ class ProductRowValidator:
                 continue
             if target == "price":
                 price_currency = values.pop("_price_currency", "")
-        if errors:
-            return RowResult(values=None, errors=errors)
         row = ParsedRow(values=values, attributes=attributes, extra=extra, platform=platform)
         join_key = self.rules.classify(row)
         if join_key is None:
-            errors = [
+            errors += [
                 (self.header_of[name], "Required; the cell is empty.")
                 for name in ("sku", "title")
-                if name in self.header_of and not values.get(name)
+                if name in self.header_of and not values.get(name) and self.header_of[name] not in dict(errors)
             ]
         errors += self.rules.read_variants(row, self.header_of)
         if errors:
-            return RowResult(values=None, errors=errors)
+            order = {header: index for index, header in enumerate(self.headers)}
+            return RowResult(values=None, errors=sorted(errors, key=lambda error: order.get(error[0], -1)))
         if join_key is not None:
             return RowResult(values=row.joined_values(), key=join_key, join=True)
         self._description(row)

@@ -79,7 +79,11 @@ def description_version_get(*, description: Description, number: Any) -> Descrip
 def approved_examples(
     *, store: Store, language: str, category: str = "", limit: int = 2, exclude_product_id: int | None = None
 ) -> list[tuple[Product, str]]:
-    """The store's own approved descriptions in a language, same category first: few-shot examples."""
+    """The store's own approved descriptions in a language, same category first: few-shot examples.
+
+    Where there are fewer than ``limit``, the shop's current descriptions that a person marked good
+    (imported from the platform's file) fill in, same category first.
+    """
     descriptions = Description.objects.filter(
         store=store, language=language, approved_version__isnull=False
     ).select_related("product", "approved_version")
@@ -92,8 +96,34 @@ def approved_examples(
         chosen += list(
             descriptions.exclude(pk__in=[d.pk for d in chosen]).order_by("-updated_at")[: limit - len(chosen)]
         )
-    return [
+    examples = [
         (description.product, description.approved_version.text)
         for description in chosen
         if description.approved_version is not None
     ]
+    if len(examples) < limit:
+        examples += _good_published_examples(
+            store=store,
+            language=language,
+            category=category,
+            limit=limit - len(examples),
+            exclude_ids={product.pk for product, _text in examples} | {exclude_product_id or 0},
+        )
+    return examples
+
+
+def _good_published_examples(
+    *, store: Store, language: str, category: str, limit: int, exclude_ids: set[int]
+) -> list[tuple[Product, str]]:
+    products = (
+        Product.objects.filter(store=store, language=language, published_text_good=True)
+        .exclude(published_text="")
+        .exclude(pk__in=exclude_ids)
+        .prefetch_related("variants")
+    )
+    chosen = list(products.filter(category=category).order_by("-updated_at")[:limit]) if category else []
+    if len(chosen) < limit:
+        chosen += list(
+            products.exclude(pk__in=[p.pk for p in chosen]).order_by("-updated_at")[: limit - len(chosen)]
+        )
+    return [(product, product.published_text) for product in chosen]

@@ -83,6 +83,13 @@ class DataImport(TimeStampedModel):
     def __str__(self) -> str:
         return f"import #{self.pk} {self.original_name}"
 
+    def profile_label(self) -> str:
+        """The name of the format the file is read as ("Shopify product CSV")."""
+        from .targets import get_import_target
+
+        choices = dict(get_import_target(self.target).profile_choices())
+        return str(choices.get(self.profile or "generic", self.profile))
+
 
 class ImportRowError(models.Model):
     """Why one row of an import was not imported."""

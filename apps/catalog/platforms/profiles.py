@@ -19,7 +19,7 @@ from apps.imports.profiles import ImportProfile
 SHOPIFY = ImportProfile(
     name="shopify",
     label=_("Shopify product CSV"),
-    signature=("Handle", "Title", "Body (HTML)", "Variant SKU"),
+    signature=("Handle", "Title", "Body (HTML)"),
     columns={
         "Handle": "sku",
         "Title": "title",
@@ -46,7 +46,7 @@ SHOPIFY = ImportProfile(
 WOOCOMMERCE = ImportProfile(
     name="woocommerce",
     label=_("WooCommerce product CSV"),
-    signature=("ID", "Type", "SKU", "Name", "Parent"),
+    signature=("ID", "Type", "SKU", "Name"),
     columns={
         "Type": "row_type",
         "SKU": "sku",
@@ -70,7 +70,7 @@ WOOCOMMERCE = ImportProfile(
 TAOBAO = ImportProfile(
     name="taobao",
     label=_("Taobao / Tmall item export (淘宝助理)"),
-    signature=("宝贝名称", "宝贝价格", "宝贝描述"),
+    signature=("宝贝名称", "宝贝描述"),
     columns={
         "宝贝名称": "title",
         "宝贝价格": "price",

@@ -201,6 +201,7 @@ class WooCommerceRules(RowRules):
             else:
                 row.extra.setdefault("variant_compare_at_price", str(regular) if regular is not None else "")
         if "variation" not in kind:
+            row.platform["Type"] = kind
             if "variable" in kind:  # its variations carry the stock, weights and prices
                 for name in [name for name in row.extra if name.startswith("variant_")]:
                     del row.extra[name]
