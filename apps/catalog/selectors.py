@@ -86,7 +86,7 @@ def approved_examples(
     """
     descriptions = Description.objects.filter(
         store=store, language=language, approved_version__isnull=False
-    ).select_related("product", "approved_version")
+    ).select_related("product", "approved_version").prefetch_related("product__variants")
     if exclude_product_id is not None:
         descriptions = descriptions.exclude(product_id=exclude_product_id)
     chosen: list[Description] = []

@@ -140,14 +140,19 @@ def products_upsert(*, store: Store, rows: list[dict[str, Any]], fields: Iterabl
         return 0, 0
     fields = set(fields)
     skus = [row["sku"] for row in rows]
-    existing = dict(Product.objects.filter(store=store, sku__in=skus).values_list("sku", "published_html"))
+    existing = {
+        sku: (published_html, good)
+        for sku, published_html, good in Product.objects.filter(store=store, sku__in=skus).values_list(
+            "sku", "published_html", "published_text_good"
+        )
+    }
     writes_variants = "variants" in fields
     variants_by_sku = {row["sku"]: row.pop("variants", None) or [] for row in rows}
     model_fields = set(PRODUCT_FIELD_NAMES) | set(IMPORTED_FIELDS)
     if "published_html" in fields:
         for row in rows:
-            if existing.get(row["sku"]) != row.get("published_html"):
-                row["published_text_good"] = False
+            html, good = existing.get(row["sku"], ("", False))
+            row["published_text_good"] = good and html == row.get("published_html")
         fields.add("published_text_good")
         model_fields.add("published_text_good")
     update_fields = [*sorted((fields & model_fields) - {"sku"}), "updated_at"]
