@@ -76,7 +76,9 @@ def test_each_platform_file_is_recognised_by_its_headers(
 
 
 def test_a_plain_table_stays_generic_and_keeps_unknown_columns_as_attributes(store: Any) -> None:
-    data_import = import_file(store, "plain.csv", b"sku,title,material,description\nA1,Mug,stoneware,<p>Nice</p>\n")
+    data_import = import_file(
+        store, "plain.csv", b"sku,title,material,description\nA1,Mug,stoneware,<p>Nice</p>\n"
+    )
     assert data_import.profile == "generic"
     assert data_import.column_mapping == {
         "sku": "sku",
@@ -133,7 +135,15 @@ def test_platform_fields_and_html_stay_out_of_the_facts(store: Any) -> None:
     assert socks.platform_data["SEO Title"] == "Merino hiking socks | Trailknit"
     assert socks.platform_data["Image Position"] == "1"
     prompt = description_prompt(product=socks, options=describe_options(store, language="en")).text
-    for platform_only in ("Published", "SEO", "Image Position", "winter-sale", "<p>", "Inventory", "cushioned"):
+    for platform_only in (
+        "Published",
+        "SEO",
+        "Image Position",
+        "winter-sale",
+        "<p>",
+        "Inventory",
+        "cushioned",
+    ):
         assert platform_only not in prompt
     assert "- Size: S, M, L" in prompt
     # The current description: sanitised (no script, no handler), and its text beside it.
@@ -157,7 +167,9 @@ def test_a_woocommerce_export_groups_variations_under_their_parent(store: Any) -
     assert (hoodie.category, hoodie.brand, hoodie.option_names) == ("Hoodies", "Northpeak", ["Size"])
     # Size is an option (its values come from the variations), Material stays a fact.
     assert hoodie.attributes == {"Material": "Recycled polyester"}
-    assert [(v.option_values, v.sku, v.price, v.compare_at_price, v.stock) for v in hoodie.variants.all()] == [
+    assert [
+        (v.option_values, v.sku, v.price, v.compare_at_price, v.stock) for v in hoodie.variants.all()
+    ] == [
         (["S"], "HOODIE-ALPINE-S", Decimal("59.00"), None, 7),
         (["M"], "HOODIE-ALPINE-M", Decimal("49.00"), Decimal("59.00"), 11),  # on sale
         (["L"], "HOODIE-ALPINE-L", Decimal("59.00"), None, 3),  # Parent given by SKU
@@ -173,7 +185,7 @@ def test_a_woocommerce_export_groups_variations_under_their_parent(store: Any) -
 def test_a_taobao_assistant_export_in_gbk_unpacks_its_skus(store: Any) -> None:
     data_import = run_import(import_file(store, "taobao_items.csv"))
     assert (data_import.total_rows, data_import.valid_rows) == (3, 2)
-    [(row, column, reason)] = errors_of(data_import)
+    [(_row, column, reason)] = errors_of(data_import)
     assert column == "销售属性组合" and "价格待定" in reason
     socks = Product.objects.get(store=store, sku="SOCK-001")
     assert (socks.language, socks.currency, socks.price) == ("zh", "CNY", Decimal("19.90"))
@@ -196,7 +208,12 @@ def test_the_detected_format_can_be_changed_and_the_mapping_follows(api_client: 
     url = f"/api/v1/stores/{store.pk}/catalog/imports/{data_import.pk}/"
     body = api_client.get(url).json()
     assert body["profile"] == "shopify" and body["profile_detected"] == "shopify"
-    assert [profile["name"] for profile in body["profiles"]] == ["generic", "shopify", "woocommerce", "taobao"]
+    assert [profile["name"] for profile in body["profiles"]] == [
+        "generic",
+        "shopify",
+        "woocommerce",
+        "taobao",
+    ]
     changed = api_client.patch(url, {"profile": "generic"}, format="json").json()
     assert changed["profile"] == "generic" and changed["profile_detected"] == "shopify"
     assert changed["column_mapping"]["Published"] == "attribute:Published"  # generic: unknown = attribute
