@@ -216,7 +216,9 @@ class ProductRowValidator:
             errors += [
                 (self.header_of[name], "Required; the cell is empty.")
                 for name in ("sku", "title")
-                if name in self.header_of and not values.get(name) and self.header_of[name] not in dict(errors)
+                if name in self.header_of
+                and not values.get(name)
+                and self.header_of[name] not in dict(errors)
             ]
         errors += self.rules.read_variants(row, self.header_of)
         if errors:

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Store
-from apps.imports.targets import ImportField, ImportTarget, WriteCounts, register_import_target
+from apps.imports.targets import GENERIC, ImportField, ImportTarget, WriteCounts, register_import_target
 
 from .fields import IGNORED_HEADERS, IMPORT_FIELDS, PRODUCT_FIELDS
 from .importing import ProductRowValidator
@@ -36,7 +36,12 @@ class ProductImport(ImportTarget):
     detail_template = "catalog/import_detail.html"
 
     def row_validator(
-        self, *, store: Store, headers: list[str], mapping: dict[str, str], profile: str = "generic"
+        self, *, store: Store, headers: list[str], mapping: dict[str, str]
+    ) -> ProductRowValidator:
+        return self.profile_row_validator(store=store, headers=headers, mapping=mapping, profile=GENERIC)
+
+    def profile_row_validator(
+        self, *, store: Store, headers: list[str], mapping: dict[str, str], profile: str
     ) -> ProductRowValidator:
         return ProductRowValidator(
             headers=headers,

@@ -84,9 +84,11 @@ def approved_examples(
     Where there are fewer than ``limit``, the shop's current descriptions that a person marked good
     (imported from the platform's file) fill in, same category first.
     """
-    descriptions = Description.objects.filter(
-        store=store, language=language, approved_version__isnull=False
-    ).select_related("product", "approved_version").prefetch_related("product__variants")
+    descriptions = (
+        Description.objects.filter(store=store, language=language, approved_version__isnull=False)
+        .select_related("product", "approved_version")
+        .prefetch_related("product__variants")
+    )
     if exclude_product_id is not None:
         descriptions = descriptions.exclude(product_id=exclude_product_id)
     chosen: list[Description] = []

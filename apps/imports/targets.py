@@ -87,10 +87,14 @@ class ImportTarget:
     # Platform formats this target recognises (profiles.py); the generic profile is always there.
     profiles: tuple[ImportProfile, ...] = ()
 
-    def row_validator(
-        self, *, store: Store, headers: list[str], mapping: dict[str, str], profile: str = GENERIC
-    ) -> RowValidator:
+    def row_validator(self, *, store: Store, headers: list[str], mapping: dict[str, str]) -> RowValidator:
         raise NotImplementedError
+
+    def profile_row_validator(
+        self, *, store: Store, headers: list[str], mapping: dict[str, str], profile: str
+    ) -> RowValidator:
+        """The validator for a file read under a profile; targets with ``profiles`` override it."""
+        return self.row_validator(store=store, headers=headers, mapping=mapping)
 
     def profile_get(self, name: str) -> ImportProfile | None:
         """The platform profile called ``name``; None for the generic one. Unknown names are refused."""

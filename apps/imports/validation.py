@@ -97,10 +97,11 @@ def validate_rows(
 ) -> tuple[list[dict[str, int]], tuple[int, int, int], set[str], str]:
     """Blocks of the spool, (rows, valid rows, rows with errors), the fields written, the spool's name."""
     target = get_import_target(data_import.target)
-    # Targets without platform profiles keep the plain signature (no ``profile`` keyword).
-    profile = {"profile": data_import.profile or GENERIC} if target.profiles else {}
-    validator = target.row_validator(
-        store=data_import.store, headers=data_import.headers, mapping=data_import.column_mapping, **profile
+    validator = target.profile_row_validator(
+        store=data_import.store,
+        headers=data_import.headers,
+        mapping=data_import.column_mapping,
+        profile=data_import.profile or GENERIC,
     )
     merge = getattr(validator, "merge", None)
     max_rows = conf.max_rows()
