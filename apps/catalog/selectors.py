@@ -128,4 +128,19 @@ def _good_published_examples(
         chosen += list(
             products.exclude(pk__in=[p.pk for p in chosen]).order_by("-updated_at")[: limit - len(chosen)]
         )
-    return [(product, product.published_text) for product in chosen]
+    return [(product, _example_text(product.published_text)) for product in chosen]
+
+
+EXAMPLE_MAX_CHARS = 800
+
+
+def _example_text(text: str) -> str:
+    """A shop description as a few-shot example: long ones cut at a paragraph or sentence end."""
+    if len(text) <= EXAMPLE_MAX_CHARS:
+        return text
+    cut = text[:EXAMPLE_MAX_CHARS]
+    for boundary in ("\n\n", "。", ". ", "\n"):
+        index = cut.rfind(boundary)
+        if index > EXAMPLE_MAX_CHARS // 2:
+            return cut[: index + len(boundary)].strip()
+    return cut.strip()

@@ -238,3 +238,62 @@ def test_reimporting_replaces_variants_and_a_changed_description_loses_its_good_
     socks.refresh_from_db()
     assert socks.published_text == "New text" and socks.published_text_good is False
     assert [v.sku for v in socks.variants.all()] == ["TK-MHS-M"]
+
+
+def test_a_weight_column_names_its_unit(store: Any) -> None:
+    content = (
+        "ID,Type,SKU,Name,Regular price,Weight (lbs),Stock,Parent,Attribute 1 name,Attribute 1 value(s)\n"
+        '1,variable,TENT,Trail Tent,,,,,Colour,"Olive, Sand"\n'
+        "2,variation,TENT-OLV,Trail Tent - Olive,199,4.5,3,id:1,Colour,Olive\n"
+        "3,variation,TENT-SND,Trail Tent - Sand,199,4.5,0,TENT,Colour,Sand\n"
+    )
+    data_import = run_import(import_file(store, "tents.csv", content.encode()))
+    assert data_import.profile == "woocommerce" and data_import.error_rows == 0
+    tent = Product.objects.get(store=store, sku="TENT")
+    assert [(v.option_values, v.weight, v.weight_unit) for v in tent.variants.all()] == [
+        (["Olive"], Decimal("4.500"), "lb"),
+        (["Sand"], Decimal("4.500"), "lb"),
+    ]
+    assert tent.attributes == {} and tent.option_names == ["Colour"]
+
+
+def test_the_import_page_shows_the_detected_format_and_reads_the_file_again_as_another(
+    store: Any, owner: Any
+) -> None:
+    from django.test import Client
+
+    data_import = import_file(store, "taobao_items.csv")
+    client = Client()
+    client.force_login(owner)
+    url = f"/s/{store.pk}/catalog/imports/{data_import.pk}/"
+    page = client.get(url).content.decode()
+    assert "Taobao / Tmall item export (淘宝助理) (detected)" in page
+    assert "The header is below 2 platform lines, which are skipped." in page
+    client.post(url, {"action": "reread", "profile": "generic", "encoding": "gbk"})
+    data_import.refresh_from_db()
+    # Read as a plain table, the first line is the header again and nothing is a platform field.
+    assert (data_import.profile, data_import.header_index, data_import.headers) == (
+        "generic",
+        0,
+        ["version 1.00"],
+    )
+    client.post(url, {"action": "reread", "profile": "taobao", "encoding": "gbk"})
+    data_import.refresh_from_db()
+    assert (data_import.profile, data_import.header_index) == ("taobao", 2)
+    assert data_import.column_mapping["宝贝类目"] == "platform:宝贝类目"
+
+
+def test_a_long_good_description_is_cut_at_a_sentence_to_serve_as_an_example(store: Any) -> None:
+    from apps.catalog.selectors import approved_examples
+
+    long_text = "Soft merino. " * 100
+    Product.objects.create(
+        store=store,
+        sku="LONG",
+        title="Long",
+        language="en",
+        published_text=long_text,
+        published_text_good=True,
+    )
+    [(product, text)] = approved_examples(store=store, language="en")
+    assert product.sku == "LONG" and 400 < len(text) <= 800 and text.endswith("Soft merino.")

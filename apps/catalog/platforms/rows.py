@@ -126,13 +126,20 @@ class RowRules:
             else:
                 errors.append((header_of.get("variant_image", "variant_image"), "Not an http(s) URL."))
         unit = row.extra.get("variant_weight_unit", "")[:8] or (
-            self.weight_unit if "weight" in variant else ""
+            self.unit_for(header_of.get("variant_weight", "")) if "weight" in variant else ""
         )
         if unit:
             variant["weight_unit"] = unit
         if len(variant) > 1 or variant["options"]:
             row.variants = [variant]
         return errors
+
+    def unit_for(self, header: str) -> str:
+        """The weight unit a weight column is in: named in its header ("Weight (lbs)"), else the format's."""
+        match = re.search(r"\((kg|g|lbs?|oz)\)", header, re.IGNORECASE)
+        if match:
+            return {"lbs": "lb"}.get(match.group(1).lower(), match.group(1).lower())
+        return self.weight_unit
 
     def merge(self, record: dict[str, Any], values: dict[str, Any]) -> str:
         variants = record.setdefault("variants", [])
