@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from apps.accounts.models import Store
 from apps.core.selectors import get_or_not_found
 
-from .models import BrandVoice, Description, DescriptionVersion, Product
+from .models import BrandVoice, Description, DescriptionVersion, Product, Variant
 
 
 def product_list(
@@ -22,6 +22,7 @@ def product_list(
             | Q(title__icontains=search)
             | Q(brand__icontains=search)
             | Q(category__icontains=search)
+            | Q(pk__in=Variant.objects.filter(store=store, sku__icontains=search).values("product_id"))
         )
     for name, value in (filters or {}).items():
         if value not in (None, ""):

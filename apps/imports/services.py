@@ -117,7 +117,8 @@ def _read_preview(data_import: DataImport, *, keep_mapping: bool = False, profil
                 break
     if not rows:
         raise reading.FileRejected("The file has no header row.", code="empty_file")
-    cleaned_rows = [(index, reading.clean_headers(cells)) for index, cells in rows[:5]]
+    # Only the header may not be wider than MAX_COLUMNS; candidates are compared on their first columns.
+    cleaned_rows = [(index, reading.clean_headers(cells[: reading.MAX_COLUMNS])) for index, cells in rows[:5]]
     header_index, found = detect_header(target.profiles, cleaned_rows, chosen=profile or "")
     header = reading.clean_headers(next(cells for index, cells in rows if index == header_index))
     if profile is None:

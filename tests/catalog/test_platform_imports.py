@@ -297,3 +297,12 @@ def test_a_long_good_description_is_cut_at_a_sentence_to_serve_as_an_example(sto
     )
     [(product, text)] = approved_examples(store=store, language="en")
     assert product.sku == "LONG" and 400 < len(text) <= 800 and text.endswith("Soft merino.")
+
+
+def test_searching_a_variant_sku_finds_its_product_once(
+    api_client: Any, store: Any, other_store: Any
+) -> None:
+    run_import(import_file(store, "shopify_products.csv"))
+    run_import(import_file(other_store, "shopify_products.csv"))
+    response = api_client.get(f"/api/v1/stores/{store.pk}/catalog/products/?search=TK-MHS")
+    assert [product["sku"] for product in response.json()["results"]] == ["merino-hiking-socks"]

@@ -35,7 +35,9 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["status", "category", "brand", "language", "currency"]
 
 
-SEARCH_PARAMETER = OpenApiParameter("search", str, description="Matches SKU, title, brand or category.")
+SEARCH_PARAMETER = OpenApiParameter(
+    "search", str, description="Matches SKU (a variant's SKU too), title, brand or category."
+)
 
 
 class ProductListCreateApi(StoreScopedMixin, generics.ListAPIView):
