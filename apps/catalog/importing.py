@@ -161,7 +161,7 @@ class ProductRowValidator:
         if "description" in mapped:
             self.fields |= {"published_html", "published_text"}
         if mapped & (set(IMPORT_FIELD_NAMES) - {"description", "parent", "row_type"}):
-            self.fields |= {"variants", "option_names", "price", "image_urls"}
+            self.fields |= {"variants", "option_names", "price"}
         self.profile = profile
 
     def merge(self, record: dict[str, Any], values: dict[str, Any]) -> str:
@@ -228,10 +228,8 @@ class ProductRowValidator:
             return RowResult(values=row.joined_values(), key=join_key, join=True)
         self._description(row)
         values, attributes = row.values, row.attributes
-        if values.get("price") is None and row.variants:
+        if values.get("price") is None and row.variants:  # a product's price is its first variant's
             values["price"] = next((v["price"] for v in row.variants if v.get("price") is not None), None)
-            price_currency = price_currency or values.pop("_variant_currency", "")
-        values.pop("_variant_currency", None)
         if "currency" not in values or not values["currency"]:
             values["currency"] = price_currency or (
                 self.default_currency if values.get("price") is not None else ""
@@ -245,6 +243,7 @@ class ProductRowValidator:
         if "variants" in self.fields:
             values["variants"] = row.variants
             values["option_names"] = row.option_names
+        if "image_urls" in self.fields:
             values.setdefault("image_urls", [])
         if "platform_data" in self.fields:
             values["platform_data"] = platform

@@ -23,7 +23,7 @@ from apps.core.text import clean_text
 from . import conf, reading
 from .models import DataImport, ImportRowError
 from .profiles import GENERIC
-from .targets import get_import_target
+from .targets import RowResult, get_import_target
 
 ERROR_BULK_SIZE = 1000
 OPEN_RECORDS = 2000
@@ -137,7 +137,7 @@ def validate_rows(
                 failed += 1
                 continue
             if result.join:
-                reason = _join(open_records, first_seen, result.key, result.values, merge, row.number)
+                reason = _join(open_records, first_seen, result, merge, target.key_label, row.number)
                 if reason:
                     errors.add(row.number, key_header, reason, row.cells)
                     failed += 1
@@ -177,23 +177,24 @@ def validate_rows(
 def _join(
     open_records: OrderedDict[str, list[Any]],
     first_seen: dict[str, int],
-    key: str,
-    values: dict[str, Any],
+    result: RowResult,
     merge: Any,
+    key_label: str,
     row_number: int,
 ) -> str:
-    """Add a row to its open record; the reason it cannot be, or ''."""
+    """Add a row to the open record it belongs to; the reason it cannot, or ''."""
+    key = result.key
     if merge is None:
-        return "This file format does not group rows."
+        return "This kind of file does not group rows."
     record = open_records.get(key)
     if record is None:
         if key in first_seen:
             return (
-                f"Its product {key!r} (row {first_seen[key]}) is too far above it; keep a product's rows "
-                "together."
+                f"The row it belongs to ({key_label} {key!r}, row {first_seen[key]}) is too far above it; "
+                "keep rows that belong together next to each other."
             )
-        return f"No product row for {key!r} above this row."
-    reason = merge(record[2], values)
+        return f"No valid row with {key_label} {key!r} above this row to belong to."
+    reason = merge(record[2], result.values)
     if not reason:
         record[1] = row_number
         open_records.move_to_end(key)

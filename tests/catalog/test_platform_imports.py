@@ -98,7 +98,7 @@ def test_a_shopify_export_becomes_products_with_their_variants(store: Any) -> No
     assert data_import.created_count == 3
     assert errors_of(data_import) == [
         (9, "Variant Price", "Not a valid number: 'twenty-nine' is not a price."),
-        (10, "Handle", "No product row for 'lost-variant' above this row."),
+        (10, "Handle", "No valid row with SKU 'lost-variant' above this row to belong to."),
     ]
     socks = Product.objects.get(store=store, sku="merino-hiking-socks")
     assert (socks.title, socks.brand, socks.category, socks.platform) == (
@@ -160,7 +160,7 @@ def test_a_woocommerce_export_groups_variations_under_their_parent(store: Any) -
     data_import = run_import(import_file(store, "woocommerce_products.csv"))
     assert (data_import.total_rows, data_import.valid_rows, data_import.created_count) == (7, 5, 2)
     assert errors_of(data_import) == [
-        (7, "SKU", "No product row for 'id:999' above this row."),
+        (7, "SKU", "No valid row with SKU 'id:999' above this row to belong to."),
         (8, "Stock", "'lots' is not a whole number."),
     ]
     hoodie = Product.objects.get(store=store, sku="HOODIE-ALPINE")
