@@ -176,18 +176,22 @@ def bench_file(kind: str, products: int, directory: Path) -> dict[str, Any]:
 def round_trip(store: Store, directory: Path) -> dict[str, Any]:
     """Approve a description for every product, export the Shopify file, read it back into a new store."""
     products = list(Product.objects.filter(store=store))
-    for product in products:
-        description = Description.objects.create(
-            store=store, product=product, language="en", status="approved"
-        )
-        version = DescriptionVersion.objects.create(
+    descriptions = Description.objects.bulk_create(
+        Description(store=store, product=product, language="en", status=DescriptionStatus.APPROVED)
+        for product in products
+    )
+    versions = DescriptionVersion.objects.bulk_create(
+        DescriptionVersion(
             description=description,
             number=1,
             text=f"Warm & soft <wool> socks, no. {product.sku}.\n\n- Reinforced heel\n- Size {product.pk}",
             status=DescriptionStatus.APPROVED,
         )
+        for description, product in zip(descriptions, products, strict=True)
+    )
+    for description, version in zip(descriptions, versions, strict=True):
         description.current_version = description.approved_version = version
-        description.save(update_fields=["current_version", "approved_version"])
+    Description.objects.bulk_update(descriptions, ["current_version", "approved_version"], batch_size=1000)
     started = time.perf_counter()
     path = directory / "shopify-export.csv"
     with path.open("wb") as handle:
