@@ -210,3 +210,12 @@ def test_the_product_page_shows_variants_platform_fields_and_the_current_descrip
     assert "export-shopify" in listing and "file=taobao" in listing
     detail = client.get(f"/s/{store.pk}/catalog/imports/").status_code
     assert detail == 200
+
+
+def test_marking_takes_a_json_boolean_only(api_client: Any, store: Any) -> None:
+    run_import(import_file(store, "shopify_products.csv"))
+    tote = Product.objects.get(store=store, sku="canvas-tote")
+    url = f"/api/v1/stores/{store.pk}/catalog/products/{tote.pk}/published-text/"
+    for wrong in (0, 1, "yes", None):
+        assert api_client.post(url, {"good": wrong}, format="json").status_code == 400, wrong
+    assert api_client.post(url, {"good": False}, format="json").json()["published_text_good"] is False
