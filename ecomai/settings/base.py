@@ -370,6 +370,8 @@ IMPORT_INLINE_MAX_BYTES = env.int(
     "IMPORT_INLINE_MAX_BYTES", default=env.int("CATALOG_IMPORT_INLINE_MAX_BYTES", default=2 * 1024 * 1024)
 )
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=env.int("CATALOG_IMPORT_MAX_ROWS", default=1_000_000))
+# What an uploaded workbook may unpack to (a small .xlsx can hold gigabytes of empty rows).
+IMPORT_XLSX_MAX_UNPACKED_BYTES = env.int("IMPORT_XLSX_MAX_UNPACKED_BYTES", default=512 * 1024 * 1024)
 IMPORT_BLOCK_ROWS = env.int("IMPORT_BLOCK_ROWS", default=env.int("CATALOG_IMPORT_BLOCK_ROWS", default=1000))
 
 # --- Catalog ----------------------------------------------------------------------------
