@@ -217,15 +217,18 @@ def _iter_csv(handle: IO[bytes], encoding: str, delimiter: str) -> Iterator[Sour
     text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")  # type: ignore[type-var]
     try:
         reader = csv.reader(text, delimiter=delimiter)
+        # Rows are numbered as a spreadsheet shows them: a cell with line breaks is still one row.
+        number = 0
         while True:
+            number += 1
             try:
                 cells = next(reader)
             except StopIteration:
                 return
             except csv.Error as error:
-                yield SourceRow(number=reader.line_num, cells=[], error=f"Unreadable CSV row: {error}")
+                yield SourceRow(number=number, cells=[], error=f"Unreadable CSV row: {error}")
                 continue
-            yield SourceRow(number=reader.line_num, cells=cells)
+            yield SourceRow(number=number, cells=cells)
     finally:
         text.detach()  # the storage backend's file object is closed by whoever opened it
 
