@@ -247,8 +247,8 @@ def review_queue_page(request: HttpRequest, store_id: int) -> HttpResponse:
 @login_required
 def description_diff_page(request: HttpRequest, store_id: int, description_id: int) -> HttpResponse:
     store, membership = dashboard_store(request, store_id)
-    numbers = {name: _version_number(request, name) for name in ("from", "to")}
     description = selectors.description_get(store=store, description_id=description_id)
+    numbers = {name: _version_number(request, name) for name in ("from", "to")}
     old = selectors.description_version_get(description=description, number=numbers["from"])
     new = selectors.description_version_get(description=description, number=numbers["to"])
     return render(

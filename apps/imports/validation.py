@@ -35,6 +35,7 @@ def rows_of(data_import: DataImport, handle: IO[bytes]) -> Any:
         file_format=data_import.file_format,
         encoding=data_import.encoding,
         delimiter=data_import.delimiter,
+        max_unpacked_bytes=conf.xlsx_max_unpacked_bytes(),
     )
 
 
