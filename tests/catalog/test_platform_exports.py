@@ -24,6 +24,15 @@ from .test_platform_imports import import_file, run_import
 
 pytestmark = pytest.mark.django_db
 
+SHOPIFY_HEADER = [
+    "Handle",
+    "Title",
+    "Body (HTML)",
+    "SEO Title",
+    "SEO Description",
+    *(f"Option{n} {part}" for n in (1, 2, 3) for part in ("Name", "Value")),
+    "Variant SKU",
+]
 HOSTILE = 'Soft & warm <script>alert("x")</script> socks =SUM(A1)\n\n- Merino "wool"\n- Reinforced heel 😀'
 
 
@@ -69,8 +78,23 @@ def test_shopify_round_trip_gives_the_same_handles_and_bodies(
     exported = download(api_client, store, "shopify")
     text = exported.decode("utf-8")
     assert not text.startswith("\ufeff")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert list(rows[0]) == ["Handle", "Title", "Body (HTML)", "SEO Title", "SEO Description"]
+    all_rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(all_rows[0]) == SHOPIFY_HEADER
+    # A row per variant with its options, or Shopify would replace the variants by a default one.
+    assert [
+        (row["Handle"], row["Option1 Name"], row["Option1 Value"], row["Variant SKU"]) for row in all_rows
+    ] == [
+        (
+            "merino-hiking-socks",
+            "Size",
+            "S",
+            "TK-MERINO-HIKING-SOCK-CHARCOAL-SMALL-EU-35-38-2024-EDITION-RECYCLED",
+        ),
+        ("merino-hiking-socks", "", "M", "TK-MHS-M"),
+        ("merino-hiking-socks", "", "L", "TK-MHS-L"),
+        ("canvas-tote", "Title", "Default Title", "TK-TOTE"),
+    ]
+    rows = [row for row in all_rows if row["Title"]]
     assert [row["Handle"] for row in rows] == ["merino-hiking-socks", "canvas-tote"]
     body = rows[0]["Body (HTML)"]
     assert body == (
@@ -87,6 +111,8 @@ def test_shopify_round_trip_gives_the_same_handles_and_bodies(
     assert again.profile == "shopify" and again.error_rows == 0
     back = {p.sku: p.published_html for p in Product.objects.filter(store=other_store)}
     assert back == {row["Handle"]: row["Body (HTML)"] for row in rows}
+    socks_back = Product.objects.get(store=other_store, sku="merino-hiking-socks")
+    assert [v.option_values for v in socks_back.variants.all()] == [["S"], ["M"], ["L"]]
     assert sanitize_html(body) == body
 
 
@@ -177,7 +203,7 @@ def test_another_stores_products_and_exports_answer_404(
     assert api_client.get(f"/api/v1/stores/{other_store.pk}/catalog/export/shopify/").status_code == 404
     assert api_client.get(f"{mine}/export/magento/").status_code == 404
     own = download(api_client, store, "shopify").decode("utf-8")
-    assert own.strip() == "Handle,Title,Body (HTML),SEO Title,SEO Description"  # nothing of theirs
+    assert own.strip() == ",".join(SHOPIFY_HEADER)  # nothing of theirs
     user = UserFactory()
     MembershipFactory(user=user, store=store, role=Role.OWNER)
     client = Client()
@@ -210,3 +236,12 @@ def test_the_product_page_shows_variants_platform_fields_and_the_current_descrip
     assert "export-shopify" in listing and "file=taobao" in listing
     detail = client.get(f"/s/{store.pk}/catalog/imports/").status_code
     assert detail == 200
+
+
+def test_marking_takes_a_json_boolean_only(api_client: Any, store: Any) -> None:
+    run_import(import_file(store, "shopify_products.csv"))
+    tote = Product.objects.get(store=store, sku="canvas-tote")
+    url = f"/api/v1/stores/{store.pk}/catalog/products/{tote.pk}/published-text/"
+    for wrong in (0, 1, "yes", None):
+        assert api_client.post(url, {"good": wrong}, format="json").status_code == 400, wrong
+    assert api_client.post(url, {"good": False}, format="json").json()["published_text_good"] is False

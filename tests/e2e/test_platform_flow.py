@@ -68,8 +68,13 @@ def test_shopify_file_in_variants_drafted_approved_and_shopify_file_out(
     href = page.locator("#export-shopify").get_attribute("href")
     exported = page.request.get(f"{live_server.url}{href}")
     assert exported.status == 200
-    rows = list(csv.DictReader(io.StringIO(exported.body().decode("utf-8"))))
-    assert [row["Handle"] for row in rows] == ["merino-hiking-socks"]
+    all_rows = list(csv.DictReader(io.StringIO(exported.body().decode("utf-8"))))
+    assert [(row["Handle"], row["Option1 Value"]) for row in all_rows] == [
+        ("merino-hiking-socks", "S"),
+        ("merino-hiking-socks", "M"),
+        ("merino-hiking-socks", "L"),
+    ]
+    rows = all_rows[:1]
     assert rows[0]["Body (HTML)"].startswith("<p>")
     assert rows[0]["SEO Title"] == "Merino hiking socks | Trailknit"
     assert "Merino Hiking Socks" in rows[0]["Body (HTML)"]

@@ -52,8 +52,18 @@ class ProductOutputSerializer(serializers.ModelSerializer):
         }
 
 
+class JsonBooleanField(serializers.BooleanField):
+    """true or false, as the schema says: 0, 1, "yes" and the other spellings DRF accepts are refused."""
+
+    def to_internal_value(self, data: object) -> bool:
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+        raise AssertionError  # fail() raises
+
+
 class PublishedTextInputSerializer(serializers.Serializer):
-    good = serializers.BooleanField(help_text="Use the current description as a few-shot example.")
+    good = JsonBooleanField(help_text="Use the current description as a few-shot example.")
 
 
 class ProductInputSerializer(serializers.Serializer):

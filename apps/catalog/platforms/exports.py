@@ -1,7 +1,9 @@
 """The way back: approved descriptions in each shop platform's own import format.
 
-- Shopify: Handle, Title, Body (HTML), SEO Title, SEO Description; UTF-8. Import it in Shopify
-  (Products → Import) with "Overwrite products with matching handles": only these columns change.
+- Shopify: Handle, Title, Body (HTML), SEO Title, SEO Description, then the option columns and Variant
+  SKU, a row per variant (Shopify replaces the variants of a product updated without option columns by
+  one default variant); UTF-8. Import it in Shopify (Products → Import) with "Overwrite products with
+  matching handles": only these columns change.
 - WooCommerce: ID, Type, SKU, Name, Description; UTF-8 with a BOM, as WooCommerce writes it. Import it
   with "Update existing products" (matched by ID, else SKU).
 - 淘宝助理: the "version 1.00" line, the internal names and the Chinese header, then 宝贝名称, 宝贝描述,
@@ -38,7 +40,7 @@ class ExportFormat:
     name: str
     filename: str
     header: list[str]
-    row: Callable[[Product, str], list[str]]
+    rows: Callable[[Product, str], list[list[str]]]  # a product's rows (Shopify: one per variant)
     encoding: str = "utf-8"
     delimiter: str = ","
     preamble: tuple[list[str], ...] = ()  # lines above the header
@@ -53,55 +55,81 @@ def _seo_description(text: str) -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut[-40:] else cut) + "…"
 
 
-def _shopify_row(product: Product, text: str) -> list[str]:
+def _shopify_rows(product: Product, text: str) -> list[list[str]]:
+    """The product's row, then a row per further variant with its option values.
+
+    Shopify replaces a product's variants with one default variant when an update has no option
+    columns, so the options and variant SKUs the shop has are written back as they are.
+    """
     seo_title = (product.platform_data or {}).get("SEO Title") or product.title[:SEO_TITLE_MAX]
-    return [product.sku, product.title, text_to_html(text), seo_title, _seo_description(text)]
+    names = [str(name) for name in (product.option_names or [])][:3]
+    variants = list(product.variants.all())
+    if not names:  # Shopify's own way of saying "no options": one default variant
+        names, values_per_row = ["Title"], [["Default Title"]]
+    else:
+        values_per_row = [[str(value) for value in variant.option_values or []] for variant in variants]
+    rows = []
+    for index, values in enumerate(values_per_row or [[]]):
+        options: list[str] = []
+        for position in range(3):
+            name = names[position] if position < len(names) and index == 0 else ""
+            options += [name, values[position] if position < len(values) else ""]
+        sku = variants[index].sku if index < len(variants) else ""
+        head = (
+            [product.title, text_to_html(text), seo_title, _seo_description(text)] if index == 0 else [""] * 4
+        )
+        rows.append([product.sku, *head, *options, sku])
+    return rows
 
 
-def _woocommerce_row(product: Product, text: str) -> list[str]:
+def _woocommerce_rows(product: Product, text: str) -> list[list[str]]:
     data = product.platform_data or {}
     woo = product.platform == "woocommerce"
     return [
-        data.get("ID", "") if woo else "",
-        data.get("Type", "") if woo else "",
-        product.sku,
-        product.title,
-        text_to_html(text),
+        [
+            data.get("ID", "") if woo else "",
+            data.get("Type", "") if woo else "",
+            product.sku,
+            product.title,
+            text_to_html(text),
+        ]
     ]
 
 
-def _taobao_row(product: Product, text: str) -> list[str]:
+def _taobao_rows(product: Product, text: str) -> list[list[str]]:
     data = product.platform_data or {}
-    code = (
-        "" if product.platform == "taobao" and product.sku == f"TB{data.get('数字ID', '')}" else product.sku
-    )
-    return [
-        product.title,
-        text_to_html(text),
-        code,
-        data.get("数字ID", "") if product.platform == "taobao" else "",
-    ]
+    taobao = product.platform == "taobao"
+    code = "" if taobao and product.sku == f"TB{data.get('数字ID', '')}" else product.sku
+    return [[product.title, text_to_html(text), code, data.get("数字ID", "") if taobao else ""]]
 
 
 FORMATS = {
     "shopify": ExportFormat(
         "shopify",
         "shopify-products.csv",
-        ["Handle", "Title", "Body (HTML)", "SEO Title", "SEO Description"],
-        _shopify_row,
+        [
+            "Handle",
+            "Title",
+            "Body (HTML)",
+            "SEO Title",
+            "SEO Description",
+            *(f"Option{n} {part}" for n in (1, 2, 3) for part in ("Name", "Value")),
+            "Variant SKU",
+        ],
+        _shopify_rows,
     ),
     "woocommerce": ExportFormat(
         "woocommerce",
         "woocommerce-products.csv",
         ["ID", "Type", "SKU", "Name", "Description"],
-        _woocommerce_row,
+        _woocommerce_rows,
         encoding="utf-8-sig",
     ),
     "taobao": ExportFormat(
         "taobao",
         "taobao-items.csv",
         ["宝贝名称", "宝贝描述", "商家编码", "数字ID"],
-        _taobao_row,
+        _taobao_rows,
         encoding="gbk",
         delimiter="\t",
         preamble=(["version 1.00"], ["title", "description", "outer_id", "num_id"]),
@@ -129,7 +157,7 @@ def _encode(fmt: ExportFormat, line: str, *, first: bool) -> bytes:
 
 def export_rows(fmt: ExportFormat, products: QuerySet[Product]) -> Iterator[list[str]]:
     batch: list[Product] = []
-    for product in products.order_by("pk").iterator(chunk_size=BATCH):
+    for product in products.order_by("pk").prefetch_related("variants").iterator(chunk_size=BATCH):
         batch.append(product)
         if len(batch) >= BATCH:
             yield from _rows_for(fmt, batch)
@@ -141,7 +169,7 @@ def _rows_for(fmt: ExportFormat, products: list[Product]) -> Iterator[list[str]]
     texts = approved_texts(products) if products else {}
     for product in products:
         if product.pk in texts:
-            yield fmt.row(product, texts[product.pk])
+            yield from fmt.rows(product, texts[product.pk])
 
 
 def _cell(fmt: ExportFormat, value: str, column: str) -> str:
