@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.inference",
     "apps.imports",
     "apps.catalog",
+    "apps.support",
     "apps.dashboard",
 ]
 
@@ -385,3 +386,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Customer service (apps/support) ----------------------------------------------------------
+# The encoder that embeds knowledge chunks and questions (the only Chinese-capable one installed).
+SUPPORT_EMBEDDING_MODEL = env.str("SUPPORT_EMBEDDING_MODEL", default="multilingual-e5-small")
+# Order lookups a shopper may try per conversation, and per address, within the window.
+SUPPORT_ORDER_LOOKUPS_PER_CONVERSATION = env.int("SUPPORT_ORDER_LOOKUPS_PER_CONVERSATION", default=5)
+SUPPORT_ORDER_LOOKUPS_PER_IP = env.int("SUPPORT_ORDER_LOOKUPS_PER_IP", default=20)
+SUPPORT_ORDER_LOOKUP_WINDOW_SECONDS = env.int("SUPPORT_ORDER_LOOKUP_WINDOW_SECONDS", default=3600)
+# Shopper messages per conversation per minute (the public chat API).
+SUPPORT_MESSAGES_PER_MINUTE = env.int("SUPPORT_MESSAGES_PER_MINUTE", default=20)
+# Requests per address to the shopper's chat API (the widget polls for staff replies).
+SUPPORT_WIDGET_RATE = env.str("SUPPORT_WIDGET_RATE", default="3000/hour")

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.support.models import (
+    Chunk,
+    Conversation,
+    ConversationStatus,
+    DocumentVersion,
+    FaqEntry,
+    Handoff,
+    InternalNote,
+    KnowledgeDocument,
+    Message,
+    Order,
+    OrderItem,
+    OrderStatus,
+    SupportSettings,
+)
+
+LANGUAGES = [("", "detect"), ("en", "English"), ("zh", "Chinese")]
+
+
+class DocumentOutputSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="current_version.number", default=None, allow_null=True)
+    source_format = serializers.CharField(source="current_version.source_format", default="", read_only=True)
+    chunk_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = KnowledgeDocument
+        fields = [
+            "id",
+            "title",
+            "language",
+            "status",
+            "status_detail",
+            "version",
+            "source_format",
+            "chunk_count",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class DocumentVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DocumentVersion
+        fields = ["number", "source_format", "file_name", "text", "sha256", "created_at"]
+
+
+class DocumentInputSerializer(serializers.Serializer):
+    """Paste ``text`` (``format`` says how to read it) or upload ``file`` (multipart)."""
+
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True)
+    text = serializers.CharField(required=False, max_length=1_000_000, trim_whitespace=False)
+    format = serializers.ChoiceField(choices=["text", "markdown", "html"], required=False, default="markdown")
+    file = serializers.FileField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.partial:
+            if "text" in attrs and "file" in attrs:
+                raise serializers.ValidationError("Give either text or a file, not both.")
+            return attrs
+        if ("text" in attrs) == ("file" in attrs):
+            raise serializers.ValidationError("Give either text or a file.")
+        return attrs
+
+
+class FaqSerializer(serializers.ModelSerializer):
+    question = serializers.CharField(max_length=500)
+    answer = serializers.CharField(max_length=5000)
+
+    class Meta:
+        model = FaqEntry
+        fields = ["id", "question", "answer", "language", "version", "created_at", "updated_at"]
+        read_only_fields = ["id", "language", "version", "created_at", "updated_at"]
+
+
+class ChunkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Chunk
+        fields = ["id", "document", "version", "faq", "position", "heading_path", "kind", "text", "language"]
+
+
+class SearchInputSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=2000)
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    unit_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    quantity = serializers.IntegerField(min_value=1, max_value=100000, required=False, default=1)
+
+    class Meta:
+        model = OrderItem
+        fields = ["sku", "title", "quantity", "unit_price"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    items = OrderItemSerializer(many=True, required=False)
+    status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
+    total_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    shipping_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "customer_name",
+            "customer_email",
+            "customer_phone",
+            "status",
+            "currency",
+            "total_amount",
+            "shipping_amount",
+            "carrier",
+            "tracking_number",
+            "placed_at",
+            "shipped_at",
+            "delivered_at",
+            "items",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"number": {"validators": []}}  # uniqueness per store is the service's (409)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", default=None, allow_null=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "role", "kind", "text", "citations", "author", "created_at"]
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", default=None, allow_null=True, read_only=True)
+
+    class Meta:
+        model = InternalNote
+        fields = ["id", "text", "author", "created_at"]
+
+
+class HandoffSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Handoff
+        fields = ["id", "reason", "detail", "created_at", "resolved_at"]
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    assignee = serializers.CharField(source="assignee.username", default=None, allow_null=True, read_only=True)
+
+    class Meta:
+        model = Conversation
+        fields = ["id", "status", "language", "origin", "assignee", "failed_answers", "last_message_at", "created_at"]
+
+
+class ConversationDetailSerializer(ConversationSerializer):
+    messages = MessageSerializer(many=True, read_only=True)
+    notes = NoteSerializer(many=True, read_only=True)
+    handoffs = HandoffSerializer(many=True, read_only=True)
+
+    class Meta(ConversationSerializer.Meta):
+        fields = [*ConversationSerializer.Meta.fields, "messages", "notes", "handoffs"]
+
+
+class TextInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000)
+
+
+class AssignInputSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(min_value=1, allow_null=True)
+
+
+class ConversationStatusFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ConversationStatus.choices, required=False, allow_blank=True)
+
+
+class WidgetSettingsSerializer(serializers.ModelSerializer):
+    allowed_origins = serializers.ListField(
+        child=serializers.CharField(max_length=200), max_length=50, required=False
+    )
+    greeting = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    class Meta:
+        model = SupportSettings
+        fields = ["widget_key", "allowed_origins", "greeting"]
+        read_only_fields = ["widget_key"]
+
+
+class ShopperStartSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True)
+
+
+class ShopperFeedbackSerializer(serializers.Serializer):
+    helpful = serializers.BooleanField()
