@@ -398,3 +398,6 @@ SUPPORT_ORDER_LOOKUP_WINDOW_SECONDS = env.int("SUPPORT_ORDER_LOOKUP_WINDOW_SECON
 SUPPORT_MESSAGES_PER_MINUTE = env.int("SUPPORT_MESSAGES_PER_MINUTE", default=20)
 # Requests per address to the shopper's chat API (the widget polls for staff replies).
 SUPPORT_WIDGET_RATE = env.str("SUPPORT_WIDGET_RATE", default="3000/hour")
+# Overrides of the retriever's settings (apps/support/knowledge/retrieval.py, RetrievalSettings), e.g. the
+# cosine range of another encoder: {"dense_floor": 0.3, "dense_ceiling": 0.7}.
+SUPPORT_RETRIEVAL = env.json("SUPPORT_RETRIEVAL", default={})

@@ -14,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 
 from apps import inference
 from apps.accounts.models import Store
 
-from ..knowledge import HybridRetriever, Hit, NumpyVectorIndex, VectorIndex
+from ..knowledge import HybridRetriever, Hit, NumpyVectorIndex, RetrievalSettings, VectorIndex
 from ..models import Chunk, SupportSettings
 from .indexing import embedding_model
 
@@ -43,8 +44,13 @@ def _generation(store: Store) -> int:
     return int(value or 0)
 
 
+def retrieval_settings() -> RetrievalSettings:
+    """The fusion and the support threshold; SUPPORT_RETRIEVAL overrides fields (an encoder's calibration)."""
+    return RetrievalSettings(**dict(settings.SUPPORT_RETRIEVAL))
+
+
 def _build(store: Store, model: str) -> HybridRetriever:
-    retriever = HybridRetriever(vectors=vector_index_factory(store))
+    retriever = HybridRetriever(vectors=vector_index_factory(store), settings=retrieval_settings())
     rows = Chunk.objects.filter(store=store).values_list(
         "pk", "heading_path", "text", "embedding", "embedding_model"
     )
