@@ -61,9 +61,12 @@ def normalise_order_number(value: str) -> str:
 
 
 def parse_amount(text: str) -> Decimal | None:
-    cleaned = re.sub(r"[^\d.,-]", "", text.replace("\u00a0", ""))
+    cleaned = re.sub(r"(?i)^(?:[¥￥$€£]|usd|cny|rmb|eur|gbp)|(?:元|usd|cny|rmb|eur|gbp)$", "", text.strip())
+    cleaned = cleaned.replace("\u00a0", "").replace(" ", "")
     if not cleaned:
         return None
+    if not re.fullmatch(r"[\d.,]+", cleaned):
+        raise ValueError(f"{text!r} is not an amount")
     if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", cleaned):
         cleaned = cleaned.replace(",", "")
     elif re.fullmatch(r"\d+,\d{1,2}", cleaned):
