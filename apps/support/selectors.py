@@ -23,8 +23,11 @@ from .models import (
 
 
 def document_list(*, store: Store) -> QuerySet[KnowledgeDocument]:
-    return KnowledgeDocument.objects.filter(store=store).select_related("current_version").annotate(
-        chunk_count=Count("chunks")
+    return (
+        KnowledgeDocument.objects.filter(store=store)
+        .select_related("current_version")
+        .annotate(chunk_count=Count("chunks"))
+        .order_by("title", "id")
     )
 
 
