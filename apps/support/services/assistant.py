@@ -56,7 +56,7 @@ def _language(text: str, conversation: Conversation) -> str:
 def message_serialize(message: Message) -> Event:
     return {
         "id": message.pk,
-        "role": message.role,
+        "role": str(message.role),
         "kind": message.kind,
         "text": message.text,
         "citations": message.citations,
