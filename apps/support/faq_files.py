@@ -75,7 +75,9 @@ def read_faq_file(data: bytes, *, filename: str) -> list[tuple[str, str]]:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
         except Exception as error:  # openpyxl raises many kinds on a broken file
             raise FaqFileError(f"Not a readable XLSX file ({type(error).__name__}).") from None
-        rows = [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]  # type: ignore[union-attr]
+        rows = [
+            ["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)
+        ]  # type: ignore[union-attr]
         pairs = _from_rows(rows)
     else:
         text = _decode(data)

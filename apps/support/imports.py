@@ -20,7 +20,9 @@ ORDER_IMPORT_FIELDS = (
         required=True,
         synonyms=("number", "order", "ordernumber", "orderno", "orderid", "订单号", "订单编号", "订单"),
     ),
-    ImportField("customer_name", _("Customer name"), synonyms=("name", "customer", "customername", "收货人", "客户")),
+    ImportField(
+        "customer_name", _("Customer name"), synonyms=("name", "customer", "customername", "收货人", "客户")
+    ),
     ImportField(
         "customer_email",
         _("Customer e-mail"),
@@ -33,7 +35,9 @@ ORDER_IMPORT_FIELDS = (
     ),
     ImportField("status", _("Status"), synonyms=("status", "orderstatus", "状态", "订单状态")),
     ImportField("currency", _("Currency"), synonyms=("currency", "币种")),
-    ImportField("total_amount", _("Total"), synonyms=("total", "amount", "totalamount", "金额", "总额", "实付")),
+    ImportField(
+        "total_amount", _("Total"), synonyms=("total", "amount", "totalamount", "金额", "总额", "实付")
+    ),
     ImportField("shipping_amount", _("Shipping"), synonyms=("shipping", "shippingamount", "运费")),
     ImportField("carrier", _("Carrier"), synonyms=("carrier", "courier", "快递", "快递公司", "物流公司")),
     ImportField(
@@ -60,7 +64,9 @@ class OrderImport(ImportTarget):
     list_template = "support/import_list.html"
     detail_template = "support/import_detail.html"
 
-    def row_validator(self, *, store: Store, headers: list[str], mapping: dict[str, str]) -> OrderRowValidator:
+    def row_validator(
+        self, *, store: Store, headers: list[str], mapping: dict[str, str]
+    ) -> OrderRowValidator:
         return OrderRowValidator(headers=headers, mapping=mapping, default_currency=store.currency)
 
     def write_rows(self, *, store: Store, rows: list[dict[str, Any]], fields: Sequence[str]) -> WriteCounts:

@@ -188,7 +188,9 @@ class OrderRowValidator:
     def __init__(self, *, headers: list[str], mapping: dict[str, str], default_currency: str) -> None:
         self.headers = headers
         self.columns = [
-            (index, header, mapping[header]) for index, header in enumerate(headers) if mapping[header] != IGNORE
+            (index, header, mapping[header])
+            for index, header in enumerate(headers)
+            if mapping[header] != IGNORE
         ]
         self.default_currency = default_currency
         self.fields = {target for _i, _h, target in self.columns}

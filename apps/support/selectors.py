@@ -57,7 +57,9 @@ def order_list(*, store: Store, search: str = "") -> QuerySet[Order]:
     orders = Order.objects.filter(store=store).prefetch_related("items")
     if search:
         orders = orders.filter(
-            Q(number__icontains=search) | Q(customer_email__icontains=search) | Q(customer_name__icontains=search)
+            Q(number__icontains=search)
+            | Q(customer_email__icontains=search)
+            | Q(customer_name__icontains=search)
         )
     return orders
 

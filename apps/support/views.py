@@ -1,10 +1,11 @@
-"""Customer-service dashboard pages: the agent inbox, the knowledge base, orders and the widget; thin over services."""
+"""Customer-service dashboard pages: inbox, knowledge base, orders and the widget; thin over services."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -75,7 +76,9 @@ def conversation_page(request: HttpRequest, store_id: int, conversation_id: int)
         {
             "reply_form": MessageForm(),
             "note_form": MessageForm(),
-            "assign_form": AssignForm(staff=_staff_choices(store), initial={"assignee": conversation.assignee_id}),
+            "assign_form": AssignForm(
+                staff=_staff_choices(store), initial={"assignee": conversation.assignee_id}
+            ),
         }
     )
     return render(request, "support/conversation.html", context)
@@ -83,7 +86,9 @@ def conversation_page(request: HttpRequest, store_id: int, conversation_id: int)
 
 @login_required
 @require_POST
-def conversation_action(request: HttpRequest, store_id: int, conversation_id: int, action: str) -> HttpResponse:
+def conversation_action(
+    request: HttpRequest, store_id: int, conversation_id: int, action: str
+) -> HttpResponse:
     store, _membership = dashboard_store(request, store_id, role=Role.OPERATOR)
     conversation = selectors.conversation_get(store=store, conversation_id=conversation_id)
     actor = Actor.from_request(request)
@@ -126,6 +131,7 @@ def knowledge_page(request: HttpRequest, store_id: int) -> HttpResponse:
         dashboard_store(request, store_id, role=Role.OPERATOR)
         actor = Actor.from_request(request)
         action = request.POST.get("action", "")
+        form: Form
         try:
             if action == "upload":
                 form = forms["upload_form"] = DocumentUploadForm(request.POST, request.FILES)
@@ -171,7 +177,9 @@ def knowledge_page(request: HttpRequest, store_id: int) -> HttpResponse:
                     else:
                         created = knowledge.faq_import(store=store, actor=actor, entries=pairs)
                         messages.success(
-                            request, _("%(count)d FAQ entries added; they are being indexed.") % {"count": len(created)}
+                            request,
+                            _("%(count)d FAQ entries added; they are being indexed.")
+                            % {"count": len(created)},
                         )
                         return redirect("support:knowledge", store_id=store.pk)
             elif action == "reindex":
@@ -238,7 +246,9 @@ def document_page(request: HttpRequest, store_id: int, document_id: int) -> Http
 @require_POST
 def faq_delete_action(request: HttpRequest, store_id: int, faq_id: int) -> HttpResponse:
     store, _membership = dashboard_store(request, store_id, role=Role.OPERATOR)
-    knowledge.faq_delete(entry=selectors.faq_get(store=store, faq_id=faq_id), actor=Actor.from_request(request))
+    knowledge.faq_delete(
+        entry=selectors.faq_get(store=store, faq_id=faq_id), actor=Actor.from_request(request)
+    )
     messages.success(request, _("FAQ entry deleted."))
     return redirect("support:knowledge", store_id=store.pk)
 
@@ -247,9 +257,13 @@ def faq_delete_action(request: HttpRequest, store_id: int, faq_id: int) -> HttpR
 def orders_page(request: HttpRequest, store_id: int) -> HttpResponse:
     store, membership = dashboard_store(request, store_id)
     search = request.GET.get("q", "").strip()
-    page = Paginator(selectors.order_list(store=store, search=search), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.order_list(store=store, search=search), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
-        request, "support/orders.html", {"store": store, "membership": membership, "page": page, "search": search}
+        request,
+        "support/orders.html",
+        {"store": store, "membership": membership, "page": page, "search": search},
     )
 
 
@@ -257,7 +271,9 @@ def orders_page(request: HttpRequest, store_id: int) -> HttpResponse:
 def widget_page(request: HttpRequest, store_id: int) -> HttpResponse:
     store, membership = dashboard_store(request, store_id)
     widget = support_settings.support_settings_for(store=store)
-    form = WidgetForm(initial={"allowed_origins": "\n".join(widget.allowed_origins), "greeting": widget.greeting})
+    form = WidgetForm(
+        initial={"allowed_origins": "\n".join(widget.allowed_origins), "greeting": widget.greeting}
+    )
     if request.method == "POST":
         dashboard_store(request, store_id, role=Role.OWNER)
         actor = Actor.from_request(request)
@@ -269,7 +285,10 @@ def widget_page(request: HttpRequest, store_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 support_settings.widget_settings_update(
-                    store=store, actor=actor, allowed_origins=form.origins(), greeting=form.cleaned_data["greeting"]
+                    store=store,
+                    actor=actor,
+                    allowed_origins=form.origins(),
+                    greeting=form.cleaned_data["greeting"],
                 )
             except ApplicationError as error:
                 form.add_error("allowed_origins", error.message)

@@ -24,8 +24,14 @@ Return shipping is free for customers in mainland China. International customers
 """
 
 FAQ = [
-    ("How long does shipping take?", "Standard shipping takes 3 to 5 business days. Express shipping takes 1 to 2 business days."),
-    ("Do you ship internationally?", "Yes, we ship to over 40 countries. International delivery takes 7 to 14 business days."),
+    (
+        "How long does shipping take?",
+        "Standard shipping takes 3 to 5 business days. Express shipping takes 1 to 2 business days.",
+    ),
+    (
+        "Do you ship internationally?",
+        "Yes, we ship to over 40 countries. International delivery takes 7 to 14 business days.",
+    ),
     ("退货需要多长时间处理？", "我们收到退货后，会在5个工作日内将退款退回原支付方式。"),
     ("可以开发票吗？", "可以，下单时在备注中填写发票抬头和税号，我们会随货寄出纸质发票。"),
 ]

@@ -33,7 +33,10 @@ def start(client: APIClient, widget: Any, **headers: Any) -> str:
 
 def ask(client: APIClient, widget: Any, token: str, text: str, **headers: Any) -> list[dict[str, Any]]:
     response = client.post(
-        f"/api/v1/widget/{widget.widget_key}/conversations/{token}/messages/", {"text": text}, format="json", **headers
+        f"/api/v1/widget/{widget.widget_key}/conversations/{token}/messages/",
+        {"text": text},
+        format="json",
+        **headers,
     )
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/x-ndjson"
@@ -54,7 +57,7 @@ def test_an_english_question_gets_a_streamed_answer_citing_the_faq(widget: Any) 
     answer = last_message(events)
     assert answer["kind"] == "answer"
     assert "3 to 5 business days" in answer["text"]
-    assert [cited["title"] for cited in answer["citations"]][0] == "How long does shipping take?"
+    assert answer["citations"][0]["title"] == "How long does shipping take?"
     stored = Message.objects.get(pk=answer["id"])
     assert stored.role == Message.Role.ASSISTANT and stored.citations == answer["citations"]
 
@@ -132,7 +135,9 @@ def test_instructions_inside_a_message_change_nothing(widget: Any) -> None:
     assert "every order" not in last_message(events)["text"]
 
 
-def test_an_order_is_shown_only_with_its_number_and_matching_email(widget: Any, store: Any, other_store: Any) -> None:
+def test_an_order_is_shown_only_with_its_number_and_matching_email(
+    widget: Any, store: Any, other_store: Any
+) -> None:
     make_order(store, "EC-1001")
     make_order(other_store, "EC-2002", customer_email="bo@example.com")
     client = APIClient()
@@ -147,7 +152,9 @@ def test_an_order_is_shown_only_with_its_number_and_matching_email(widget: Any, 
     assert wrong["kind"] == "order_refused"
     right = last_message(ask(client, widget, token, "My order is #ec1001 and my email is ANA@example.com"))
     assert right["kind"] == "order"
-    assert "shipped" in right["text"] and "SF1234567890" in right["text"] and "2 × Linen shirt" in right["text"]
+    assert (
+        "shipped" in right["text"] and "SF1234567890" in right["text"] and "2 × Linen shirt" in right["text"]
+    )
     assert "ana@example.com" not in right["text"]
 
 
@@ -165,7 +172,12 @@ def test_order_lookups_are_rate_limited_per_conversation(widget: Any, store: Any
     client = APIClient()
     token = start(client, widget)
     for attempt in range(3):
-        assert last_message(ask(client, widget, token, f"order EC-100{attempt + 2} email ana@example.com"))["kind"] == "order_refused"
+        assert (
+            last_message(ask(client, widget, token, f"order EC-100{attempt + 2} email ana@example.com"))[
+                "kind"
+            ]
+            == "order_refused"
+        )
     events = ask(client, widget, token, "order EC-1001 email ana@example.com")
     # The right proof after too many attempts is refused as well, and a person takes over.
     assert {"type": "handoff", "reason": "order"} in events
@@ -184,7 +196,9 @@ def test_order_lookups_are_rate_limited_per_address(widget: Any, store: Any, set
     assert {"type": "handoff", "reason": "order"} in events
 
 
-def test_staff_replies_reach_the_widget_and_notes_do_not(widget: Any, store: Any, api_client: APIClient) -> None:
+def test_staff_replies_reach_the_widget_and_notes_do_not(
+    widget: Any, store: Any, api_client: APIClient
+) -> None:
     client = APIClient()
     token = start(client, widget)
     ask(client, widget, token, "I want to talk to a person")
@@ -197,7 +211,8 @@ def test_staff_replies_reach_the_widget_and_notes_do_not(widget: Any, store: Any
     texts = [message["text"] for message in seen.json()["messages"]]
     assert "Hello, this is Mei. How can I help?" in texts and "VIP customer" not in json.dumps(seen.json())
     after = client.get(
-        f"/api/v1/widget/{widget.widget_key}/conversations/{token}/messages/", {"after": reply.json()["id"] - 1}
+        f"/api/v1/widget/{widget.widget_key}/conversations/{token}/messages/",
+        {"after": reply.json()["id"] - 1},
     )
     assert [message["role"] for message in after.json()["messages"]] == ["agent"]
     resolved = api_client.post(f"{base}/resolve/", format="json")
@@ -207,7 +222,10 @@ def test_staff_replies_reach_the_widget_and_notes_do_not(widget: Any, store: Any
 def test_a_page_on_another_site_may_not_call_the_chat_api(widget: Any) -> None:
     client = APIClient()
     response = client.post(
-        f"/api/v1/widget/{widget.widget_key}/conversations/", {}, format="json", HTTP_ORIGIN="https://evil.example"
+        f"/api/v1/widget/{widget.widget_key}/conversations/",
+        {},
+        format="json",
+        HTTP_ORIGIN="https://evil.example",
     )
     assert response.status_code == 403
     assert start(client, widget, HTTP_ORIGIN="https://shop.example")
@@ -221,7 +239,10 @@ def test_tokens_and_keys_of_another_store_answer_404(widget: Any, other_store: A
     response = client.get(f"/api/v1/widget/{other.widget_key}/conversations/{token}/messages/")
     assert response.status_code == 404
     assert client.get(f"/api/v1/widget/not-a-key/conversations/{token}/messages/").status_code == 404
-    assert client.get(f"/api/v1/widget/{widget.widget_key}/conversations/wrong-token/messages/").status_code == 404
+    assert (
+        client.get(f"/api/v1/widget/{widget.widget_key}/conversations/wrong-token/messages/").status_code
+        == 404
+    )
 
 
 def test_empty_and_oversized_messages_are_refused(widget: Any) -> None:

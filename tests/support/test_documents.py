@@ -1,4 +1,4 @@
-"""Knowledge base services: documents and versions, FAQ entries, the re-index job, chunks linked to versions."""
+"""Knowledge base services: documents and versions, FAQ entries, the re-index job, chunks per version."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from .helpers import FAQ, RETURNS_POLICY, build_knowledge_base, run_all_jobs, ru
 pytestmark = pytest.mark.django_db
 
 
-def test_a_document_is_chunked_with_its_headings_and_embedded_by_a_job(store: Any, fake_inference: Any) -> None:
+def test_a_document_is_chunked_with_its_headings_and_embedded_by_a_job(
+    store: Any, fake_inference: Any
+) -> None:
     document = knowledge.document_create(
         store=store, actor=Actor.system(), data=RETURNS_POLICY.encode(), filename="returns.md"
     )
@@ -55,7 +57,7 @@ def test_a_new_version_replaces_the_chunks_and_keeps_the_old_text(store: Any, fa
     )
     run_all_jobs()
     document.refresh_from_db()
-    assert document.current_version.number == 2
+    assert document.current_version is not None and document.current_version.number == 2
     assert document.versions.count() == 2
     assert first_version is not None and "30 days" in first_version.text
     chunks = list(Chunk.objects.filter(document=document))
@@ -66,7 +68,9 @@ def test_a_new_version_replaces_the_chunks_and_keeps_the_old_text(store: Any, fa
 def test_the_same_content_again_makes_no_new_version(store: Any, fake_inference: Any) -> None:
     document = build_knowledge_base(store)
     jobs = Job.objects.count()
-    knowledge.document_update(document=document, actor=Actor.system(), data=RETURNS_POLICY.encode(), filename="r.md")
+    knowledge.document_update(
+        document=document, actor=Actor.system(), data=RETURNS_POLICY.encode(), filename="r.md"
+    )
     assert document.versions.count() == 1 and Job.objects.count() == jobs
 
 
@@ -104,7 +108,12 @@ def test_the_cached_retriever_is_rebuilt_when_chunks_change(store: Any, fake_inf
     build_knowledge_base(store)
     first = retrieval.retriever_for(store=store)
     assert retrieval.retriever_for(store=store) is first
-    knowledge.faq_create(store=store, actor=Actor.system(), question="Do you sell gift cards?", answer="Yes, from 10 to 500 USD.")
+    knowledge.faq_create(
+        store=store,
+        actor=Actor.system(),
+        question="Do you sell gift cards?",
+        answer="Yes, from 10 to 500 USD.",
+    )
     run_all_jobs()
     second = retrieval.retriever_for(store=store)
     assert second is not first and len(second) == len(first) + 1
@@ -126,14 +135,18 @@ def test_unreadable_documents_are_refused_clearly(store: Any, data: bytes, filen
     assert not KnowledgeDocument.objects.filter(store=store).exists()
 
 
-def test_a_failed_embedding_marks_the_document_and_the_job_item(store: Any, fake_inference: Any, monkeypatch: Any) -> None:
+def test_a_failed_embedding_marks_the_document_and_the_job_item(
+    store: Any, fake_inference: Any, monkeypatch: Any
+) -> None:
     from apps import inference
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise inference.ModelNotInstalled("multilingual-e5-small is not installed")
 
     monkeypatch.setattr(fake_inference, "embed", broken)
-    document = knowledge.document_create(store=store, actor=Actor.system(), data=b"# A\n\nText here.", filename="a.md")
+    document = knowledge.document_create(
+        store=store, actor=Actor.system(), data=b"# A\n\nText here.", filename="a.md"
+    )
     run_all_jobs()
     document.refresh_from_db()
     assert document.status == KnowledgeDocument.Status.FAILED

@@ -39,13 +39,19 @@ def test_create_read_update_delete_through_the_api(store: Any, api_client: APICl
     )
     assert created.status_code == 201, created.content
     body = created.json()
-    assert (body["number"], body["customer_email"], body["customer_phone"]) == ("A-100", "ana@example.com", "+15550102030")
+    assert (body["number"], body["customer_email"], body["customer_phone"]) == (
+        "A-100",
+        "ana@example.com",
+        "+15550102030",
+    )
     assert body["currency"] == store.currency
     assert body["items"] == [{"sku": "LS-1", "title": "Linen shirt", "quantity": 2, "unit_price": "49.00"}]
     duplicate = api_client.post(base(store) + "/", {"number": "A-100"}, format="json")
     assert duplicate.status_code == 409
     url = f"{base(store)}/{body['id']}/"
-    patched = api_client.patch(url, {"status": "shipped", "carrier": "UPS", "tracking_number": "1Z999"}, format="json")
+    patched = api_client.patch(
+        url, {"status": "shipped", "carrier": "UPS", "tracking_number": "1Z999"}, format="json"
+    )
     assert (patched.json()["status"], patched.json()["carrier"]) == ("shipped", "UPS")
     assert api_client.get(base(store) + "/", {"search": "ana@"}).json()["count"] == 1
     assert api_client.delete(url).status_code == 204
@@ -53,7 +59,9 @@ def test_create_read_update_delete_through_the_api(store: Any, api_client: APICl
 
 
 def test_bad_orders_are_refused_with_the_reason(store: Any, api_client: APIClient) -> None:
-    bad_email = api_client.post(base(store) + "/", {"number": "A-1", "customer_email": "not-an-email"}, format="json")
+    bad_email = api_client.post(
+        base(store) + "/", {"number": "A-1", "customer_email": "not-an-email"}, format="json"
+    )
     assert bad_email.status_code == 400 and "e-mail" in bad_email.json()["error"]["message"]
     spaces = api_client.post(base(store) + "/", {"number": "A 1"}, format="json")
     assert spaces.status_code == 400
@@ -64,14 +72,19 @@ def test_bad_orders_are_refused_with_the_reason(store: Any, api_client: APIClien
 def test_another_stores_orders_answer_404(store: Any, other_store: Any, api_client: APIClient) -> None:
     foreign = make_order(other_store, "Z-1")
     assert api_client.get(f"{base(store)}/{foreign.pk}/").status_code == 404
-    assert api_client.patch(f"{base(store)}/{foreign.pk}/", {"status": "cancelled"}, format="json").status_code == 404
+    assert (
+        api_client.patch(f"{base(store)}/{foreign.pk}/", {"status": "cancelled"}, format="json").status_code
+        == 404
+    )
     assert api_client.delete(f"{base(store)}/{foreign.pk}/").status_code == 404
     assert api_client.get(f"{base(other_store)}/").status_code == 404
     foreign.refresh_from_db()
     assert foreign.status == "shipped"
 
 
-def test_orders_import_from_a_chinese_csv_with_per_row_errors(store: Any, settings: Any, tmp_path: Any) -> None:
+def test_orders_import_from_a_chinese_csv_with_per_row_errors(
+    store: Any, settings: Any, tmp_path: Any
+) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     text = (
         "订单号,收货人,邮箱,手机号,订单状态,实付,快递公司,运单号,下单时间,商品\n"
@@ -82,7 +95,10 @@ def test_orders_import_from_a_chinese_csv_with_per_row_errors(store: Any, settin
     )
     actor = Actor.system()
     data_import = import_services.import_create(
-        store=store, target="support.orders", upload=SimpleUploadedFile("orders.csv", text.encode("gb18030")), actor=actor
+        store=store,
+        target="support.orders",
+        upload=SimpleUploadedFile("orders.csv", text.encode("gb18030")),
+        actor=actor,
     )
     data_import = import_services.import_start(data_import=data_import, actor=actor)
     assert data_import.job is not None
@@ -90,10 +106,17 @@ def test_orders_import_from_a_chinese_csv_with_per_row_errors(store: Any, settin
     data_import.refresh_from_db()
     assert data_import.created_count == 1
     order = Order.objects.get(store=store, number="EC-1")
-    assert (order.customer_name, order.customer_phone, order.status, order.carrier) == ("王芳", "13800138000", "shipped", "顺丰")
+    assert (order.customer_name, order.customer_phone, order.status, order.carrier) == (
+        "王芳",
+        "13800138000",
+        "shipped",
+        "顺丰",
+    )
     assert order.total_amount == Decimal("128.00") and order.placed_at is not None
     assert [(item.title, item.quantity) for item in order.items.all()] == [("连衣裙", 1)]
-    errors = {error.row_number: error.reason for error in ImportRowError.objects.filter(data_import=data_import)}
+    errors = {
+        error.row_number: error.reason for error in ImportRowError.objects.filter(data_import=data_import)
+    }
     assert set(errors) == {3, 4, 5}
     assert "e-mail" in errors[3] and "amount" in errors[4] and "status" in errors[5]
 
@@ -138,7 +161,9 @@ def test_order_lookup_cases(store: Any, number: str, proof: str, outcome: str) -
 def test_an_order_of_another_store_is_never_found(store: Any, other_store: Any) -> None:
     make_order(other_store, "EC-1001")
     conversation = inbox.conversation_start(store=store)
-    result = orders.order_lookup(conversation=conversation, number="EC-1001", proof="ana@example.com", ip_address=None)
+    result = orders.order_lookup(
+        conversation=conversation, number="EC-1001", proof="ana@example.com", ip_address=None
+    )
     assert result.outcome == "not_verified" and result.order is None
 
 
@@ -147,8 +172,12 @@ def test_lookups_past_the_limit_are_refused_even_with_the_right_proof(store: Any
     make_order(store, "EC-1001")
     conversation = inbox.conversation_start(store=store)
     for _ in range(2):
-        orders.order_lookup(conversation=conversation, number="EC-1", proof="x@example.com", ip_address="10.0.0.2")
-    result = orders.order_lookup(conversation=conversation, number="EC-1001", proof="ana@example.com", ip_address="10.0.0.2")
+        orders.order_lookup(
+            conversation=conversation, number="EC-1", proof="x@example.com", ip_address="10.0.0.2"
+        )
+    result = orders.order_lookup(
+        conversation=conversation, number="EC-1001", proof="ana@example.com", ip_address="10.0.0.2"
+    )
     assert result.outcome == "rate_limited" and result.order is None
     other_conversation = inbox.conversation_start(store=store)
     fresh = orders.order_lookup(

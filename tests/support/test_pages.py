@@ -55,14 +55,26 @@ def test_pages_render_in_english_and_chinese(store: Any, client: Client, fake_in
     assert "知识库" in chinese
 
 
-def test_upload_faq_and_document_from_the_knowledge_page(store: Any, client: Client, fake_inference: Any) -> None:
+def test_upload_faq_and_document_from_the_knowledge_page(
+    store: Any, client: Client, fake_inference: Any
+) -> None:
     url = f"/s/{store.pk}/support/knowledge/"
     faq_csv = "question,answer\nDo you gift wrap?,Yes for 2 USD.\n退货运费谁出？,中国大陆地区退货免运费。\n"
-    response = client.post(url, {"action": "faq_upload", "file": SimpleUploadedFile("faq.csv", faq_csv.encode())})
-    assert response.status_code == 302
-    assert set(FaqEntry.objects.filter(store=store).values_list("question", flat=True)) == {"Do you gift wrap?", "退货运费谁出？"}
     response = client.post(
-        url, {"action": "upload", "title": "", "file": SimpleUploadedFile("returns.md", b"# Returns\n\nWithin 30 days.")}
+        url, {"action": "faq_upload", "file": SimpleUploadedFile("faq.csv", faq_csv.encode())}
+    )
+    assert response.status_code == 302
+    assert set(FaqEntry.objects.filter(store=store).values_list("question", flat=True)) == {
+        "Do you gift wrap?",
+        "退货运费谁出？",
+    }
+    response = client.post(
+        url,
+        {
+            "action": "upload",
+            "title": "",
+            "file": SimpleUploadedFile("returns.md", b"# Returns\n\nWithin 30 days."),
+        },
     )
     assert response.status_code == 302
     run_all_jobs()
@@ -72,7 +84,9 @@ def test_upload_faq_and_document_from_the_knowledge_page(store: Any, client: Cli
     assert bad.status_code == 200 and "No question and answer found" in bad.content.decode()
 
 
-def test_reply_note_assign_and_resolve_from_the_conversation_page(store: Any, owner: Any, client: Client) -> None:
+def test_reply_note_assign_and_resolve_from_the_conversation_page(
+    store: Any, owner: Any, client: Client
+) -> None:
     conversation = inbox.conversation_start(store=store)
     inbox.handoff_create(conversation=conversation, reason="asked_for_human")
     base = f"/s/{store.pk}/support/conversations/{conversation.pk}"
@@ -88,7 +102,9 @@ def test_reply_note_assign_and_resolve_from_the_conversation_page(store: Any, ow
     assert "We are on it." in fragment and "<html" not in fragment
 
 
-def test_another_stores_pages_answer_404(store: Any, other_store: Any, client: Client, fake_inference: Any) -> None:
+def test_another_stores_pages_answer_404(
+    store: Any, other_store: Any, client: Client, fake_inference: Any
+) -> None:
     document = build_knowledge_base(other_store)
     conversation = inbox.conversation_start(store=other_store)
     for url in (
@@ -97,7 +113,12 @@ def test_another_stores_pages_answer_404(store: Any, other_store: Any, client: C
         f"/s/{store.pk}/support/knowledge/documents/{document.pk}/",
     ):
         assert client.get(url).status_code == 404, url
-    assert client.post(f"/s/{store.pk}/support/conversations/{conversation.pk}/reply/", {"text": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/s/{store.pk}/support/conversations/{conversation.pk}/reply/", {"text": "x"}
+        ).status_code
+        == 404
+    )
     faq = FaqEntry.objects.filter(store=other_store).first()
     assert faq is not None
     assert client.post(f"/s/{store.pk}/support/knowledge/faq/{faq.pk}/delete/").status_code == 404
@@ -138,7 +159,7 @@ def test_a_cited_source_is_readable_only_through_its_own_stores_widget(
 
 def test_the_inbox_fragment_polls_and_lists_new_conversations(store: Any, client: Client) -> None:
     inbox_url = f"/s/{store.pk}/support/?status=pending"
-    assert "hx-trigger=\"every 3s\"" in client.get(inbox_url).content.decode()
+    assert 'hx-trigger="every 3s"' in client.get(inbox_url).content.decode()
     conversation = inbox.conversation_start(store=store)
     inbox.handoff_create(conversation=conversation, reason="asked_for_human")
     fragment = client.get(inbox_url, HTTP_HX_REQUEST="true").content.decode()

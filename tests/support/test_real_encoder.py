@@ -52,7 +52,9 @@ def _events(conversation: Any, text: str) -> list[dict[str, Any]]:
     return list(assistant.assistant_turn(conversation=conversation, message=message, ip_address="10.0.0.9"))
 
 
-def test_indexing_and_retrieval_run_a_real_transformers_encoder(store: Any, tiny_registered: ModelSpec) -> None:
+def test_indexing_and_retrieval_run_a_real_transformers_encoder(
+    store: Any, tiny_registered: ModelSpec
+) -> None:
     build_knowledge_base(store)
     chunks = list(Chunk.objects.filter(store=store))
     assert len(chunks) == 7
@@ -76,7 +78,9 @@ def test_switching_the_encoder_matches_old_chunks_by_keywords_until_reindexed(
 
 
 @pytest.mark.real_model
-def test_the_packaged_multilingual_encoder_answers_paraphrases_in_both_languages(store: Any, settings: Any) -> None:
+def test_the_packaged_multilingual_encoder_answers_paraphrases_in_both_languages(
+    store: Any, settings: Any
+) -> None:
     spec = get_spec("multilingual-e5-small")
     if not spec.is_installed():
         pytest.skip(f"{spec.key} is not in {spec.local_path}; run `python manage.py models install`")

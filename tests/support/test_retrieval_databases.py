@@ -28,14 +28,18 @@ THIS_TEST = "tests/support/test_retrieval_databases.py::test_retrieval_on_this_d
 def test_retrieval_on_this_database(store: Any, other_store: Any, fake_inference: Any) -> None:
     build_knowledge_base(store)
     build_knowledge_base(other_store)
-    _retriever, hits = retrieval.search(store=store, question="How many days do I have to return an item?", k=3)
+    _retriever, hits = retrieval.search(
+        store=store, question="How many days do I have to return an item?", k=3
+    )
     best = Chunk.objects.get(pk=hits[0].chunk_id)
     assert best.store_id == store.pk
     assert best.heading_path == ["Returns policy", "Returns window"]
     _retriever, chinese = retrieval.search(store=store, question="能开发票吗", k=1)
     assert Chunk.objects.get(pk=chinese[0].chunk_id).faq.question == "可以开发票吗？"  # type: ignore[union-attr]
     # Every hit is the store's own, whatever the other store holds.
-    assert set(Chunk.objects.filter(pk__in=[hit.chunk_id for hit in hits]).values_list("store_id", flat=True)) == {store.pk}
+    assert set(
+        Chunk.objects.filter(pk__in=[hit.chunk_id for hit in hits]).values_list("store_id", flat=True)
+    ) == {store.pk}
     report = os.environ.get("SUPPORT_DATABASE_REPORT")
     if report:
         Path(report).write_text(connection.vendor)
@@ -48,10 +52,23 @@ def test_the_suite_database_is_the_one_configured() -> None:
 
 def test_retrieval_on_sqlite(tmp_path: Path) -> None:
     report = tmp_path / "vendor.txt"
-    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")
+    }
     env.update({"SUPPORT_DATABASE_REPORT": str(report), "ECOMAI_VAR_DIR": str(tmp_path / "var")})
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--create-db", THIS_TEST],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            "--create-db",
+            THIS_TEST,
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

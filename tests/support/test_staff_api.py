@@ -23,17 +23,27 @@ def base(store: Any) -> str:
     return f"/api/v1/stores/{store.pk}/support"
 
 
-def test_paste_and_upload_documents_then_search(store: Any, api_client: APIClient, fake_inference: Any) -> None:
+def test_paste_and_upload_documents_then_search(
+    store: Any, api_client: APIClient, fake_inference: Any
+) -> None:
     pasted = api_client.post(
         base(store) + "/documents/",
-        {"title": "Sizing", "text": "# Sizing\n\nOur dresses run small: order one size up.", "format": "markdown"},
+        {
+            "title": "Sizing",
+            "text": "# Sizing\n\nOur dresses run small: order one size up.",
+            "format": "markdown",
+        },
         format="json",
     )
     assert pasted.status_code == 201, pasted.content
-    assert (pasted.json()["status"], pasted.json()["version"], pasted.json()["source_format"]) == ("indexing", 1, "markdown")
+    assert (pasted.json()["status"], pasted.json()["version"], pasted.json()["source_format"]) == (
+        "indexing",
+        1,
+        "markdown",
+    )
     uploaded = api_client.post(
         base(store) + "/documents/",
-        {"file": SimpleUploadedFile("warranty.txt", "Warranty\n\nEvery bag has a two-year warranty.".encode())},
+        {"file": SimpleUploadedFile("warranty.txt", b"Warranty\n\nEvery bag has a two-year warranty.")},
         format="multipart",
     )
     assert uploaded.status_code == 201, uploaded.content
@@ -41,7 +51,9 @@ def test_paste_and_upload_documents_then_search(store: Any, api_client: APIClien
     run_all_jobs()
     listed = api_client.get(base(store) + "/documents/").json()
     assert {row["title"]: row["chunk_count"] for row in listed["results"]} == {"Sizing": 1, "Warranty": 1}
-    hits = api_client.post(base(store) + "/search/", {"question": "is there a warranty on bags?"}, format="json").json()
+    hits = api_client.post(
+        base(store) + "/search/", {"question": "is there a warranty on bags?"}, format="json"
+    ).json()
     assert hits[0]["text"] == "Every bag has a two-year warranty." and hits[0]["supports"] is True
     document_id = pasted.json()["id"]
     patched = api_client.patch(
@@ -61,7 +73,9 @@ def test_a_document_needs_text_or_a_file(store: Any, api_client: APIClient) -> N
 
 
 def test_faq_crud_and_reindex(store: Any, api_client: APIClient, fake_inference: Any) -> None:
-    created = api_client.post(base(store) + "/faq/", {"question": "Gift wrap?", "answer": "Yes, for 2 USD."}, format="json")
+    created = api_client.post(
+        base(store) + "/faq/", {"question": "Gift wrap?", "answer": "Yes, for 2 USD."}, format="json"
+    )
     assert created.status_code == 201
     url = f"{base(store)}/faq/{created.json()['id']}/"
     assert api_client.patch(url, {"answer": "Yes, free."}, format="json").json()["version"] == 2
@@ -97,17 +111,26 @@ def test_another_stores_knowledge_and_conversations_answer_404(
         assert api_client.get(url).status_code == 404, url
     for action in ("reply", "notes", "resolve", "assign"):
         response = api_client.post(
-            f"{base(store)}/conversations/{conversation.pk}/{action}/", {"text": "hi", "assignee": None}, format="json"
+            f"{base(store)}/conversations/{conversation.pk}/{action}/",
+            {"text": "hi", "assignee": None},
+            format="json",
         )
         assert response.status_code == 404, action
     assert api_client.delete(f"{base(store)}/documents/{document.pk}/").status_code == 404
     assert KnowledgeDocument.objects.filter(pk=document.pk).exists()
     assert not conversation.messages.exists()
     # The search only ever sees the caller's own chunks.
-    assert api_client.post(base(store) + "/search/", {"question": "returns within 30 days"}, format="json").json() == []
+    assert (
+        api_client.post(
+            base(store) + "/search/", {"question": "returns within 30 days"}, format="json"
+        ).json()
+        == []
+    )
 
 
-def test_inbox_lists_filters_and_assigns(store: Any, owner: Any, other_store: Any, api_client: APIClient) -> None:
+def test_inbox_lists_filters_and_assigns(
+    store: Any, owner: Any, other_store: Any, api_client: APIClient
+) -> None:
     waiting = inbox.conversation_start(store=store)
     inbox.handoff_create(conversation=waiting, reason="asked_for_human")
     inbox.conversation_start(store=store)
@@ -125,7 +148,9 @@ def test_inbox_lists_filters_and_assigns(store: Any, owner: Any, other_store: An
 def test_widget_settings_normalise_and_refuse_bad_sites(store: Any, api_client: APIClient) -> None:
     url = base(store) + "/widget/"
     key = api_client.get(url).json()["widget_key"]
-    saved = api_client.patch(url, {"allowed_origins": ["https://Shop.Example/path", "http://localhost:8000"]}, format="json")
+    saved = api_client.patch(
+        url, {"allowed_origins": ["https://Shop.Example/path", "http://localhost:8000"]}, format="json"
+    )
     assert saved.json()["allowed_origins"] == ["https://shop.example", "http://localhost:8000"]
     assert saved.json()["widget_key"] == key == support_settings_for(store=store).widget_key
     for bad in (["javascript:alert(1)"], ["ftp://shop.example"], ["https://user:pw@shop.example"], ["*"]):

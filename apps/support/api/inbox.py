@@ -46,13 +46,17 @@ class _ConversationMixin(StoreScopedMixin):
 
 
 class ConversationDetailApi(_ConversationMixin, APIView):
-    @extend_schema(responses=s.ConversationDetailSerializer, summary="A conversation with its messages and notes")
+    @extend_schema(
+        responses=s.ConversationDetailSerializer, summary="A conversation with its messages and notes"
+    )
     def get(self, request: Request, store_id: int, conversation_id: int) -> Response:
         return self.detail()
 
 
 class ConversationAssignApi(_ConversationMixin, APIView):
-    @extend_schema(request=s.AssignInputSerializer, responses=s.ConversationDetailSerializer, summary="Assign")
+    @extend_schema(
+        request=s.AssignInputSerializer, responses=s.ConversationDetailSerializer, summary="Assign"
+    )
     def post(self, request: Request, store_id: int, conversation_id: int) -> Response:
         data = s.AssignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -71,18 +75,24 @@ class ConversationReplyApi(_ConversationMixin, APIView):
     def post(self, request: Request, store_id: int, conversation_id: int) -> Response:
         data = s.TextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message = inbox.agent_reply(conversation=self.conversation(), actor=self.actor, text=data.validated_data["text"])
+        message = inbox.agent_reply(
+            conversation=self.conversation(), actor=self.actor, text=data.validated_data["text"]
+        )
         return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
 
 class ConversationNoteApi(_ConversationMixin, APIView):
     @extend_schema(
-        request=s.TextInputSerializer, responses={201: s.NoteSerializer}, summary="Add an internal note (staff only)"
+        request=s.TextInputSerializer,
+        responses={201: s.NoteSerializer},
+        summary="Add an internal note (staff only)",
     )
     def post(self, request: Request, store_id: int, conversation_id: int) -> Response:
         data = s.TextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        note = inbox.note_add(conversation=self.conversation(), actor=self.actor, text=data.validated_data["text"])
+        note = inbox.note_add(
+            conversation=self.conversation(), actor=self.actor, text=data.validated_data["text"]
+        )
         return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
@@ -98,13 +108,19 @@ class WidgetSettingsApi(StoreScopedMixin, APIView):
 
     @extend_schema(responses=s.WidgetSettingsSerializer, summary="The chat widget's key and allowed sites")
     def get(self, request: Request, store_id: int) -> Response:
-        return Response(s.WidgetSettingsSerializer(support_settings.support_settings_for(store=self.store)).data)
+        return Response(
+            s.WidgetSettingsSerializer(support_settings.support_settings_for(store=self.store)).data
+        )
 
     @extend_schema(
-        request=s.WidgetSettingsSerializer, responses=s.WidgetSettingsSerializer, summary="Set the allowed sites"
+        request=s.WidgetSettingsSerializer,
+        responses=s.WidgetSettingsSerializer,
+        summary="Set the allowed sites",
     )
     def patch(self, request: Request, store_id: int) -> Response:
         data = s.WidgetSettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        updated = support_settings.widget_settings_update(store=self.store, actor=self.actor, **data.validated_data)
+        updated = support_settings.widget_settings_update(
+            store=self.store, actor=self.actor, **data.validated_data
+        )
         return Response(s.WidgetSettingsSerializer(updated).data)

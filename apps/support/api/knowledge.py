@@ -33,20 +33,26 @@ def document_content(data: dict[str, Any]) -> dict[str, Any]:
             "content_type": getattr(upload, "content_type", "") or "",
         }
     if "text" in data:
-        return {"data": data["text"].encode("utf-8"), "filename": PASTE_NAMES[data.get("format") or "markdown"]}
+        return {
+            "data": data["text"].encode("utf-8"),
+            "filename": PASTE_NAMES[data.get("format") or "markdown"],
+        }
     return {}
 
 
 class DocumentListCreateApi(StoreScopedMixin, generics.ListAPIView):
     queryset = KnowledgeDocument.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.DocumentOutputSerializer
-    parser_classes: ClassVar = [JSONParser, MultiPartParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[KnowledgeDocument]:
         return selectors.document_list(store=self.store)
 
     @extend_schema(
-        request={"application/json": s.DocumentInputSerializer, "multipart/form-data": s.DocumentInputSerializer},
+        request={
+            "application/json": s.DocumentInputSerializer,
+            "multipart/form-data": s.DocumentInputSerializer,
+        },
         responses={201: s.DocumentOutputSerializer},
         summary="Add a document: pasted text, or a TXT / Markdown / HTML / PDF / DOCX file; indexed by a job",
     )
@@ -61,13 +67,15 @@ class DocumentListCreateApi(StoreScopedMixin, generics.ListAPIView):
             **document_content(data.validated_data),
         )
         return Response(
-            s.DocumentOutputSerializer(selectors.document_get(store=self.store, document_id=document.pk)).data,
+            s.DocumentOutputSerializer(
+                selectors.document_get(store=self.store, document_id=document.pk)
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
 
 class DocumentDetailApi(StoreScopedMixin, APIView):
-    parser_classes: ClassVar = [JSONParser, MultiPartParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     def _document(self, document_id: int) -> KnowledgeDocument:
         return selectors.document_get(store=self.store, document_id=document_id)
@@ -77,7 +85,10 @@ class DocumentDetailApi(StoreScopedMixin, APIView):
         return Response(s.DocumentOutputSerializer(self._document(document_id)).data)
 
     @extend_schema(
-        request={"application/json": s.DocumentInputSerializer, "multipart/form-data": s.DocumentInputSerializer},
+        request={
+            "application/json": s.DocumentInputSerializer,
+            "multipart/form-data": s.DocumentInputSerializer,
+        },
         responses=s.DocumentOutputSerializer,
         summary="Rename a document or give it new content (a new version, re-indexed by a job)",
     )
@@ -147,7 +158,9 @@ class FaqDetailApi(StoreScopedMixin, APIView):
 class ReindexApi(StoreScopedMixin, APIView):
     api_error_statuses: ClassVar = {"POST": (400,)}
 
-    @extend_schema(request=None, responses={202: JobOutputSerializer}, summary="Re-index the whole knowledge base")
+    @extend_schema(
+        request=None, responses={202: JobOutputSerializer}, summary="Re-index the whole knowledge base"
+    )
     def post(self, request: Request, store_id: int) -> Response:
         job = knowledge.knowledge_reindex_all(store=self.store, actor=self.actor)
         return Response(JobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
@@ -164,7 +177,10 @@ class SearchApi(StoreScopedMixin, APIView):
         data = s.SearchInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         retriever, hits = retrieval.search(store=self.store, question=data.validated_data["question"], k=5)
-        chunks = {chunk.pk: chunk for chunk in selectors.chunk_list(store=self.store).filter(pk__in=[h.chunk_id for h in hits])}
+        chunks = {
+            chunk.pk: chunk
+            for chunk in selectors.chunk_list(store=self.store).filter(pk__in=[h.chunk_id for h in hits])
+        }
         return Response(
             [
                 {
@@ -178,6 +194,3 @@ class SearchApi(StoreScopedMixin, APIView):
                 if int(hit.chunk_id) in chunks
             ]
         )
-
-
-

@@ -32,7 +32,9 @@ class OrderListCreateApi(StoreScopedMixin, generics.ListAPIView):
     api_error_statuses: ClassVar = {"POST": (409,)}  # a duplicate number
 
     def get_queryset(self) -> QuerySet[Order]:
-        return selectors.order_list(store=self.store, search=self.request.query_params.get("search", "").strip())
+        return selectors.order_list(
+            store=self.store, search=self.request.query_params.get("search", "").strip()
+        )
 
     @extend_schema(
         parameters=[OpenApiParameter("search", str, description="Matches number, customer e-mail or name.")],

@@ -132,7 +132,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
-        extra_kwargs = {"number": {"validators": []}}  # uniqueness per store is the service's (409)
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "number": {"validators": []}
+        }  # uniqueness per store is the service's (409)
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -158,11 +160,22 @@ class HandoffSerializer(serializers.ModelSerializer):
 
 
 class ConversationSerializer(serializers.ModelSerializer):
-    assignee = serializers.CharField(source="assignee.username", default=None, allow_null=True, read_only=True)
+    assignee = serializers.CharField(
+        source="assignee.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Conversation
-        fields = ["id", "status", "language", "origin", "assignee", "failed_answers", "last_message_at", "created_at"]
+        fields = [
+            "id",
+            "status",
+            "language",
+            "origin",
+            "assignee",
+            "failed_answers",
+            "last_message_at",
+            "created_at",
+        ]
 
 
 class ConversationDetailSerializer(ConversationSerializer):

@@ -20,8 +20,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts.actor import client_ip
-from apps.core.streaming import ndjson_response
 from apps.core.selectors import get_or_not_found
+from apps.core.streaming import ndjson_response
 from apps.support import selectors
 from apps.support.models import Conversation, Message, SupportSettings
 from apps.support.services import assistant, inbox
@@ -54,9 +54,9 @@ def check_origin(request: Request, widget: SupportSettings) -> None:
 
 
 class ShopperApi(APIView):
-    authentication_classes: ClassVar = []
-    permission_classes: ClassVar = [AllowAny]
-    throttle_classes: ClassVar = [WidgetRateThrottle]
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [WidgetRateThrottle]
     api_error_statuses: ClassVar = {"*": (403, 404)}
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -84,7 +84,7 @@ def _respond(events: Any, stream: bool) -> HttpResponseBase:
 STREAM_DOC = (
     "NDJSON events, one per line: received (the stored shopper message), typing, delta (a piece of the "
     "answer), message (a stored assistant message with its citations), handoff (passed to a person, and "
-    "why), waiting (a person holds the conversation). ?stream=0 answers {\"events\": [...]} at once."
+    'why), waiting (a person holds the conversation). ?stream=0 answers {"events": [...]} at once.'
 )
 
 
@@ -131,7 +131,10 @@ class ShopperMessagesApi(ShopperApi):
     @extend_schema(
         request=s.TextInputSerializer,
         parameters=[OpenApiParameter("stream", bool, allow_blank=True)],
-        responses={(200, "application/x-ndjson"): OpenApiTypes.STR, (200, "application/json"): OpenApiTypes.OBJECT},
+        responses={
+            (200, "application/x-ndjson"): OpenApiTypes.STR,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+        },
         summary="Send a message; the assistant's answer streams back",
         description=STREAM_DOC,
     )
@@ -140,8 +143,12 @@ class ShopperMessagesApi(ShopperApi):
         data = s.TextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         conversation = self.conversation()
-        message = assistant.shopper_message_receive(conversation=conversation, text=data.validated_data["text"])
-        events = assistant.assistant_turn(conversation=conversation, message=message, ip_address=client_ip(request))
+        message = assistant.shopper_message_receive(
+            conversation=conversation, text=data.validated_data["text"]
+        )
+        events = assistant.assistant_turn(
+            conversation=conversation, message=message, ip_address=client_ip(request)
+        )
         return _respond(events, stream)
 
 

@@ -22,7 +22,15 @@ from apps.core.errors import ApplicationError
 from apps.core.text import is_chinese
 
 from .. import replies
-from ..knowledge import Answer, compose_answer, find_order_proof, looks_like_injection, needs_handoff, redact_pii
+from ..knowledge import (
+    Answer,
+    ChunkId,
+    compose_answer,
+    find_order_proof,
+    looks_like_injection,
+    needs_handoff,
+    redact_pii,
+)
 from ..knowledge import Chunk as KnowledgeChunk
 from ..models import Chunk, Conversation, ConversationStatus, Handoff, Message, Order
 from ..order_questions import read_order_question
@@ -129,16 +137,30 @@ def _order_turn(
     if not question.about_order and not (number and proof):
         return None
     if number and proof:
-        lookup = orders.order_lookup(conversation=conversation, number=number, proof=proof, ip_address=ip_address)
+        lookup = orders.order_lookup(
+            conversation=conversation, number=number, proof=proof, ip_address=ip_address
+        )
         logger.info("support: conversation %s: order lookup %s", conversation.pk, lookup.outcome)
         if lookup.outcome == "rate_limited":
             return _handoff(conversation, Handoff.Reason.ORDER, language, "order look-ups rate-limited")
         if lookup.outcome == "not_verified" or lookup.order is None:
-            return iter([_message_event(_reply(conversation, replies.notice("order_not_verified", language), "order_refused"))])
+            return iter(
+                [
+                    _message_event(
+                        _reply(conversation, replies.notice("order_not_verified", language), "order_refused")
+                    )
+                ]
+            )
         summary = replies.order_summary(_order_facts(lookup.order), language)
         return iter([_message_event(_reply(conversation, summary, "order"))])
     if number:
-        return iter([_message_event(_reply(conversation, replies.notice("ask_order_proof", language), "ask_order_proof"))])
+        return iter(
+            [
+                _message_event(
+                    _reply(conversation, replies.notice("ask_order_proof", language), "ask_order_proof")
+                )
+            ]
+        )
     if conversation.verified_order_id and conversation.verified_order is not None:
         summary = replies.order_summary(_order_facts(conversation.verified_order), language)
         return iter([_message_event(_reply(conversation, summary, "order"))])
@@ -182,11 +204,11 @@ def knowledge_answer(*, store: Any, question: str, language: str) -> tuple[Answe
     supporting = retriever.supporting(hits)
     rows = {
         chunk.pk: chunk
-        for chunk in Chunk.objects.filter(store=store, pk__in=[hit.chunk_id for hit in supporting]).select_related(
-            "document", "faq"
-        )
+        for chunk in Chunk.objects.filter(
+            store=store, pk__in=[hit.chunk_id for hit in supporting]
+        ).select_related("document", "faq")
     }
-    pieces = {
+    pieces: dict[ChunkId, KnowledgeChunk] = {
         pk: KnowledgeChunk(
             text=chunk.text,
             heading_path=tuple(chunk.heading_path or []),
@@ -202,7 +224,9 @@ def knowledge_answer(*, store: Any, question: str, language: str) -> tuple[Answe
     return answer, rows
 
 
-def assistant_turn(*, conversation: Conversation, message: Message, ip_address: str | None) -> Iterator[Event]:
+def assistant_turn(
+    *, conversation: Conversation, message: Message, ip_address: str | None
+) -> Iterator[Event]:
     """The events of the assistant's reply to ``message``; every message it sends is stored as it goes."""
     text, language = message.text, conversation.language or "en"
     yield {"type": "received", "message": message_serialize(message)}
@@ -224,7 +248,9 @@ def assistant_turn(*, conversation: Conversation, message: Message, ip_address: 
     if answer.handoff:
         question = read_order_question(text)
         if question.about_order:
-            yield _message_event(_reply(conversation, replies.notice("ask_order_proof", language), "ask_order_proof"))
+            yield _message_event(
+                _reply(conversation, replies.notice("ask_order_proof", language), "ask_order_proof")
+            )
             return
         yield from _handoff(conversation, answer.reason, language)
         return
@@ -243,7 +269,10 @@ def answer_feedback(*, conversation: Conversation, message: Message, helpful: bo
         return iter(())
     Conversation.objects.filter(pk=conversation.pk).update(failed_answers=conversation.failed_answers + 1)
     conversation.failed_answers += 1
-    if conversation.failed_answers >= FAILED_ANSWERS_BEFORE_HANDOFF and conversation.status == ConversationStatus.OPEN:
+    if (
+        conversation.failed_answers >= FAILED_ANSWERS_BEFORE_HANDOFF
+        and conversation.status == ConversationStatus.OPEN
+    ):
         return _handoff(conversation, Handoff.Reason.REPEATED_FAILURE, conversation.language or "en")
     return iter(())
 

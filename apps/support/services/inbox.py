@@ -1,4 +1,4 @@
-"""Conversations as the shopper and the staff see them: start, messages, handoff, assign, reply, note, resolve.
+"""Conversations as shoppers and staff see them: start, messages, handoff, assign, reply, note, resolve.
 
 A handoff is a status change everybody sees (the shopper is told, the inbox lists it), never a silent
 failure. Staff replies are messages the widget picks up when it polls.
@@ -132,10 +132,10 @@ def conversation_resolve(*, conversation: Conversation, actor: Actor) -> Convers
     conversation.failed_answers = 0
     conversation.save(update_fields=["status", "failed_answers", "updated_at"])
     Handoff.objects.filter(conversation=conversation, resolved_at__isnull=True).update(resolved_at=now)
-    message_add(
-        conversation=conversation, role=Message.Role.SYSTEM, text="resolved", kind="resolved"
+    message_add(conversation=conversation, role=Message.Role.SYSTEM, text="resolved", kind="resolved")
+    audit_record(
+        actor=actor, action="support.conversation_resolved", store=conversation.store, target=conversation
     )
-    audit_record(actor=actor, action="support.conversation_resolved", store=conversation.store, target=conversation)
     return conversation
 
 

@@ -57,6 +57,9 @@ def _document_pieces(document: KnowledgeDocument) -> list[knowledge_chunking.Chu
 def index_item(*, store: Store, key: str) -> dict[str, Any]:
     """Chunk and embed "document:<id>" or "faq:<id>" and replace its chunks; returns counts."""
     kind, _sep, raw_id = key.partition(":")
+    document: KnowledgeDocument | None = None
+    entry: FaqEntry | None = None
+    faq_version = 0
     if kind == "document":
         document = (
             KnowledgeDocument.objects.filter(store=store, pk=raw_id).select_related("current_version").first()
@@ -79,12 +82,14 @@ def index_item(*, store: Store, key: str) -> dict[str, Any]:
     model = embedding_model()
     with transaction.atomic():
         if kind == "document":
+            assert document is not None
             # A newer version may have come meanwhile; its own job indexes it.
             current = KnowledgeDocument.objects.select_for_update().filter(pk=document.pk).first()
             if current is None or current.current_version_id != version_id:
                 return {"chunks": 0, "stale": True}
             Chunk.objects.filter(document=current).delete()
         else:
+            assert entry is not None
             current_entry = FaqEntry.objects.select_for_update().filter(pk=entry.pk).first()
             if current_entry is None or current_entry.version != faq_version:
                 return {"chunks": 0, "stale": True}
@@ -107,7 +112,7 @@ def index_item(*, store: Store, key: str) -> dict[str, Any]:
                 for piece, vector in zip(pieces, vectors, strict=True)
             ]
         )
-        if kind == "document":
+        if document is not None:
             KnowledgeDocument.objects.filter(pk=document.pk).update(
                 status=KnowledgeDocument.Status.READY, status_detail=""
             )

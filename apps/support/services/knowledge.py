@@ -260,7 +260,9 @@ def faq_delete(*, entry: FaqEntry, actor: Actor) -> None:
 
 def knowledge_reindex_all(*, store: Store, actor: Actor) -> Job:
     """Re-index every document and FAQ entry of the store (after a model change, say)."""
-    keys = [f"document:{pk}" for pk in KnowledgeDocument.objects.filter(store=store).values_list("pk", flat=True)]
+    keys = [
+        f"document:{pk}" for pk in KnowledgeDocument.objects.filter(store=store).values_list("pk", flat=True)
+    ]
     keys += [f"faq:{pk}" for pk in FaqEntry.objects.filter(store=store).values_list("pk", flat=True)]
     if not keys:
         raise ApplicationError("The knowledge base is empty.", code="empty_knowledge_base")

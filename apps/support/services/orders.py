@@ -21,9 +21,9 @@ from apps.accounts.models import Store
 from apps.accounts.services import audit_record
 from apps.core.errors import ApplicationError, ConflictError
 
-from ..models import Conversation, Order, OrderItem
 from ..knowledge import verify_order_proof
 from ..knowledge.orders import normalise_order_number as order_number_key
+from ..models import Conversation, Order, OrderItem
 from ..ordering import clean_order_fields
 
 ORDER_FIELDS = (
@@ -182,7 +182,9 @@ def _attempts_allowed(key: str, limit: int) -> bool:
     return count <= limit
 
 
-def order_lookup(*, conversation: Conversation, number: str, proof: str, ip_address: str | None) -> OrderLookup:
+def order_lookup(
+    *, conversation: Conversation, number: str, proof: str, ip_address: str | None
+) -> OrderLookup:
     """The order if ``number`` is this store's and ``proof`` (an e-mail or phone) is its customer's.
 
     Attempts are counted per conversation and per address before anything is looked up; an unknown
@@ -204,7 +206,7 @@ def order_lookup(*, conversation: Conversation, number: str, proof: str, ip_addr
     return OrderLookup(outcome="verified", order=order)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _StandIn:
     number: str = "\x00"
     customer_email: str = "nobody@invalid.invalid"

@@ -19,7 +19,7 @@ from django.conf import settings
 from apps import inference
 from apps.accounts.models import Store
 
-from ..knowledge import HybridRetriever, Hit, NumpyVectorIndex, RetrievalSettings, VectorIndex
+from ..knowledge import Hit, HybridRetriever, NumpyVectorIndex, RetrievalSettings, VectorIndex
 from ..models import Chunk, SupportSettings
 from .indexing import embedding_model
 
