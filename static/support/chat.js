@@ -31,7 +31,7 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 
   function start() {
-    return post(api + "/conversations/", {}).then(function (response) {
+    return post(api + "/conversations/", {site: document.referrer || ""}).then(function (response) {
       if (!response.ok) { throw new Error("start " + response.status); }
       return response.json();
     }).then(function (data) {

@@ -213,6 +213,9 @@ class WidgetSettingsSerializer(serializers.ModelSerializer):
 
 class ShopperStartSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True)
+    site = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="The page the widget is shown on."
+    )
 
 
 class ShopperFeedbackSerializer(serializers.Serializer):

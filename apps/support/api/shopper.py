@@ -25,7 +25,7 @@ from apps.core.streaming import ndjson_response
 from apps.support import selectors
 from apps.support.models import Conversation, Message, SupportSettings
 from apps.support.services import assistant, inbox
-from apps.support.services.settings import origin_allowed
+from apps.support.services.settings import normalise_origin, origin_allowed
 
 from . import serializers as s
 
@@ -51,6 +51,15 @@ def check_origin(request: Request, widget: SupportSettings) -> None:
     origin = request.headers.get("Origin", "")
     if origin and origin != own_origin(request) and not origin_allowed(settings=widget, origin=origin):
         raise exceptions.PermissionDenied("This site may not use the store's chat widget.")
+
+
+def shown_on(widget: SupportSettings, site: str) -> str:
+    """The allowed site the widget says it is shown on (for the inbox), or "" for anything else."""
+    try:
+        origin = normalise_origin(site)
+    except ValueError:
+        return ""
+    return origin if origin in (widget.allowed_origins or []) else ""
 
 
 class ShopperApi(APIView):
@@ -99,7 +108,7 @@ class ConversationStartApi(ShopperApi):
         data.is_valid(raise_exception=True)
         conversation = inbox.conversation_start(
             store=self.widget.store,
-            origin=request.headers.get("Origin", "") or request.query_params.get("origin", ""),
+            origin=shown_on(self.widget, data.validated_data.get("site", "")),
             language=data.validated_data.get("language", ""),
         )
         return Response(
