@@ -261,6 +261,11 @@ SPECTACULAR_SETTINGS = {
         "JobItemStatusEnum": "apps.jobs.models.JobItem.Status",
         "RoleEnum": "apps.accounts.models.Role",
         "InvitationStatusEnum": "apps.accounts.models.Invitation.Status",
+        "ConversationStatusEnum": "apps.support.models.ConversationStatus",
+        "OrderStatusEnum": "apps.support.models.OrderStatus",
+        "KnowledgeDocumentStatusEnum": "apps.support.models.KnowledgeDocument.Status",
+        "DocumentFormatEnum": "apps.support.api.serializers.PASTE_FORMATS",
+        "DescriptionFormatEnum": "apps.catalog.text.options.FORMATS",
     },
 }
 

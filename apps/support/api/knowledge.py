@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from apps.accounts.api.mixins import StoreScopedMixin
 from apps.jobs.api.serializers import JobOutputSerializer
 from apps.support import selectors
-from apps.support.models import FaqEntry, KnowledgeDocument
+from apps.support.models import DocumentVersion, FaqEntry, KnowledgeDocument
 from apps.support.services import knowledge, retrieval
 
 from . import serializers as s
@@ -112,6 +112,7 @@ class DocumentDetailApi(StoreScopedMixin, APIView):
 
 
 class DocumentVersionListApi(StoreScopedMixin, generics.ListAPIView):
+    queryset = DocumentVersion.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.DocumentVersionSerializer
 
     def get_queryset(self) -> QuerySet[Any]:

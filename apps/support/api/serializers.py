@@ -21,6 +21,7 @@ from apps.support.models import (
 )
 
 LANGUAGES = [("", "detect"), ("en", "English"), ("zh", "Chinese")]
+PASTE_FORMATS = [("text", "Plain text"), ("markdown", "Markdown"), ("html", "HTML")]
 
 
 class DocumentOutputSerializer(serializers.ModelSerializer):
@@ -56,7 +57,7 @@ class DocumentInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True)
     text = serializers.CharField(required=False, max_length=1_000_000, trim_whitespace=False)
-    format = serializers.ChoiceField(choices=["text", "markdown", "html"], required=False, default="markdown")
+    format = serializers.ChoiceField(choices=PASTE_FORMATS, required=False, default="markdown")
     file = serializers.FileField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
