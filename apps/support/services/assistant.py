@@ -132,10 +132,17 @@ def _order_turn(
 ) -> Iterator[Event] | None:
     """Events answering an order question, or None when the message is not one (or needs the knowledge)."""
     question = read_order_question(text)
-    found_number, proof = find_order_proof(text)
-    number = question.number or (found_number if question.about_order or proof else "")
-    if not question.about_order and not (number and proof):
+    # A bare "EC-1001 ana@example.com" is an order question right after the assistant asked for one.
+    asked = (
+        Message.objects.filter(conversation=conversation, role=Message.Role.ASSISTANT)
+        .order_by("-id")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    if not question.about_order and asked not in ("ask_order_proof", "order_refused"):
         return None
+    found_number, proof = find_order_proof(text)
+    number = question.number or found_number
     if number and proof:
         lookup = orders.order_lookup(
             conversation=conversation, number=number, proof=proof, ip_address=ip_address
