@@ -1,4 +1,4 @@
-"""Personal data stays out of logs and out of what a remote model server receives; hostile messages are text."""
+"""Personal data stays out of logs and out of what a remote model receives; hostile messages are text."""
 
 from __future__ import annotations
 
