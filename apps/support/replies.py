@@ -37,10 +37,6 @@ NOTICES = {
         "en": "Too many order look-ups from this conversation. A member of our team will help you here.",
         "zh": "本对话的订单查询次数过多，客服人员会在这里协助您。",
     },
-    "policy_in_english": {
-        "en": "",
-        "zh": "（本店的相关政策以英文撰写，以下为原文引用。）",
-    },
 }
 
 STATUS_WORDS = {
