@@ -42,7 +42,7 @@ def test_paste_and_upload_documents_then_search(
         "markdown",
     )
     uploaded = api_client.post(
-        base(store) + "/documents/",
+        base(store) + "/documents/upload/",
         {"file": SimpleUploadedFile("warranty.txt", b"Warranty\n\nEvery bag has a two-year warranty.")},
         format="multipart",
     )

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,48 +23,40 @@ from . import serializers as s
 PASTE_NAMES = {"text": "pasted.txt", "markdown": "pasted.md", "html": "pasted.html"}
 
 
-def document_content(data: dict[str, Any]) -> dict[str, Any]:
-    """The service's content arguments from validated input: pasted text or an uploaded file."""
-    if "file" in data:
-        upload = data["file"]
-        return {
-            "data": upload.read(),
-            "filename": upload.name or "upload",
-            "content_type": getattr(upload, "content_type", "") or "",
-        }
-    if "text" in data:
-        return {
-            "data": data["text"].encode("utf-8"),
-            "filename": PASTE_NAMES[data.get("format") or "markdown"],
-        }
-    return {}
+def pasted_content(data: dict[str, Any]) -> dict[str, Any]:
+    return {"data": data["text"].encode("utf-8"), "filename": PASTE_NAMES[data.get("format") or "markdown"]}
+
+
+def uploaded_content(data: dict[str, Any]) -> dict[str, Any]:
+    upload = data["file"]
+    return {
+        "data": upload.read(),
+        "filename": upload.name or "upload",
+        "content_type": getattr(upload, "content_type", "") or "",
+    }
 
 
 class DocumentListCreateApi(StoreScopedMixin, generics.ListAPIView):
     queryset = KnowledgeDocument.objects.none()  # for the schema; get_queryset scopes to the store
     serializer_class = s.DocumentOutputSerializer
-    parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[KnowledgeDocument]:
         return selectors.document_list(store=self.store)
 
     @extend_schema(
-        request={
-            "application/json": s.DocumentInputSerializer,
-            "multipart/form-data": s.DocumentInputSerializer,
-        },
+        request=s.DocumentTextInputSerializer,
         responses={201: s.DocumentOutputSerializer},
-        summary="Add a document: pasted text, or a TXT / Markdown / HTML / PDF / DOCX file; indexed by a job",
+        summary="Add a pasted document (text, Markdown or HTML); indexed by a job",
     )
     def post(self, request: Request, store_id: int) -> Response:
-        data = s.DocumentInputSerializer(data=request.data)
+        data = s.DocumentTextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         document = knowledge.document_create(
             store=self.store,
             actor=self.actor,
             title=data.validated_data.get("title", ""),
             language=data.validated_data.get("language", ""),
-            **document_content(data.validated_data),
+            **pasted_content(data.validated_data),
         )
         return Response(
             s.DocumentOutputSerializer(
@@ -74,9 +66,50 @@ class DocumentListCreateApi(StoreScopedMixin, generics.ListAPIView):
         )
 
 
-class DocumentDetailApi(StoreScopedMixin, APIView):
-    parser_classes = [JSONParser, MultiPartParser]
+class DocumentUploadApi(StoreScopedMixin, APIView):
+    parser_classes = [MultiPartParser]
 
+    @extend_schema(
+        request={"multipart/form-data": s.DocumentFileInputSerializer},
+        responses={201: s.DocumentOutputSerializer},
+        summary="Upload a document (TXT, Markdown, HTML, PDF, DOCX); indexed by a job",
+    )
+    def post(self, request: Request, store_id: int) -> Response:
+        data = s.DocumentFileInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = knowledge.document_create(
+            store=self.store, actor=self.actor, **uploaded_content(data.validated_data)
+        )
+        return Response(
+            s.DocumentOutputSerializer(
+                selectors.document_get(store=self.store, document_id=document.pk)
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class DocumentVersionUploadApi(StoreScopedMixin, APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": s.DocumentFileInputSerializer},
+        responses=s.DocumentOutputSerializer,
+        summary="Upload a new version of a document (re-indexed by a job)",
+        operation_id="stores_support_documents_version_upload",
+    )
+    def post(self, request: Request, store_id: int, document_id: int) -> Response:
+        document = selectors.document_get(store=self.store, document_id=document_id)
+        data = s.DocumentFileInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        knowledge.document_update(
+            document=document, actor=self.actor, **uploaded_content(data.validated_data)
+        )
+        return Response(
+            s.DocumentOutputSerializer(selectors.document_get(store=self.store, document_id=document_id)).data
+        )
+
+
+class DocumentDetailApi(StoreScopedMixin, APIView):
     def _document(self, document_id: int) -> KnowledgeDocument:
         return selectors.document_get(store=self.store, document_id=document_id)
 
@@ -85,23 +118,20 @@ class DocumentDetailApi(StoreScopedMixin, APIView):
         return Response(s.DocumentOutputSerializer(self._document(document_id)).data)
 
     @extend_schema(
-        request={
-            "application/json": s.DocumentInputSerializer,
-            "multipart/form-data": s.DocumentInputSerializer,
-        },
+        request=s.DocumentTextInputSerializer,
         responses=s.DocumentOutputSerializer,
-        summary="Rename a document or give it new content (a new version, re-indexed by a job)",
+        summary="Rename a document or give it new text (a new version, re-indexed by a job)",
     )
     def patch(self, request: Request, store_id: int, document_id: int) -> Response:
         document = self._document(document_id)
-        data = s.DocumentInputSerializer(data=request.data, partial=True)
+        data = s.DocumentTextInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         knowledge.document_update(
             document=document,
             actor=self.actor,
             title=data.validated_data.get("title"),
             language=data.validated_data.get("language"),
-            **document_content(data.validated_data),
+            **(pasted_content(data.validated_data) if "text" in data.validated_data else {}),
         )
         return Response(s.DocumentOutputSerializer(self._document(document_id)).data)
 

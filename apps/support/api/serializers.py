@@ -51,23 +51,19 @@ class DocumentVersionSerializer(serializers.ModelSerializer):
         fields = ["number", "source_format", "file_name", "text", "sha256", "created_at"]
 
 
-class DocumentInputSerializer(serializers.Serializer):
-    """Paste ``text`` (``format`` says how to read it) or upload ``file`` (multipart)."""
+class DocumentTextInputSerializer(serializers.Serializer):
+    """A pasted document: its text, read as ``format`` says."""
 
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True)
-    text = serializers.CharField(required=False, max_length=1_000_000, trim_whitespace=False)
+    text = serializers.CharField(max_length=1_000_000, trim_whitespace=False)
     format = serializers.ChoiceField(choices=PASTE_FORMATS, required=False, default="markdown")
-    file = serializers.FileField(required=False)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if self.partial:
-            if "text" in attrs and "file" in attrs:
-                raise serializers.ValidationError("Give either text or a file, not both.")
-            return attrs
-        if ("text" in attrs) == ("file" in attrs):
-            raise serializers.ValidationError("Give either text or a file.")
-        return attrs
+
+class DocumentFileInputSerializer(serializers.Serializer):
+    """An uploaded document: TXT, Markdown, HTML, PDF or DOCX (multipart/form-data)."""
+
+    file = serializers.FileField()
 
 
 class FaqSerializer(serializers.ModelSerializer):

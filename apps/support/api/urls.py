@@ -10,6 +10,14 @@ widget = "widget/<str:widget_key>"
 urlpatterns = [
     path(f"{prefix}/documents/", knowledge.DocumentListCreateApi.as_view(), name="support-document-list"),
     path(
+        f"{prefix}/documents/upload/", knowledge.DocumentUploadApi.as_view(), name="support-document-upload"
+    ),
+    path(
+        f"{prefix}/documents/<int:document_id>/upload/",
+        knowledge.DocumentVersionUploadApi.as_view(),
+        name="support-document-version-upload",
+    ),
+    path(
         f"{prefix}/documents/<int:document_id>/",
         knowledge.DocumentDetailApi.as_view(),
         name="support-document-detail",
