@@ -97,10 +97,10 @@ def _pick_sentences(question: str, chunk: Chunk) -> list[str]:
         chosen = {best}
         ranked = sorted(range(len(candidates)), key=lambda index: (-overlaps[index], index))
         for index in ranked[1:]:
-            if len(chosen) >= MAX_ANSWER_SENTENCES or overlaps[index] < max(1, overlaps[best] // 2):
+            if len(chosen) >= MAX_ANSWER_SENTENCES or overlaps[index] < max(2, -(-2 * overlaps[best] // 3)):
                 break
             chosen.add(index)
-        if len(candidates[best]) < 60 and best + 1 < len(candidates):
+        if len(candidates[best]) < 40 and best + 1 < len(candidates):
             chosen.add(best + 1)  # a short sentence usually needs the next one ("Yes. Within 30 days...")
     picked: list[str] = []
     for index in sorted(chosen):
