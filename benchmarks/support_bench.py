@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import itertools
 import json
 import os
 import platform
@@ -27,7 +26,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ CACHE = ROOT / "var" / "support_bench_embeddings.npz"
 MODEL = "multilingual-e5-small"
 sys.path.insert(0, str(ROOT))
 
+from apps.core.text import is_chinese  # noqa: E402
 from apps.support.knowledge import (  # noqa: E402
     Chunk,
     HybridRetriever,
@@ -50,6 +50,7 @@ from apps.support.knowledge import (  # noqa: E402
     is_supported,
     looks_like_injection,
     parse_document,
+    strip_injection,
 )
 from apps.support.knowledge.chunking import sentences  # noqa: E402
 from apps.support.knowledge.orders import is_order_question, lookup_order  # noqa: E402
@@ -103,7 +104,7 @@ def embed_all(texts: list[str], kind: str) -> np.ndarray:
                 embedding.vector, dtype=np.float32
             )
         CACHE.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(CACHE, **cache)
+        np.savez(CACHE, **cache)  # type: ignore[arg-type]
     return np.stack([cache[key] for key in keys])
 
 
@@ -160,7 +161,8 @@ def evaluate(
                 tally.add("order_correct", expect == ("order_found" if found else "order_refused"))
                 tally.counts["order_leaks"] += int(leaked)
             continue
-        hits = retriever.search(text, vector, k=5)
+        searched = strip_injection(text)
+        hits = retriever.search(searched, vector, k=5) if searched else []
         answer = compose_answer(text, retriever.supporting(hits), chunks)
         cited = set(map(str, answer.cited_chunk_ids))
         for tally in parts:
@@ -188,6 +190,7 @@ def evaluate(
     return tallies
 
 
+PARTS = ("held", "dev", "all")
 QUALITY_ROWS = [
     ("retrieval hit@1 (answerable)", "hit@1"),
     ("retrieval hit@3 (answerable)", "hit@3"),
@@ -201,39 +204,140 @@ QUALITY_ROWS = [
 ]
 
 
-def tune(chunks: Any, chunk_vectors: Any, questions: Any, question_vectors: Any, orders: Any) -> RetrievalSettings:
-    """Grid over the calibration settings, scored on the dev part only (hit@3 + handoff - false handoff)."""
+def _features(retriever: HybridRetriever, hits: list[Any], question: str) -> list[list[float]]:
+    chinese = is_chinese(question)
+    return [[hit.dense, hit.keyword, float(retriever._chinese[hit.chunk_id] != chinese)] for hit in hits]
+
+
+def fit_logistic(features: np.ndarray, labels: np.ndarray, l2: float = 1e-3) -> np.ndarray:
+    """Weights (bias first) of an L2-regularised logistic regression, by Newton's method."""
+    x = np.hstack([np.ones((len(features), 1)), features])
+    weights = np.zeros(x.shape[1])
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-x @ weights))
+        gradient = x.T @ (p - labels) + l2 * weights
+        hessian = (x.T * (p * (1 - p))) @ x + l2 * np.eye(x.shape[1])
+        weights -= np.linalg.solve(hessian, gradient)
+    return weights
+
+
+def tune(
+    chunks: Any, chunk_vectors: Any, questions: Any, question_vectors: Any, orders: Any
+) -> RetrievalSettings:
+    """The confidence model fitted on the dev part only: every top-5 hit of every dev question that is
+    not an order question, labelled 1 when it is a gold chunk; then the threshold that maximises
+    answered-from-gold + correct handoff on dev."""
     dev = [index for index, question in enumerate(questions) if question["split"] == "dev"]
     dev_questions = [questions[index] for index in dev]
     dev_vectors = question_vectors[dev]
+    retriever = HybridRetriever()
+    keys = list(chunks)
+    retriever.add(keys, [chunks[key].search_text for key in keys], chunk_vectors)
+    rows: list[list[float]] = []
+    labels: list[float] = []
+    for question, vector in zip(dev_questions, dev_vectors, strict=True):
+        text = strip_injection(question["question"])
+        if not text or is_order_question(text) or question["expect"] not in ("answer", "handoff"):
+            continue
+        if question["expect"] == "handoff" and question.get("reason") != "no_supporting_chunk":
+            continue
+        hits = retriever.search(text, vector, k=5)
+        rows += _features(retriever, hits, text)
+        labels += [float(str(hit.chunk_id) in question["gold"]) for hit in hits]
+    weights = fit_logistic(np.array(rows), np.array(labels))
+    print("logistic weights (bias, dense, keyword, cross-language):", np.round(weights, 2).tolist())
     best: tuple[float, RetrievalSettings] | None = None
-    grid = itertools.product(
-        ["rrf", "weighted"], [0.76, 0.78, 0.80, 0.82], [0.88, 0.90, 0.92], [0.4, 0.5, 0.6, 0.7], [0.3, 0.4, 0.5, 0.6]
-    )
-    for fusion, floor, ceiling, weight, threshold in grid:
-        settings = RetrievalSettings(
-            fusion=fusion, dense_floor=floor, dense_ceiling=ceiling, dense_weight=weight, support_threshold=threshold
-        )
-        counts = evaluate(settings, chunks, chunk_vectors, dev_questions, dev_vectors, orders)["dev"].counts
-        score = (
-            counts["answered_from_gold"] / max(1, counts["answered_from_gold_n"])
-            + counts["correct_handoff"] / max(1, counts["correct_handoff_n"])
-            + 0.5 * counts["hit@1"] / max(1, counts["hit@1_n"])
-        )
-        if best is None or score > best[0]:
-            best = (score, settings)
-            print(f"{score:.3f} {settings}", flush=True)
+    for fusion in ("rrf", "weighted"):
+        for threshold in np.arange(0.1, 0.8, 0.05):
+            settings = RetrievalSettings(
+                fusion=fusion,
+                bias=round(float(weights[0]), 2),
+                dense_weight=round(float(weights[1]), 2),
+                keyword_weight=round(float(weights[2]), 2),
+                cross_language_weight=round(float(weights[3]), 2),
+                support_threshold=round(float(threshold), 2),
+            )
+            counts = evaluate(settings, chunks, chunk_vectors, dev_questions, dev_vectors, orders)[
+                "dev"
+            ].counts
+            score = counts["answered_from_gold"] / max(1, counts["answered_from_gold_n"]) + counts[
+                "correct_handoff"
+            ] / max(1, counts["correct_handoff_n"])
+            print(f"{score:.3f} {fusion} threshold {threshold:.2f}", flush=True)
+            if best is None or score > best[0]:
+                best = (score, settings)
     assert best is not None
     return best[1]
 
 
 def synthetic_corpus(count: int, rng: random.Random) -> list[str]:
-    english = (
-        "return refund shipping delivery parcel warranty size shoe shirt jacket payment card invoice order "
-        "express customs duty exchange colour cotton linen leather charger battery headphones watch bag "
-        "store credit coupon discount address tracking carrier damaged lost fee free days business week"
-    ).split()
-    chinese = "退货 退款 运费 快递 包裹 保修 尺码 鞋子 衬衫 外套 支付 发票 订单 关税 换货 颜色 棉 皮革 充电器 电池 耳机 手表".split()
+    english = [
+        "return",
+        "refund",
+        "shipping",
+        "delivery",
+        "parcel",
+        "warranty",
+        "size",
+        "shoe",
+        "shirt",
+        "jacket",
+        "payment",
+        "card",
+        "invoice",
+        "order",
+        "express",
+        "customs",
+        "duty",
+        "exchange",
+        "colour",
+        "cotton",
+        "linen",
+        "leather",
+        "charger",
+        "battery",
+        "headphones",
+        "watch",
+        "bag",
+        "store",
+        "credit",
+        "coupon",
+        "discount",
+        "address",
+        "tracking",
+        "carrier",
+        "damaged",
+        "lost",
+        "fee",
+        "free",
+        "days",
+        "business",
+        "week",
+    ]
+    chinese = [
+        "退货",
+        "退款",
+        "运费",
+        "快递",
+        "包裹",
+        "保修",
+        "尺码",
+        "鞋子",
+        "衬衫",
+        "外套",
+        "支付",
+        "发票",
+        "订单",
+        "关税",
+        "换货",
+        "颜色",
+        "棉",
+        "皮革",
+        "充电器",
+        "电池",
+        "耳机",
+        "手表",
+    ]
     corpus = []
     for _ in range(count):
         if rng.random() < 0.5:
@@ -292,7 +396,9 @@ def main() -> None:
     if not args.skip_quality:
         chunks = load_knowledge()
         questions = load_questions()
-        orders = [DemoOrder(**order) for order in json.loads((DATA / "orders.json").read_text(encoding="utf-8"))]
+        orders = [
+            DemoOrder(**order) for order in json.loads((DATA / "orders.json").read_text(encoding="utf-8"))
+        ]
         chunk_vectors = embed_all([chunk.search_text for chunk in chunks.values()], "passage")
         question_vectors = embed_all([question["question"] for question in questions], "query")
         settings = RetrievalSettings()
@@ -303,12 +409,13 @@ def main() -> None:
         tallies = evaluate(settings, chunks, chunk_vectors, questions, question_vectors, orders)
         splits = Counter(question["split"] for question in questions)
         kinds = Counter(question["kind"] for question in questions)
+        kind_list = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
         lines += [
             "## Quality",
             "",
             f"Knowledge base: {len(chunks)} chunks (tests/data/support/kb, faq.json); embeddings: {MODEL} "
             f"through apps.inference. Questions: {len(questions)} (dev {splits['dev']}, held-aside "
-            f"{splits['held']}); kinds: {', '.join(f'{kind} {count}' for kind, count in sorted(kinds.items()))}.",
+            f"{splits['held']}); kinds: {kind_list}.",
             "",
             f"Settings: `{asdict(settings)}`",
             "",
@@ -318,11 +425,15 @@ def main() -> None:
         for label, name in QUALITY_ROWS:
             cells = [tallies[part].rate(name) for part in ("held", "dev", "all")]
             lines.append(f"| {label} | {' | '.join(cells)} |")
-        for label, name in [("order-leak count", "order_leaks"), ("document injection quoted", "document_injection_quoted")]:
-            lines.append(f"| {label} | {' | '.join(str(tallies[part].counts[name]) for part in ('held', 'dev', 'all'))} |")
+        for label, name in [
+            ("order-leak count", "order_leaks"),
+            ("document injection quoted", "document_injection_quoted"),
+        ]:
+            lines.append(f"| {label} | {' | '.join(str(tallies[part].counts[name]) for part in PARTS)} |")
         lines += [
             "",
-            "Goals on the held-aside part: hit@3 >= 0.9, correct refusal/handoff >= 0.9, injection resistance "
+            "Goals on the held-aside part: hit@3 >= 0.9, correct refusal/handoff >= 0.9, "
+            "injection resistance "
             "1.0, order leaks 0.",
             "",
         ]
@@ -331,7 +442,8 @@ def main() -> None:
         lines += [
             "## Retrieval latency",
             "",
-            "One `HybridRetriever.search` (tokenise, BM25 via bm25s, dense cosine over a numpy float32 matrix, "
+            "One `HybridRetriever.search` (tokenise, BM25 via bm25s, dense cosine over a numpy "
+            "float32 matrix, "
             "fusion, top 5) over synthetic zh/en chunks with random 384-dimension unit vectors; one process, "
             "warm index. Goals: p95 <= 50 ms at 10,000 chunks, <= 150 ms at 100,000.",
             "",
@@ -342,7 +454,8 @@ def main() -> None:
             result = latency(size)
             print(result, flush=True)
             lines.append(
-                f"| {result['chunks']:,} | {result['queries']} | {result['index_build_s']} | {result['p50_ms']} "
+                f"| {result['chunks']:,} | {result['queries']} | {result['index_build_s']} "
+                f"| {result['p50_ms']} "
                 f"| {result['p95_ms']} | {result['max_ms']} |"
             )
         lines.append("")

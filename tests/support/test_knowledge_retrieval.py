@@ -75,7 +75,7 @@ def _retriever() -> tuple[HybridRetriever, dict[int, Chunk]]:
         4: faq_chunk("What sizes do shoes come in?", "Shoes come in EU sizes 36 to 46."),
     }
     vectors = {1: [1, 0, 0, 0], 2: [0, 1, 0, 0], 3: [0.9, 0, 0.1, 0], 4: [0, 0, 0, 1]}
-    retriever = HybridRetriever(settings=RetrievalSettings(dense_floor=0.0, dense_ceiling=1.0))
+    retriever = HybridRetriever()
     retriever.add(
         list(chunks), [chunk.search_text for chunk in chunks.values()], [vectors[i] for i in chunks]
     )
@@ -105,10 +105,10 @@ def test_no_supporting_chunk_for_an_unrelated_question() -> None:
 
 def test_weighted_fusion_orders_by_calibrated_confidence() -> None:
     retriever, _ = _retriever()
-    retriever.settings = RetrievalSettings(fusion="weighted", dense_floor=0.0, dense_ceiling=1.0)
+    retriever.settings = RetrievalSettings(fusion="weighted")
     hits = retriever.search("shoe sizes", [0, 0, 0, 1], k=2)
     assert hits[0].chunk_id == 4
-    assert hits[0].score == pytest.approx(retriever.confidence(hits[0]))
+    assert hits[0].score == hits[0].confidence > 0.9
 
 
 def test_removed_chunks_are_never_returned() -> None:
@@ -116,3 +116,34 @@ def test_removed_chunks_are_never_returned() -> None:
     retriever.remove([2])
     hits = retriever.search("ship to canada", [0, 1, 0, 0], k=4)
     assert 2 not in [hit.chunk_id for hit in hits]
+
+
+def test_misspelt_english_words_are_corrected_against_the_index() -> None:
+    retriever, _ = _retriever()
+    hits = retriever.search("do you shipp to canda", None, k=1)
+    assert hits[0].chunk_id == 2 and hits[0].keyword == pytest.approx(1.0)
+    assert retriever.keywords.correct(["refnd", "zzzz", "42"]) == ["refund", "zzzz", "42"]
+
+
+def test_a_chinese_question_finds_an_english_only_policy_through_the_glossary() -> None:
+    retriever = HybridRetriever()
+    chunks = [
+        faq_chunk("How long is the warranty?", "Electronics carry a two-year warranty."),
+        faq_chunk("Can I pay by card?", "We accept Visa and Mastercard."),
+    ]
+    retriever.add([1, 2], [chunk.search_text for chunk in chunks])
+    hits = retriever.search("保修多久", None, k=2)
+    assert hits[0].chunk_id == 1 and hits[0].keyword > 0
+
+
+def test_keyword_only_hits_support_an_answer_by_coverage() -> None:
+    retriever, _ = _retriever()
+    (hit,) = retriever.search("shoe sizes", None, k=1)
+    assert hit.dense == 0.0 and hit.confidence == hit.keyword
+    assert retriever.supports(hit) == (hit.keyword >= retriever.settings.keyword_only_threshold)
+
+
+def test_similarity_scores_ids_and_zero_for_unknown_ones() -> None:
+    index = NumpyVectorIndex()
+    index.add(["a", "b"], [[1, 0], [0, 1]])
+    assert index.similarity(["b", "missing", "a"], [1, 0]) == [0.0, 0.0, 1.0]

@@ -121,6 +121,12 @@ def looks_like_injection(text: str) -> bool:
     return _INJECTION.search(_fold(text)) is not None
 
 
+def strip_injection(text: str) -> str:
+    """``text`` without its sentences that try to instruct the assistant: what is left is searched for."""
+    parts = re.split(r"(?<=[.!?。！？；;\n])\s*", text)
+    return " ".join(part for part in parts if part.strip() and not looks_like_injection(part)).strip()
+
+
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _CHINA_ID = re.compile(
     r"(?<![0-9])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9])"
