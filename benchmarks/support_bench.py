@@ -206,7 +206,15 @@ QUALITY_ROWS = [
 
 def _features(retriever: HybridRetriever, hits: list[Any], question: str) -> list[list[float]]:
     chinese = is_chinese(question)
-    return [[hit.dense, hit.keyword, float(retriever._chinese[hit.chunk_id] != chinese)] for hit in hits]
+    floor, ceiling = retriever.settings.dense_floor, retriever.settings.dense_ceiling
+    return [
+        [
+            (hit.dense - floor) / (ceiling - floor),
+            hit.keyword,
+            float(retriever._chinese[hit.chunk_id] != chinese),
+        ]
+        for hit in hits
+    ]
 
 
 def fit_logistic(features: np.ndarray, labels: np.ndarray, l2: float = 1e-3) -> np.ndarray:
@@ -245,7 +253,7 @@ def tune(
         rows += _features(retriever, hits, text)
         labels += [float(str(hit.chunk_id) in question["gold"]) for hit in hits]
     weights = fit_logistic(np.array(rows), np.array(labels))
-    print("logistic weights (bias, dense, keyword, cross-language):", np.round(weights, 2).tolist())
+    print("logistic weights (bias, scaled dense, keyword, cross-language):", np.round(weights, 2).tolist())
     best: tuple[float, RetrievalSettings] | None = None
     for fusion in ("rrf", "weighted"):
         for threshold in np.arange(0.1, 0.8, 0.05):

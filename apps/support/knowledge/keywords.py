@@ -38,6 +38,7 @@ class KeywordIndex:
 
     def __init__(self) -> None:
         self._tokens: dict[ChunkId, list[str]] = {}
+        self._token_sets: dict[ChunkId, frozenset[str]] = {}
         self._ids: list[ChunkId] = []
         self._document_frequency: Counter[str] = Counter()
         self._bm25: object | None = None
@@ -56,6 +57,7 @@ class KeywordIndex:
             for chunk_id, tokens in zip(ids, token_lists, strict=True):
                 self._forget(chunk_id)
                 self._tokens[chunk_id] = tokens
+                self._token_sets[chunk_id] = frozenset(tokens)
                 self._document_frequency.update(set(tokens))
             self._bm25 = None
 
@@ -67,6 +69,7 @@ class KeywordIndex:
 
     def _forget(self, chunk_id: ChunkId) -> None:
         tokens = self._tokens.pop(chunk_id, None)
+        self._token_sets.pop(chunk_id, None)
         if tokens is not None:
             self._document_frequency.subtract(set(tokens))
 
@@ -135,15 +138,27 @@ class KeywordIndex:
     ) -> float:
         """The idf-weighted share of the question's distinct keywords that the chunk contains (0..1); a
         keyword also counts as present when one of its glossary ``translations`` is."""
-        query = set(query_tokens)
-        tokens = set(self._tokens.get(chunk_id, ()))
-        total = sum(self.idf(token) for token in query)
-        if not query or total <= 0:
-            return 0.0
+        return self.coverages(query_tokens, [chunk_id], translations)[0]
+
+    def coverages(
+        self,
+        query_tokens: Sequence[str],
+        chunk_ids: Sequence[ChunkId],
+        translations: dict[str, list[str]] | None = None,
+    ) -> list[float]:
+        """``coverage`` for several chunks, the question's idf weights computed once."""
+        weights = {token: self.idf(token) for token in set(query_tokens)}
+        total = sum(weights.values())
+        if total <= 0:
+            return [0.0] * len(chunk_ids)
         translations = translations or {}
-        found = sum(
-            self.idf(token)
-            for token in query
-            if token in tokens or any(other in tokens for other in translations.get(token, ()))
-        )
-        return found / total
+        result = []
+        for chunk_id in chunk_ids:
+            tokens = self._token_sets.get(chunk_id, frozenset())
+            found = sum(
+                weight
+                for token, weight in weights.items()
+                if token in tokens or any(other in tokens for other in translations.get(token, ()))
+            )
+            result.append(found / total)
+        return result

@@ -20,6 +20,7 @@ import numpy as np
 from apps.core.text import is_chinese
 
 from .glossary import translate_tokens
+from .guardrails import strip_injection
 from .keywords import KeywordIndex
 from .tokens import tokenize
 from .vectors import ChunkId, NumpyVectorIndex, VectorIndex
@@ -41,13 +42,18 @@ class RetrievalSettings:
     fusion: Fusion = "rrf"
     rrf_k: int = 60
     candidates: int = 30
-    # Confidence = sigmoid(bias + dense_weight * cosine + keyword_weight * coverage
+    # The encoder's cosine range: ``dense_floor`` is about what unrelated texts score, ``dense_ceiling``
+    # what a close paraphrase scores (multilingual-e5-small: 0.78 / 0.92). Another encoder only needs
+    # its own pair; the weights below work on the cosine scaled to this range.
+    dense_floor: float = 0.78
+    dense_ceiling: float = 0.92
+    # Confidence = sigmoid(bias + dense_weight * scaled cosine + keyword_weight * keyword coverage
     #                      + cross_language_weight * [chunk and question in different languages]),
-    # fitted for multilingual-e5-small on the dev part of tests/data/support (support_bench.py --tune).
-    bias: float = -49.94
-    dense_weight: float = 54.25
-    keyword_weight: float = 4.28
-    cross_language_weight: float = 4.65
+    # fitted on the dev part of tests/data/support (benchmarks/support_bench.py --tune).
+    bias: float = -8.22
+    dense_weight: float = 8.39
+    keyword_weight: float = 4.4
+    cross_language_weight: float = 5.01
     support_threshold: float = 0.2
     # Without question vectors (no encoder at hand) a hit supports an answer by keyword coverage alone.
     keyword_only_threshold: float = 0.6
@@ -92,9 +98,10 @@ class HybridRetriever:
         if not has_vector:
             return keyword
         settings = self.settings
+        scaled = (dense - settings.dense_floor) / (settings.dense_ceiling - settings.dense_floor)
         z = (
             settings.bias
-            + settings.dense_weight * dense
+            + settings.dense_weight * scaled
             + settings.keyword_weight * keyword
             + settings.cross_language_weight * cross_language
         )
@@ -103,7 +110,11 @@ class HybridRetriever:
     def search(
         self, question: str, vector: np.ndarray | Sequence[float] | None = None, *, k: int = 5
     ) -> list[Hit]:
-        """The best ``k`` chunks for the question, best first."""
+        """The best ``k`` chunks for the question, best first. Sentences of the question that try to
+        instruct the assistant are not searched for (``strip_injection``)."""
+        question = strip_injection(question)
+        if not question:
+            return []
         query_tokens = self.keywords.correct(tokenize(question))
         translations = {token: translate_tokens([token]) for token in set(query_tokens)}
         extra = [
@@ -123,9 +134,9 @@ class HybridRetriever:
         dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense_ranked)}
         chinese_question = is_chinese(question)
         hits = []
-        for chunk_id in candidates:
+        coverages = self.keywords.coverages(query_tokens, candidates, translations)
+        for chunk_id, coverage in zip(candidates, coverages, strict=True):
             dense = dense_scores.get(chunk_id, 0.0)
-            coverage = self.keywords.coverage(query_tokens, chunk_id, translations)
             cross = self._chinese.get(chunk_id, False) != chinese_question
             confidence = self.confidence(dense, coverage, cross_language=cross, has_vector=vector is not None)
             if self.settings.fusion == "rrf":

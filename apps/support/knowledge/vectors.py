@@ -15,6 +15,13 @@ import numpy as np
 ChunkId = int | str
 
 
+def _dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Matrix times vector in the calling thread. A BLAS call splits one small product over every core
+    and, on a busy machine, waits for them (30 ms instead of under 1 ms for 10,000 x 384); einsum
+    without ``optimize`` does not call BLAS, so concurrent requests each use one core."""
+    return np.einsum("ij,j->i", matrix, vector)
+
+
 class VectorIndex(Protocol):
     """Dense vectors by chunk id; vectors are unit length, so a dot product is a cosine."""
 
@@ -87,7 +94,7 @@ class NumpyVectorIndex:
             count = len(self._ids)
             if count == 0 or k <= 0:
                 return []
-            scores = self._matrix[:count] @ np.asarray(vector, dtype=np.float32)
+            scores = _dot(self._matrix[:count], np.asarray(vector, dtype=np.float32))
             ids = list(self._ids)
         k = min(k, count)
         top = np.argpartition(-scores, k - 1)[:k] if k < count else np.arange(count)
@@ -100,5 +107,5 @@ class NumpyVectorIndex:
         with self._lock:
             rows = [self._rows.get(chunk_id) for chunk_id in ids]
             known = [row for row in rows if row is not None]
-            scores = iter((self._matrix[known] @ query).tolist()) if known else iter(())
+            scores = iter(_dot(self._matrix[known], query).tolist()) if known else iter(())
             return [float(next(scores)) if row is not None else 0.0 for row in rows]
