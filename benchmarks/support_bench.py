@@ -217,14 +217,18 @@ def _features(retriever: HybridRetriever, hits: list[Any], question: str) -> lis
     ]
 
 
-def fit_logistic(features: np.ndarray, labels: np.ndarray, l2: float = 1e-3) -> np.ndarray:
-    """Weights (bias first) of an L2-regularised logistic regression, by Newton's method."""
+def fit_logistic(features: np.ndarray, labels: np.ndarray, l2: float = 1e-2) -> np.ndarray:
+    """Weights (bias first) of an L2-regularised logistic regression with balanced classes, by Newton."""
     x = np.hstack([np.ones((len(features), 1)), features])
+    positives = labels.sum()
+    balance = np.where(
+        labels > 0, len(labels) / (2 * positives), len(labels) / (2 * (len(labels) - positives))
+    )
     weights = np.zeros(x.shape[1])
     for _ in range(100):
         p = 1 / (1 + np.exp(-x @ weights))
-        gradient = x.T @ (p - labels) + l2 * weights
-        hessian = (x.T * (p * (1 - p))) @ x + l2 * np.eye(x.shape[1])
+        gradient = x.T @ (balance * (p - labels)) + l2 * weights
+        hessian = (x.T * (balance * p * (1 - p))) @ x + l2 * np.eye(x.shape[1])
         weights -= np.linalg.solve(hessian, gradient)
     return weights
 
@@ -250,13 +254,17 @@ def tune(
         if question["expect"] == "handoff" and question.get("reason") != "no_supporting_chunk":
             continue
         hits = retriever.search(text, vector, k=5)
-        rows += _features(retriever, hits, text)
-        labels += [float(str(hit.chunk_id) in question["gold"]) for hit in hits]
+        if not hits:
+            continue
+        # One example per question, from its best hit: does it answer the question? (An unanswerable
+        # question's best hit never does; an answerable one's does when it is a gold chunk.)
+        rows += _features(retriever, hits[:1], text)
+        labels.append(float(str(hits[0].chunk_id) in question["gold"]))
     weights = fit_logistic(np.array(rows), np.array(labels))
     print("logistic weights (bias, scaled dense, keyword, cross-language):", np.round(weights, 2).tolist())
     best: tuple[float, RetrievalSettings] | None = None
     for fusion in ("rrf", "weighted"):
-        for threshold in np.arange(0.1, 0.8, 0.05):
+        for threshold in np.arange(0.1, 0.91, 0.05):
             settings = RetrievalSettings(
                 fusion=fusion,
                 bias=round(float(weights[0]), 2),
@@ -355,24 +363,41 @@ def synthetic_corpus(count: int, rng: random.Random) -> list[str]:
     return corpus
 
 
+def clustered_vectors(count: int, rng: np.random.Generator, centres: np.ndarray) -> np.ndarray:
+    """Unit vectors around topic centres (real embeddings cluster by topic; uniform random ones do not,
+    which would make any inverted file look worse and any exact scan look the same)."""
+    picked = centres[rng.integers(0, len(centres), count)]
+    vectors = picked + 0.04 * rng.standard_normal((count, centres.shape[1]), dtype=np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
 def latency(size: int, queries: int = 300, dimensions: int = 384) -> dict[str, Any]:
     rng = random.Random(size)
+    generator = np.random.default_rng(size)
     texts = synthetic_corpus(size, rng)
-    vectors = np.random.default_rng(size).standard_normal((size, dimensions), dtype=np.float32)
+    centres = generator.standard_normal((max(50, size // 50), dimensions), dtype=np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    vectors = clustered_vectors(size, generator, centres)
     retriever = HybridRetriever()
     started = time.perf_counter()
     retriever.add(list(range(size)), texts, vectors)
-    retriever.search("warm up", vectors[0], k=5)  # builds the BM25 index
+    retriever.search("warm up", vectors[0], k=5)  # builds the BM25 index (and the inverted file)
     build = time.perf_counter() - started
     query_texts = ["how long does a refund take", "退款多久到账", "shipping to canada fee", "鞋子尺码偏小吗"]
-    timings = []
-    for index in range(queries):
-        vector = np.random.default_rng(index).standard_normal(dimensions, dtype=np.float32)
-        vector /= np.linalg.norm(vector)
+    query_vectors = clustered_vectors(queries, generator, centres)
+    timings, exact_timings, recall = [], [], []
+    index = retriever.vectors
+    for position, vector in enumerate(query_vectors):
         started = time.perf_counter()
-        retriever.search(query_texts[index % len(query_texts)] + f" {index}", vector, k=5)
+        retriever.search(query_texts[position % len(query_texts)] + f" {position}", vector, k=5)
         timings.append((time.perf_counter() - started) * 1000)
+        found = {chunk_id for chunk_id, _ in index.search(vector, 5)}
+        started = time.perf_counter()
+        exact = {chunk_id for chunk_id, _ in index.search(vector, 5, exact=True)}  # type: ignore[call-arg]
+        exact_timings.append((time.perf_counter() - started) * 1000)
+        recall.append(len(found & exact) / 5)
     timings.sort()
+    exact_timings.sort()
     return {
         "chunks": size,
         "queries": queries,
@@ -380,6 +405,8 @@ def latency(size: int, queries: int = 300, dimensions: int = 384) -> dict[str, A
         "p50_ms": round(statistics.median(timings), 2),
         "p95_ms": round(timings[int(0.95 * len(timings)) - 1], 2),
         "max_ms": round(timings[-1], 2),
+        "dense_recall_at_5": round(float(np.mean(recall)), 3),
+        "exact_dense_p95_ms": round(exact_timings[int(0.95 * len(exact_timings)) - 1], 2),
     }
 
 
@@ -452,11 +479,15 @@ def main() -> None:
             "",
             "One `HybridRetriever.search` (tokenise, BM25 via bm25s, dense cosine over a numpy "
             "float32 matrix, "
-            "fusion, top 5) over synthetic zh/en chunks with random 384-dimension unit vectors; one process, "
-            "warm index. Goals: p95 <= 50 ms at 10,000 chunks, <= 150 ms at 100,000.",
+            "fusion, top 5) over synthetic zh/en chunks whose 384-dimension unit vectors cluster around "
+            "topic centres (one per 50 chunks); one process, warm index. Up to 20,000 vectors the dense "
+            "scan is exact; above, an inverted file scans about 10% of them (recall against the exact "
+            "scan in its own column). The machine is shared: the load average is recorded below. "
+            "Goals: p95 <= 50 ms at 10,000 chunks, <= 150 ms at 100,000.",
             "",
-            "| chunks | queries | index build (s) | p50 (ms) | p95 (ms) | max (ms) |",
-            "|---|---|---|---|---|---|",
+            "| chunks | queries | index build (s) | p50 (ms) | p95 (ms) | max (ms) | dense recall@5 vs exact "
+            "| exact dense scan alone, p95 (ms) |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for size in [int(value) for value in args.sizes.split(",") if value]:
             result = latency(size)
@@ -464,9 +495,10 @@ def main() -> None:
             lines.append(
                 f"| {result['chunks']:,} | {result['queries']} | {result['index_build_s']} "
                 f"| {result['p50_ms']} "
-                f"| {result['p95_ms']} | {result['max_ms']} |"
+                f"| {result['p95_ms']} | {result['max_ms']} | {result['dense_recall_at_5']} "
+                f"| {result['exact_dense_p95_ms']} |"
             )
-        lines.append("")
+        lines += ["", f"Load average after the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.", ""]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "support.md").write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {RESULTS / 'support.md'}")

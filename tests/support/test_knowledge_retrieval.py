@@ -147,3 +147,30 @@ def test_similarity_scores_ids_and_zero_for_unknown_ones() -> None:
     index = NumpyVectorIndex()
     index.add(["a", "b"], [[1, 0], [0, 1]])
     assert index.similarity(["b", "missing", "a"], [1, 0]) == [0.0, 0.0, 1.0]
+
+
+def _clustered(count: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = np.eye(8, 16, dtype=np.float32)
+    vectors = centres[rng.integers(0, 8, count)] + 0.05 * rng.standard_normal((count, 16), dtype=np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_a_large_index_searches_an_inverted_file_that_agrees_with_the_exact_scan() -> None:
+    index = NumpyVectorIndex(clustered_above=200, probe_share=0.5)
+    vectors = _clustered(400, seed=1)
+    index.add(list(range(400)), vectors)
+    query = vectors[7]
+    assert index.search(query, 1)[0][0] == 7
+    assert index.search(query, 5) == index.search(query, 5, exact=True)
+    index.remove([7])
+    index.add(["late"], [query])  # added after clustering: assigned to its nearest centroid
+    assert index.search(query, 1)[0][0] == "late"
+    assert 7 not in [chunk_id for chunk_id, _ in index.search(query, 50)]
+
+
+def test_a_small_index_scans_exactly() -> None:
+    index = NumpyVectorIndex(clustered_above=1000)
+    vectors = _clustered(300, seed=2)
+    index.add(list(range(300)), vectors)
+    assert index.search(vectors[3], 3) == index.search(vectors[3], 3, exact=True)

@@ -47,14 +47,14 @@ class RetrievalSettings:
     # its own pair; the weights below work on the cosine scaled to this range.
     dense_floor: float = 0.78
     dense_ceiling: float = 0.92
-    # Confidence = sigmoid(bias + dense_weight * scaled cosine + keyword_weight * keyword coverage
-    #                      + cross_language_weight * [chunk and question in different languages]),
-    # fitted on the dev part of tests/data/support (benchmarks/support_bench.py --tune).
-    bias: float = -8.22
-    dense_weight: float = 8.39
-    keyword_weight: float = 4.4
-    cross_language_weight: float = 5.01
-    support_threshold: float = 0.2
+    # Confidence that the best hit answers the question: sigmoid(bias + dense_weight * scaled cosine
+    #   + keyword_weight * keyword coverage + cross_language_weight * [chunk and question differ in
+    #   language]), fitted on the dev part of tests/data/support (benchmarks/support_bench.py --tune).
+    bias: float = -10.06
+    dense_weight: float = 13.43
+    keyword_weight: float = 4.39
+    cross_language_weight: float = 7.85
+    support_threshold: float = 0.4
     # Without question vectors (no encoder at hand) a hit supports an answer by keyword coverage alone.
     keyword_only_threshold: float = 0.6
 
