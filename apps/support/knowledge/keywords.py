@@ -17,6 +17,8 @@ from .tokens import tokenize
 from .vectors import ChunkId
 
 MIN_CORRECTED_LENGTH = 4
+# A keyword found only through a glossary translation counts half: translations are looser than the word.
+TRANSLATED_MATCH = 0.5
 
 
 def _deletions(word: str) -> set[str]:
@@ -137,7 +139,7 @@ class KeywordIndex:
         translations: dict[str, list[str]] | None = None,
     ) -> float:
         """The idf-weighted share of the question's distinct keywords that the chunk contains (0..1); a
-        keyword also counts as present when one of its glossary ``translations`` is."""
+        keyword found only through one of its glossary ``translations`` counts ``TRANSLATED_MATCH``."""
         return self.coverages(query_tokens, [chunk_id], translations)[0]
 
     def coverages(
@@ -156,7 +158,7 @@ class KeywordIndex:
         for chunk_id in chunk_ids:
             tokens = self._token_sets.get(chunk_id, frozenset())
             found = sum(
-                weight
+                weight if token in tokens else TRANSLATED_MATCH * weight
                 for token, weight in weights.items()
                 if token in tokens or any(other in tokens for other in translations.get(token, ()))
             )

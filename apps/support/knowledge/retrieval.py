@@ -50,11 +50,11 @@ class RetrievalSettings:
     # Confidence that the best hit answers the question: sigmoid(bias + dense_weight * scaled cosine
     #   + keyword_weight * keyword coverage + cross_language_weight * [chunk and question differ in
     #   language]), fitted on the dev part of tests/data/support (benchmarks/support_bench.py --tune).
-    bias: float = -10.06
-    dense_weight: float = 13.43
-    keyword_weight: float = 4.39
-    cross_language_weight: float = 7.85
-    support_threshold: float = 0.4
+    bias: float = -10.02
+    dense_weight: float = 13.4
+    keyword_weight: float = 4.35
+    cross_language_weight: float = 8.43
+    support_threshold: float = 0.45
     # Without question vectors (no encoder at hand) a hit supports an answer by keyword coverage alone.
     keyword_only_threshold: float = 0.6
 
