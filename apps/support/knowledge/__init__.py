@@ -9,18 +9,12 @@ answers that quote and cite their chunks or hand over to a person (``compose_ans
 from .answers import Answer, Sentence, compose_answer, is_supported, language_of
 from .chunking import DEFAULT_MAX_CHARS, Chunk, chunk_document, faq_chunk
 from .documents import MAX_DOCUMENT_BYTES, DocumentError, ParsedDocument, Section, parse_document
-from .guardrails import HandoffReason, looks_like_injection, needs_handoff, redact_pii
+from .guardrails import HandoffReason, looks_like_injection, needs_handoff, redact_pii, strip_injection
+from .keywords import KeywordIndex
 from .orders import find_order_proof, normalise_email, normalise_phone, verify_order_proof
-from .retrieval import (
-    ChunkId,
-    Hit,
-    HybridRetriever,
-    KeywordIndex,
-    NumpyVectorIndex,
-    RetrievalSettings,
-    VectorIndex,
-)
+from .retrieval import Hit, HybridRetriever, RetrievalSettings
 from .tokens import tokenize
+from .vectors import ChunkId, NumpyVectorIndex, VectorIndex
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
@@ -51,6 +45,7 @@ __all__ = [
     "normalise_phone",
     "parse_document",
     "redact_pii",
+    "strip_injection",
     "tokenize",
     "verify_order_proof",
 ]

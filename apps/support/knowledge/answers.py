@@ -16,13 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from apps.core.text import is_chinese
 
 from .chunking import Chunk, sentences
-from .guardrails import looks_like_injection, needs_handoff
-from .retrieval import ChunkId, Hit
+from .guardrails import looks_like_injection, needs_handoff, strip_injection
+from .retrieval import Hit
 from .tokens import content_words, normalise
+from .vectors import ChunkId
 
 MAX_ANSWER_SENTENCES = 3
 MAX_ANSWER_CHARS = 480
@@ -97,45 +99,48 @@ def _pick_sentences(question: str, chunk: Chunk) -> list[str]:
         chosen = {best}
         ranked = sorted(range(len(candidates)), key=lambda index: (-overlaps[index], index))
         for index in ranked[1:]:
-            if len(chosen) >= MAX_ANSWER_SENTENCES or overlaps[index] < max(1, overlaps[best] // 2):
+            if len(chosen) >= MAX_ANSWER_SENTENCES or overlaps[index] < max(2, -(-2 * overlaps[best] // 3)):
                 break
             chosen.add(index)
-        if len(candidates[best]) < 60 and best + 1 < len(candidates):
+        if len(candidates[best]) < 40 and best + 1 < len(candidates):
             chosen.add(best + 1)  # a short sentence usually needs the next one ("Yes. Within 30 days...")
     picked: list[str] = []
-    for index in sorted(chosen):
+    for index in sorted(index for index in chosen if index < len(candidates)):
         if sum(len(text) for text in picked) + len(candidates[index]) <= MAX_ANSWER_CHARS:
             picked.append(candidates[index])
     return picked or [candidates[best][:MAX_ANSWER_CHARS]]
 
 
-def _primary_hit(hits: Sequence[Hit], chunks: Mapping[ChunkId, Chunk], language: str) -> Hit:
-    """The best hit, or a nearly as good one in the question's language (a store with both versions)."""
+def _preferred_order(hits: Sequence[Hit], chunks: Mapping[Any, Chunk], language: str) -> list[Hit]:
+    """Hits best first, except that a nearly as good hit in the question's language goes first (a store
+    that has a policy in both languages answers in the shopper's)."""
     best = hits[0]
+    if language_of(chunks[best.chunk_id].text) == language:
+        return list(hits)
     for hit in hits[1:3]:
-        chunk = chunks.get(hit.chunk_id)
-        if chunk is None or language_of(chunk.text) != language:
+        if language_of(chunks[hit.chunk_id].text) != language:
             continue
-        best_chunk = chunks.get(best.chunk_id)
-        if best_chunk is not None and language_of(best_chunk.text) == language:
-            break
-        if hit.dense >= best.dense - 0.03 or hit.keyword >= best.keyword:
-            return hit
-    return best
+        if best.confidence:
+            close = hit.confidence >= best.confidence - 0.15
+        else:
+            close = hit.dense >= best.dense - 0.03 or hit.keyword >= best.keyword
+        if close:
+            return [hit, *[other for other in hits if other is not hit]]
+    return list(hits)
 
 
-def _extractive(question: str, hits: Sequence[Hit], chunks: Mapping[ChunkId, Chunk], language: str) -> Answer:
-    hit = _primary_hit(hits, chunks, language)
-    chunk = chunks[hit.chunk_id]
-    picked = _pick_sentences(question, chunk)
-    if not picked:
-        return Answer(handoff=True, reason="no_supporting_chunk", language=language)
-    result = [Sentence(text=text, chunk_ids=(hit.chunk_id,)) for text in picked]
-    source_language = language_of(chunk.text)
-    notice = NOTICES.get((language, source_language))
-    if notice:
-        result.insert(0, Sentence(text=notice, chunk_ids=(hit.chunk_id,), kind="notice"))
-    return Answer(sentences=result, language=language)
+def _extractive(question: str, hits: Sequence[Hit], chunks: Mapping[Any, Chunk], language: str) -> Answer:
+    for hit in _preferred_order(hits, chunks, language)[:3]:
+        chunk = chunks[hit.chunk_id]
+        picked = _pick_sentences(question, chunk)
+        if not picked:
+            continue  # a chunk that only holds instructions to assistants
+        result = [Sentence(text=text, chunk_ids=(hit.chunk_id,)) for text in picked]
+        notice = NOTICES.get((language, language_of(chunk.text)))
+        if notice:
+            result.insert(0, Sentence(text=notice, chunk_ids=(hit.chunk_id,), kind="notice"))
+        return Answer(sentences=result, language=language)
+    return Answer(handoff=True, reason="no_supporting_chunk", language=language)
 
 
 def generation_prompt(question: str, sources: Sequence[tuple[int, Chunk]], language: str) -> str:
@@ -156,7 +161,7 @@ def generation_prompt(question: str, sources: Sequence[tuple[int, Chunk]], langu
 def _generated(
     question: str,
     hits: Sequence[Hit],
-    chunks: Mapping[ChunkId, Chunk],
+    chunks: Mapping[Any, Chunk],
     language: str,
     generate: Callable[[str], str],
 ) -> Answer | None:
@@ -184,7 +189,7 @@ def _generated(
 def compose_answer(
     question: str,
     hits: Sequence[Hit],
-    chunks: Mapping[ChunkId, Chunk],
+    chunks: Mapping[Any, Chunk],
     *,
     language: str | None = None,
     generate: Callable[[str], str] | None = None,
@@ -198,6 +203,9 @@ def compose_answer(
     reason = needs_handoff(question)
     if reason:
         return Answer(handoff=True, reason=reason, language=language)
+    question = strip_injection(question)
+    if not question:  # nothing but instructions to the assistant
+        return Answer(handoff=True, reason="no_supporting_chunk", language=language)
     usable = [hit for hit in hits if hit.chunk_id in chunks]
     if not usable:
         return Answer(handoff=True, reason="no_supporting_chunk", language=language)

@@ -121,6 +121,12 @@ def looks_like_injection(text: str) -> bool:
     return _INJECTION.search(_fold(text)) is not None
 
 
+def strip_injection(text: str) -> str:
+    """``text`` without its sentences that try to instruct the assistant: what is left is searched for."""
+    parts = re.split(r"(?<=[.!?。！？；;\n])\s*", text)
+    return " ".join(part for part in parts if part.strip() and not looks_like_injection(part)).strip()
+
+
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _CHINA_ID = re.compile(
     r"(?<![0-9])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9])"
@@ -138,10 +144,14 @@ _STREET_EN = re.compile(
     r"(?:,?\s*(?:apt|apartment|suite|unit|flat|#)\.?\s*\w+)?",
     re.IGNORECASE,
 )
+_PROVINCES = (
+    "北京|上海|天津|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|"
+    "四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门"
+)
 _ADDRESS_ZH = re.compile(
-    r"[\u4e00-\u9fff]{2,8}(?:省|自治区|市)[\u4e00-\u9fff0-9]{0,20}?(?:路|街|道|巷|弄|村|镇|小区|大厦)"
+    rf"(?:{_PROVINCES})(?:省|市|自治区|特别行政区)?[\u4e00-\u9fff0-9]{{0,20}}?(?:路|街|道|巷|弄|村|镇|小区|大厦)"
     r"[0-9一二三四五六七八九十百零〇\-号栋幢单元楼层室]*"
-    r"|[\u4e00-\u9fff]{1,12}(?:路|街|巷|弄)\d+号(?:[0-9\-]+(?:栋|幢|单元|楼|室))*"
+    r"|[\u4e00-\u9fff]{1,6}(?:路|街|巷|弄)\d+号(?:[0-9\-]+(?:栋|幢|单元|楼|室))*"
 )
 
 

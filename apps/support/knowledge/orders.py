@@ -10,13 +10,18 @@ from __future__ import annotations
 import hmac
 import re
 import unicodedata
-from typing import Protocol
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from apps.core.text import clean_identifier
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _PHONE_CANDIDATE = re.compile(r"(?:\+|00)?\d[\d ().-]{5,}\d")
-_ORDER_NUMBER = re.compile(r"(?<![\w@.])#?([A-Za-z]{0,6}[-_]?\d[\dA-Za-z-]{2,24})(?![\w@])")
+# A letter prefix and 3+ digits ("EC-1001", "#A123"), or 4+ digits: not a size (42) or a price (199).
+_ORDER_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9_@.])#?((?:[A-Za-z]{1,6}[-_]?\d{3,}|\d{4,})[\dA-Za-z-]{0,20})(?![A-Za-z0-9_@])"
+)
 MIN_PHONE_DIGITS = 7
 
 
@@ -90,3 +95,43 @@ def find_order_proof(text: str) -> tuple[str, str]:
     number = numbers[0] if numbers else ""
     phone = next((phone for phone in phones if normalise_phone(phone) != normalise_order_number(number)), "")
     return number, email or phone
+
+
+_ORDER_WORDS = re.compile(
+    r"\b(?:orders?|track(?:ing)?|parcel|package|shipment|delivery|status|where\s+is)\b|订单|单号|物流|快递|包裹|发货|到哪",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class OrderLookup:
+    """What the assistant may say about an order question.
+
+    ``status``: ``found`` (the proof matched; ``order`` is set), ``needs_proof`` (a number or a contact is
+    missing), ``not_verified`` (both given, no order matches them: the same answer whether the number
+    exists or not, so nothing leaks), or ``not_an_order_question``.
+    """
+
+    status: str
+    order: Any = None
+
+
+def is_order_question(text: str) -> bool:
+    """A message about one order: it mentions orders, tracking or delivery and gives an order number."""
+    number, _ = find_order_proof(text)
+    return bool(number) and _ORDER_WORDS.search(unicodedata.normalize("NFKC", text)) is not None
+
+
+def lookup_order(orders: Iterable[OrderLike], message: str) -> OrderLookup:
+    """The order a message proves it may see, checking the proof against every candidate the same way."""
+    number, contact = find_order_proof(message)
+    if not number:
+        return OrderLookup("not_an_order_question")
+    if not contact:
+        return OrderLookup("needs_proof")
+    wanted = normalise_order_number(number)
+    matched = None
+    for order in orders:
+        if normalise_order_number(order.number) == wanted and verify_order_proof(order, number, contact):
+            matched = order
+    return OrderLookup("found", matched) if matched is not None else OrderLookup("not_verified")

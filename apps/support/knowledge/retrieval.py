@@ -1,194 +1,40 @@
 """Hybrid retrieval over one store's chunks: dense cosine plus BM25 keywords, fused.
 
-- ``VectorIndex`` is the one interface for the dense part; ``NumpyVectorIndex`` keeps one float32
-  matrix per store in process. A pgvector table or a dedicated engine can replace it by implementing
-  the same three methods.
-- ``KeywordIndex`` is BM25 (bm25s) over ``tokenize`` tokens, so Chinese without spaces is matched by
-  jieba words and character bigrams. It also says what share of the question's keyword weight a chunk
-  covers (``coverage``, 0..1, idf-weighted): a calibrated figure, unlike a raw BM25 score.
-- ``HybridRetriever`` ranks by reciprocal-rank fusion (or a weighted sum of the calibrated scores,
-  ``fusion="weighted"``) and decides whether the best hit *supports* an answer: without a supporting
-  chunk the assistant hands over to a person instead of guessing.
+``HybridRetriever`` ranks candidates from both halves by reciprocal-rank fusion (``fusion="rrf"``, the
+default) or by confidence (``fusion="weighted"``), and gives each hit a *confidence*: a logistic model
+over the dense cosine, the keyword coverage and whether the chunk is in the question's language,
+fitted on the tuning part of tests/data/support (``benchmarks/support_bench.py --tune``). A hit
+supports an answer when its confidence reaches ``support_threshold``; without a supporting chunk the
+assistant hands over to a person instead of guessing.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
 
+from apps.core.text import is_chinese
+
+from .glossary import translate_tokens
+from .guardrails import strip_injection
+from .keywords import KeywordIndex
 from .tokens import tokenize
+from .vectors import ChunkId, NumpyVectorIndex, VectorIndex
 
-ChunkId = int | str
 Fusion = Literal["rrf", "weighted"]
-
-
-class VectorIndex(Protocol):
-    """Dense vectors by chunk id; vectors are unit length, so a dot product is a cosine."""
-
-    def add(self, ids: Sequence[ChunkId], vectors: np.ndarray | Sequence[Sequence[float]]) -> None: ...
-
-    def remove(self, ids: Sequence[ChunkId]) -> None: ...
-
-    def search(self, vector: np.ndarray | Sequence[float], k: int) -> list[tuple[ChunkId, float]]: ...
-
-    def __len__(self) -> int: ...
-
-
-class NumpyVectorIndex:
-    """An in-process index: one float32 matrix, grown by doubling; removal moves the last row into the gap."""
-
-    def __init__(self, dimensions: int | None = None) -> None:
-        self._matrix = np.zeros((0, dimensions or 0), dtype=np.float32)
-        self._ids: list[ChunkId] = []
-        self._rows: dict[ChunkId, int] = {}
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def add(self, ids: Sequence[ChunkId], vectors: np.ndarray | Sequence[Sequence[float]]) -> None:
-        matrix = np.asarray(vectors, dtype=np.float32)
-        if matrix.ndim != 2 or matrix.shape[0] != len(ids):
-            raise ValueError("add() needs one vector per id")
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        matrix = (matrix / np.where(norms == 0, 1.0, norms)).astype(np.float32)
-        with self._lock:
-            if not self._ids:
-                self._matrix = np.zeros((max(16, len(ids)), matrix.shape[1]), dtype=np.float32)
-            elif matrix.shape[1] != self._matrix.shape[1]:
-                expected = self._matrix.shape[1]
-                raise ValueError(f"vectors have {matrix.shape[1]} dimensions, the index {expected}")
-            self._remove_locked([chunk_id for chunk_id in ids if chunk_id in self._rows])
-            needed = len(self._ids) + len(ids)
-            if needed > self._matrix.shape[0]:
-                grown = np.zeros((max(needed, 2 * self._matrix.shape[0]), matrix.shape[1]), dtype=np.float32)
-                grown[: len(self._ids)] = self._matrix[: len(self._ids)]
-                self._matrix = grown
-            start = len(self._ids)
-            self._matrix[start:needed] = matrix
-            for offset, chunk_id in enumerate(ids):
-                self._rows[chunk_id] = start + offset
-            self._ids.extend(ids)
-
-    def remove(self, ids: Sequence[ChunkId]) -> None:
-        with self._lock:
-            self._remove_locked(ids)
-
-    def _remove_locked(self, ids: Sequence[ChunkId]) -> None:
-        for chunk_id in ids:
-            row = self._rows.pop(chunk_id, None)
-            if row is None:
-                continue
-            last = len(self._ids) - 1
-            if row != last:
-                moved = self._ids[last]
-                self._matrix[row] = self._matrix[last]
-                self._ids[row] = moved
-                self._rows[moved] = row
-            self._ids.pop()
-
-    def search(self, vector: np.ndarray | Sequence[float], k: int) -> list[tuple[ChunkId, float]]:
-        with self._lock:
-            count = len(self._ids)
-            if count == 0 or k <= 0:
-                return []
-            scores = self._matrix[:count] @ np.asarray(vector, dtype=np.float32)
-            ids = list(self._ids)
-        k = min(k, count)
-        top = np.argpartition(-scores, k - 1)[:k] if k < count else np.arange(count)
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(ids[row], float(scores[row])) for row in top]
-
-
-class KeywordIndex:
-    """BM25 over keyword tokens; rebuilt lazily after changes (bm25s indexes 100,000 chunks in seconds)."""
-
-    def __init__(self) -> None:
-        self._tokens: dict[ChunkId, list[str]] = {}
-        self._ids: list[ChunkId] = []
-        self._document_frequency: Counter[str] = Counter()
-        self._bm25: object | None = None
-        self._vocabulary: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._tokens)
-
-    def add(self, ids: Sequence[ChunkId], texts: Sequence[str]) -> None:
-        self.add_tokens(ids, [tokenize(text) for text in texts])
-
-    def add_tokens(self, ids: Sequence[ChunkId], token_lists: Sequence[list[str]]) -> None:
-        with self._lock:
-            for chunk_id, tokens in zip(ids, token_lists, strict=True):
-                self._forget(chunk_id)
-                self._tokens[chunk_id] = tokens
-                self._document_frequency.update(set(tokens))
-            self._bm25 = None
-
-    def remove(self, ids: Sequence[ChunkId]) -> None:
-        with self._lock:
-            for chunk_id in ids:
-                self._forget(chunk_id)
-            self._bm25 = None
-
-    def _forget(self, chunk_id: ChunkId) -> None:
-        tokens = self._tokens.pop(chunk_id, None)
-        if tokens is not None:
-            self._document_frequency.subtract(set(tokens))
-
-    def _build(self) -> tuple[object, list[ChunkId], dict[str, int]]:
-        with self._lock:
-            if self._bm25 is None:
-                import bm25s
-
-                self._ids = list(self._tokens)
-                corpus = [self._tokens[chunk_id] or [""] for chunk_id in self._ids]
-                bm25 = bm25s.BM25()
-                bm25.index(corpus, show_progress=False)
-                self._vocabulary = dict(bm25.vocab_dict)
-                self._bm25 = bm25
-            return self._bm25, self._ids, self._vocabulary
-
-    def idf(self, token: str) -> float:
-        count = len(self._tokens)
-        frequency = self._document_frequency.get(token, 0)
-        return math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
-
-    def search(self, query_tokens: Sequence[str], k: int) -> list[tuple[ChunkId, float]]:
-        if not self._tokens or k <= 0:
-            return []
-        bm25, ids, vocabulary = self._build()
-        known = [token for token in query_tokens if token in vocabulary]
-        if not known:
-            return []
-        scores = np.asarray(bm25.get_scores(known))  # type: ignore[attr-defined]
-        k = min(k, len(ids))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(ids[row], float(scores[row])) for row in top if scores[row] > 0]
-
-    def coverage(self, query_tokens: Sequence[str], chunk_id: ChunkId) -> float:
-        """The idf-weighted share of the question's distinct keywords that the chunk contains (0..1)."""
-        query = set(query_tokens)
-        tokens = set(self._tokens.get(chunk_id, ()))
-        total = sum(self.idf(token) for token in query)
-        if not query or total <= 0:
-            return 0.0
-        return sum(self.idf(token) for token in query & tokens) / total
 
 
 @dataclass(frozen=True)
 class Hit:
     chunk_id: ChunkId
-    score: float  # the fused ranking score
+    score: float  # the ranking score (reciprocal-rank fusion, or the confidence)
     dense: float  # cosine similarity to the question (0 when no vector was given)
     keyword: float  # idf-weighted keyword coverage of the question, 0..1
+    confidence: float = 0.0  # 0..1: how likely the chunk answers the question
 
 
 @dataclass(frozen=True)
@@ -196,12 +42,21 @@ class RetrievalSettings:
     fusion: Fusion = "rrf"
     rrf_k: int = 60
     candidates: int = 30
-    dense_weight: float = 0.6
-    # Cosines of multilingual-e5-small between unrelated texts sit near 0.75; these map it to 0..1.
+    # The encoder's cosine range: ``dense_floor`` is about what unrelated texts score, ``dense_ceiling``
+    # what a close paraphrase scores (multilingual-e5-small: 0.78 / 0.92). Another encoder only needs
+    # its own pair; the weights below work on the cosine scaled to this range.
     dense_floor: float = 0.78
     dense_ceiling: float = 0.92
-    # A hit supports an answer when its calibrated confidence reaches this.
+    # Confidence that the best hit answers the question: sigmoid(bias + dense_weight * scaled cosine
+    #   + keyword_weight * keyword coverage + cross_language_weight * [chunk and question differ in
+    #   language]), fitted on the dev part of tests/data/support (benchmarks/support_bench.py --tune).
+    bias: float = -10.02
+    dense_weight: float = 13.4
+    keyword_weight: float = 4.35
+    cross_language_weight: float = 8.43
     support_threshold: float = 0.45
+    # Without question vectors (no encoder at hand) a hit supports an answer by keyword coverage alone.
+    keyword_only_threshold: float = 0.6
 
 
 class HybridRetriever:
@@ -211,6 +66,7 @@ class HybridRetriever:
         self.vectors: VectorIndex = vectors if vectors is not None else NumpyVectorIndex()
         self.keywords = KeywordIndex()
         self.settings = settings or RetrievalSettings()
+        self._chinese: dict[ChunkId, bool] = {}
 
     def __len__(self) -> int:
         return len(self.keywords)
@@ -225,40 +81,64 @@ class HybridRetriever:
         if len(ids) != len(texts):
             raise ValueError("add() needs one text per id")
         self.keywords.add(ids, texts)
+        self._chinese.update((chunk_id, is_chinese(text)) for chunk_id, text in zip(ids, texts, strict=True))
         if vectors is not None and len(ids):
             self.vectors.add(ids, vectors)
 
     def remove(self, ids: Sequence[ChunkId]) -> None:
         self.keywords.remove(ids)
         self.vectors.remove(ids)
+        for chunk_id in ids:
+            self._chinese.pop(chunk_id, None)
 
-    def calibrated_dense(self, cosine: float) -> float:
-        low, high = self.settings.dense_floor, self.settings.dense_ceiling
-        return min(1.0, max(0.0, (cosine - low) / (high - low)))
-
-    def confidence(self, hit: Hit) -> float:
-        """0..1: how well the chunk answers the question, from the calibrated dense and keyword parts."""
-        weight = self.settings.dense_weight if hit.dense else 0.0
-        return weight * self.calibrated_dense(hit.dense) + (1 - weight) * hit.keyword
+    def confidence(
+        self, dense: float, keyword: float, *, cross_language: bool, has_vector: bool = True
+    ) -> float:
+        """0..1: how likely a chunk with these scores answers the question."""
+        if not has_vector:
+            return keyword
+        settings = self.settings
+        scaled = (dense - settings.dense_floor) / (settings.dense_ceiling - settings.dense_floor)
+        z = (
+            settings.bias
+            + settings.dense_weight * scaled
+            + settings.keyword_weight * keyword
+            + settings.cross_language_weight * cross_language
+        )
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
     def search(
         self, question: str, vector: np.ndarray | Sequence[float] | None = None, *, k: int = 5
     ) -> list[Hit]:
-        """The best ``k`` chunks for the question, best first."""
-        query_tokens = tokenize(question)
+        """The best ``k`` chunks for the question, best first. Sentences of the question that try to
+        instruct the assistant are not searched for (``strip_injection``)."""
+        question = strip_injection(question)
+        if not question:
+            return []
+        query_tokens = self.keywords.correct(tokenize(question))
+        translations = {token: translate_tokens([token]) for token in set(query_tokens)}
+        extra = [
+            other for token in query_tokens for other in translations[token] if other not in query_tokens
+        ]
         pool = max(k, self.settings.candidates)
-        keyword_ranked = self.keywords.search(query_tokens, pool)
+        keyword_ranked = self.keywords.search(query_tokens + extra, pool)
         dense_ranked = self.vectors.search(vector, pool) if vector is not None else []
-        dense_scores = dict(dense_ranked)
         candidates = list(dict.fromkeys([chunk_id for chunk_id, _ in dense_ranked + keyword_ranked]))
         if not candidates:
             return []
+        dense_scores = dict(dense_ranked)
+        missing = [chunk_id for chunk_id in candidates if chunk_id not in dense_scores]
+        if vector is not None and missing:
+            dense_scores.update(zip(missing, self.vectors.similarity(missing, vector), strict=True))
         keyword_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(keyword_ranked)}
         dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense_ranked)}
+        chinese_question = is_chinese(question)
         hits = []
-        for chunk_id in candidates:
+        coverages = self.keywords.coverages(query_tokens, candidates, translations)
+        for chunk_id, coverage in zip(candidates, coverages, strict=True):
             dense = dense_scores.get(chunk_id, 0.0)
-            coverage = self.keywords.coverage(query_tokens, chunk_id)
+            cross = self._chinese.get(chunk_id, False) != chinese_question
+            confidence = self.confidence(dense, coverage, cross_language=cross, has_vector=vector is not None)
             if self.settings.fusion == "rrf":
                 score = sum(
                     1.0 / (self.settings.rrf_k + ranks[chunk_id] + 1)
@@ -266,13 +146,15 @@ class HybridRetriever:
                     if chunk_id in ranks
                 )
             else:
-                score = self.confidence(Hit(chunk_id, 0.0, dense, coverage))
-            hits.append(Hit(chunk_id=chunk_id, score=score, dense=dense, keyword=coverage))
-        hits.sort(key=lambda hit: (-hit.score, -hit.keyword))
+                score = confidence
+            hits.append(Hit(chunk_id, score, dense, coverage, confidence))
+        hits.sort(key=lambda hit: (-hit.score, -hit.confidence))
         return hits[:k]
 
     def supports(self, hit: Hit) -> bool:
-        return self.confidence(hit) >= self.settings.support_threshold
+        if hit.dense == 0.0:
+            return hit.confidence >= self.settings.keyword_only_threshold
+        return hit.confidence >= self.settings.support_threshold
 
     def supporting(self, hits: Sequence[Hit]) -> list[Hit]:
         """The hits that support an answer, best first; empty means hand over to a person."""
