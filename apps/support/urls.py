@@ -11,11 +11,15 @@ prefix = "s/<int:store_id>/support"
 urlpatterns = [
     path(f"{prefix}/", views.inbox_page, name="home"),
     path(f"{prefix}/conversations/<int:conversation_id>/", views.conversation_page, name="conversation"),
-    path(
-        f"{prefix}/conversations/<int:conversation_id>/<str:action>/",
-        views.conversation_action,
-        name="conversation-action",
-    ),
+    *[
+        path(
+            f"{prefix}/conversations/<int:conversation_id>/{action}/",
+            views.conversation_action,
+            {"action": action},
+            name=f"conversation-{action}",
+        )
+        for action in ("reply", "note", "assign", "resolve")
+    ],
     path(f"{prefix}/knowledge/", views.knowledge_page, name="knowledge"),
     path(f"{prefix}/knowledge/documents/<int:document_id>/", views.document_page, name="document"),
     path(f"{prefix}/knowledge/faq/<int:faq_id>/delete/", views.faq_delete_action, name="faq-delete"),

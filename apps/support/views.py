@@ -270,12 +270,13 @@ def orders_page(request: HttpRequest, store_id: int) -> HttpResponse:
 @login_required
 def widget_page(request: HttpRequest, store_id: int) -> HttpResponse:
     store, membership = dashboard_store(request, store_id)
+    if request.method == "POST":
+        dashboard_store(request, store_id, role=Role.OWNER)
     widget = support_settings.support_settings_for(store=store)
     form = WidgetForm(
         initial={"allowed_origins": "\n".join(widget.allowed_origins), "greeting": widget.greeting}
     )
     if request.method == "POST":
-        dashboard_store(request, store_id, role=Role.OWNER)
         actor = Actor.from_request(request)
         if request.POST.get("action") == "rotate":
             support_settings.widget_key_rotate(store=store, actor=actor)

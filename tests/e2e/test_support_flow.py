@@ -89,7 +89,8 @@ def test_faq_policy_widget_answers_order_handoff_and_staff_reply(
     sent_tasks: Any,
     tmp_path: Any,
 ) -> None:
-    settings.SUPPORT_RETRIEVAL = {"dense_floor": 0.2, "dense_ceiling": 0.55, "cross_language_weight": 0.0}  # the fake encoder's cosine range
+    # The fake encoder's cosine range, and no cross-language matching (tests/support/conftest.py).
+    settings.SUPPORT_RETRIEVAL = {"dense_floor": 0.2, "dense_ceiling": 0.55, "cross_language_weight": 0.0}
     shop = shop_site.url
     log_in(page, live_server, owner.username)
     page.wait_for_url(re.compile(rf"/s/{store.pk}/$"))

@@ -51,9 +51,7 @@ def test_paste_and_upload_documents_then_search(
     run_all_jobs()
     listed = api_client.get(base(store) + "/documents/").json()
     assert {row["title"]: row["chunk_count"] for row in listed["results"]} == {"Sizing": 1, "Warranty": 1}
-    hits = api_client.post(
-        base(store) + "/search/", {"question": "is there a warranty on bags?"}, format="json"
-    ).json()
+    hits = api_client.get(base(store) + "/search/", {"q": "is there a warranty on bags?"}).json()
     assert hits[0]["text"] == "Every bag has a two-year warranty." and hits[0]["supports"] is True
     document_id = pasted.json()["id"]
     patched = api_client.patch(
@@ -120,12 +118,7 @@ def test_another_stores_knowledge_and_conversations_answer_404(
     assert KnowledgeDocument.objects.filter(pk=document.pk).exists()
     assert not conversation.messages.exists()
     # The search only ever sees the caller's own chunks.
-    assert (
-        api_client.post(
-            base(store) + "/search/", {"question": "returns within 30 days"}, format="json"
-        ).json()
-        == []
-    )
+    assert api_client.get(base(store) + "/search/", {"q": "returns within 30 days"}).json() == []
 
 
 def test_inbox_lists_filters_and_assigns(

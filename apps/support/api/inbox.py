@@ -58,10 +58,11 @@ class ConversationAssignApi(_ConversationMixin, APIView):
         request=s.AssignInputSerializer, responses=s.ConversationDetailSerializer, summary="Assign"
     )
     def post(self, request: Request, store_id: int, conversation_id: int) -> Response:
+        conversation = self.conversation()  # looked up before the input is read: another store's is a 404
         data = s.AssignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         inbox.conversation_assign(
-            conversation=self.conversation(), actor=self.actor, assignee_id=data.validated_data["assignee"]
+            conversation=conversation, actor=self.actor, assignee_id=data.validated_data["assignee"]
         )
         return self.detail()
 
@@ -73,10 +74,11 @@ class ConversationReplyApi(_ConversationMixin, APIView):
         summary="Reply to the shopper (shown in the widget)",
     )
     def post(self, request: Request, store_id: int, conversation_id: int) -> Response:
+        conversation = self.conversation()
         data = s.TextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = inbox.agent_reply(
-            conversation=self.conversation(), actor=self.actor, text=data.validated_data["text"]
+            conversation=conversation, actor=self.actor, text=data.validated_data["text"]
         )
         return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
@@ -88,11 +90,10 @@ class ConversationNoteApi(_ConversationMixin, APIView):
         summary="Add an internal note (staff only)",
     )
     def post(self, request: Request, store_id: int, conversation_id: int) -> Response:
+        conversation = self.conversation()
         data = s.TextInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        note = inbox.note_add(
-            conversation=self.conversation(), actor=self.actor, text=data.validated_data["text"]
-        )
+        note = inbox.note_add(conversation=conversation, actor=self.actor, text=data.validated_data["text"])
         return Response(s.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -200,17 +200,18 @@ class ReindexApi(StoreScopedMixin, APIView):
 class SearchApi(StoreScopedMixin, APIView):
     """What retrieval finds for a question, with the scores: for checking the knowledge base."""
 
-    read_role = "viewer"
-    write_role = "viewer"
-
-    @extend_schema(request=s.SearchInputSerializer, responses=s.ChunkSerializer(many=True), summary="Search")
-    def post(self, request: Request, store_id: int) -> Response:
-        data = s.SearchInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        retriever, hits = retrieval.search(store=self.store, question=data.validated_data["question"], k=5)
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True, description="The question.")],
+        responses=s.SearchHitSerializer(many=True),
+        summary="What retrieval finds for a question (scores, and whether a hit supports an answer)",
+    )
+    def get(self, request: Request, store_id: int) -> Response:
+        query = s.SearchInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        retriever, hits = retrieval.search(store=self.store, question=query.validated_data["q"], k=5)
         chunks = {
             chunk.pk: chunk
-            for chunk in selectors.chunk_list(store=self.store).filter(pk__in=[h.chunk_id for h in hits])
+            for chunk in selectors.chunk_list(store=self.store).filter(pk__in=[hit.chunk_id for hit in hits])
         }
         return Response(
             [

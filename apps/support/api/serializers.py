@@ -83,7 +83,17 @@ class ChunkSerializer(serializers.ModelSerializer):
 
 
 class SearchInputSerializer(serializers.Serializer):
-    question = serializers.CharField(max_length=2000)
+    q = serializers.CharField(max_length=2000)
+
+
+class SearchHitSerializer(ChunkSerializer):
+    score = serializers.FloatField()
+    dense = serializers.FloatField()
+    keyword = serializers.FloatField()
+    supports = serializers.BooleanField()
+
+    class Meta(ChunkSerializer.Meta):
+        fields = [*ChunkSerializer.Meta.fields, "score", "dense", "keyword", "supports"]
 
 
 class OrderItemSerializer(serializers.ModelSerializer):
