@@ -29,7 +29,7 @@ def test_retrieval_on_this_database(store: Any, other_store: Any, fake_inference
     build_knowledge_base(store)
     build_knowledge_base(other_store)
     _retriever, hits = retrieval.search(
-        store=store, question="How many days do I have to return an item?", k=3
+        store=store, question="Can I return an unworn item within 30 days?", k=3
     )
     best = Chunk.objects.get(pk=hits[0].chunk_id)
     assert best.store_id == store.pk
