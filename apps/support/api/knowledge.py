@@ -201,13 +201,15 @@ class SearchApi(StoreScopedMixin, APIView):
     """What retrieval finds for a question, with the scores: for checking the knowledge base."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True, description="The question.")],
+        parameters=[OpenApiParameter("q", str, required=True, description="The question (empty: no hits).")],
         responses=s.SearchHitSerializer(many=True),
         summary="What retrieval finds for a question (scores, and whether a hit supports an answer)",
     )
     def get(self, request: Request, store_id: int) -> Response:
         query = s.SearchInputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        if not query.validated_data["q"]:
+            return Response([])  # nothing asked, nothing found
         retriever, hits = retrieval.search(store=self.store, question=query.validated_data["q"], k=5)
         chunks = {
             chunk.pk: chunk

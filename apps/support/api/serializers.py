@@ -83,7 +83,7 @@ class ChunkSerializer(serializers.ModelSerializer):
 
 
 class SearchInputSerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=2000)
+    q = serializers.CharField(max_length=2000, allow_blank=True)
 
 
 class SearchHitSerializer(ChunkSerializer):
