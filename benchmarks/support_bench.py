@@ -211,7 +211,7 @@ def _features(retriever: HybridRetriever, hits: list[Any], question: str) -> lis
         [
             (hit.dense - floor) / (ceiling - floor),
             hit.keyword,
-            float(retriever._chinese[hit.chunk_id] != chinese),
+            float(retriever._chinese[hit.chunk_id] != chinese) * hit.keyword,
         ]
         for hit in hits
     ]
@@ -261,7 +261,10 @@ def tune(
         rows += _features(retriever, hits[:1], text)
         labels.append(float(str(hits[0].chunk_id) in question["gold"]))
     weights = fit_logistic(np.array(rows), np.array(labels))
-    print("logistic weights (bias, scaled dense, keyword, cross-language):", np.round(weights, 2).tolist())
+    print(
+        "logistic weights (bias, scaled dense, keyword, cross-language x keyword):",
+        np.round(weights, 2).tolist(),
+    )
     best: tuple[float, RetrievalSettings] | None = None
     for fusion in ("rrf", "weighted"):
         for threshold in np.arange(0.1, 0.91, 0.05):

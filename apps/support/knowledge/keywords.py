@@ -17,7 +17,8 @@ from .tokens import tokenize
 from .vectors import ChunkId
 
 MIN_CORRECTED_LENGTH = 4
-# A keyword found only through a glossary translation counts half: translations are looser than the word.
+# In BM25 ranking a keyword found only through a glossary translation counts half, so a chunk in the
+# question's own language ranks above its translation.
 TRANSLATED_MATCH = 0.5
 
 
@@ -119,14 +120,25 @@ class KeywordIndex:
         frequency = self._document_frequency.get(token, 0)
         return math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
 
-    def search(self, query_tokens: Sequence[str], k: int) -> list[tuple[ChunkId, float]]:
+    def search(
+        self, query_tokens: Sequence[str], k: int, *, translated: Sequence[str] = ()
+    ) -> list[tuple[ChunkId, float]]:
+        """The ``k`` chunks with the highest BM25 score for the tokens; ``translated`` tokens (glossary
+        counterparts) add ``TRANSLATED_MATCH`` of their score, so a chunk in the question's own
+        language ranks above its translation."""
         if not self._tokens or k <= 0:
             return []
         bm25, ids, vocabulary = self._build()
         known = [token for token in query_tokens if token in vocabulary]
-        if not known:
+        known_translated = [token for token in translated if token in vocabulary]
+        if not known and not known_translated:
             return []
-        scores = np.asarray(bm25.get_scores(known))  # type: ignore[attr-defined]
+        scores = np.zeros(len(ids), dtype=np.float32)
+        if known:
+            scores += np.asarray(bm25.get_scores(known), dtype=np.float32)  # type: ignore[attr-defined]
+        if known_translated:
+            extra = np.asarray(bm25.get_scores(known_translated), dtype=np.float32)  # type: ignore[attr-defined]
+            scores += TRANSLATED_MATCH * extra
         k = min(k, len(ids))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -139,7 +151,7 @@ class KeywordIndex:
         translations: dict[str, list[str]] | None = None,
     ) -> float:
         """The idf-weighted share of the question's distinct keywords that the chunk contains (0..1); a
-        keyword found only through one of its glossary ``translations`` counts ``TRANSLATED_MATCH``."""
+        keyword also counts as present when one of its glossary ``translations`` is."""
         return self.coverages(query_tokens, [chunk_id], translations)[0]
 
     def coverages(
@@ -158,7 +170,7 @@ class KeywordIndex:
         for chunk_id in chunk_ids:
             tokens = self._token_sets.get(chunk_id, frozenset())
             found = sum(
-                weight if token in tokens else TRANSLATED_MATCH * weight
+                weight
                 for token, weight in weights.items()
                 if token in tokens or any(other in tokens for other in translations.get(token, ()))
             )
