@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.inference",
     "apps.imports",
     "apps.catalog",
+    "apps.support",
     "apps.dashboard",
 ]
 
@@ -262,6 +263,11 @@ SPECTACULAR_SETTINGS = {
         "JobItemStatusEnum": "apps.jobs.models.JobItem.Status",
         "RoleEnum": "apps.accounts.models.Role",
         "InvitationStatusEnum": "apps.accounts.models.Invitation.Status",
+        "ConversationStatusEnum": "apps.support.models.ConversationStatus",
+        "OrderStatusEnum": "apps.support.models.OrderStatus",
+        "KnowledgeDocumentStatusEnum": "apps.support.models.KnowledgeDocument.Status",
+        "DocumentFormatEnum": "apps.support.api.serializers.PASTE_FORMATS",
+        "DescriptionFormatEnum": "apps.catalog.text.options.FORMATS",
     },
 }
 
@@ -394,3 +400,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Customer service (apps/support) ----------------------------------------------------------
+# The encoder that embeds knowledge chunks and questions (the only Chinese-capable one installed).
+SUPPORT_EMBEDDING_MODEL = env.str("SUPPORT_EMBEDDING_MODEL", default="multilingual-e5-small")
+# Order lookups a shopper may try per conversation, and per address, within the window.
+SUPPORT_ORDER_LOOKUPS_PER_CONVERSATION = env.int("SUPPORT_ORDER_LOOKUPS_PER_CONVERSATION", default=5)
+SUPPORT_ORDER_LOOKUPS_PER_IP = env.int("SUPPORT_ORDER_LOOKUPS_PER_IP", default=20)
+SUPPORT_ORDER_LOOKUP_WINDOW_SECONDS = env.int("SUPPORT_ORDER_LOOKUP_WINDOW_SECONDS", default=3600)
+# Shopper messages per conversation per minute (the public chat API).
+SUPPORT_MESSAGES_PER_MINUTE = env.int("SUPPORT_MESSAGES_PER_MINUTE", default=20)
+# Requests per address to the shopper's chat API (the widget polls for staff replies).
+SUPPORT_WIDGET_RATE = env.str("SUPPORT_WIDGET_RATE", default="3000/hour")
+# Overrides of the retriever's settings (apps/support/knowledge/retrieval.py, RetrievalSettings), e.g. the
+# cosine range of another encoder: {"dense_floor": 0.3, "dense_ceiling": 0.7}.
+SUPPORT_RETRIEVAL = env.json("SUPPORT_RETRIEVAL", default={})

@@ -71,6 +71,39 @@ def _catalog(store: Store) -> Catalog:
     return _catalogs[store.pk]
 
 
+def _support_document(store: Store) -> int:
+    from apps.support.services import knowledge
+
+    document = knowledge.document_create(
+        store=store, actor=Actor.system(), data=b"# Returns\n\nWithin 30 days.", filename="returns.md"
+    )
+    return document.pk
+
+
+def _support_faq(store: Store) -> int:
+    from apps.support.services import knowledge
+
+    return knowledge.faq_create(store=store, actor=Actor.system(), question="Gift wrap?", answer="Yes.").pk
+
+
+def _support_order(store: Store) -> int:
+    from apps.support.services import orders
+
+    return orders.order_create(store=store, actor=Actor.system(), number=f"M-{store.pk}").pk
+
+
+def _support_import(store: Store) -> int:
+    return DataImport.objects.create(
+        store=store, target="support.orders", original_name="o.csv", file_format="csv", size=1, file="o.csv"
+    ).pk
+
+
+def _support_conversation(store: Store) -> int:
+    from apps.support.services import inbox
+
+    return inbox.conversation_start(store=store).pk
+
+
 # How to make (or find) an object of a store for each id a route takes.
 OBJECTS: dict[str, Callable[[Store], int | str]] = {
     "product_id": lambda store: _catalog(store).product.pk,
@@ -81,6 +114,11 @@ OBJECTS: dict[str, Callable[[Store], int | str]] = {
     "membership_id": _membership,
     "invitation_id": _invitation,
     "platform": lambda store: "shopify",  # not an object: the format of an export
+    "document_id": _support_document,
+    "faq_id": _support_faq,
+    "order_id": _support_order,
+    "conversation_id": _support_conversation,
+    "support_import_id": _support_import,  # the import_id of the order-import routes (Route.path)
 }
 # Route values that name no object of a store.
 NOT_OBJECTS = {"store_id", "platform"}
@@ -95,6 +133,9 @@ class Route:
     methods: tuple[str, ...]
 
     def path(self, values: dict[str, int | str]) -> str:
+        # An import is one target's: the order-import routes name an order import.
+        if "/support/orders/imports/" in self.template and "support_import_id" in values:
+            values = {**values, "import_id": values["support_import_id"]}
         return "/" + self.template.format(**values)
 
     def __str__(self) -> str:

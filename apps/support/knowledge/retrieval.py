@@ -1,0 +1,162 @@
+"""Hybrid retrieval over one store's chunks: dense cosine plus BM25 keywords, fused.
+
+``HybridRetriever`` ranks candidates from both halves by reciprocal-rank fusion (``fusion="rrf"``, the
+default) or by confidence (``fusion="weighted"``), and gives each hit a *confidence*: a logistic model
+over the dense cosine, the keyword coverage and whether the chunk is in the question's language,
+fitted on the tuning part of tests/data/support (``benchmarks/support_bench.py --tune``). A hit
+supports an answer when its confidence reaches ``support_threshold``; without a supporting chunk the
+assistant hands over to a person instead of guessing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from apps.core.text import is_chinese
+
+from .glossary import translate_tokens
+from .guardrails import strip_injection
+from .keywords import KeywordIndex
+from .tokens import tokenize
+from .vectors import ChunkId, NumpyVectorIndex, VectorIndex
+
+Fusion = Literal["rrf", "weighted"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: ChunkId
+    score: float  # the ranking score (reciprocal-rank fusion, or the confidence)
+    dense: float  # cosine similarity to the question (0 when no vector was given)
+    keyword: float  # idf-weighted keyword coverage of the question, 0..1
+    confidence: float = 0.0  # 0..1: how likely the chunk answers the question
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    fusion: Fusion = "rrf"
+    rrf_k: int = 60
+    candidates: int = 30
+    # The encoder's cosine range: ``dense_floor`` is about what unrelated texts score, ``dense_ceiling``
+    # what a close paraphrase scores (multilingual-e5-small: 0.78 / 0.92). Another encoder only needs
+    # its own pair; the weights below work on the cosine scaled to this range.
+    dense_floor: float = 0.78
+    dense_ceiling: float = 0.92
+    # Confidence that the best hit answers the question: sigmoid(bias + dense_weight * scaled cosine
+    #   + keyword_weight * coverage + cross_language_weight * coverage * [chunk in the other language]),
+    # fitted on the dev part of tests/data/support (benchmarks/support_bench.py --tune). Cross-language
+    # cosines run low, so keyword evidence (through the glossary) counts for more there.
+    bias: float = -8.91
+    dense_weight: float = 11.95
+    keyword_weight: float = 4.05
+    cross_language_weight: float = 16.32
+    support_threshold: float = 0.45
+    # Without question vectors (no encoder at hand) a hit supports an answer by keyword coverage alone.
+    keyword_only_threshold: float = 0.6
+
+
+class HybridRetriever:
+    """One store's chunks: ``add`` them with their texts and vectors, ``search`` with a question."""
+
+    def __init__(self, vectors: VectorIndex | None = None, settings: RetrievalSettings | None = None) -> None:
+        self.vectors: VectorIndex = vectors if vectors is not None else NumpyVectorIndex()
+        self.keywords = KeywordIndex()
+        self.settings = settings or RetrievalSettings()
+        self._chinese: dict[ChunkId, bool] = {}
+
+    def __len__(self) -> int:
+        return len(self.keywords)
+
+    def add(
+        self,
+        ids: Sequence[ChunkId],
+        texts: Sequence[str],
+        vectors: np.ndarray | Sequence[Sequence[float]] | None = None,
+    ) -> None:
+        """Index chunks by id (their ``search_text``); an id already present is replaced."""
+        if len(ids) != len(texts):
+            raise ValueError("add() needs one text per id")
+        self.keywords.add(ids, texts)
+        self._chinese.update((chunk_id, is_chinese(text)) for chunk_id, text in zip(ids, texts, strict=True))
+        if vectors is not None and len(ids):
+            self.vectors.add(ids, vectors)
+
+    def remove(self, ids: Sequence[ChunkId]) -> None:
+        self.keywords.remove(ids)
+        self.vectors.remove(ids)
+        for chunk_id in ids:
+            self._chinese.pop(chunk_id, None)
+
+    def confidence(
+        self, dense: float, keyword: float, *, cross_language: bool, has_vector: bool = True
+    ) -> float:
+        """0..1: how likely a chunk with these scores answers the question."""
+        if not has_vector:
+            return keyword
+        settings = self.settings
+        scaled = (dense - settings.dense_floor) / (settings.dense_ceiling - settings.dense_floor)
+        z = (
+            settings.bias
+            + settings.dense_weight * scaled
+            + settings.keyword_weight * keyword
+            + settings.cross_language_weight * cross_language * keyword
+        )
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def search(
+        self, question: str, vector: np.ndarray | Sequence[float] | None = None, *, k: int = 5
+    ) -> list[Hit]:
+        """The best ``k`` chunks for the question, best first. Sentences of the question that try to
+        instruct the assistant are not searched for (``strip_injection``)."""
+        question = strip_injection(question)
+        if not question:
+            return []
+        query_tokens = self.keywords.correct(tokenize(question))
+        translations = {token: translate_tokens([token]) for token in set(query_tokens)}
+        extra = [
+            other for token in query_tokens for other in translations[token] if other not in query_tokens
+        ]
+        pool = max(k, self.settings.candidates)
+        keyword_ranked = self.keywords.search(query_tokens, pool, translated=extra)
+        dense_ranked = self.vectors.search(vector, pool) if vector is not None else []
+        candidates = list(dict.fromkeys([chunk_id for chunk_id, _ in dense_ranked + keyword_ranked]))
+        if not candidates:
+            return []
+        dense_scores = dict(dense_ranked)
+        missing = [chunk_id for chunk_id in candidates if chunk_id not in dense_scores]
+        if vector is not None and missing:
+            dense_scores.update(zip(missing, self.vectors.similarity(missing, vector), strict=True))
+        keyword_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(keyword_ranked)}
+        dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense_ranked)}
+        chinese_question = is_chinese(question)
+        hits = []
+        coverages = self.keywords.coverages(query_tokens, candidates, translations)
+        for chunk_id, coverage in zip(candidates, coverages, strict=True):
+            dense = dense_scores.get(chunk_id, 0.0)
+            cross = self._chinese.get(chunk_id, False) != chinese_question
+            confidence = self.confidence(dense, coverage, cross_language=cross, has_vector=vector is not None)
+            if self.settings.fusion == "rrf":
+                score = sum(
+                    1.0 / (self.settings.rrf_k + ranks[chunk_id] + 1)
+                    for ranks in (dense_rank, keyword_rank)
+                    if chunk_id in ranks
+                )
+            else:
+                score = confidence
+            hits.append(Hit(chunk_id, score, dense, coverage, confidence))
+        hits.sort(key=lambda hit: (-hit.score, -hit.confidence))
+        return hits[:k]
+
+    def supports(self, hit: Hit) -> bool:
+        if hit.dense == 0.0:
+            return hit.confidence >= self.settings.keyword_only_threshold
+        return hit.confidence >= self.settings.support_threshold
+
+    def supporting(self, hits: Sequence[Hit]) -> list[Hit]:
+        """The hits that support an answer, best first; empty means hand over to a person."""
+        return [hit for hit in hits if self.supports(hit)]

@@ -1,0 +1,91 @@
+"""Keyword tokens for retrieval that work for Chinese without spaces and for English.
+
+Chinese runs are cut by jieba's search mode (words and their shorter words) and also into character
+bigrams, so a word jieba splits differently in a question and in a policy still matches. Latin words
+are lower-cased, NFKC-folded (full-width letters and digits) and stemmed with the Snowball English
+stemmer ("returns", "returned", "returning" all become "return"). Stop words in both languages are
+dropped; numbers are kept ("30 days").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+from apps.core.text import CJK
+
+_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:'[a-z]+)?")
+_JIEBA_LOCK = threading.Lock()
+_jieba: Any = None
+
+_ENGLISH_STOP = """a an the and or but if of to in on at by for with from as is are was were be been being do
+does did doing have has had having i me my we our you your he she it its they them their this that these
+those what which who whom whose when where why how can could would should will shall may might must not no so
+than too very just about into over under again then there here all any both each few more most other some
+such only own same s t don't i'm i've it's can't won't please hi hello thanks thank also get got"""
+_CHINESE_STOP = """的 了 吗 呢 吧 啊 呀 嘛 是 我 你 您 他 她 它 我们 你们 他们 这 那
+这个 那个 有 在 和 与 或 就 都 也 还 要 会 能 可以 请问 请 一下 怎么 怎样 如何 什么 哪 哪里
+多少 几 么 个 给 把 被 让 对 从 到 为 为了 没有 没 不 很 好 想 知道 问 一个"""
+ENGLISH_STOP_WORDS = frozenset(_ENGLISH_STOP.split())
+CHINESE_STOP_WORDS = frozenset(_CHINESE_STOP.split())
+
+
+def _jieba_module() -> Any:
+    """jieba, imported and its dictionary loaded once per process (about a second, so not at import)."""
+    global _jieba
+    if _jieba is None:
+        with _JIEBA_LOCK:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
+def normalise(text: str) -> str:
+    """NFKC and lower case: full-width letters, digits and punctuation folded to their plain forms."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def chinese_tokens(run: str) -> list[str]:
+    """jieba search-mode words (stop words dropped) and the character bigrams of a run of hanzi."""
+    tokens = [word for word in _jieba_module().lcut_for_search(run) if word not in CHINESE_STOP_WORDS]
+    if len(run) == 1:
+        return tokens or ([run] if run not in CHINESE_STOP_WORDS else [])
+    tokens.extend(run[index : index + 2] for index in range(len(run) - 1))
+    return tokens
+
+
+def tokenize(text: str) -> list[str]:
+    """Keyword tokens of ``text`` in order (repeats kept, for term frequencies)."""
+    tokens: list[str] = []
+    for match in _RUN.finditer(normalise(text)):
+        run = match.group(0)
+        if CJK.match(run):
+            tokens.extend(chinese_tokens(run))
+        elif run not in ENGLISH_STOP_WORDS:
+            tokens.append(run if run.isdigit() else stem(run.replace("'", "")))
+    return tokens
+
+
+def content_words(text: str) -> set[str]:
+    """The distinct tokens of ``text``: what an answer sentence and a question are compared by."""
+    return set(tokenize(text))
