@@ -1,0 +1,161 @@
+"""Reviews API: reviews (list, create, read, delete, export), classification, insights, custom aspects."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.api.mixins import StoreScopedMixin
+from apps.jobs.api.serializers import JobOutputSerializer
+from apps.reviews import exporting, insights, selectors
+from apps.reviews.models import CustomAspect, Review
+from apps.reviews.services import aspects as aspect_services
+from apps.reviews.services import classification
+from apps.reviews.services import reviews as review_services
+
+from . import serializers as s
+
+
+def _filters(request: Request) -> selectors.ReviewFilters:
+    data = s.ReviewFilterSerializer(data=request.query_params)
+    data.is_valid(raise_exception=True)
+    return data.filters()
+
+
+class ReviewListCreateApi(StoreScopedMixin, generics.ListAPIView):
+    queryset = Review.objects.none()
+    serializer_class = s.ReviewOutputSerializer
+    api_error_statuses: ClassVar = {"POST": (409,)}
+
+    def get_queryset(self) -> Any:
+        return selectors.review_list(store=self.store, filters=_filters(self.request)).prefetch_related(
+            "aspects"
+        )
+
+    @extend_schema(parameters=[s.ReviewFilterSerializer], summary="Reviews, filtered")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=s.ReviewInputSerializer,
+        responses={201: s.ReviewOutputSerializer},
+        summary="Create a review (classified automatically)",
+    )
+    def post(self, request: Request, store_id: int) -> Response:
+        data = s.ReviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = review_services.review_create(store=self.store, actor=self.actor, **data.validated_data)
+        return Response(s.ReviewOutputSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewDetailApi(StoreScopedMixin, APIView):
+    @extend_schema(responses=s.ReviewOutputSerializer, summary="A review with its sentiment and aspects")
+    def get(self, request: Request, store_id: int, review_id: int) -> Response:
+        return Response(
+            s.ReviewOutputSerializer(selectors.review_get(store=self.store, review_id=review_id)).data
+        )
+
+    @extend_schema(responses={204: None}, summary="Delete a review")
+    def delete(self, request: Request, store_id: int, review_id: int) -> Response:
+        review = selectors.review_get(store=self.store, review_id=review_id)
+        review_services.review_delete(review=review, actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReviewClassifyApi(StoreScopedMixin, APIView):
+    @extend_schema(
+        request=s.ClassifyInputSerializer,
+        responses={202: JobOutputSerializer},
+        summary="Classify (again) the reviews matching the filters, as a job",
+    )
+    def post(self, request: Request, store_id: int) -> Response:
+        data = s.ClassifyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = data.validated_data.pop("review_ids", None)
+        reviews = selectors.review_list(store=self.store, filters=data.filters())
+        if ids is not None:
+            reviews = reviews.filter(pk__in=ids)
+        job = classification.reviews_classify_start(store=self.store, actor=self.actor, reviews=reviews)
+        return Response(JobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class InsightsApi(StoreScopedMixin, APIView):
+    @extend_schema(
+        parameters=[s.ReviewFilterSerializer],
+        responses=OpenApiTypes.OBJECT,
+        summary="Sentiment over time, by product and aspect, top aspects, mismatches",
+    )
+    def get(self, request: Request, store_id: int) -> Response:
+        reviews = selectors.review_list(store=self.store, filters=_filters(request))
+        data = insights.insights(reviews, bucket=request.query_params.get("bucket", ""))
+        data["mismatches"] = [
+            {"id": r.pk, "sku": r.sku, "rating": r.rating, "sentiment": r.sentiment, "text": r.text[:300]}
+            for r in data["mismatches"]
+        ]
+        return Response(data)
+
+
+class ReviewExportCsvApi(StoreScopedMixin, APIView):
+    @extend_schema(
+        parameters=[s.ReviewFilterSerializer],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        summary="Export reviews with sentiment, aspects and approved replies as CSV",
+    )
+    def get(self, request: Request, store_id: int) -> StreamingHttpResponse:
+        return exporting.reviews_csv(selectors.review_list(store=self.store, filters=_filters(request)))
+
+
+class CustomAspectListCreateApi(StoreScopedMixin, generics.ListAPIView):
+    queryset = CustomAspect.objects.none()
+    serializer_class = s.CustomAspectSerializer
+    api_error_statuses: ClassVar = {"POST": (409,)}
+
+    def get_queryset(self) -> Any:
+        return selectors.custom_aspect_list(store=self.store)
+
+    @extend_schema(
+        request=s.CustomAspectSerializer,
+        responses={201: s.CustomAspectSerializer},
+        summary="Add a custom aspect (a name and example phrases)",
+    )
+    def post(self, request: Request, store_id: int) -> Response:
+        data = s.CustomAspectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        aspect = aspect_services.custom_aspect_create(
+            store=self.store, actor=self.actor, **data.validated_data
+        )
+        return Response(s.CustomAspectSerializer(aspect).data, status=status.HTTP_201_CREATED)
+
+
+class CustomAspectDetailApi(StoreScopedMixin, APIView):
+    api_error_statuses: ClassVar = {"PUT": (409,)}
+
+    @extend_schema(responses=s.CustomAspectSerializer, summary="A custom aspect")
+    def get(self, request: Request, store_id: int, aspect_id: int) -> Response:
+        aspect = selectors.custom_aspect_get(store=self.store, aspect_id=aspect_id)
+        return Response(s.CustomAspectSerializer(aspect).data)
+
+    @extend_schema(
+        request=s.CustomAspectSerializer,
+        responses=s.CustomAspectSerializer,
+        summary="Rename a custom aspect or change its examples",
+    )
+    def put(self, request: Request, store_id: int, aspect_id: int) -> Response:
+        aspect = selectors.custom_aspect_get(store=self.store, aspect_id=aspect_id)
+        data = s.CustomAspectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        aspect = aspect_services.custom_aspect_update(aspect=aspect, actor=self.actor, **data.validated_data)
+        return Response(s.CustomAspectSerializer(aspect).data)
+
+    @extend_schema(responses={204: None}, summary="Delete a custom aspect")
+    def delete(self, request: Request, store_id: int, aspect_id: int) -> Response:
+        aspect = selectors.custom_aspect_get(store=self.store, aspect_id=aspect_id)
+        aspect_services.custom_aspect_delete(aspect=aspect, actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
