@@ -135,13 +135,32 @@ def promise_concepts(text: str) -> set[str]:
     return {concept for concept, terms in PROMISES.items() if any(_mentions(lowered, t) for t in terms)}
 
 
+_NEGATION = re.compile(
+    # "七天无理由退货" (returns, no reason needed) is a promise, not its negation.
+    r"(\bno\b|\bnot\b|n't\b|\bnever\b|\bwithout\b|不|没有|无(?!理由))[^.;。；，!！?？]{0,25}$", re.IGNORECASE
+)
+
+
+def policy_allows(policy: str) -> set[str]:
+    """The promise concepts the policy states, leaving out those it only rules out ("no refunds", "不退款")."""
+    lowered = policy.lower()
+    allowed = set()
+    for concept, terms in PROMISES.items():
+        for term in terms:
+            pattern = re.escape(term) if CJK.search(term) else rf"(?<![a-z]){re.escape(term)}"
+            for match in re.finditer(pattern, lowered):
+                if not _NEGATION.search(lowered[max(0, match.start() - 30) : match.start()]):
+                    allowed.add(concept)
+    return allowed
+
+
 def reply_flags(reply: str, context: ReplyContext) -> list[dict[str, str]]:
     """What a person must look at before approving the reply; empty when nothing stands out."""
     flags: list[dict[str, str]] = []
     text = reply.strip()
     if not text:
         return [{"code": "empty", "detail": "The draft is empty."}]
-    allowed = promise_concepts(context.policy)
+    allowed = policy_allows(context.policy)
     for concept in sorted(promise_concepts(text) - allowed):
         flags.append({"code": "promise_not_in_policy", "detail": concept})
     policy_numbers = set(re.findall(r"\d+", context.policy))
