@@ -25,8 +25,9 @@ class FilterForm(forms.Form):
 
     def filters(self) -> ReviewFilters:
         """The valid filters; an invalid one (a malformed date) is left out rather than failing the page."""
-        if self.is_valid():
-            return ReviewFilters(**self.cleaned_data)
+        if not self.is_bound:
+            return ReviewFilters()
+        self.is_valid()  # cleaned_data keeps the fields that are valid
         return ReviewFilters(**{name: value for name, value in self.cleaned_data.items() if value})
 
 

@@ -41,7 +41,7 @@ def _common(store: Any) -> dict[str, Any]:
 @login_required
 def review_list_page(request: HttpRequest, store_id: int) -> HttpResponse:
     store, membership = dashboard_store(request, store_id)
-    form = FilterForm(request.GET or None)
+    form = FilterForm(request.GET)
     filters = form.filters()
     reviews = selectors.review_list(store=store, filters=filters).prefetch_related("aspects")
     page = Paginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -170,7 +170,7 @@ def _chart_data(data: dict[str, Any]) -> str:
 @login_required
 def insights_page(request: HttpRequest, store_id: int) -> HttpResponse:
     store, membership = dashboard_store(request, store_id)
-    form = FilterForm(request.GET or None)
+    form = FilterForm(request.GET)
     filters = form.filters()
     data = insights.insights(selectors.review_list(store=store, filters=filters))
     return render(

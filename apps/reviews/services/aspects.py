@@ -1,9 +1,10 @@
 """A store's custom aspects, and finding aspect mentions (default and custom) in review texts.
 
-The method is the analysis package's (``apps/reviews/analysis``): sentences split, matched to aspect
-descriptions by embedding similarity, then classified one by one. Here it is given the inference
-layer's ``embed`` and ``classify`` for the store, with embeddings cached for the batch so the aspects'
-example phrases are embedded once, not once per review.
+The method is the analysis package's (``apps/reviews/analysis``): reviews cut into clauses, matched
+to aspects by keywords and by embedding similarity to the aspects' example phrases, each mention's
+sentiment the classifier's label for its clause. Here it is given the inference layer's ``embed``
+(the multilingual encoder) and ``classify`` (the sentiment classifier) for the store, for a whole
+batch of reviews at once.
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ def aspect_definitions(*, store: Store) -> list[Any]:
     from .. import analysis
 
     custom = [
-        analysis.AspectDefinition(name=aspect.name, examples=tuple(aspect.examples))
+        # The name itself, written in a review, is a mention too ("battery").
+        analysis.AspectDefinition(name=aspect.name, examples=tuple(aspect.examples), keywords=(aspect.name,))
         for aspect in CustomAspect.objects.filter(store=store)
     ]
     return [*analysis.DEFAULT_ASPECTS, *custom]
@@ -105,34 +107,26 @@ def aspect_names(*, store: Store) -> list[str]:
 
 
 class _StoreModels:
-    """The store's embed and classify, as the analysis package calls them, with embeddings cached."""
+    """The store's embed and classify, as the analysis package calls them."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.vectors: dict[str, list[float]] = {}
 
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        missing = [text for text in dict.fromkeys(texts) if text not in self.vectors]
-        if missing:
-            results = inference.embed(missing, model=conf.aspect_embed_model(), store=self.store)
-            self.vectors.update({text: result.vector for text, result in zip(missing, results, strict=True)})
-        return [self.vectors[text] for text in texts]
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        results = inference.embed(texts, model=conf.aspect_embed_model(), store=self.store)
+        return [result.vector for result in results]
 
-    def classify(self, texts: Sequence[str]) -> list[tuple[str, float]]:
-        results = inference.classify(list(texts), model=conf.sentiment_model(), store=self.store)
+    def classify(self, texts: list[str]) -> list[tuple[str, float]]:
+        results = inference.classify(texts, model=conf.sentiment_model(), store=self.store)
         return [(result.label, result.score) for result in results]
 
 
 def aspect_mentions_find(*, store: Store, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
-    """For each text, its aspect mentions as AspectMention field values."""
+    """For each text, its aspect mentions as AspectMention field values (one embed and one classify call)."""
     from .. import analysis
 
-    definitions = aspect_definitions(store=store)
     models = _StoreModels(store)
-    found = []
-    for text in texts:
-        mentions = analysis.find_aspects(
-            text, aspects=definitions, embed=models.embed, classify=models.classify
-        )
-        found.append([asdict(mention) for mention in mentions])
-    return found
+    found = analysis.find_aspects_many(
+        list(texts), aspects=aspect_definitions(store=store), embed=models.embed, classify=models.classify
+    )
+    return [[asdict(mention) for mention in mentions] for mentions in found]
