@@ -220,7 +220,7 @@ def alert_list_page(request: HttpRequest, store_id: int) -> HttpResponse:
 def alert_detect_action(request: HttpRequest, store_id: int) -> HttpResponse:
     store, _membership = dashboard_store(request, store_id, role=Role.OPERATOR)
     raised = alerts.alerts_detect(store=store)
-    messages.info(request, _("%(count)d new alerts.") % {"count": len(raised)})
+    messages.info(request, _("New alerts: %(count)d.") % {"count": len(raised)})
     return redirect("reviews:alerts", store_id=store.pk)
 
 
