@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from apps.accounts.dashboard import dashboard_store
 from apps.accounts.selectors import store_list_for_user
 from apps.jobs.selectors import job_list
+from apps.reviews.selectors import alert_list
 
 
 @login_required
@@ -28,5 +29,10 @@ def store_overview(request: HttpRequest, store_id: int) -> HttpResponse:
     return render(
         request,
         "dashboard/store_overview.html",
-        {"store": store, "membership": membership, "recent_jobs": job_list(store=store)[:5]},
+        {
+            "store": store,
+            "membership": membership,
+            "recent_jobs": job_list(store=store)[:5],
+            "review_alerts": alert_list(store=store, status="open")[:5],
+        },
     )
