@@ -44,7 +44,9 @@ class CustomAspectForm(forms.Form):
 
 
 class ReviewSettingsForm(forms.ModelForm):
-    webhook_url = forms.URLField(required=False, max_length=500, assume_scheme="https", label=_("Alert webhook URL"))
+    webhook_url = forms.URLField(
+        required=False, max_length=500, assume_scheme="https", label=_("Alert webhook URL")
+    )
     webhook_secret = forms.CharField(
         required=False,
         max_length=128,

@@ -45,7 +45,13 @@ def _reviews_csv() -> str:
 
 
 def test_import_classify_insights_alert_and_approve_a_reply(
-    page: Any, live_server: Any, owner: Any, store: Any, fake_inference: Any, sent_tasks: Any, tmp_path: Any,
+    page: Any,
+    live_server: Any,
+    owner: Any,
+    store: Any,
+    fake_inference: Any,
+    sent_tasks: Any,
+    tmp_path: Any,
     settings: Any,
 ) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -75,14 +81,16 @@ def test_import_classify_insights_alert_and_approve_a_reply(
     assert Review.objects.filter(store=store).count() == 2 * (28 * 3 + 7 * 5)
 
     # New reviews were queued for classification: one job, followed live on the job page.
-    for name, args, _queue in [task for task in sent_tasks if task[0] == "reviews.classify_new"]:
+    for _name, args, _queue in [task for task in sent_tasks if task[0] == "reviews.classify_new"]:
         classify_new_task(*args)
     job = Job.objects.get(store=store, kind="reviews.classify")
     page.goto(f"{live_server.url}/s/{store.pk}/jobs/{job.pk}/")
     run_job(job)
-    page.wait_for_function("document.querySelector('#job-progress .status').textContent.includes('Succeeded')")
+    page.wait_for_function(
+        "document.querySelector('#job-progress .status').textContent.includes('Succeeded')"
+    )
     assert not Review.objects.filter(store=store, sentiment="").exists()
-    for name, args, _queue in [task for task in sent_tasks if task[0] == "reviews.detect_spikes"]:
+    for _name, args, _queue in [task for task in sent_tasks if task[0] == "reviews.detect_spikes"]:
         detect_spikes_task(*args)
     alert = SpikeAlert.objects.get(store=store, scope="product")
     assert alert.key == "JACKET-1"

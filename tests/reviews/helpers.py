@@ -19,7 +19,9 @@ TARGET = "reviews.reviews"
 
 def import_reviews(store: Any, name: str, data: bytes) -> DataImport:
     actor = Actor.system()
-    data_import = import_services.import_create(store=store, target=TARGET, upload=upload(name, data), actor=actor)
+    data_import = import_services.import_create(
+        store=store, target=TARGET, upload=upload(name, data), actor=actor
+    )
     data_import = import_services.import_start(data_import=data_import, actor=actor)
     assert data_import.job is not None
     run_job(data_import.job)

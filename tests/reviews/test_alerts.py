@@ -62,8 +62,14 @@ def _seed(
             )
             if aspect:
                 AspectMention.objects.create(
-                    store=store, review=review, aspect=aspect, start=0, end=5, sentence=review.text,
-                    sentiment=sentiment, confidence=0.9,
+                    store=store,
+                    review=review,
+                    aspect=aspect,
+                    start=0,
+                    end=5,
+                    sentence=review.text,
+                    sentiment=sentiment,
+                    confidence=0.9,
                 )
 
 
@@ -94,8 +100,12 @@ def test_a_seeded_spike_raises_exactly_one_alert(store: Any, sent_tasks: Any) ->
 def test_an_aspect_spike_spread_over_many_products_raises_one_aspect_alert(store: Any) -> None:
     rng = random.Random(5)
     # Twenty products, none with enough reviews of its own; together their delivery complaints spike.
-    _seed(store, sku="P", days=range(8, 35), negative_share=0.1, per_day=4, rng=rng, aspect="delivery", skus=20)
-    _seed(store, sku="P", days=range(0, 7), negative_share=0.7, per_day=6, rng=rng, aspect="delivery", skus=20)
+    _seed(
+        store, sku="P", days=range(8, 35), negative_share=0.1, per_day=4, rng=rng, aspect="delivery", skus=20
+    )
+    _seed(
+        store, sku="P", days=range(0, 7), negative_share=0.7, per_day=6, rng=rng, aspect="delivery", skus=20
+    )
     raised = alerts.alerts_detect(store=store)
     assert [(a.scope, a.key) for a in raised] == [("aspect", "delivery")]
 
@@ -120,6 +130,8 @@ def test_an_alert_is_posted_once_to_the_webhook_and_resolved_when_the_spike_ends
     # Two weeks later the window holds calm reviews only: the alert is resolved.
     later = timezone.now() + timedelta(days=14)
     for index in range(40):
-        make_review(store, f"calm {index}", sku="SPIKE", sentiment="positive", reviewed_at=later - timedelta(days=1))
+        make_review(
+            store, f"calm {index}", sku="SPIKE", sentiment="positive", reviewed_at=later - timedelta(days=1)
+        )
     alerts.alerts_detect(store=store, now=later)
     assert SpikeAlert.objects.get(scope="product").status == SpikeAlert.Status.RESOLVED

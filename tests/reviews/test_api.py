@@ -32,16 +32,29 @@ def test_create_detects_language_links_the_product_and_queues_classification(
     product = Product.objects.create(store=store, sku="TEE-1", title="T-shirt")
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client.post(
-            base(store), {"sku": "TEE-1", "text": "面料很舒服，尺码正好", "rating": 5, "external_id": "x1",
-                          "source": "tmall"}, format="json",
+            base(store),
+            {
+                "sku": "TEE-1",
+                "text": "面料很舒服，尺码正好",
+                "rating": 5,
+                "external_id": "x1",
+                "source": "tmall",
+            },
+            format="json",
         )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["language"], body["product"], body["sentiment"], body["approved_reply"]) == ("zh", product.pk, "", None)
+    assert (body["language"], body["product"], body["sentiment"], body["approved_reply"]) == (
+        "zh",
+        product.pk,
+        "",
+        None,
+    )
     assert sent_tasks == [(CLASSIFY_NEW_TASK, (store.pk,), "default")]
 
-    again = api_client.post(base(store), {"sku": "TEE-1", "text": "other", "external_id": "x1", "source": "tmall"},
-                            format="json")
+    again = api_client.post(
+        base(store), {"sku": "TEE-1", "text": "other", "external_id": "x1", "source": "tmall"}, format="json"
+    )
     assert again.status_code == 409 and again.json()["error"]["code"] == "duplicate_review"
 
 
@@ -61,7 +74,9 @@ def test_bad_input_answers_400(api_client: Any, store: Any, payload: dict[str, A
 
 def test_future_and_unknown_language_texts_are_refused(api_client: Any, store: Any) -> None:
     future = (timezone.now() + timedelta(days=3)).isoformat()
-    response = api_client.post(base(store), {"sku": "A", "text": "fine", "reviewed_at": future}, format="json")
+    response = api_client.post(
+        base(store), {"sku": "A", "text": "fine", "reviewed_at": future}, format="json"
+    )
     assert response.status_code == 400 and "future" in response.json()["error"]["message"]
     response = api_client.post(base(store), {"sku": "A", "text": "Это ужасно"}, format="json")
     assert response.status_code == 400 and "language" in response.json()["error"]["message"]
@@ -72,8 +87,16 @@ def test_filters_insights_and_export(api_client: Any, store: Any) -> None:
     bad = make_review(store, "=cmd|' /C calc'!A0 broke fast", sku="A", sentiment="negative", rating=5)
     make_review(store, "Love it", sku="A", sentiment="positive", rating=5)
     make_review(store, "很好", sku="B", sentiment="positive", rating=4, language="zh", reviewed_at=old)
-    AspectMention.objects.create(store=store, review=bad, aspect="quality", start=0, end=10,
-                                 sentence="broke fast", sentiment="negative", confidence=0.8)
+    AspectMention.objects.create(
+        store=store,
+        review=bad,
+        aspect="quality",
+        start=0,
+        end=10,
+        sentence="broke fast",
+        sentiment="negative",
+        confidence=0.8,
+    )
 
     listed = api_client.get(base(store), {"language": "zh"}).json()
     assert [r["text"] for r in listed["results"]] == ["很好"]
@@ -81,7 +104,9 @@ def test_filters_insights_and_export(api_client: Any, store: Any) -> None:
     assert [r["id"] for r in mismatched["results"]] == [bad.pk]
     assert api_client.get(base(store), {"date_from": "not-a-date"}).status_code == 400
 
-    data = api_client.get(base(store) + "insights/", {"date_from": (timezone.now() - timedelta(days=7)).date()}).json()
+    data = api_client.get(
+        base(store) + "insights/", {"date_from": (timezone.now() - timedelta(days=7)).date()}
+    ).json()
     assert data["totals"] == {"total": 2, "classified": 2, "negative": 1, "neutral": 0, "positive": 1}
     assert [p["sku"] for p in data["products"]] == ["A"]
     assert data["top_aspects"]["complained"][0]["aspect"] == "quality"
@@ -98,28 +123,47 @@ def test_filters_insights_and_export(api_client: Any, store: Any) -> None:
 
 
 def test_custom_aspects(api_client: Any, store: Any) -> None:
-    created = api_client.post(base(store) + "aspects/", {"name": "battery", "examples": ["battery lasts", "电池耐用"]},
-                              format="json")
+    created = api_client.post(
+        base(store) + "aspects/",
+        {"name": "battery", "examples": ["battery lasts", "电池耐用"]},
+        format="json",
+    )
     assert created.status_code == 201
-    assert api_client.post(base(store) + "aspects/", {"name": "battery", "examples": ["x"]},
-                           format="json").status_code == 409
-    assert api_client.post(base(store) + "aspects/", {"name": "x", "examples": []}, format="json").status_code == 400
+    assert (
+        api_client.post(
+            base(store) + "aspects/", {"name": "battery", "examples": ["x"]}, format="json"
+        ).status_code
+        == 409
+    )
+    assert (
+        api_client.post(base(store) + "aspects/", {"name": "x", "examples": []}, format="json").status_code
+        == 400
+    )
     aspect_id = created.json()["id"]
-    renamed = api_client.put(base(store) + f"aspects/{aspect_id}/", {"name": "battery life", "examples": ["charge"]},
-                             format="json")
+    renamed = api_client.put(
+        base(store) + f"aspects/{aspect_id}/", {"name": "battery life", "examples": ["charge"]}, format="json"
+    )
     assert renamed.json()["name"] == "battery life"
     assert api_client.delete(base(store) + f"aspects/{aspect_id}/").status_code == 204
 
 
-def test_settings_need_the_owner_and_never_show_the_secret(api_client: Any, store: Any, member_client: Any) -> None:
-    response = api_client.patch(base(store) + "settings/",
-                                {"policy_text": "Returns within 30 days.", "webhook_url": "https://hooks.example.com/x"},
-                                format="json")
+def test_settings_need_the_owner_and_never_show_the_secret(
+    api_client: Any, store: Any, member_client: Any
+) -> None:
+    response = api_client.patch(
+        base(store) + "settings/",
+        {"policy_text": "Returns within 30 days.", "webhook_url": "https://hooks.example.com/x"},
+        format="json",
+    )
     assert response.status_code == 200
     assert response.json()["webhook_secret_set"] is True and "webhook_secret" not in response.json()
     operator = member_client(Role.OPERATOR)
-    assert operator.patch(base(store) + "settings/", {"policy_text": "Refunds always."},
-                          format="json").status_code == 403
+    assert (
+        operator.patch(
+            base(store) + "settings/", {"policy_text": "Refunds always."}, format="json"
+        ).status_code
+        == 403
+    )
     assert operator.get(base(store) + "settings/").json()["policy_text"] == "Returns within 30 days."
 
 
@@ -130,20 +174,33 @@ def test_replies_through_the_api_need_approval(api_client: Any, store: Any, fake
     assert drafted.status_code == 201 and drafted.json()["status"] == "draft"
     assert api_client.get(base(store) + f"{review.pk}/").json()["approved_reply"] is None
     reply_id = drafted.json()["id"]
-    approved = api_client.post(base(store) + f"replies/{reply_id}/review/", {"decision": "approved"}, format="json")
+    approved = api_client.post(
+        base(store) + f"replies/{reply_id}/review/", {"decision": "approved"}, format="json"
+    )
     assert approved.json()["status"] == "approved"
     assert api_client.get(base(store) + f"{review.pk}/").json()["approved_reply"] == (
         "Sorry it arrived late; thank you for telling us."
     )
 
 
-def test_another_stores_ids_answer_404(api_client: Any, store: Any, other_store: Any, fake_inference: Any) -> None:
+def test_another_stores_ids_answer_404(
+    api_client: Any, store: Any, other_store: Any, fake_inference: Any
+) -> None:
     foreign = make_review(other_store, "Not yours", sentiment="negative")
     aspect = CustomAspect.objects.create(store=other_store, name="secret", examples=["x"])
     now = timezone.now()
     alert = SpikeAlert.objects.create(
-        store=other_store, scope="product", key="X", window_start=now, window_end=now, window_negative=1,
-        window_total=1, baseline_negative=0, baseline_total=1, z_score=1, p_value=0.1,
+        store=other_store,
+        scope="product",
+        key="X",
+        window_start=now,
+        window_end=now,
+        window_negative=1,
+        window_total=1,
+        baseline_negative=0,
+        baseline_total=1,
+        z_score=1,
+        p_value=0.1,
     )
     reply = ReplyDraft.objects.create(store=other_store, review=foreign, language="en", text="hi")
     mine = base(store)
@@ -160,8 +217,9 @@ def test_another_stores_ids_answer_404(api_client: Any, store: Any, other_store:
         ("get", f"{base(other_store)}"),
         ("get", f"{base(other_store)}insights/"),
     ]:
-        response = getattr(api_client, method)(path, {"decision": "approved"} if "review/" in path else None,
-                                               format="json")
+        response = getattr(api_client, method)(
+            path, {"decision": "approved"} if "review/" in path else None, format="json"
+        )
         assert response.status_code == 404, (method, path, response.status_code)
     # Filtering by the other store's ids or SKUs shows nothing of it.
     assert api_client.get(mine, {"sku": foreign.sku}).json()["count"] == 0

@@ -34,8 +34,16 @@ def client_for(store: Any) -> Any:
 
 def test_reviews_in_the_sidebar_and_every_page_renders_escaped(client_for: Any, store: Any) -> None:
     review = make_review(store, "<script>alert(1)</script> terrible", sentiment="negative", rating=5)
-    AspectMention.objects.create(store=store, review=review, aspect="quality", start=0, end=5,
-                                 sentence="<b>bad</b>", sentiment="negative", confidence=0.7)
+    AspectMention.objects.create(
+        store=store,
+        review=review,
+        aspect="quality",
+        start=0,
+        end=5,
+        sentence="<b>bad</b>",
+        sentiment="negative",
+        confidence=0.7,
+    )
     client = client_for()
     for path in ["", f"{review.pk}/", "insights/", "alerts/", "replies/", "settings/", "imports/"]:
         page = client.get(f"/s/{store.pk}/reviews/{path}")
@@ -45,9 +53,16 @@ def test_reviews_in_the_sidebar_and_every_page_renders_escaped(client_for: Any, 
         assert "<script>alert(1)</script>" not in html and "<b>bad</b>" not in html
 
 
-def test_insights_page_carries_the_chart_data_and_loads_the_vendored_library(client_for: Any, store: Any) -> None:
+def test_insights_page_carries_the_chart_data_and_loads_the_vendored_library(
+    client_for: Any, store: Any
+) -> None:
     for days, sentiment in [(1, "negative"), (1, "positive"), (2, "positive")]:
-        make_review(store, f"r {days} {sentiment}", sentiment=sentiment, reviewed_at=timezone.now() - timedelta(days=days))
+        make_review(
+            store,
+            f"r {days} {sentiment}",
+            sentiment=sentiment,
+            reviewed_at=timezone.now() - timedelta(days=days),
+        )
     html = client_for().get(f"/s/{store.pk}/reviews/insights/").content.decode()
     assert '<script src="/static/vendor/chartjs/chart.umd.min.js" defer>' in html
     assert '<script src="/static/js/reviews-insights.js" defer>' in html
@@ -58,17 +73,29 @@ def test_insights_page_carries_the_chart_data_and_loads_the_vendored_library(cli
     assert [sum(series["data"]) for series in chart["series"]] == [2, 0, 1]
 
 
-def test_settings_aspects_and_reply_approval_through_the_pages(client_for: Any, store: Any, fake_inference: Any) -> None:
+def test_settings_aspects_and_reply_approval_through_the_pages(
+    client_for: Any, store: Any, fake_inference: Any
+) -> None:
     owner = client_for()
-    response = owner.post(f"/s/{store.pk}/reviews/settings/", {
-        "form": "settings", "policy_text": "Returns within 30 days.", "webhook_url": "https://hooks.example.com/a",
-        "spike_window_days": 7, "spike_baseline_days": 28, "spike_min_reviews": 20, "spike_alpha": 0.01,
-    })
+    response = owner.post(
+        f"/s/{store.pk}/reviews/settings/",
+        {
+            "form": "settings",
+            "policy_text": "Returns within 30 days.",
+            "webhook_url": "https://hooks.example.com/a",
+            "spike_window_days": 7,
+            "spike_baseline_days": 28,
+            "spike_min_reviews": 20,
+            "spike_alpha": 0.01,
+        },
+    )
     assert response.status_code == 302
     settings = ReviewSettings.objects.get(store=store)
     assert settings.policy_text == "Returns within 30 days." and len(settings.webhook_secret) >= 32
-    response = owner.post(f"/s/{store.pk}/reviews/settings/",
-                          {"form": "aspect", "name": "battery", "examples": "battery lasts\n电池耐用\n"})
+    response = owner.post(
+        f"/s/{store.pk}/reviews/settings/",
+        {"form": "aspect", "name": "battery", "examples": "battery lasts\n电池耐用\n"},
+    )
     assert response.status_code == 302
     assert CustomAspect.objects.get(store=store).examples == ["battery lasts", "电池耐用"]
 
@@ -79,7 +106,9 @@ def test_settings_aspects_and_reply_approval_through_the_pages(client_for: Any, 
     assert reply.flags and reply.flags[0]["code"] == "promise_not_in_policy"
     page = owner.post(f"/s/{store.pk}/reviews/replies/{reply.pk}/", {"action": "approved"}, follow=True)
     assert "Edit the reply first" in page.content.decode()
-    owner.post(f"/s/{store.pk}/reviews/replies/{reply.pk}/", {"action": "save", "text": "Sorry for the wait."})
+    owner.post(
+        f"/s/{store.pk}/reviews/replies/{reply.pk}/", {"action": "save", "text": "Sorry for the wait."}
+    )
     owner.post(f"/s/{store.pk}/reviews/replies/{reply.pk}/", {"action": "approved"})
     reply.refresh_from_db()
     assert (reply.status, reply.text) == ("approved", "Sorry for the wait.")
@@ -87,7 +116,12 @@ def test_settings_aspects_and_reply_approval_through_the_pages(client_for: Any, 
     viewer = client_for(Role.VIEWER)
     assert viewer.post(f"/s/{store.pk}/reviews/{review.pk}/reply/").status_code == 403
     operator = client_for(Role.OPERATOR)
-    assert operator.post(f"/s/{store.pk}/reviews/settings/", {"form": "settings", "policy_text": "x"}).status_code == 403
+    assert (
+        operator.post(
+            f"/s/{store.pk}/reviews/settings/", {"form": "settings", "policy_text": "x"}
+        ).status_code
+        == 403
+    )
 
 
 def test_another_stores_ids_answer_404_on_pages(client_for: Any, store: Any, other_store: Any) -> None:
@@ -96,8 +130,17 @@ def test_another_stores_ids_answer_404_on_pages(client_for: Any, store: Any, oth
     aspect = CustomAspect.objects.create(store=other_store, name="secret", examples=["x"])
     now = timezone.now()
     alert = SpikeAlert.objects.create(
-        store=other_store, scope="product", key="X", window_start=now, window_end=now, window_negative=1,
-        window_total=1, baseline_negative=0, baseline_total=1, z_score=1, p_value=0.1,
+        store=other_store,
+        scope="product",
+        key="X",
+        window_start=now,
+        window_end=now,
+        window_negative=1,
+        window_total=1,
+        baseline_negative=0,
+        baseline_total=1,
+        z_score=1,
+        p_value=0.1,
     )
     client = client_for()
     mine = f"/s/{store.pk}/reviews"

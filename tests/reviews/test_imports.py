@@ -80,11 +80,18 @@ def test_duplicates_are_skipped_and_counted_in_a_file_and_across_imports(store: 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
 def test_chinese_headers_and_encodings(store: Any, sent_tasks: Any, encoding: str) -> None:
-    text = "货号,评分,评价内容,评价时间,来源,评价ID\nB1,5,尺码合适，面料舒服,2024-06-01,天猫,t1\nB1,2,物流太慢了,2024-06-02,天猫,t2\n"
+    text = (
+        "货号,评分,评价内容,评价时间,来源,评价ID\n"
+        "B1,5,尺码合适，面料舒服,2024-06-01,天猫,t1\n"
+        "B1,2,物流太慢了,2024-06-02,天猫,t2\n"
+    )
     data_import = import_reviews(store, "评价.csv", text.encode(encoding))
     assert data_import.column_mapping["评价内容"] == "text"
     assert data_import.column_mapping["评价时间"] == "reviewed_at"
-    assert sorted(Review.objects.filter(store=store).values_list("text", flat=True)) == ["尺码合适，面料舒服", "物流太慢了"]
+    assert sorted(Review.objects.filter(store=store).values_list("text", flat=True)) == [
+        "尺码合适，面料舒服",
+        "物流太慢了",
+    ]
 
 
 def test_xlsx_with_dates_and_stars(store: Any, sent_tasks: Any) -> None:

@@ -33,8 +33,13 @@ def test_promises_beyond_the_policy_are_flagged_in_both_languages() -> None:
         ("promise_not_in_policy", "compensation"),
         ("promise_not_in_policy", "replacement"),
     ]
-    zh = reply_flags("非常抱歉，我们会为您全额退款并补发一件。", _context("拉链坏了", "zh", policy="七天无理由退货。"))
-    assert sorted(f["detail"] for f in zh if f["code"] == "promise_not_in_policy") == ["refund", "replacement"]
+    zh = reply_flags(
+        "非常抱歉，我们会为您全额退款并补发一件。", _context("拉链坏了", "zh", policy="七天无理由退货。")
+    )
+    assert sorted(f["detail"] for f in zh if f["code"] == "promise_not_in_policy") == [
+        "refund",
+        "replacement",
+    ]
     # What the policy states may be said; "feel free" is no free gift.
     assert reply_flags("Feel free to return it within 30 days of delivery.", _context()) == []
     assert promise_concepts(POLICY) == {"return", "refund"}
@@ -44,7 +49,11 @@ def test_promises_beyond_the_policy_are_flagged_in_both_languages() -> None:
 
 
 def test_deadlines_contacts_language_and_prompt_echo_are_flagged() -> None:
-    codes = lambda text, context=_context(): [f["code"] for f in reply_flags(text, context)]  # noqa: E731
+    english = _context()
+
+    def codes(text: str, context: ReplyContext = english) -> list[str]:
+        return [flag["code"] for flag in reply_flags(text, context)]
+
     assert codes("We will fix this within 24 hours.") == ["deadline_not_in_policy"]
     assert codes("Returns are fine within 30 days.") == []
     assert codes("Write to help@shop.example for help.") == ["contact_not_in_policy"]
@@ -72,7 +81,8 @@ def test_the_draft_with_fewest_flags_is_kept_and_a_flagged_one_cannot_be_approve
     review = make_review(store, "The zipper broke after a week.", rating=2, sentiment="negative")
     answers = [
         " We will refund you in full and send a replacement.",
-        " Thank you for telling us about the zipper; we are sorry it broke. Returns are accepted within 30 days.",
+        " Thank you for telling us about the zipper; we are sorry it broke."
+        " Returns are accepted within 30 days.",
         " Sorry. Here is a coupon.",
     ]
     fake_inference.writer = lambda prompt, index: answers[index]
@@ -92,7 +102,9 @@ def test_the_draft_with_fewest_flags_is_kept_and_a_flagged_one_cannot_be_approve
     assert {f["detail"] for f in flagged.flags} == {"refund", "replacement"}
     with pytest.raises(ApplicationError, match="Edit the reply first"):
         replies.reply_review(reply=flagged, actor=actor, decision=ReplyStatus.APPROVED)
-    edited = replies.reply_edit(reply=flagged, actor=actor, text="Sorry about the zipper. Returns are accepted within 30 days.")
+    edited = replies.reply_edit(
+        reply=flagged, actor=actor, text="Sorry about the zipper. Returns are accepted within 30 days."
+    )
     assert edited.flags == []
     replies.reply_review(reply=edited, actor=actor, decision=ReplyStatus.APPROVED)
     reply.refresh_from_db()

@@ -34,7 +34,7 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
     state = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.requests.append({"headers": dict(self.headers), "body": body})
             status = state.statuses.pop(0) if state.statuses else 200
@@ -62,8 +62,17 @@ def _delivery(store: Any, url: str) -> WebhookDelivery:
     review_settings_update(store=store, actor=Actor.system(), webhook_url=url, webhook_secret=SECRET)
     now = timezone.now()
     alert = SpikeAlert.objects.create(
-        store=store, scope="product", key="SKU-1", window_start=now - timedelta(days=7), window_end=now,
-        window_negative=30, window_total=60, baseline_negative=20, baseline_total=200, z_score=6.9, p_value=1e-12,
+        store=store,
+        scope="product",
+        key="SKU-1",
+        window_start=now - timedelta(days=7),
+        window_end=now,
+        window_negative=30,
+        window_total=60,
+        baseline_negative=20,
+        baseline_total=200,
+        z_score=6.9,
+        p_value=1e-12,
     )
     return WebhookDelivery.objects.create(store=store, alert=alert, url=url, body=alerts.alert_body(alert))
 
@@ -76,7 +85,9 @@ def test_the_body_is_signed_with_the_store_secret(store: Any, receiver: Any, all
 
     request = state.requests[0]
     timestamp = request["headers"]["X-Ecomai-Timestamp"]
-    expected = hmac.new(SECRET.encode(), timestamp.encode() + b"." + request["body"], hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        SECRET.encode(), timestamp.encode() + b"." + request["body"], hashlib.sha256
+    ).hexdigest()
     assert request["headers"]["X-Ecomai-Signature"] == f"sha256={expected}"
     assert request["body"] == delivery.body.encode()
     assert b'"event": "reviews.negative_spike"' in request["body"]
@@ -91,7 +102,9 @@ def test_the_body_is_signed_with_the_store_secret(store: Any, receiver: Any, all
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("delivered", 1, 200)
 
 
-def test_server_errors_are_retried_by_the_task_until_delivered(store: Any, receiver: Any, allow_local: None) -> None:
+def test_server_errors_are_retried_by_the_task_until_delivered(
+    store: Any, receiver: Any, allow_local: None
+) -> None:
     state, url = receiver
     state.statuses = [500, 503, 429, 200]
     delivery = _delivery(store, url)

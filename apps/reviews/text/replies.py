@@ -137,12 +137,13 @@ def promise_concepts(text: str) -> set[str]:
 
 _NEGATION = re.compile(
     # "七天无理由退货" (returns, no reason needed) is a promise, not its negation.
-    r"(\bno\b|\bnot\b|n't\b|\bnever\b|\bwithout\b|不|没有|无(?!理由))[^.;。；，!！?？]{0,25}$", re.IGNORECASE
+    r"(\bno\b|\bnot\b|n't\b|\bnever\b|\bwithout\b|不|没有|无(?!理由))[^.;。；，!！?？]{0,25}$",
+    re.IGNORECASE,
 )
 
 
 def policy_allows(policy: str) -> set[str]:
-    """The promise concepts the policy states, leaving out those it only rules out ("no refunds", "不退款")."""
+    """The promise concepts the policy states, less those it only rules out ("no refunds", "不退款")."""
     lowered = policy.lower()
     allowed = set()
     for concept, terms in PROMISES.items():
