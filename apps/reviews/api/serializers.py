@@ -61,7 +61,7 @@ class ReviewOutputSerializer(serializers.ModelSerializer):
         return reply.text if reply else None
 
 
-class ReviewInputSerializer(serializers.Serializer):
+class ReviewCreateSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=f.SKU_MAX)
     text = serializers.CharField(max_length=f.TEXT_MAX_CHARS)
     rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)

@@ -44,12 +44,12 @@ class ReviewListCreateApi(StoreScopedMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=s.ReviewInputSerializer,
+        request=s.ReviewCreateSerializer,
         responses={201: s.ReviewOutputSerializer},
         summary="Create a review (classified automatically)",
     )
     def post(self, request: Request, store_id: int) -> Response:
-        data = s.ReviewInputSerializer(data=request.data)
+        data = s.ReviewCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = review_services.review_create(store=self.store, actor=self.actor, **data.validated_data)
         return Response(s.ReviewOutputSerializer(review).data, status=status.HTTP_201_CREATED)
