@@ -6,8 +6,9 @@ from typing import Any, ClassVar
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +22,23 @@ from apps.reviews.services import classification
 from apps.reviews.services import reviews as review_services
 
 from . import serializers as s
+
+# Query filters as the list, insights and export read them; an empty value means "not given" (as DRF reads
+# query strings), so each is documented with allowEmptyValue.
+FILTER_PARAMETERS = [
+    OpenApiParameter(
+        "date_from", OpenApiTypes.DATE, allow_blank=True, description="Reviews from this day on."
+    ),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, allow_blank=True, description="Reviews up to this day."),
+    OpenApiParameter("sku", str, allow_blank=True),
+    OpenApiParameter("language", str, enum=["en", "zh"], allow_blank=True),
+    OpenApiParameter("sentiment", str, enum=["negative", "neutral", "positive"], allow_blank=True),
+    OpenApiParameter("aspect", str, allow_blank=True),
+    OpenApiParameter(
+        "mismatch", bool, allow_blank=True, description="Only reviews whose stars and text disagree."
+    ),
+    OpenApiParameter("search", str, allow_blank=True, description="Words in the title or text."),
+]
 
 
 def _filters(request: Request) -> selectors.ReviewFilters:
@@ -39,7 +57,7 @@ class ReviewListCreateApi(StoreScopedMixin, generics.ListAPIView):
             "aspects"
         )
 
-    @extend_schema(parameters=[s.ReviewFilterSerializer], summary="Reviews, filtered")
+    @extend_schema(parameters=FILTER_PARAMETERS, summary="Reviews, filtered")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -88,13 +106,16 @@ class ReviewClassifyApi(StoreScopedMixin, APIView):
 
 class InsightsApi(StoreScopedMixin, APIView):
     @extend_schema(
-        parameters=[s.ReviewFilterSerializer],
+        parameters=FILTER_PARAMETERS,
         responses=OpenApiTypes.OBJECT,
         summary="Sentiment over time, by product and aspect, top aspects, mismatches",
     )
     def get(self, request: Request, store_id: int) -> Response:
         reviews = selectors.review_list(store=self.store, filters=_filters(request))
-        data = insights.insights(reviews, bucket=request.query_params.get("bucket", ""))
+        bucket = request.query_params.get("bucket", "")
+        if bucket not in ("", "day", "week", "month"):
+            raise ValidationError({"bucket": ["Choose day, week or month."]})
+        data = insights.insights(reviews, bucket=bucket)
         data["mismatches"] = [
             {"id": r.pk, "sku": r.sku, "rating": r.rating, "sentiment": r.sentiment, "text": r.text[:300]}
             for r in data["mismatches"]
@@ -104,7 +125,7 @@ class InsightsApi(StoreScopedMixin, APIView):
 
 class ReviewExportCsvApi(StoreScopedMixin, APIView):
     @extend_schema(
-        parameters=[s.ReviewFilterSerializer],
+        parameters=FILTER_PARAMETERS,
         responses={(200, "text/csv"): OpenApiTypes.BINARY},
         summary="Export reviews with sentiment, aspects and approved replies as CSV",
     )
