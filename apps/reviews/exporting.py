@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
 from apps.core.spreadsheets import csv_response, csv_stream
 
-from .models import ReplyDraft, ReplyStatus, Review
+from .models import Review
+from .selectors import approved_replies_prefetch
 
 HEADER = [
     "id",
@@ -32,10 +33,11 @@ HEADER = [
 
 
 def _rows(reviews: QuerySet[Review]) -> Iterator[list[Any]]:
-    approved = Prefetch(
-        "replies", queryset=ReplyDraft.objects.filter(status=ReplyStatus.APPROVED), to_attr="approved_replies"
-    )
-    for review in reviews.prefetch_related("aspects", approved).order_by("reviewed_at", "pk").iterator(2000):
+    for review in (
+        reviews.prefetch_related("aspects", approved_replies_prefetch())
+        .order_by("reviewed_at", "pk")
+        .iterator(2000)
+    ):
         aspects = "; ".join(f"{m.aspect}:{m.sentiment}" for m in review.aspects.all())
         reply = review.approved_replies[0].text if review.approved_replies else ""  # type: ignore[attr-defined]
         yield [

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import Store
@@ -118,6 +118,13 @@ def reply_list(*, store: Store, status: str = "") -> QuerySet[ReplyDraft]:
 
 def reply_get(*, store: Store, reply_id: Any) -> ReplyDraft:
     return get_or_not_found(reply_list(store=store), pk=reply_id)
+
+
+def approved_replies_prefetch() -> Prefetch:
+    """Each review's approved reply (at most one) as ``review.approved_replies``."""
+    return Prefetch(
+        "replies", queryset=ReplyDraft.objects.filter(status=ReplyStatus.APPROVED), to_attr="approved_replies"
+    )
 
 
 def approved_reply(*, review: Review) -> ReplyDraft | None:

@@ -130,5 +130,8 @@ class ReviewSettingsApi(StoreScopedMixin, APIView):
     def patch(self, request: Request, store_id: int) -> Response:
         data = s.ReviewSettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        settings = replies.review_settings_update(store=self.store, actor=self.actor, **data.validated_data)
+        values = dict(data.validated_data)
+        if "webhook_url" in values and values["webhook_url"] is None:
+            values["webhook_url"] = ""
+        settings = replies.review_settings_update(store=self.store, actor=self.actor, **values)
         return Response(s.ReviewSettingsSerializer(settings).data)

@@ -57,7 +57,10 @@ class ReviewOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_approved_reply(self, review: Review) -> str | None:
-        reply = approved_reply(review=review)
+        prefetched = getattr(review, "approved_replies", None)  # the list prefetches them
+        reply = (
+            prefetched[0] if prefetched else None if prefetched is not None else approved_reply(review=review)
+        )
         return reply.text if reply else None
 
 
@@ -182,6 +185,9 @@ class ReplyDecisionSerializer(serializers.Serializer):
 
 
 class ReviewSettingsSerializer(serializers.ModelSerializer):
+    webhook_url = serializers.URLField(
+        max_length=500, required=False, allow_null=True, help_text="null removes the webhook."
+    )
     webhook_secret = serializers.CharField(
         max_length=128,
         required=False,
@@ -206,7 +212,13 @@ class ReviewSettingsSerializer(serializers.ModelSerializer):
             "spike_window_days": {"min_value": 1, "max_value": 90},
             "spike_baseline_days": {"min_value": 1, "max_value": 365},
             "spike_min_reviews": {"min_value": 5, "max_value": 100_000},
+            "spike_alpha": {"min_value": 0.0001, "max_value": 0.2},
         }
+
+    def to_representation(self, instance: ReviewSettings) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["webhook_url"] = data["webhook_url"] or None
+        return data
 
     def get_webhook_secret_set(self, settings: ReviewSettings) -> bool:
         return bool(settings.webhook_secret)

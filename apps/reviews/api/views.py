@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api.mixins import StoreScopedMixin
+from apps.core.openapi import AutoSchema
 from apps.jobs.api.serializers import JobOutputSerializer
 from apps.reviews import exporting, insights, selectors
 from apps.reviews.models import CustomAspect, Review
@@ -26,19 +27,29 @@ from . import serializers as s
 # Query filters as the list, insights and export read them; an empty value means "not given" (as DRF reads
 # query strings), so each is documented with allowEmptyValue.
 FILTER_PARAMETERS = [
-    OpenApiParameter(
-        "date_from", OpenApiTypes.DATE, allow_blank=True, description="Reviews from this day on."
-    ),
-    OpenApiParameter("date_to", OpenApiTypes.DATE, allow_blank=True, description="Reviews up to this day."),
-    OpenApiParameter("sku", str, allow_blank=True),
-    OpenApiParameter("language", str, enum=["en", "zh"], allow_blank=True),
-    OpenApiParameter("sentiment", str, enum=["negative", "neutral", "positive"], allow_blank=True),
-    OpenApiParameter("aspect", str, allow_blank=True),
-    OpenApiParameter(
-        "mismatch", bool, allow_blank=True, description="Only reviews whose stars and text disagree."
-    ),
-    OpenApiParameter("search", str, allow_blank=True, description="Words in the title or text."),
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="Reviews from this day on."),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Reviews up to this day."),
+    OpenApiParameter("sku", str),
+    OpenApiParameter("language", str, enum=["en", "zh"]),
+    OpenApiParameter("sentiment", str, enum=["negative", "neutral", "positive"]),
+    OpenApiParameter("aspect", str),
+    OpenApiParameter("mismatch", bool, description="Only reviews whose stars and text disagree."),
+    OpenApiParameter("search", str, description="Words in the title or text."),
 ]
+
+
+FILTER_NAMES = {parameter.name for parameter in FILTER_PARAMETERS} | {"bucket"}
+
+
+class FilteredSchema(AutoSchema):
+    """Documents that an empty query value means "not given", as DRF reads query strings."""
+
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super()._get_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query" and parameter["name"] in FILTER_NAMES:
+                parameter["allowEmptyValue"] = True
+        return parameters
 
 
 def _filters(request: Request) -> selectors.ReviewFilters:
@@ -48,6 +59,7 @@ def _filters(request: Request) -> selectors.ReviewFilters:
 
 
 class ReviewListCreateApi(StoreScopedMixin, generics.ListAPIView):
+    schema = FilteredSchema()
     queryset = Review.objects.none()
     serializer_class = s.ReviewOutputSerializer
     api_error_statuses: ClassVar = {"POST": (409,)}
@@ -105,8 +117,18 @@ class ReviewClassifyApi(StoreScopedMixin, APIView):
 
 
 class InsightsApi(StoreScopedMixin, APIView):
+    schema = FilteredSchema()
+
     @extend_schema(
-        parameters=FILTER_PARAMETERS,
+        parameters=[
+            *FILTER_PARAMETERS,
+            OpenApiParameter(
+                "bucket",
+                str,
+                enum=["day", "week", "month"],
+                description="Chart periods; by the date range if empty.",
+            ),
+        ],
         responses=OpenApiTypes.OBJECT,
         summary="Sentiment over time, by product and aspect, top aspects, mismatches",
     )
@@ -124,6 +146,8 @@ class InsightsApi(StoreScopedMixin, APIView):
 
 
 class ReviewExportCsvApi(StoreScopedMixin, APIView):
+    schema = FilteredSchema()
+
     @extend_schema(
         parameters=FILTER_PARAMETERS,
         responses={(200, "text/csv"): OpenApiTypes.BINARY},

@@ -140,6 +140,8 @@ def review_settings_update(
         "spike_min_reviews": spike_min_reviews,
         "spike_alpha": spike_alpha,
     }
+    if webhook_url and not webhook_url.lower().startswith(("https://", "http://")):
+        raise ApplicationError("Webhook URLs are http:// or https:// addresses.", code="invalid_settings")
     if spike_alpha is not None and not 0 < spike_alpha < 0.5:
         raise ApplicationError("The significance level is between 0 and 0.5.", code="invalid_settings")
     changed = [
