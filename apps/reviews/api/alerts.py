@@ -93,7 +93,7 @@ class ReplyDetailApi(StoreScopedMixin, APIView):
         responses=s.ReplyOutputSerializer,
         summary="Edit a reply (checked again; needs approval again)",
     )
-    def patch(self, request: Request, store_id: int, reply_id: int) -> Response:
+    def put(self, request: Request, store_id: int, reply_id: int) -> Response:
         reply = selectors.reply_get(store=self.store, reply_id=reply_id)
         data = s.ReplyEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
