@@ -113,3 +113,33 @@ def test_import_classify_insights_alert_and_approve_a_reply(
         page.click("button[value=approved]")
     assert "Reply approved." in page.locator("main").inner_text()
     assert ReplyDraft.objects.get(store=store).status == "approved"
+
+
+def test_the_insights_chart_draws_under_the_content_security_policy(
+    browser: Any, live_server: Any, owner: Any, store: Any
+) -> None:
+    from tests.reviews.helpers import make_review
+
+    for day in range(5):
+        for sentiment in ("positive", "negative", "neutral"):
+            make_review(
+                store,
+                f"{sentiment} {day}",
+                sentiment=sentiment,
+                reviewed_at=timezone.now() - timedelta(days=day),
+            )
+    context = browser.new_context(locale="en-US")  # enforces the policy (conftest's page bypasses it)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security" in message.text else None,
+    )
+    log_in(page, live_server, owner.username)
+    page.wait_for_url(re.compile(rf"/s/{store.pk}/$"))
+    response = page.goto(f"{live_server.url}/s/{store.pk}/reviews/insights/")
+    assert response is not None and "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector("#sentiment-chart[data-rendered='5']")
+    assert page.evaluate("Chart.getChart('sentiment-chart').data.datasets.length") == 3
+    assert violations == []
+    context.close()
