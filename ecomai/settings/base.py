@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.imports",
     "apps.catalog",
     "apps.reviews",
+    "apps.training",
     "apps.dashboard",
 ]
 
