@@ -22,7 +22,7 @@ from apps.accounts.services import audit_record
 from apps.core.errors import ApplicationError, ConflictError
 from apps.core.text import clean_text
 
-from .. import conf
+from .. import analysis, conf
 from ..models import CustomAspect
 
 EXAMPLES_MAX = 20
@@ -31,8 +31,6 @@ NAME_MAX = 64
 
 
 def _clean_aspect(name: str, examples: Sequence[str]) -> tuple[str, list[str]]:
-    from .. import analysis
-
     name = clean_text(name)
     if not name or len(name) > NAME_MAX:
         raise ApplicationError(f"An aspect's name is 1 to {NAME_MAX} characters.", code="invalid_aspect")
@@ -90,10 +88,8 @@ def custom_aspect_delete(*, aspect: CustomAspect, actor: Actor) -> None:
     aspect.delete()
 
 
-def aspect_definitions(*, store: Store) -> list[Any]:
+def aspect_definitions(*, store: Store) -> list[analysis.AspectDefinition]:
     """The built-in aspects and the store's own, as the analysis package's AspectDefinition."""
-    from .. import analysis
-
     custom = [
         # The name itself, written in a review, is a mention too ("battery").
         analysis.AspectDefinition(name=aspect.name, examples=tuple(aspect.examples), keywords=(aspect.name,))
@@ -123,8 +119,6 @@ class _StoreModels:
 
 def aspect_mentions_find(*, store: Store, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
     """For each text, its aspect mentions as AspectMention field values (one embed and one classify call)."""
-    from .. import analysis
-
     models = _StoreModels(store)
     found = analysis.find_aspects_many(
         list(texts), aspects=aspect_definitions(store=store), embed=models.embed, classify=models.classify

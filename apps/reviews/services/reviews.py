@@ -17,6 +17,7 @@ from apps.accounts.services import audit_record
 from apps.catalog.selectors import product_list
 from apps.core.errors import ApplicationError, ConflictError
 
+from .. import analysis
 from ..models import Review
 from ..text import fields as review_fields
 from .classification import reviews_classify_new
@@ -40,7 +41,7 @@ def text_hash(text: str) -> str:
 
 def review_language(text: str, given: str = "") -> str:
     """The given language, else the detected one; an error when neither English nor Chinese."""
-    language = given or review_fields.guess_language(text)
+    language = given or analysis.detect_language(text)
     if language not in ("en", "zh"):
         raise ValueError(
             "Cannot tell the review's language; supported: en, zh. Name it in a language column."

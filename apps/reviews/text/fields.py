@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from apps.core.text import CJK, clean_identifier, clean_text
+from apps.core.text import clean_identifier, clean_text
 
 TEXT_MAX_CHARS = 20_000  # a 100 KB review is not a review: refused per row, not truncated
 TITLE_MAX = 300
@@ -34,8 +34,6 @@ LANGUAGE_ALIASES = {
     "中文": "zh",
     "简体中文": "zh",
 }
-_LATIN = re.compile(r"[A-Za-z]")
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _STARS = re.compile(r"^[★☆]+$")
 _DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -96,19 +94,6 @@ def parse_language(raw: str) -> str:
     if not language:
         raise ValueError(f"{raw.strip()[:20]!r} is not a supported language (en, zh).")
     return language
-
-
-def guess_language(text: str) -> str:
-    """'zh' where the text has Chinese characters, 'en' where its letters are mostly Latin, else ''."""
-    letters = _LETTER.findall(text)
-    if not letters:
-        return ""
-    chinese = len(CJK.findall(text))
-    if chinese and chinese >= 0.2 * len(letters):
-        return "zh"
-    if len(_LATIN.findall(text)) >= 0.6 * len(letters):
-        return "en"
-    return ""
 
 
 def parse_reviewed_at(raw: str, *, now: datetime, default_timezone: tzinfo = UTC) -> datetime:
