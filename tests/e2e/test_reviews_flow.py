@@ -36,7 +36,7 @@ def _reviews_csv() -> str:
                 text, rating = "面料很好，穿着很舒服，很喜欢。", 5
             else:
                 text, rating = "Great jacket, I love the fabric.", 5
-            lines.append(f"JACKET-1,{rating},{text},{when},shop,{number}")
+            lines.append(f'JACKET-1,{rating},"{text}",{when},shop,{number}')
             lines.append(f"MUG-2,5,Good mug and great glaze,{when},shop,m{number}")
     lines.append(lines[1])  # the same review twice: skipped and counted
     lines.append("MUG-2,9,Rating out of range,2024-01-01,shop,bad1")
