@@ -118,3 +118,54 @@ def test_a_chinese_review_gets_a_chinese_prompt(store: Any, fake_inference: Any)
     reply = replies.reply_draft_generate(review=review, actor=Actor.system())
     assert reply.language == "zh" and reply.flags == []
     assert fake_inference.requests[0][0].prompt.endswith("回复:")
+
+
+@pytest.fixture(scope="module")
+def tiny_generator(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    pytest.importorskip("torch")
+    from tests.inference.tiny_models import build_causal_lm
+
+    return build_causal_lm(tmp_path_factory.mktemp("reviews_tiny_lm") / "lm")
+
+
+@pytest.mark.django_db
+def test_a_draft_through_a_real_transformers_generator(
+    store: Any, tiny_generator: Any, settings: Any
+) -> None:
+    from apps.inference.registry import ModelSpec, register_model, unregister_model
+
+    register_model(ModelSpec(key="tiny-replies", task="generate", path=str(tiny_generator), max_length=1024))
+    settings.REVIEWS_REPLY_MODEL = "tiny-replies"
+    settings.INFERENCE_IN_PROCESS = True
+    settings.INFERENCE_BACKEND = "local"
+    try:
+        review = make_review(store, "The zipper broke.", rating=2, sentiment="negative")
+        reply = replies.reply_draft_generate(review=review, actor=Actor.system())
+    finally:
+        unregister_model("tiny-replies")
+    # Random weights write noise; what matters is the path: stored as a draft, checked, never approved alone.
+    assert reply.model_key == "tiny-replies" and reply.status == ReplyStatus.DRAFT
+    assert isinstance(reply.flags, list)
+
+
+@pytest.mark.real_model
+@pytest.mark.django_db
+def test_the_default_generator_drafts_replies_in_the_reviews_language(store: Any, settings: Any) -> None:
+    from apps.core.text import is_chinese
+    from apps.inference.registry import resolve_model
+
+    spec = resolve_model(None, task="generate")
+    if not spec.is_installed():
+        pytest.skip(f"{spec.key} is not in {spec.local_path}; run `python manage.py models install`")
+    settings.INFERENCE_IN_PROCESS = True
+    settings.INFERENCE_BACKEND = "local"
+    replies.review_settings_update(store=store, actor=Actor.system(), policy_text=POLICY)
+    english = make_review(
+        store, "The zipper broke after a week. Disappointed.", rating=2, sentiment="negative"
+    )
+    chinese = make_review(store, "物流太慢了，等了十天才到。", rating=2, sentiment="negative", language="zh")
+    for review in (english, chinese):
+        reply = replies.reply_draft_generate(review=review, actor=Actor.system())
+        assert reply.model_key == spec.key and reply.text
+        assert "wrong_language" not in {flag["code"] for flag in reply.flags}, reply.text
+        assert is_chinese(reply.text) == (review.language == "zh")
