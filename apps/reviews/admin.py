@@ -33,7 +33,16 @@ class CustomAspectAdmin(ReadOnlyAdmin):
 
 @admin.register(SpikeAlert)
 class SpikeAlertAdmin(ReadOnlyAdmin):
-    list_display = ["scope", "key", "store", "status", "window_negative", "window_total", "p_value", "created_at"]
+    list_display = [
+        "scope",
+        "key",
+        "store",
+        "status",
+        "window_negative",
+        "window_total",
+        "p_value",
+        "created_at",
+    ]
     list_filter = ["status", "scope"]
 
 
