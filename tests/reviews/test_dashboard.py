@@ -152,3 +152,32 @@ def test_another_stores_ids_answer_404_on_pages(client_for: Any, store: Any, oth
     assert client.get(f"/s/{other_store.pk}/reviews/insights/").status_code == 404
     reply.refresh_from_db()
     assert reply.status == "draft" and CustomAspect.objects.filter(pk=aspect.pk).exists()
+
+
+def test_pages_in_chinese(client_for: Any, store: Any) -> None:
+    client = client_for()
+    insights = client.get(f"/s/{store.pk}/reviews/insights/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "情感趋势" in insights and "抱怨最多" in insights
+    alerts = client.get(f"/s/{store.pk}/reviews/alerts/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "双比例 z 检验" in alerts
+    imports = client.get(f"/s/{store.pk}/reviews/imports/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "上传评价" in imports
+
+
+def test_the_store_overview_shows_open_spike_alerts(client_for: Any, store: Any) -> None:
+    now = timezone.now()
+    SpikeAlert.objects.create(
+        store=store,
+        scope="product",
+        key="JACKET-1",
+        window_start=now,
+        window_end=now,
+        window_negative=12,
+        window_total=20,
+        baseline_negative=3,
+        baseline_total=60,
+        z_score=5.1,
+        p_value=1e-7,
+    )
+    html = client_for().get(f"/s/{store.pk}/").content.decode()
+    assert "JACKET-1: 12/20" in html and f'href="/s/{store.pk}/reviews/alerts/"' in html
