@@ -13,6 +13,7 @@ from apps.accounts.models import Store
 from apps.core.selectors import get_or_not_found
 
 from .models import (
+    AspectMention,
     CustomAspect,
     ReplyDraft,
     ReplyStatus,
@@ -71,7 +72,9 @@ def review_list(*, store: Store, filters: ReviewFilters | None = None) -> QueryS
     if filters.sentiment:
         reviews = reviews.filter(sentiment=filters.sentiment)
     if filters.aspect:
-        reviews = reviews.filter(aspects__aspect=filters.aspect).distinct()
+        # A subquery, not a join: a review mentioning the aspect twice still counts once in the insights.
+        mentions = AspectMention.objects.filter(store=store, aspect=filters.aspect)
+        reviews = reviews.filter(pk__in=mentions.values("review_id"))
     if filters.mismatch:
         reviews = reviews.filter(MISMATCH)
     if filters.search:

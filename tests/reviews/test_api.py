@@ -114,11 +114,24 @@ def test_filters_insights_and_export(api_client: Any, store: Any) -> None:
     assert data["mismatch_count"] == 1 and data["mismatches"][0]["id"] == bad.pk
     assert sum(period["negative"] for period in data["over_time"]["periods"]) == 1
 
+    # A review mentioning an aspect twice counts once.
+    AspectMention.objects.create(
+        store=store,
+        review=bad,
+        aspect="quality",
+        start=11,
+        end=20,
+        sentence="cheap stitching",
+        sentiment="negative",
+        confidence=0.7,
+    )
+    by_aspect = api_client.get(base(store) + "insights/", {"aspect": "quality"}).json()
+    assert by_aspect["totals"]["total"] == 1 and by_aspect["products"][0]["total"] == 1
     exported = api_client.get(base(store) + "export/csv/", {"sku": "A"})
     rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 2
     formula = next(row for row in rows if "calc" in row["text"])
-    assert formula["text"].startswith("'=") and formula["aspects"] == "quality:negative"
+    assert formula["text"].startswith("'=") and formula["aspects"] == "quality:negative; quality:negative"
     assert formula["rating_mismatch"] == "yes"
 
 
