@@ -169,3 +169,35 @@ def test_the_default_generator_drafts_replies_in_the_reviews_language(store: Any
         assert reply.model_key == spec.key and reply.text
         assert "wrong_language" not in {flag["code"] for flag in reply.flags}, reply.text
         assert is_chinese(reply.text) == (review.language == "zh")
+
+
+@pytest.mark.django_db
+def test_a_reply_that_ignores_what_the_review_is_about_is_flagged_and_ranked_lower(
+    store: Any, fake_inference: Any
+) -> None:
+    from apps.reviews.models import AspectMention
+
+    review = make_review(store, "Delivery took three weeks.", rating=2, sentiment="negative")
+    AspectMention.objects.create(
+        store=store,
+        review=review,
+        aspect="delivery",
+        start=0,
+        end=26,
+        sentence=review.text,
+        sentiment="negative",
+        confidence=0.9,
+    )
+    answers = [" Thank you for your review.", " We are sorry the delivery took so long.", " Thanks!"]
+    fake_inference.writer = lambda prompt, index: answers[index]
+    reply = replies.reply_draft_generate(review=review, actor=Actor.system())
+    assert reply.text == "We are sorry the delivery took so long." and reply.flags == []
+
+    fake_inference.writer = lambda prompt, index: " Thank you for your review."
+    generic = replies.reply_draft_generate(review=review, actor=Actor.system())
+    assert generic.flags == [{"code": "not_specific", "detail": "delivery"}]
+    # A hint for the person, not a block.
+    assert (
+        replies.reply_review(reply=generic, actor=Actor.system(), decision=ReplyStatus.APPROVED).status
+        == "approved"
+    )

@@ -17,9 +17,10 @@ from apps.accounts.services import audit_record
 from apps.core.errors import ApplicationError
 from apps.core.text import clean_text
 
-from .. import conf
+from .. import analysis, conf
 from ..models import AspectMention, ReplyDraft, ReplyStatus, Review, ReviewSettings
 from ..text.replies import STOP, ReplyContext, clean_reply, reply_flags, reply_prompt
+from .aspects import aspect_definitions
 
 CANDIDATES = 3
 MAX_NEW_TOKENS = 96
@@ -43,6 +44,16 @@ def _context(review: Review) -> ReplyContext:
     )
 
 
+def _flags(text: str, context: ReplyContext, store: Store) -> list[dict[str, str]]:
+    """The policy checks, and whether the reply speaks to what the review is about (its aspects)."""
+    flags = reply_flags(text, context)
+    if context.aspects and text.strip():
+        definitions = [a for a in aspect_definitions(store=store) if a.name in context.aspects]
+        if definitions and not any(analysis.keyword_hit(definition, text) for definition in definitions):
+            flags.append({"code": "not_specific", "detail": ", ".join(sorted(context.aspects))})
+    return flags
+
+
 def reply_draft_generate(*, review: Review, actor: Actor) -> ReplyDraft:
     """Generate candidates, keep the one with the fewest flags (then the longest), save it as a draft."""
     context = _context(review)
@@ -59,7 +70,7 @@ def reply_draft_generate(*, review: Review, actor: Actor) -> ReplyDraft:
     candidates = []
     for choice in generation.choices:
         text = clean_reply(choice.text)[:REPLY_MAX_CHARS]
-        flags = reply_flags(text, context)
+        flags = _flags(text, context, review.store)
         blocking = sum(1 for flag in flags if flag["code"] in BLOCKING_FLAGS)
         candidates.append((blocking, len(flags), -len(text), text, flags))
     _blocking, _count, _length, text, flags = min(candidates, key=lambda c: c[:3])
@@ -84,7 +95,7 @@ def reply_edit(*, reply: ReplyDraft, actor: Actor, text: str) -> ReplyDraft:
     if not cleaned or len(cleaned) > REPLY_MAX_CHARS:
         raise ApplicationError(f"A reply is 1 to {REPLY_MAX_CHARS} characters.", code="invalid_reply")
     reply.text = cleaned
-    reply.flags = reply_flags(cleaned, _context(reply.review))
+    reply.flags = _flags(cleaned, _context(reply.review), reply.store)
     reply.status = ReplyStatus.DRAFT
     reply.reviewed_by, reply.reviewed_at = None, None
     reply.save()
