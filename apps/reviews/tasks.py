@@ -25,12 +25,13 @@ def detect_spikes_task(store_id: int) -> None:
 
 @shared_task(name="reviews.detect_spikes_all", ignore_result=True)
 def detect_spikes_all_task() -> None:
-    """Beat: time moves on without new reviews too (a window ends, a spike fades)."""
+    """Beat: time moves on without new reviews (a window ends, a spike fades); lost deliveries go again."""
+    webhooks.webhook_deliveries_recover()
     for store_id in Store.objects.filter(reviews__isnull=False).values_list("pk", flat=True).distinct():
         detect_spikes_task.delay(store_id)
 
 
-@shared_task(name=alerts.DELIVER_TASK, bind=True, ignore_result=True, acks_late=True, max_retries=None)
+@shared_task(name=webhooks.DELIVER_TASK, bind=True, ignore_result=True, acks_late=True, max_retries=None)
 def deliver_webhook_task(self, delivery_id: int) -> str:  # type: ignore[no-untyped-def]
     """One attempt; a retryable failure is retried later, each time waiting twice as long."""
     outcome = webhooks.webhook_deliver(delivery_id=delivery_id)

@@ -157,3 +157,15 @@ def test_internal_addresses_are_refused_unless_allowed(store: Any, receiver: Any
     delivery.refresh_from_db()
     assert "internal address" in delivery.last_error
     assert state.requests == []
+
+
+def test_deliveries_whose_task_was_lost_are_queued_again(
+    store: Any, sent_tasks: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    delivery = _delivery(store, "https://hooks.example.com/x")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhooks.webhook_deliveries_recover() == []  # a fresh one is still on its way
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(updated_at=timezone.now() - timedelta(hours=2))
+        assert webhooks.webhook_deliveries_recover() == [delivery.pk]
+        assert webhooks.webhook_deliveries_recover() == []  # claimed: not queued twice
+    assert sent_tasks == [("reviews.deliver_webhook", (delivery.pk,), "default")]

@@ -19,8 +19,8 @@ from apps.core.tasks import enqueue_on_commit
 
 from ..models import AspectMention, Review, ReviewSettings, Sentiment, SpikeAlert, WebhookDelivery
 from ..text.spikes import Counts, SpikeTest, spike_test
+from .webhooks import DELIVER_TASK
 
-DELIVER_TASK = "reviews.deliver_webhook"
 LIVE = (SpikeAlert.Status.OPEN, SpikeAlert.Status.ACKNOWLEDGED)
 
 

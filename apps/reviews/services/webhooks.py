@@ -16,11 +16,14 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
+
+from apps.core.tasks import enqueue_on_commit
 
 from .. import conf
 from ..models import ReviewSettings, WebhookDelivery
@@ -29,6 +32,7 @@ Outcome = Literal["delivered", "retry", "failed", "done"]
 SIGNATURE_HEADER = "X-Ecomai-Signature"
 TIMESTAMP_HEADER = "X-Ecomai-Timestamp"
 RETRY_STATUSES = frozenset({408, 425, 429})
+DELIVER_TASK = "reviews.deliver_webhook"
 
 
 def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
@@ -83,6 +87,22 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> _Attempt:
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
         reason = getattr(error, "reason", error)
         return _Attempt(None, str(reason)[:500])
+
+
+def webhook_deliveries_recover(*, older_than: timedelta = timedelta(hours=1)) -> list[int]:
+    """Queue again the deliveries still pending long after their last attempt (their task was lost)."""
+    stale = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, updated_at__lt=timezone.now() - older_than
+    )
+    recovered = []
+    for delivery in stale[:500]:
+        # Claim by moving updated_at, so the next run does not queue it again meanwhile.
+        if WebhookDelivery.objects.filter(pk=delivery.pk, updated_at=delivery.updated_at).update(
+            updated_at=timezone.now()
+        ):
+            enqueue_on_commit(DELIVER_TASK, args=(delivery.pk,), queue="default")
+            recovered.append(delivery.pk)
+    return recovered
 
 
 def webhook_deliver(*, delivery_id: int) -> Outcome:
