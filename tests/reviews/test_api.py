@@ -241,3 +241,25 @@ def test_another_stores_ids_answer_404(
     # The classify endpoint ignores ids of another store.
     response = api_client.post(mine + "classify/", {"review_ids": [foreign.pk]}, format="json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "nothing_to_classify"
+
+
+def test_import_through_the_api_reports_row_errors(api_client: Any, store: Any, other_store: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.imports.models import DataImport
+    from tests.catalog.helpers import run_job
+
+    data = "sku,rating,review,date\nA1,5,Great,2024-05-01\nA1,0,Bad stars,2024-05-01\nA1,4,,2024-05-02\n"
+    created = api_client.post(
+        base(store) + "imports/", {"file": SimpleUploadedFile("r.csv", data.encode())}, format="multipart"
+    )
+    assert created.status_code == 201, created.content
+    import_id = created.json()["id"]
+    assert created.json()["column_mapping"]["review"] == "text"
+    started = api_client.post(base(store) + f"imports/{import_id}/start/", {}, format="json")
+    assert started.status_code == 202, started.content
+    run_job(DataImport.objects.get(pk=import_id).job)
+    errors = api_client.get(base(store) + f"imports/{import_id}/errors/").json()["results"]
+    assert [(e["row_number"], e["column"]) for e in errors] == [(3, "rating"), (4, "review")]
+    assert Review.objects.filter(store=store).count() == 1
+    assert api_client.get(base(other_store) + f"imports/{import_id}/").status_code == 404
