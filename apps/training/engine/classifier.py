@@ -16,35 +16,15 @@ import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from tqdm import tqdm
 
+from .config import TrainConfig, TrainReport, accuracy, macro_f1
 
-@dataclass(frozen=True)
-class TrainConfig:
-    seed: int = 13
-    max_length: int = 128
-    trainable_layers: int = 1
-    epochs: int = 2
-    batch_size: int = 32
-    learning_rate: float = 2e-4
-    head_learning_rate: float = 1e-3
-    weight_decay: float = 0.01
-    warmup_fraction: float = 0.1
-    # Rows per forward pass when caching the frozen layers' output.
-    cache_batch: int = 64
-
-
-@dataclass
-class TrainReport:
-    train_examples: int
-    epochs: int
-    losses: list[float] = field(default_factory=list)
-    seconds: float = 0.0
+__all__ = ["Classifier", "TrainConfig", "TrainReport", "accuracy", "macro_f1"]
 
 
 class _PassThrough(torch.nn.Module):
@@ -221,22 +201,3 @@ class Classifier:
         self.model.config.architectures = [type(self.model).__name__]
         self.model.save_pretrained(folder)
         self.tokenizer.save_pretrained(folder)
-
-
-def accuracy(predicted: Sequence[str], expected: Sequence[str]) -> float:
-    if not expected:
-        return 0.0
-    return sum(p == e for p, e in zip(predicted, expected, strict=True)) / len(expected)
-
-
-def macro_f1(predicted: Sequence[str], expected: Sequence[str], labels: Sequence[str]) -> float:
-    """Mean F1 over the labels that occur in ``expected`` or ``predicted``."""
-    scores = []
-    for label in labels:
-        tp = sum(p == label and e == label for p, e in zip(predicted, expected, strict=True))
-        fp = sum(p == label and e != label for p, e in zip(predicted, expected, strict=True))
-        fn = sum(p != label and e == label for p, e in zip(predicted, expected, strict=True))
-        if tp + fp + fn == 0:
-            continue
-        scores.append(2 * tp / (2 * tp + fp + fn))
-    return sum(scores) / len(scores) if scores else 0.0
