@@ -5,10 +5,12 @@ and posted to the store's webhook."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.actor import Actor
@@ -49,53 +51,68 @@ def _aggregates(
 
 
 def spike_counts(
-    *, store: Store, now: datetime, settings: ReviewSettings
-) -> dict[tuple[str, str], tuple[Counts, Counts, datetime, datetime]]:
-    """(scope, key) -> (window counts, baseline counts, window start, window end), classified reviews only."""
+    *, store: Store, now: datetime, settings: ReviewSettings, scope: str, exclude_skus: Iterable[str] = ()
+) -> dict[str, tuple[Counts, Counts, datetime, datetime]]:
+    """key -> (window counts, baseline counts, window start, window end) of one scope; classified reviews.
+
+    Aspects are counted without the reviews of ``exclude_skus``: the products already alerted on.
+    """
     window_start = now - timedelta(days=settings.spike_window_days)
     baseline_start = window_start - timedelta(days=settings.spike_baseline_days)
-    reviews = (
-        Review.objects.filter(store=store, reviewed_at__gte=baseline_start, reviewed_at__lt=now)
-        .exclude(sentiment="")
-        .values("sku")
-        .annotate(**_aggregates("reviewed_at", window_start, baseline_start, now))
-    )
-    mentions = (
-        AspectMention.objects.filter(
-            store=store, review__reviewed_at__gte=baseline_start, review__reviewed_at__lt=now
+    rows: QuerySet[Any, dict[str, Any]]
+    if scope == SpikeAlert.Scope.PRODUCT:
+        rows = (
+            Review.objects.filter(store=store, reviewed_at__gte=baseline_start, reviewed_at__lt=now)
+            .exclude(sentiment="")
+            .values("sku")
+            .annotate(**_aggregates("reviewed_at", window_start, baseline_start, now))
         )
-        .values("aspect")
-        .annotate(**_aggregates("review__reviewed_at", window_start, baseline_start, now))
-    )
-    found: dict[tuple[str, str], tuple[Counts, Counts, datetime, datetime]] = {}
-    for key, (window, baseline) in _counts(list(reviews), "sku").items():
-        found[(SpikeAlert.Scope.PRODUCT, key)] = (window, baseline, window_start, now)
-    for key, (window, baseline) in _counts(list(mentions), "aspect").items():
-        found[(SpikeAlert.Scope.ASPECT, key)] = (window, baseline, window_start, now)
-    return found
+        key = "sku"
+    else:
+        rows = (
+            AspectMention.objects.filter(
+                store=store, review__reviewed_at__gte=baseline_start, review__reviewed_at__lt=now
+            )
+            .exclude(review__sku__in=list(exclude_skus))
+            .values("aspect")
+            .annotate(**_aggregates("review__reviewed_at", window_start, baseline_start, now))
+        )
+        key = "aspect"
+    return {
+        name: (window, baseline, window_start, now)
+        for name, (window, baseline) in _counts(list(rows), key).items()
+    }
 
 
 def alerts_detect(*, store: Store, now: datetime | None = None) -> list[SpikeAlert]:
-    """Test every product and aspect; raise an alert for each new spike, resolve the ones that ended."""
+    """Test every product, then every aspect; raise an alert for each new spike, resolve those that ended.
+
+    One spike, one alert: a product's bad week also raises the share of its aspects' complaints
+    store-wide, so aspects are tested without the reviews of the products that are spiking. An aspect
+    alert then says what no product alert explains (late deliveries across the catalog, say).
+    """
     now = now or timezone.now()
     settings, _created = ReviewSettings.objects.get_or_create(store=store)
     live = {(a.scope, a.key): a for a in SpikeAlert.objects.filter(store=store, status__in=LIVE)}
-    raised = []
-    for (scope, key), (window, baseline, start, end) in spike_counts(
-        store=store, now=now, settings=settings
-    ).items():
-        test = spike_test(
-            window, baseline, min_reviews=settings.spike_min_reviews, alpha=settings.spike_alpha
-        )
-        current = live.get((scope, key))
-        if test.is_spike and current is None:
-            alert = _raise(store, settings, scope, key, window, baseline, start, end, test)
-            if alert is not None:
-                raised.append(alert)
-        elif current is not None and not test.is_spike and test.reason != "too_few_reviews":
-            SpikeAlert.objects.filter(pk=current.pk, status__in=LIVE).update(
-                status=SpikeAlert.Status.RESOLVED, resolved_at=now
+    raised: list[SpikeAlert] = []
+    spiking: set[str] = set()
+    for scope in (SpikeAlert.Scope.PRODUCT, SpikeAlert.Scope.ASPECT):
+        counts = spike_counts(store=store, now=now, settings=settings, scope=scope, exclude_skus=spiking)
+        for key, (window, baseline, start, end) in counts.items():
+            test = spike_test(
+                window, baseline, min_reviews=settings.spike_min_reviews, alpha=settings.spike_alpha
             )
+            current = live.get((scope, key))
+            if test.is_spike and scope == SpikeAlert.Scope.PRODUCT:
+                spiking.add(key)
+            if test.is_spike and current is None:
+                alert = _raise(store, settings, scope, key, window, baseline, start, end, test)
+                if alert is not None:
+                    raised.append(alert)
+            elif current is not None and not test.is_spike and test.reason != "too_few_reviews":
+                SpikeAlert.objects.filter(pk=current.pk, status__in=LIVE).update(
+                    status=SpikeAlert.Status.RESOLVED, resolved_at=now
+                )
     return raised
 
 
