@@ -107,7 +107,11 @@ def main() -> None:
     current_app.send_task = lambda *a, **k: None  # type: ignore[method-assign,assignment]
     merchant = Merchant.objects.create(name=f"bench reviews {time.time():.0f}")
     store = Store.objects.create(merchant=merchant, name="reviews bench", slug=f"bench-{time.time_ns()}")
-    results: dict[str, Any] = {"reviews": args.reviews, "load_before": os.getloadavg()}
+    results: dict[str, Any] = {
+        "reviews": args.reviews,
+        "classify_count": args.classify,
+        "load_before": os.getloadavg(),
+    }
     try:
         with tempfile.TemporaryDirectory() as directory:
             settings.MEDIA_ROOT = Path(directory) / "media"
@@ -163,7 +167,8 @@ def write_markdown(results: dict[str, Any]) -> None:
         "# Reviews pipeline",
         "",
         "Command: `DATABASE_URL=... MODELS_CACHE=... .venv/bin/python benchmarks/reviews_pipeline_bench.py "
-        f"--reviews {results['reviews']}`",
+        f"--reviews {results['reviews']} --classify {results['classify_count']}` "
+        "(MODELS_CACHE holding sentiment-zh-en and multilingual-e5-small)",
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; load average before "
         f"{results['load_before'][0]:.1f}, after {results.get('load_after', (0,))[0]:.1f} (shared machine).",
         "",
