@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("apps.jobs.api.urls")),
     path("", include("apps.catalog.api.urls")),
     path("", include("apps.support.api.urls")),
+    path("", include("apps.reviews.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("apps.jobs.urls")),
     path("", include("apps.catalog.urls")),
     path("", include("apps.support.urls")),
+    path("", include("apps.reviews.urls")),
 ]
 
 handler400 = "apps.core.views.bad_request"

@@ -10,6 +10,7 @@ from apps.accounts.dashboard import dashboard_store
 from apps.accounts.selectors import store_list_for_user
 from apps.accounts.usage import usage_summary
 from apps.jobs.selectors import job_list
+from apps.reviews.selectors import alert_list
 
 
 @login_required
@@ -34,5 +35,6 @@ def store_overview(request: HttpRequest, store_id: int) -> HttpResponse:
             "membership": membership,
             "recent_jobs": job_list(store=store)[:5],
             "usage": usage_summary(store=store),
+            "review_alerts": alert_list(store=store, status="open")[:5],
         },
     )

@@ -292,6 +292,34 @@ INSTALLERS = (
     Installer(MINILM_L6, 1, install_minilm),
     Installer(MULTILINGUAL_E5_SMALL, 2, install_e5),
 )
+# Installers other apps add (the training app builds the default classifier): the inference
+# layer imports no domain app, so they register themselves from their AppConfig.ready.
+_registered: dict[str, Installer] = {}
+
+
+def register_installer(
+    spec: ModelSpec, builder: Callable[[ModelSpec, Path, Progress], dict[str, Any]], *, steps: int = 1
+) -> Installer:
+    """Make ``manage.py models install`` build ``spec`` with ``builder(spec, folder, progress)``.
+
+    The builder writes a transformers checkpoint into ``folder`` and returns what the manifest
+    should record beside the file checksums (data hashes, evaluation figures). Registered
+    installers run after the built-in ones, in registration order, so a builder may read a
+    built-in model (an encoder it fine-tunes) installed by the same command.
+    """
+    installer = Installer(spec, steps, builder)
+    _registered[spec.key] = installer
+    return installer
+
+
+def unregister_installer(key: str) -> None:
+    _registered.pop(key, None)
+
+
+def all_installers() -> list[Installer]:
+    """The built-in installers, then the registered ones."""
+    builtin = [installer for installer in INSTALLERS if installer.spec.key not in _registered]
+    return [*builtin, *_registered.values()]
 
 
 def is_current(spec: ModelSpec) -> bool:

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "apps.imports",
     "apps.catalog",
     "apps.support",
+    "apps.reviews",
+    "apps.training",
     "apps.dashboard",
 ]
 
@@ -319,7 +321,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "imports.recover_stale",
         "schedule": JOBS_RECOVER_INTERVAL_SECONDS,
     },
+    "reviews-detect-spikes": {"task": "reviews.detect_spikes_all", "schedule": 3600.0},
 }
+
+# --- Reviews ------------------------------------------------------------------------------
+# The sentiment classifier; empty uses the store's activated or the default classify model.
+REVIEWS_SENTIMENT_MODEL = env.str("REVIEWS_SENTIMENT_MODEL", default="")
+# The embedding model that finds aspects in sentences (multilingual: reviews come in Chinese too).
+REVIEWS_ASPECT_EMBED_MODEL = env.str("REVIEWS_ASPECT_EMBED_MODEL", default="multilingual-e5-small")
+# The generator of reply drafts; empty uses the store's activated or the default generator.
+REVIEWS_REPLY_MODEL = env.str("REVIEWS_REPLY_MODEL", default="")
+REVIEWS_CLASSIFY_BATCH = env.int("REVIEWS_CLASSIFY_BATCH", default=32)
+REVIEWS_WEBHOOK_TIMEOUT_SECONDS = env.float("REVIEWS_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+REVIEWS_WEBHOOK_MAX_ATTEMPTS = env.int("REVIEWS_WEBHOOK_MAX_ATTEMPTS", default=6)
+# Seconds before the first retry of a failed webhook delivery; each later retry waits twice as long.
+REVIEWS_WEBHOOK_BACKOFF_SECONDS = env.float("REVIEWS_WEBHOOK_BACKOFF_SECONDS", default=30.0)
+# Webhooks to private, loopback or link-local addresses are refused (SSRF) unless this is on.
+REVIEWS_WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("REVIEWS_WEBHOOK_ALLOW_PRIVATE_HOSTS", default=False)
 
 # --- Inference --------------------------------------------------------------------------
 MODELS_CACHE = Path(env.str("MODELS_CACHE", default=str(BASE_DIR / "models_cache")))

@@ -31,11 +31,11 @@ def run(*args: str) -> str:
 def test_list_shows_defaults_and_missing_models(cache: Path) -> None:
     lines = run("list").splitlines()
     assert lines[0].split() == ["model", "task", "default", "status", "size", "source"]
-    rows = {line.split()[0]: line for line in lines[1:4]}
-    assert set(rows) == {"all-minilm-l6-v2", "gemma-3-270m", "multilingual-e5-small"}
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert set(rows) == {"all-minilm-l6-v2", "gemma-3-270m", "multilingual-e5-small", "sentiment-zh-en"}
     assert "default generate" in rows["gemma-3-270m"] and "missing" in rows["gemma-3-270m"]
     assert "default embed" in rows["all-minilm-l6-v2"]
-    assert "No default classify model" in lines[-1]
+    assert "default classify" in rows["sentiment-zh-en"] and "missing" in rows["sentiment-zh-en"]
 
 
 def test_install_is_idempotent_and_repairs_a_corrupted_file(cache: Path) -> None:

@@ -51,8 +51,16 @@ def test_defaults_per_task() -> None:
     assert resolve_model(None, task="generate").key == "gemma-3-270m"
     assert resolve_model(None, task="embed").key == "all-minilm-l6-v2"
     assert resolve_model("multilingual-e5-small", task="embed").query_prefix == "query: "
-    with pytest.raises(ModelNotFound):
-        resolve_model(None, task="classify")
+    # The training app registers the default classifier (apps/training/sentiment.py).
+    assert resolve_model(None, task="classify").key == "sentiment-zh-en"
+    registry.unregister_model("sentiment-zh-en")
+    try:
+        with pytest.raises(ModelNotFound):
+            resolve_model(None, task="classify")
+    finally:
+        from apps.training.sentiment import SENTIMENT_ZH_EN
+
+        registry.register_model(SENTIMENT_ZH_EN, default=True)
 
 
 def test_unknown_model_and_wrong_task_are_errors() -> None:
@@ -75,8 +83,7 @@ def test_store_resolver_wins_and_falls_back() -> None:
         assert resolve_model(None, task="generate", store="store-8").key == "gemma-3-270m"
     finally:
         set_store_resolver(None)
-    with pytest.raises(ModelNotFound):
-        resolve_model(None, task="classify", store="store-7")
+    assert resolve_model(None, task="classify", store="store-7").key == "sentiment-zh-en"
 
 
 def test_spec_travels_as_json_and_resolves_under_models_cache(settings: Any, tmp_path: Any) -> None:

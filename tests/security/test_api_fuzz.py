@@ -45,6 +45,7 @@ from apps.catalog.models import BrandVoice, Description, DescriptionVersion, Pro
 from apps.imports.models import DataImport
 from apps.inference import use_backend
 from apps.jobs.models import Job, JobItem
+from apps.reviews.models import CustomAspect, ReplyDraft, Review, SpikeAlert
 from tests.catalog.fakes import draft
 from tests.factories import MembershipFactory, StoreFactory
 from tests.inference_fake import FakeBackend
@@ -72,7 +73,13 @@ class Tenant:
     def ids(self) -> dict[str, int]:
         names = ["store", "product", "description", "brand_voice", "import", "job", "membership"]
         ids = {f"{name}_id": self.base_id + offset for offset, name in enumerate(names)}
-        return {**ids, "invitation_id": self.base_id + 10, "token_id": self.base_id + 11}
+        reviews = {"review_id": 12, "aspect_id": 13, "alert_id": 14, "reply_id": 15}
+        return {
+            **ids,
+            "invitation_id": self.base_id + 10,
+            "token_id": self.base_id + 11,
+            **{name: self.base_id + offset for name, offset in reviews.items()},
+        }
 
     def create(self) -> Store:
         ids = self.ids
@@ -134,6 +141,38 @@ class Tenant:
             email=f"guest-{self.sku.lower()}@example.com",
             token_hash=self.sku * 64,
             expires_at=timezone.now() + timedelta(days=7),
+        )
+        review = Review.objects.create(
+            pk=ids["review_id"],
+            store=store,
+            sku=self.sku,
+            text="The zipper broke.",
+            text_hash=self.sku * 64,
+            language="en",
+            rating=2,
+            reviewed_at=timezone.now(),
+            sentiment="negative",
+            sentiment_confidence=0.9,
+        )
+        CustomAspect.objects.create(
+            pk=ids["aspect_id"], store=store, name="battery", examples=["battery life"]
+        )
+        SpikeAlert.objects.create(
+            pk=ids["alert_id"],
+            store=store,
+            scope="product",
+            key=self.sku,
+            window_start=timezone.now(),
+            window_end=timezone.now(),
+            window_negative=10,
+            window_total=20,
+            baseline_negative=2,
+            baseline_total=40,
+            z_score=4.0,
+            p_value=0.0001,
+        )
+        ReplyDraft.objects.create(
+            pk=ids["reply_id"], store=store, review=review, language="en", text="Sorry about the zipper."
         )
         return store
 

@@ -30,11 +30,11 @@ class Command(BaseCommand):
             self._list()
 
     def _install(self, keys: list[str], *, force: bool) -> None:
-        known = {installer.spec.key: installer for installer in installers.INSTALLERS}
+        known = {installer.spec.key: installer for installer in installers.all_installers()}
         unknown = sorted(set(keys) - set(known))
         if unknown:
             raise CommandError(f"No installer for {unknown}; installable: {sorted(known)}.")
-        chosen = [known[key] for key in keys] if keys else list(installers.INSTALLERS)
+        chosen = [known[key] for key in keys] if keys else installers.all_installers()
         self.stdout.write(f"Models cache: {settings.MODELS_CACHE}")
         failures = []
         for installer in chosen:

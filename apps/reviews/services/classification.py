@@ -1,0 +1,142 @@
+"""Sentiment and aspects for reviews, in batches as a Job; new reviews are classified automatically.
+
+New reviews (from the API or an import block) queue ``reviews.classify_new``: it gathers the store's
+reviews that are neither classified nor taken by a job into one classification job, under a lock on
+the store's settings row, so bursts of writes make few jobs and no review is in two of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps import inference
+from apps.accounts.actor import Actor
+from apps.accounts.models import Store
+from apps.core.errors import ApplicationError
+from apps.core.tasks import enqueue_on_commit
+from apps.jobs.models import Job
+from apps.jobs.services import job_create
+
+from .. import conf
+from ..models import AspectMention, Review, ReviewSettings
+from .aspects import aspect_mentions_find
+
+CLASSIFY_JOB_KIND = "reviews.classify"
+CLASSIFY_NEW_TASK = "reviews.classify_new"
+DETECT_SPIKES_TASK = "reviews.detect_spikes"
+MAX_REVIEWS_PER_JOB = 200_000
+
+
+def reviews_classify_new(*, store: Store) -> None:
+    """Queue the classification of the store's new reviews once the current transaction commits."""
+    enqueue_on_commit(CLASSIFY_NEW_TASK, args=(store.pk,), queue="default")
+
+
+def review_settings_lock(store: Store) -> ReviewSettings:
+    ReviewSettings.objects.get_or_create(store=store)
+    return ReviewSettings.objects.select_for_update().get(store=store)
+
+
+def _batches(ids: Sequence[int]) -> list[tuple[str, dict[str, Any]]]:
+    size = max(1, conf.classify_batch())
+    return [
+        (f"reviews {chunk[0]}-{chunk[-1]}", {"reviews": list(chunk)})
+        for chunk in (ids[start : start + size] for start in range(0, len(ids), size))
+    ]
+
+
+def _classify_job(*, store: Store, actor: Actor, reviews: QuerySet[Review], title: str) -> Job | None:
+    ids = list(reviews.order_by("pk").values_list("pk", flat=True)[:MAX_REVIEWS_PER_JOB])
+    if not ids:
+        return None
+    job = job_create(
+        store=store,
+        kind=CLASSIFY_JOB_KIND,
+        actor=actor,
+        title=title,
+        params={"reviews": len(ids)},
+        items=_batches(ids),
+    )
+    Review.objects.filter(pk__in=ids).update(classify_job=job)
+    return job
+
+
+@transaction.atomic
+def reviews_classify_pending(*, store: Store, actor: Actor | None = None) -> Job | None:
+    """One job for the store's reviews that no job has taken and that have no sentiment yet."""
+    review_settings_lock(store)
+    pending = Review.objects.filter(store=store, sentiment="", classify_job__isnull=True)
+    return _classify_job(
+        store=store, actor=actor or Actor.system(), reviews=pending, title="Classify new reviews"
+    )
+
+
+@transaction.atomic
+def reviews_classify_start(*, store: Store, actor: Actor, reviews: QuerySet[Review]) -> Job:
+    """Classify (again) a selection of the store's reviews, e.g. after switching to a fine-tuned model."""
+    review_settings_lock(store)
+    job = _classify_job(
+        store=store, actor=actor, reviews=reviews.filter(store=store), title="Classify reviews"
+    )
+    if job is None:
+        raise ApplicationError("No reviews match this selection.", code="nothing_to_classify")
+    return job
+
+
+def reviews_classify_batch(*, store: Store, review_ids: list[int]) -> dict[str, Any]:
+    """Sentiment of each review and its aspect mentions, computed outside any transaction."""
+    reviews = list(Review.objects.filter(store=store, pk__in=review_ids).order_by("pk"))
+    if not reviews:
+        return {"reviews": {}}
+    texts = [_classified_text(review) for review in reviews]
+    results = inference.classify(texts, model=conf.sentiment_model(), store=store)
+    mentions = aspect_mentions_find(store=store, texts=[review.text for review in reviews])
+    return {
+        "reviews": {
+            str(review.pk): {
+                "label": result.label,
+                "confidence": result.score,
+                "scores": result.scores,
+                "model": result.model,
+                "aspects": review_mentions,
+            }
+            for review, result, review_mentions in zip(reviews, results, mentions, strict=True)
+        }
+    }
+
+
+def _classified_text(review: Review) -> str:
+    """The title carries sentiment too ("Broke in a week"): it is read with the text."""
+    return f"{review.title}. {review.text}" if review.title else review.text
+
+
+def reviews_classification_save(*, store: Store, result: dict[str, Any]) -> int:
+    """Write a batch's sentiments and replace its reviews' aspect mentions; in the caller's transaction."""
+    now = timezone.now()
+    saved = 0
+    for review_id, outcome in result["reviews"].items():
+        updated = Review.objects.filter(store=store, pk=int(review_id)).update(
+            sentiment=outcome["label"],
+            sentiment_confidence=outcome["confidence"],
+            sentiment_scores=outcome["scores"],
+            model_key=outcome["model"],
+            classified_at=now,
+        )
+        if not updated:
+            continue  # deleted meanwhile
+        saved += 1
+        AspectMention.objects.filter(review_id=int(review_id)).delete()
+        AspectMention.objects.bulk_create(
+            AspectMention(store=store, review_id=int(review_id), **mention) for mention in outcome["aspects"]
+        )
+    return saved
+
+
+def reviews_classification_finished(*, job: Job) -> None:
+    """After a classification job: look for spikes in what it classified."""
+    enqueue_on_commit(DETECT_SPIKES_TASK, args=(job.store_id,), queue="default")

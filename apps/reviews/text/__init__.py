@@ -1,0 +1,1 @@
+"""Pure text and number work for reviews (no Django): spike statistics, reply prompts and checks."""

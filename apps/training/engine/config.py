@@ -1,0 +1,48 @@
+"""Training settings, reports and metrics: plain Python, importable without torch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 13
+    max_length: int = 128
+    trainable_layers: int = 1
+    epochs: int = 2
+    batch_size: int = 32
+    learning_rate: float = 2e-4
+    head_learning_rate: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.1
+    # Rows per forward pass when caching the frozen layers' output.
+    cache_batch: int = 64
+
+
+@dataclass
+class TrainReport:
+    train_examples: int
+    epochs: int
+    losses: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def accuracy(predicted: Sequence[str], expected: Sequence[str]) -> float:
+    if not expected:
+        return 0.0
+    return sum(p == e for p, e in zip(predicted, expected, strict=True)) / len(expected)
+
+
+def macro_f1(predicted: Sequence[str], expected: Sequence[str], labels: Sequence[str]) -> float:
+    """Mean F1 over the labels that occur in ``expected`` or ``predicted``."""
+    scores = []
+    for label in labels:
+        tp = sum(p == label and e == label for p, e in zip(predicted, expected, strict=True))
+        fp = sum(p == label and e != label for p, e in zip(predicted, expected, strict=True))
+        fn = sum(p != label and e == label for p, e in zip(predicted, expected, strict=True))
+        if tp + fp + fn == 0:
+            continue
+        scores.append(2 * tp / (2 * tp + fp + fn))
+    return sum(scores) / len(scores) if scores else 0.0
