@@ -1,0 +1,302 @@
+"""Span-level invention check: what a description says that the product's facts do not.
+
+Each sentence is read word by word (phrase by phrase for Chinese, segmented with jieba). A content
+word is accounted for when the product's facts (title, brand, category, attribute names and values),
+the generic vocabulary of describing a product and of its kind, the brand voice or the requested
+keywords contain it; otherwise it is an invented span, with its offsets and the reason. Numbers are
+checked with their units against the facts' own numbers ("5.3" Bluetooth is not "5.3寸"). Generic
+praise ("comfortable", "舒适") is reported apart, as puffery: not a fact, and not an invention either.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import Any, Literal
+
+from apps.core.text import CJK
+
+from .facts import ProductFacts
+from .lexicon import GENERIC_EN, GENERIC_ZH, PUFFERY_EN, PUFFERY_ZH, STOPWORDS_EN, STOPWORDS_ZH, kind_words
+from .vocabulary import SUPERLATIVES
+
+SpanKind = Literal["invented", "number", "puffery"]
+SENTENCE_END = re.compile(r"[.!?。！？；;]+[\"'”’)）]*(?=\s|$)|[。！？；]+|\n+")
+_EN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]|°[CF]|%")
+_NUMBER_UNIT = re.compile(
+    r"(?<![A-Za-z0-9.])(\d+(?:[.,]\d+)*)\s*(%|°\s?[CF]|[A-Za-z]+|[\u4e00-\u9fff]{1,2})?", re.UNICODE
+)
+_HAS_DIGIT = re.compile(r"\d")
+_PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
+UNIT_SYNONYMS = {
+    "hours": "h", "hour": "h", "hrs": "h", "hr": "h", "小时": "h", "个小时": "h",
+    "millilitres": "ml", "milliliters": "ml", "毫升": "ml", "litres": "l", "liters": "l", "litre": "l",
+    "liter": "l", "升": "l", "grams": "g", "gram": "g", "克": "g", "kilograms": "kg", "公斤": "kg", "千克": "kg",
+    "centimetres": "cm", "centimeters": "cm", "厘米": "cm", "millimetres": "mm", "millimeters": "mm",
+    "毫米": "mm", "metres": "m", "meters": "m", "metre": "m", "meter": "m", "米": "m", "watts": "w", "瓦": "w",
+    "°c": "°c", "° c": "°c", "度": "°c", "momme": "姆米", "pcs": "个", "pieces": "个", "只": "个", "块": "个",
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+    kind: SpanKind
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class InventionReport:
+    spans: list[Span] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def invented(self) -> list[Span]:
+        return [span for span in self.spans if span.kind != "puffery"]
+
+    @property
+    def puffery(self) -> list[Span]:
+        return [span for span in self.spans if span.kind == "puffery"]
+
+    def sentence_invented(self, index: int) -> bool:
+        start, end = self.sentences[index]
+        return any(start <= span.start < end for span in self.invented)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "invented_spans": [span.to_dict() for span in self.invented],
+            "puffery_spans": [span.to_dict() for span in self.puffery],
+        }
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, its closing punctuation included, surrounding space left out."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for match in SENTENCE_END.finditer(text):
+        bounds.append((start, match.end()))
+        start = match.end()
+    bounds.append((start, len(text)))
+    trimmed = []
+    for begin, end in bounds:
+        piece = text[begin:end]
+        left = len(piece) - len(piece.lstrip())
+        right = len(piece.rstrip())
+        if piece.strip():
+            trimmed.append((begin + left, begin + right))
+    return trimmed
+
+
+def stem(word: str) -> str:
+    """A crude English stem: enough to tell "pockets" from "pocket", not a linguist's."""
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 4 and word.endswith("es") and word[-3] in "sxz":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _related(a: str, b: str) -> bool:
+    """Two stems of one word family ("resistant", "resistance"), not a compound ("water", "waterproof")."""
+    prefix = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return prefix >= 4 and prefix >= 0.8 * max(len(a), len(b))
+
+
+@cache
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _units(unit: str | None) -> str:
+    unit = (unit or "").strip().lower()
+    return UNIT_SYNONYMS.get(unit, unit)
+
+
+@dataclass(frozen=True)
+class Support:
+    """What a description of one product may say: built once per product, used for every candidate."""
+
+    corpus: str  # lower-case facts text (with voice and keywords)
+    stems: frozenset[str]
+    generic_en: frozenset[str]
+    generic_zh: frozenset[str]
+    numbers: dict[str, frozenset[str]]  # number -> the units it carries in the facts ("" for none)
+
+    def supports_word(self, word: str) -> bool:
+        lowered = word.lower()
+        if lowered in self.generic_en or lowered in STOPWORDS_EN:
+            return True
+        token_stem = stem(lowered)
+        if token_stem in self.stems or token_stem in self.generic_en:
+            return True
+        if "-" in lowered:
+            return all(self.supports_word(part) for part in lowered.split("-") if part)
+        return any(_related(token_stem, known) for known in self.stems)
+
+    def supports_phrase_zh(self, word: str) -> bool:
+        if word in self.generic_zh or word in STOPWORDS_ZH or word in self.corpus:
+            return True
+        # "盖子" for a "弹跳盖", "色" endings for colours named in the facts.
+        trimmed = word.rstrip("子儿色款型")
+        return bool(trimmed) and trimmed != word and (trimmed in self.corpus or trimmed in self.generic_zh)
+
+
+def support_build(
+    facts: ProductFacts, *, voice_texts: Iterable[str] = (), keywords: Iterable[str] = ()
+) -> Support:
+    """The product's facts, its kind's generic vocabulary, the brand voice and the keywords, indexed."""
+    parts = [facts.title, facts.brand, facts.category, facts.price, facts.currency]
+    parts += [f"{key} {value}" for key, value in facts.attributes.items()]
+    parts += list(voice_texts) + list(keywords)
+    corpus = " ".join(parts).lower()
+    stems = frozenset(stem(token) for token in re.findall(r"[a-z0-9][a-z0-9'\-]*", corpus))
+    stems |= frozenset(stem(piece) for token in stems for piece in token.split("-") if piece)
+    kind_en, kind_zh = kind_words(title=facts.title, category=facts.category)
+    numbers: dict[str, set[str]] = {}
+    for match in _NUMBER_UNIT.finditer(corpus):
+        number = match.group(1).replace(",", "")
+        numbers.setdefault(number, set()).add(_units(match.group(2)))
+    return Support(
+        corpus=corpus,
+        stems=stems,
+        generic_en=GENERIC_EN | kind_en,
+        generic_zh=GENERIC_ZH | kind_zh,
+        numbers={number: frozenset(units) for number, units in numbers.items()},
+    )
+
+
+def _number_spans(sentence: str, offset: int, support: Support) -> list[Span]:
+    spans = []
+    for match in _NUMBER_UNIT.finditer(sentence):
+        number = match.group(1).replace(",", "")
+        unit = _units(match.group(2))
+        plain = number.rstrip("0").rstrip(".") if "." in number else number
+        known = support.numbers.get(number) or support.numbers.get(plain)
+        if known is None:
+            spans.append(
+                Span(offset + match.start(), offset + match.end(), match.group(0).strip(), "number",
+                     f"The number {number} is not in the product's facts.")
+            )
+        elif unit and unit not in known and unit.isalpha() and not _is_word_after_number(unit, support):
+            said = ", ".join(sorted(filter(None, known))) or "no unit"
+            spans.append(
+                Span(offset + match.start(), offset + match.end(), match.group(0).strip(), "number",
+                     f"{number} is in the facts with {said}, not “{match.group(2)}”.")
+            )
+    return spans
+
+
+def _is_word_after_number(unit: str, support: Support) -> bool:
+    """ "6 hours" is a unit; "5.3 Bluetooth" or "24 colours" name what is counted: allowed when supported."""
+    if CJK.search(unit):
+        return unit in support.corpus and len(unit) > 1
+    return len(unit) > 3 and support.supports_word(unit) and unit not in UNIT_SYNONYMS
+
+
+def _word_spans(sentence: str, offset: int, language: str, support: Support) -> list[Span]:
+    spans: list[Span] = []
+    tokens: list[tuple[str, int, int]]
+    if language == "zh" or CJK.search(sentence):
+        tokens = [(word, start, end) for word, start, end in _jieba().tokenize(sentence)]
+    else:
+        tokens = [(m.group(0), m.start(), m.end()) for m in _EN_TOKEN.finditer(sentence)]
+    for word, start, end in tokens:
+        lowered = word.lower().strip()
+        if not lowered or _PUNCT.match(lowered):
+            continue
+        if _HAS_DIGIT.search(lowered):
+            if re.fullmatch(r"[\d.,]+", lowered) or lowered in support.corpus:
+                continue  # bare numbers are checked with their units; codes like "IPX4" must be in the facts
+            if re.fullmatch(r"[\d.,]+[a-z°%]{1,4}", lowered):
+                continue  # "500ml": the number check covers it
+            spans.append(Span(offset + start, offset + end, word, "invented",
+                              f"“{word}” is not in the product's facts."))
+            continue
+        if CJK.search(lowered):
+            if lowered in STOPWORDS_ZH:
+                continue
+            if lowered in PUFFERY_ZH or any(lowered == s for s in SUPERLATIVES):
+                spans.append(Span(offset + start, offset + end, word, "puffery",
+                                  f"“{word}” is generic praise, not a fact."))
+            elif not support.supports_phrase_zh(lowered):
+                spans.append(Span(offset + start, offset + end, word, "invented",
+                                  f"“{word}” is not in the product's facts."))
+            continue
+        if lowered in STOPWORDS_EN:
+            continue
+        if lowered in PUFFERY_EN or lowered in SUPERLATIVES:
+            if not support.supports_word(lowered) or lowered in SUPERLATIVES:
+                spans.append(Span(offset + start, offset + end, word, "puffery",
+                                  f"“{word}” is generic praise, not a fact."))
+            continue
+        if not support.supports_word(lowered):
+            spans.append(Span(offset + start, offset + end, word, "invented",
+                              f"“{word}” is not in the product's facts."))
+    return spans
+
+
+_JOINABLE = re.compile(r"^(?:[\s\-]*|\s*(?:and|of|with|or|a|the|to|in|for)\s*|的|和|与|、)$", re.IGNORECASE)
+
+
+def _merge(text: str, spans: list[Span]) -> list[Span]:
+    """Neighbouring invented words become one phrase ("two-button front"), reasons joined."""
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda item: (item.start, item.end)):
+        last = merged[-1] if merged else None
+        if last and last.kind == span.kind == "invented" and _JOINABLE.match(text[last.end : span.start]):
+            phrase = text[last.start : span.end]
+            merged[-1] = Span(last.start, span.end, phrase, "invented",
+                              f"“{phrase}” is not in the product's facts.")
+        elif last and span.start < last.end:
+            continue  # a number span over an already flagged word
+        else:
+            merged.append(span)
+    return merged
+
+
+def detect(
+    text: str,
+    facts: ProductFacts,
+    *,
+    language: str,
+    support: Support | None = None,
+    voice_texts: Iterable[str] = (),
+    keywords: Iterable[str] = (),
+) -> InventionReport:
+    """Every invented phrase, unsupported number and bit of puffery in ``text``, with offsets."""
+    support = support or support_build(facts, voice_texts=voice_texts, keywords=keywords)
+    sentences = split_sentences(text)
+    spans: list[Span] = []
+    for start, end in sentences:
+        sentence = text[start:end]
+        found = _word_spans(sentence, start, language, support)
+        numbers = _number_spans(sentence, start, support)
+        covered = [(span.start, span.end) for span in numbers]
+        found = [s for s in found if not any(a <= s.start < b for a, b in covered)]
+        spans += _merge(text, found + numbers)
+    return InventionReport(spans=sorted(spans, key=lambda item: item.start), sentences=sentences)
