@@ -109,21 +109,30 @@ def main() -> None:
         "model": inference.resolve_model(None, task="generate").key, "cpu_threads": os.cpu_count(),
     }
     run = generate_before if args.pipeline == "before" else generate_after
-    for language in ("en", "zh"):
-        todo = [e for e in products if e["language"] == language and e["sku"] not in done["drafts"]]
+    # Tuning products first, languages taking turns, so the first drafts can be labelled while the rest run.
+    batches = []
+    for split in ("tune", "heldout"):
+        per_language = {
+            language: [e for e in products if e["language"] == language and e["split"] == split
+                       and e["sku"] not in done["drafts"]]
+            for language in ("en", "zh")
+        }
+        for start in range(0, max(map(len, per_language.values())), args.batch):
+            for language, todo in per_language.items():
+                if todo[start : start + args.batch]:
+                    batches.append((language, todo[start : start + args.batch]))
+    for language, group in batches:
         options = GenerationOptions(
             language=language, target_length=args.target_length, candidates=args.candidates, seed=7
         )
-        for start in range(0, len(todo), args.batch):
-            group = todo[start : start + args.batch]
-            began = time.perf_counter()
-            results = run(group, options)
-            seconds = time.perf_counter() - began
-            for result in results:
-                done["drafts"][result["sku"]] = result
-            done["batches"].append({"language": language, "products": len(group), "seconds": round(seconds, 2)})
-            out_path.write_text(json.dumps(done, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-            print(f"{language} {len(done['drafts'])}/{len(products)} {seconds:.1f}s", flush=True)
+        began = time.perf_counter()
+        results = run(group, options)
+        seconds = time.perf_counter() - began
+        for result in results:
+            done["drafts"][result["sku"]] = result
+        done["batches"].append({"language": language, "products": len(group), "seconds": round(seconds, 2)})
+        out_path.write_text(json.dumps(done, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"{language} {len(done['drafts'])}/{len(products)} {seconds:.1f}s", flush=True)
 
 
 if __name__ == "__main__":

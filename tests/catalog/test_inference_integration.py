@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_generation_goes_through_the_inference_client(store: Any, fake_inference: Any) -> None:
-    fake_inference.replies["Product: Linen shirt"] = " The Acme linen shirt in white, cut in a relaxed fit."
+    fake_inference.replies["Product: Linen shirt"] = " The Acme linen shirt in white.\nIt has a relaxed fit."
     product = products.product_create(
         store=store,
         actor=Actor.system(),
@@ -37,8 +37,13 @@ def test_generation_goes_through_the_inference_client(store: Any, fake_inference
     spec = resolve_model(None, task="generate", store=store)
     assert fake_inference.calls == [("generate", spec.key, 1)]
     assert (version.model_key, version.model_version) == (spec.key, spec.revision)
-    assert version.text == "The Acme linen shirt in white, cut in a relaxed fit."
-    assert version.coverage == 1.0 and version.flags == []
+    # The sentence that adds a fit the facts do not give is left out of the kept text.
+    assert version.text == "The Acme linen shirt in white."
+    assert version.coverage == 1.0 and version.flags == [] and version.spans == []
+    rejected = version.candidates[0]["rejected_sentences"]
+    assert [(item["text"], [span["text"] for span in item["spans"]]) for item in rejected] == [
+        ("It has a relaxed fit.", ["relaxed"])
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +90,8 @@ def test_bulk_job_runs_a_real_transformers_model(store: Any, tiny_registered: Mo
     assert versions.count() == 3
     for version in versions:
         assert (version.model_key, version.model_version) == ("tiny-describe", "tiny-1")
-        assert len(version.candidates) == 2
+        # The kept (planned) text first, then each non-empty candidate as the model wrote it.
+        assert version.candidates[0]["text"] == version.text and 1 <= len(version.candidates) <= 3
         assert version.score is not None
     assert set(Description.objects.filter(store=store).values_list("language", flat=True)) == {"en", "zh"}
 

@@ -17,7 +17,7 @@ from apps.jobs.models import Job
 from .. import selectors
 from ..models import Description, DescriptionStatus, DescriptionVersion, Product
 from ..text.diff import text_diff
-from ..text.drafts import span_flags, text_check, text_spans
+from ..text.drafts import ScoredDraft, text_check, text_spans, version_flags
 from ..text.options import GenerationOptions
 
 ReviewAction = Literal["approve", "reject", "publish"]
@@ -110,13 +110,16 @@ def _edited_version(
 ) -> DescriptionVersion:
     options = GenerationOptions.from_dict(parent.options or {}).for_language(description.language)
     facts = description.product.facts()
-    report = text_check(text.strip(), facts=facts, options=options)
-    spans = text_spans(text.strip(), facts=facts, options=options)
-    content = VersionContent(
+    checked = ScoredDraft(
         text=text.strip(),
-        report=report.to_dict(),
-        flags=span_flags(spans) + report.flags,
-        spans=spans,
+        report=text_check(text.strip(), facts=facts, options=options),
+        spans=text_spans(text.strip(), facts=facts, options=options),
+    )
+    content = VersionContent(
+        text=checked.text,
+        report=checked.report.to_dict(),
+        flags=version_flags(None, checked),
+        spans=checked.spans,
         model_key=parent.model_key,
         model_version=parent.model_version,
         prompt_version=parent.prompt_version,

@@ -12,6 +12,7 @@ from .invention import Support, detect, support_build
 from .options import GenerationOptions
 from .planning import plan_assemble
 from .prompting import Prompt, clean_output
+from .vocabulary import SUPERLATIVES
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,15 @@ def span_flags(spans: list[dict[str, Any]]) -> list[dict[str, str]]:
         for span in spans
         if span["kind"] != "puffery"
     ]
-    puffery = [span["text"] for span in spans if span["kind"] == "puffery"]
+    flags += [
+        {"code": "superlative", "term": span["text"],
+         "message": f"The superlative “{span['text']}” cannot be backed by the facts."}
+        for span in spans
+        if span["kind"] == "puffery" and span["text"].lower() in SUPERLATIVES
+    ]
+    puffery = [
+        span["text"] for span in spans if span["kind"] == "puffery" and span["text"].lower() not in SUPERLATIVES
+    ]
     if puffery:
         flags.append({"code": "puffery", "term": ", ".join(puffery),
                       "message": "Generic praise, not a fact: " + ", ".join(puffery) + "."})
@@ -133,8 +142,8 @@ SPAN_CODES = frozenset({"unsupported_number", "unsupported_material", "unsupport
                         "unsupported_certification", "superlative"})
 
 
-def version_flags(prompt: Prompt, draft: ScoredDraft) -> list[dict[str, str]]:
-    """The flags a kept draft shows: dropped facts, its spans, then length, keyword and voice checks
+def version_flags(prompt: Prompt | None, draft: ScoredDraft) -> list[dict[str, str]]:
+    """The flags a kept text shows: dropped facts, its spans, then length, keyword and voice checks
     (the closed-list claim flags are left out: the span check covers them, with offsets)."""
     checks = [flag for flag in draft.report.flags if flag["code"] not in SPAN_CODES]
-    return prompt_flags(prompt) + span_flags(draft.spans) + checks
+    return (prompt_flags(prompt) if prompt else []) + span_flags(draft.spans) + checks

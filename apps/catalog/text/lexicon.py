@@ -32,7 +32,7 @@ GENERIC_EN = frozenset(
     part parts range selection whatever whenever wherever always ready new own perfect work works working
     clean cleaning care wear wearing wears home life moment moments need needs own people person anyone
     everyone someone create creates created build built stay stays look feel feels touch addition
-    additional extra practical functional function functions quality value""".split()
+    additional extra practical functional function functions quality value pick picks""".split()
 )
 
 # Generic praise: not a fact and not provable; reported apart from invented facts.

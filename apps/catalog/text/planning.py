@@ -20,7 +20,7 @@ from .facts import ProductFacts
 from .grounding import _covered, text_length
 from .invention import Span, Support, detect, support_build
 from .options import GenerationOptions
-from .prompting import LABELS, SEPARATOR, Prompt, clean_facts, fact_value
+from .prompting import LABELS, MAX_VALUE_CHARS, SEPARATOR, Prompt, clean_facts, fact_value
 
 PLANNED_PROMPT_VERSION = "describe-planned-v1"
 INTRO = {
@@ -56,7 +56,8 @@ def _voice_lines(options: GenerationOptions, language: str) -> list[str]:
         parts.append(f"{labels['use']}: {', '.join(fact_value(w) for w in voice.do_words[:20])}")
     if voice.dont_words:
         parts.append(f"{labels['avoid']}: {', '.join(fact_value(w) for w in voice.dont_words[:20])}")
-    return [f"{labels['voice']}: {'; '.join(part for part in parts if part)}"]
+    lines = [f"{labels['voice']}: {'; '.join(part for part in parts if part)}"]
+    return lines + [f"{labels['sample']}: {fact_value(sample)[:MAX_VALUE_CHARS]}" for sample in voice.example_texts[:2]]
 
 
 def as_lines(text: str, language: str) -> list[str]:
@@ -92,7 +93,11 @@ def build_planned_prompt(
         f"{_facts_block(example, language)}\n{LABELS[language]['description']}:\n" + "\n".join(lines)
         for example, lines in examples
     ]
-    blocks.append(f"{_facts_block(cleaned, language)}\n{LABELS[language]['description']}:\n")
+    target = _facts_block(cleaned, language)
+    keywords = [fact_value(keyword)[:60] for keyword in options.seo_keywords if fact_value(keyword)]
+    if keywords:
+        target += f"\n{LABELS[language]['keywords']}: {', '.join(keywords)}"
+    blocks.append(f"{target}\n{LABELS[language]['description']}:\n")
     header = "\n".join([INTRO[language], *_voice_lines(options, language)])
     text = header + "\n\n" + f"\n{SEPARATOR}\n".join(blocks)
     return Prompt(text=text, facts=cleaned, dropped=dropped, version=PLANNED_PROMPT_VERSION)
@@ -118,6 +123,14 @@ _ZH_TEMPLATES = (
     (("颜色",), "颜色为{value}。"),
 )
 _YES = ("yes", "是", "有")
+
+
+def opening_sentence(facts: ProductFacts, language: str) -> str:
+    """Names the product when neither a written line nor the brand's sentence does."""
+    if language == "zh":
+        return f"{facts.title}，属于{facts.category}类目。" if facts.category else f"{facts.title}。"
+    title = f"{facts.title[:1].lower()}{facts.title[1:]}"
+    return f"This is the {title}, in the {facts.category.lower()} range." if facts.category else f"This is the {title}."
 
 
 def template_sentence(name: str, value: str, facts: ProductFacts, language: str) -> str:
@@ -232,7 +245,7 @@ def plan_assemble(
         chosen.append(line)
         said |= set(line.facts)
     if opening is None and not any("brand" in s.facts for s in chosen):
-        chosen.insert(0, Sentence(template_sentence("brand", "", facts, language), ["brand"], "fact"))
+        chosen.insert(0, Sentence(opening_sentence(facts, language), [], "fact"))
     target = options.target_length
     # Short: more clean lines that say something new (a fact said a second way is not new).
     for sentence in clean:
