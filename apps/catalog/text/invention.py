@@ -26,8 +26,12 @@ from .vocabulary import SUPERLATIVES
 SpanKind = Literal["invented", "number", "puffery"]
 SENTENCE_END = re.compile(r"[.!?。！？；;]+[\"'”’)）]*(?=\s|$)|[。！？；]+|\n+")
 _EN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]|°[CF]|%")
+ZH_UNITS = (
+    "英寸|寸|个小时|小时|分钟|毫升|千克|公斤|厘米|毫米|英尺|盎司|升|克|米|瓦|度|个|只|块|色|格|层|档|孔|张|支|"
+    "人|年|天|月|秒|倍|片|件|双|套|节|号|码|磅|斤|键|颗|次|段|挡|级"
+)
 _NUMBER_UNIT = re.compile(
-    r"(?<![A-Za-z0-9.])(\d+(?:[.,]\d+)*)\s*(%|°\s?[CF]|[A-Za-z]+|[\u4e00-\u9fff]{1,2})?", re.UNICODE
+    rf"(?<![A-Za-z0-9.])(\d+(?:[.,]\d+)*)\s?(%|°\s?[CF]|[A-Za-z]+|{ZH_UNITS})?", re.UNICODE
 )
 _HAS_DIGIT = re.compile(r"\d")
 _PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
@@ -178,9 +182,11 @@ def support_build(
     stems |= frozenset(stem(piece) for token in stems for piece in token.split("-") if piece)
     kind_en, kind_zh = kind_words(title=facts.title, category=facts.category)
     numbers: dict[str, set[str]] = {}
-    for match in _NUMBER_UNIT.finditer(corpus):
-        number = match.group(1).replace(",", "")
-        numbers.setdefault(number, set()).add(_units(match.group(2)))
+    # Value by value, so a number never takes the next attribute's name for its unit.
+    for value in [facts.title, facts.price, *facts.attributes.values(), *voice_texts, *keywords]:
+        for match in _NUMBER_UNIT.finditer(str(value).lower()):
+            number = match.group(1).replace(",", "")
+            numbers.setdefault(number, set()).add(_units(match.group(2)))
     return Support(
         corpus=corpus,
         stems=stems,

@@ -32,7 +32,7 @@ GENERIC_EN = frozenset(
     part parts range selection whatever whenever wherever always ready new own perfect work works working
     clean cleaning care wear wearing wears home life moment moments need needs own people person anyone
     everyone someone create creates created build built stay stays look feel feels touch addition
-    additional extra practical functional function functions quality value pick picks""".split()
+    additional extra practical functional function functions quality value pick picks rated rating means mean meaning last lasts lasting experience""".split()
 )
 
 # Generic praise: not a fact and not provable; reported apart from invented facts.
@@ -58,7 +58,7 @@ GENERIC_ZH = frozenset(
     """设计 采用 搭配 配有 配备 适合 适用 使用 日常 生活 产品 商品 款式 尺寸 尺码 颜色 色 风格 选择 满足
     需求 体验 轻松 方便 便捷 简单 实用 功能 细节 品质 质感 打造 专为 提供 具有 拥有 具备 带有 可选 多种
     满足 随时 随地 每天 每日 日常 场合 场景 人群 用户 家 家庭 居家 理想 之选 佳品 必备 好物 系列 款 型
-    材质 面料 做工 工艺 手感 外观 造型 结构 部分 整体 简约 效果 特点 特色 优势""".split()
+    材质 面料 做工 工艺 手感 外观 造型 结构 部分 整体 简约 效果 特点 特色 优势 配 附 含 内置 自带 支持""".split()
 )
 
 PUFFERY_ZH = frozenset(
@@ -75,7 +75,7 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
         ("apparel", "shirt", "hoodie", "jacket", "wear", "beanie", "scarf", "衫", "衣", "装", "围巾", "卫衣"),
         frozenset(
             "wear wardrobe outfit garment clothing layer layering fabric body season seasons weather "
-            "casual dress dressed look fit fits men women kids".split()
+            "casual dress dressed look fit fits cut sewn men women kids".split()
         ),
         frozenset("穿 穿着 穿搭 上身 衣橱 季节 日常 休闲 出门 身材 衣物 男士 女士 搭配 面料".split()),
     ),
