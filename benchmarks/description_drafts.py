@@ -44,7 +44,9 @@ PRODUCTS = ROOT / "tests" / "data" / "descriptions" / "products.json"
 
 def facts_of(entry: dict[str, Any]) -> ProductFacts:
     return ProductFacts(
-        title=entry["title"], brand=entry.get("brand", ""), category=entry.get("category", ""),
+        title=entry["title"],
+        brand=entry.get("brand", ""),
+        category=entry.get("category", ""),
         attributes=dict(entry.get("attributes", {})),
     )
 
@@ -53,8 +55,13 @@ def generate_before(group: list[dict[str, Any]], options: GenerationOptions) -> 
     prompts = [build_prompt(facts_of(entry), options) for entry in group]
     requests = [
         inference.GenerationRequest(
-            prompt=prompt.text, max_new_tokens=max_new_tokens(options), temperature=TEMPERATURE,
-            top_p=TOP_P, stop=stop_strings(options.language), n=options.candidates, seed=options.seed,
+            prompt=prompt.text,
+            max_new_tokens=max_new_tokens(options),
+            temperature=TEMPERATURE,
+            top_p=TOP_P,
+            stop=stop_strings(options.language),
+            n=options.candidates,
+            seed=options.seed,
         )
         for prompt in prompts
     ]
@@ -71,16 +78,23 @@ def generate_after(group: list[dict[str, Any]], options: GenerationOptions) -> l
     """The catalog's drafting as the services run it: planned prompt, one batched call, planning."""
     prompts = [build_planned_prompt(facts_of(entry), options) for entry in group]
     batch = generation.drafts_generate(
-        prompts=[prompt.text for prompt in prompts], options=options, store=None,
+        prompts=[prompt.text for prompt in prompts],
+        options=options,
+        store=None,
         max_tokens=[planned_max_new_tokens(prompt.facts, options) for prompt in prompts],
     )
     out = []
     for entry, prompt, drafts in zip(group, prompts, batch.drafts, strict=True):
         scored = drafts_plan(prompt=prompt, options=options, drafts=drafts)
-        out.append({
-            "sku": entry["sku"], "text": scored[0].text, "spans": scored[0].spans,
-            "rejected": scored[0].rejected, "candidates": [draft.text for draft in scored[1:]],
-        })
+        out.append(
+            {
+                "sku": entry["sku"],
+                "text": scored[0].text,
+                "spans": scored[0].spans,
+                "rejected": scored[0].rejected,
+                "candidates": [draft.text for draft in scored[1:]],
+            }
+        )
     return out
 
 
@@ -104,17 +118,25 @@ def main() -> None:
     done.setdefault("drafts", {})
     done.setdefault("batches", [])
     done["settings"] = {
-        "pipeline": args.pipeline, "candidates": args.candidates, "batch": args.batch,
-        "target_length": args.target_length, "format": "paragraph", "seed": 7,
-        "model": inference.resolve_model(None, task="generate").key, "cpu_threads": os.cpu_count(),
+        "pipeline": args.pipeline,
+        "candidates": args.candidates,
+        "batch": args.batch,
+        "target_length": args.target_length,
+        "format": "paragraph",
+        "seed": 7,
+        "model": inference.resolve_model(None, task="generate").key,
+        "cpu_threads": os.cpu_count(),
     }
     run = generate_before if args.pipeline == "before" else generate_after
     # Tuning products first, languages taking turns, so the first drafts can be labelled while the rest run.
     batches = []
     for split in ("tune", "heldout"):
         per_language = {
-            language: [e for e in products if e["language"] == language and e["split"] == split
-                       and e["sku"] not in done["drafts"]]
+            language: [
+                e
+                for e in products
+                if e["language"] == language and e["split"] == split and e["sku"] not in done["drafts"]
+            ]
             for language in ("en", "zh")
         }
         for start in range(0, max(map(len, per_language.values())), args.batch):

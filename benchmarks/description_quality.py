@@ -46,7 +46,9 @@ Span = tuple[int, int]
 
 def facts_of(entry: dict[str, Any]) -> ProductFacts:
     return ProductFacts(
-        title=entry["title"], brand=entry.get("brand", ""), category=entry.get("category", ""),
+        title=entry["title"],
+        brand=entry.get("brand", ""),
+        category=entry.get("category", ""),
         attributes=dict(entry.get("attributes", {})),
     )
 
@@ -120,7 +122,9 @@ def throughput(products: list[dict[str, Any]], batch: int, candidates: int, targ
         seconds = 0.0
         for language in ("en", "zh"):
             group = [entry for entry in products if entry["language"] == language]
-            options = GenerationOptions(language=language, target_length=target, candidates=candidates, seed=7)
+            options = GenerationOptions(
+                language=language, target_length=target, candidates=candidates, seed=7
+            )
             for start in range(0, len(group), batch):
                 began = time.perf_counter()
                 run(group[start : start + batch], options)
@@ -144,23 +148,36 @@ def main() -> None:
     labels_before = json.loads((DATA / "labels_before.json").read_text("utf-8"))["drafts"]
     labels_after = json.loads((DATA / "labels_after.json").read_text("utf-8"))["drafts"]
     target = int(before["settings"]["target_length"])
-    lines = ["# Description quality", "", "Written by:", "",
-             f"`MODELS_CACHE=/work/main/models_cache .venv/bin/python benchmarks/description_quality.py "
-             f"--throughput-products {args.throughput_products} --batch {args.batch}`", "",
-             f"Machine: {platform.machine()}, {os.cpu_count()} cores. Model: {before['settings']['model']}; "
-             f"target length {target} (words in English, characters in Chinese), paragraph format, "
-             f"{before['settings']['candidates']} candidate(s) per product, batch {before['settings']['batch']}.",
-             "", "Set: tests/data/descriptions/ (see its README for how it was made and labelled). "
-             "*before*: the closed-list check and the single-prompt drafting; *after*: the span check and "
-             "planned drafting. Drafts are labelled by hand; a marked span is found when a flagged span "
-             "overlaps it.", ""]
+    lines = [
+        "# Description quality",
+        "",
+        "Written by:",
+        "",
+        f"`MODELS_CACHE=/work/main/models_cache .venv/bin/python benchmarks/description_quality.py "
+        f"--throughput-products {args.throughput_products} --batch {args.batch}`",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores. Model: {before['settings']['model']}; "
+        f"target length {target} (words in English, characters in Chinese), paragraph format, "
+        f"{before['settings']['candidates']} candidate(s) per product, batch {before['settings']['batch']}.",
+        "",
+        "Set: tests/data/descriptions/ (see its README for how it was made and labelled). "
+        "*before*: the closed-list check and the single-prompt drafting; *after*: the span check and "
+        "planned drafting. Drafts are labelled by hand; a marked span is found when a flagged span "
+        "overlaps it.",
+        "",
+    ]
     summary: dict[str, Any] = {}
     for split in ("heldout", "tune"):
-        lines += [f"## {'Held-aside part (reported; never tuned on)' if split == 'heldout' else 'Tuning part'}", ""]
-        lines += ["| language | drafts before / after | silent-invention rate before | after | "
-                  "recall before | after | precision before | after | after-drafts recall / precision | "
-                  "coverage before | after | within ±30% before | after |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {'Held-aside part (reported; never tuned on)' if split == 'heldout' else 'Tuning part'}",
+            "",
+        ]
+        lines += [
+            "| language | drafts before / after | silent-invention rate before | after | "
+            "recall before | after | precision before | after | after-drafts recall / precision | "
+            "coverage before | after | within ±30% before | after |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for language in ("en", "zh"):
             skus = [s for s, p in products.items() if p["split"] == split and p["language"] == language]
             b_items_old, b_items_new, a_items = [], [], []
@@ -178,7 +195,10 @@ def main() -> None:
                     a_items.append((gold_spans(labels_after[sku]), new_check_spans(text, facts, language)))
                     a_drafts.append((text, facts))
             old, new, post = score_detector(b_items_old), score_detector(b_items_new), score_detector(a_items)
-            b_stats, a_stats = draft_stats(b_drafts, language, target), draft_stats(a_drafts, language, target)
+            b_stats, a_stats = (
+                draft_stats(b_drafts, language, target),
+                draft_stats(a_drafts, language, target),
+            )
             summary[f"{split}-{language}"] = {"old": old, "new": new, "after": post}
             lines.append(
                 f"| {language} | {old['drafts']} / {post['drafts']} | {pct(old['silent_rate'])} | "
@@ -203,12 +223,18 @@ def main() -> None:
             pool = [p for p in products.values() if p["language"] == language and p["split"] == "heldout"]
             sample += pool[: args.throughput_products]
         rates = throughput(sample, args.batch, int(before["settings"]["candidates"]), target)
-        lines += ["## Products per minute", "",
-                  f"{len(sample)} held-aside products (both languages), batch {args.batch}, both paths timed "
-                  "back to back in one process (the machine's 2 cores are shared, so compare the two, "
-                  "not against other files).", "",
-                  "| before | after |", "|---|---|",
-                  f"| {rates['before']:.1f} | {rates['after']:.1f} |", ""]
+        lines += [
+            "## Products per minute",
+            "",
+            f"{len(sample)} held-aside products (both languages), batch {args.batch}, both paths timed "
+            "back to back in one process (the machine's 2 cores are shared, so compare the two, "
+            "not against other files).",
+            "",
+            "| before | after |",
+            "|---|---|",
+            f"| {rates['before']:.1f} | {rates['after']:.1f} |",
+            "",
+        ]
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

@@ -74,7 +74,9 @@ def drafts_generate(
     count = n if n is not None else options.candidates
     key, version = model_identity(store=store) if store is not None else ("", "")
     limits = max_tokens or [0] * len(prompts)
-    requests = [_request(prompt, options, count, limit) for prompt, limit in zip(prompts, limits, strict=True)]
+    requests = [
+        _request(prompt, options, count, limit) for prompt, limit in zip(prompts, limits, strict=True)
+    ]
     generations = inference.generate(requests, model=key or None, store=store)
     drafts = [
         [Draft(text=choice.text, finish_reason=choice.finish_reason) for choice in generated.choices]

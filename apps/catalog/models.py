@@ -148,7 +148,7 @@ class DescriptionVersion(models.Model):
     spans = models.JSONField(
         default=list,
         blank=True,
-        help_text="Invented and puffery spans of the text: start, end (character offsets), text, kind, reason.",
+        help_text="Invented and puffery spans: start, end (character offsets), text, kind, reason.",
     )
     candidates = models.JSONField(
         default=list, blank=True, help_text="The other candidates and their scores."

@@ -210,7 +210,11 @@ def _approve(store: Any, product: Product, text: str) -> None:
         product=product, actor=Actor.system(), options=describe_options(store)
     )
     descriptions.description_review(
-        description=version.description, actor=Actor.system(), action="approve", text=text, confirm_invented=True
+        description=version.description,
+        actor=Actor.system(),
+        action="approve",
+        text=text,
+        confirm_invented=True,
     )
 
 
@@ -268,8 +272,13 @@ def test_describe_review_diff_and_versions_over_the_api(
     approved = api_client.post(f"{url}review/", {**edit, "confirm_invented": True}, format="json").json()
     start = len(version["text"]) + 1
     assert approved["spans"] == [
-        {"start": start, "end": start + len("Hand-edited"), "text": "Hand-edited", "kind": "invented",
-         "reason": "“Hand-edited” is not in the product's facts."}
+        {
+            "start": start,
+            "end": start + len("Hand-edited"),
+            "text": "Hand-edited",
+            "kind": "invented",
+            "reason": "“Hand-edited” is not in the product's facts.",
+        }
     ]
     assert (approved["number"], approved["origin"], approved["parent_version"], approved["status"]) == (
         2,

@@ -138,7 +138,10 @@ def test_generation_keeps_the_grounded_candidate_with_score_and_all_candidates(
     assert len(catalog_fake.requests) == 1 and catalog_fake.requests[0][0].n == 4  # one batched call
     # The kept text is planned from the candidates' clean sentences: the invented ones are left out.
     assert "genuine leather" not in version.text and "warranty" not in version.text
-    assert version.text == "The Linen shirt features Acme, Apparel, linen, white, relaxed. A practical pick for everyday use."
+    assert (
+        version.text
+        == "The Linen shirt features Acme, Apparel, linen, white, relaxed. A practical pick for everyday use."
+    )
     assert version.flags == [] and version.invented_spans == []
     assert version.coverage == 1.0
     assert len(version.candidates) == 5  # the kept text, then the four candidates as written

@@ -12,19 +12,27 @@ from apps.catalog.text.options import BrandVoiceStyle, GenerationOptions
 from apps.catalog.text.planning import build_planned_prompt, plan_assemble
 
 EARBUDS = ProductFacts(
-    title="Wireless earbuds", brand="Sonique", category="Audio",
+    title="Wireless earbuds",
+    brand="Sonique",
+    category="Audio",
     attributes={"water resistance": "IPX4", "bluetooth": "5.3", "battery life": "6 hours"},
 )
 SHIRT = ProductFacts(
-    title="Linen shirt", brand="Harbor Lane", category="Apparel",
+    title="Linen shirt",
+    brand="Harbor Lane",
+    category="Apparel",
     attributes={"material": "linen", "fit": "relaxed", "sizes": "S-XL", "care": "hand wash"},
 )
 CUP = ProductFacts(
-    title="真空保温杯", brand="暖途", category="水杯",
+    title="真空保温杯",
+    brand="暖途",
+    category="水杯",
     attributes={"材质": "304不锈钢", "容量": "500ml", "保温": "保温12小时", "杯盖": "弹跳盖"},
 )
 EARBUDS_ZH = ProductFacts(
-    title="无线蓝牙耳机", brand="声阔", category="数码",
+    title="无线蓝牙耳机",
+    brand="声阔",
+    category="数码",
     attributes={"蓝牙版本": "5.3", "续航": "单次6小时", "防水等级": "IPX4"},
 )
 
@@ -37,16 +45,36 @@ def invented(text: str, facts: ProductFacts, language: str) -> list[str]:
     ("facts", "language", "text", "expected"),
     [
         (EARBUDS, "en", "The earbuds are rated IPX4, which means it's dust and water-resistant.", ["dust"]),
-        (SHIRT, "en", "The linen shirt has a two-button front and one-button back.",
-         ["two-button front and one-button back"]),
-        (ProductFacts(title="Ceramic pour-over set", brand="Brewhaus", category="Kitchen",
-                      attributes={"material": "ceramic", "capacity": "600 ml"}),
-         "en", "Keep your coffee hot with a small amount of water.", ["hot", "small amount"]),
+        (
+            SHIRT,
+            "en",
+            "The linen shirt has a two-button front and one-button back.",
+            ["two-button front and one-button back"],
+        ),
+        (
+            ProductFacts(
+                title="Ceramic pour-over set",
+                brand="Brewhaus",
+                category="Kitchen",
+                attributes={"material": "ceramic", "capacity": "600 ml"},
+            ),
+            "en",
+            "Keep your coffee hot with a small amount of water.",
+            ["hot", "small amount"],
+        ),
         (CUP, "zh", "这款保温杯容量500ml，可折叠使用。", ["可折叠"]),
-        (ProductFacts(title="跑步鞋", brand="迅驰", category="运动鞋", attributes={"鞋面": "飞织网面"}),
-         "zh", "跑步鞋弹性好，带有舒适的后背。", ["弹性好", "后背"]),
-        (EARBUDS_ZH, "zh", "5.3寸高通充电接口，极好的音质，没有耳膜伤口。",
-         ["5.3寸", "高通", "接口", "极好的音质", "耳膜伤口"]),
+        (
+            ProductFacts(title="跑步鞋", brand="迅驰", category="运动鞋", attributes={"鞋面": "飞织网面"}),
+            "zh",
+            "跑步鞋弹性好，带有舒适的后背。",
+            ["弹性好", "后背"],
+        ),
+        (
+            EARBUDS_ZH,
+            "zh",
+            "5.3寸高通充电接口，极好的音质，没有耳膜伤口。",
+            ["5.3寸", "高通", "接口", "极好的音质", "耳膜伤口"],
+        ),
     ],
 )
 def test_what_the_facts_do_not_say_is_flagged(
@@ -70,7 +98,10 @@ def test_spans_carry_offsets_kinds_and_reasons() -> None:
 
 
 def test_facts_said_in_other_words_pass() -> None:
-    assert invented("The Harbor Lane linen shirt has a relaxed fit; hand wash it. Sizes S-XL.", SHIRT, "en") == []
+    assert (
+        invented("The Harbor Lane linen shirt has a relaxed fit; hand wash it. Sizes S-XL.", SHIRT, "en")
+        == []
+    )
     assert invented("暖途真空保温杯采用304不锈钢，容量为500ml，保温12小时，配弹跳盖。", CUP, "zh") == []
     # A fact's number with a unit the facts give it, in other words.
     assert invented("Its battery lasts 6 hours.", EARBUDS, "en") == []
@@ -80,7 +111,10 @@ def test_facts_said_in_other_words_pass() -> None:
 def test_brand_voice_and_keywords_account_for_words() -> None:
     text = "A breezy linen shirt for slow summer days."
     assert invented(text, SHIRT, "en") == ["breezy", "slow summer"]
-    assert [s.text for s in detect(text, SHIRT, language="en", voice_texts=["breezy"], keywords=["slow summer"]).invented] == []
+    assert [
+        s.text
+        for s in detect(text, SHIRT, language="en", voice_texts=["breezy"], keywords=["slow summer"]).invented
+    ] == []
 
 
 def test_sentences_split_on_both_languages_punctuation() -> None:
@@ -113,32 +147,49 @@ def test_planning_keeps_clean_sentences_and_says_each_fact_once() -> None:
 
 def test_planning_reaches_the_length_with_supported_sentences_only() -> None:
     facts = ProductFacts(
-        title="Electric kettle", brand="Boilright", category="Kitchen",
-        attributes={"capacity": "1.7 L", "power": "2200 W", "body": "stainless steel",
-                    "base": "360° swivel base", "auto shut-off": "yes"},
+        title="Electric kettle",
+        brand="Boilright",
+        category="Kitchen",
+        attributes={
+            "capacity": "1.7 L",
+            "power": "2200 W",
+            "body": "stainless steel",
+            "base": "360° swivel base",
+            "auto shut-off": "yes",
+        },
     )
-    long_enough = plan_assemble(candidates=[""], facts=facts, options=GenerationOptions(language="en", target_length=40))
+    long_enough = plan_assemble(
+        candidates=[""], facts=facts, options=GenerationOptions(language="en", target_length=40)
+    )
     assert 28 <= long_enough.length <= 52
     assert detect(long_enough.text, facts, language="en").invented == []
     # Fewer words than the facts hold: sentences are left out, never cut mid-way.
-    short = plan_assemble(candidates=[""], facts=facts, options=GenerationOptions(language="en", target_length=12))
+    short = plan_assemble(
+        candidates=[""], facts=facts, options=GenerationOptions(language="en", target_length=12)
+    )
     assert short.length < long_enough.length and short.text.endswith(".")
     # Bullets: one supported sentence per line.
     bullets = plan_assemble(
-        candidates=[""], facts=facts, options=GenerationOptions(language="en", target_length=40, format="bullets")
+        candidates=[""],
+        facts=facts,
+        options=GenerationOptions(language="en", target_length=40, format="bullets"),
     )
     assert bullets.text.startswith("- ") and len(bullets.text.splitlines()) == len(bullets.sentences)
 
 
 def test_planning_in_chinese_counts_characters() -> None:
     options = GenerationOptions(language="zh", target_length=40)
-    planned = plan_assemble(candidates=["暖途真空保温杯容量为500ml。\n可以折叠收纳。"], facts=CUP, options=options)
+    planned = plan_assemble(
+        candidates=["暖途真空保温杯容量为500ml。\n可以折叠收纳。"], facts=CUP, options=options
+    )
     assert "折叠" not in planned.text and "500ml" in planned.text and "弹跳盖" in planned.text
     assert planned.length == text_length(planned.text, "zh") and 28 <= planned.length <= 52
 
 
 def test_planned_prompt_asks_for_a_line_per_fact_and_keeps_the_voice() -> None:
-    voice = BrandVoiceStyle(name="Calm", description="Quiet words.", do_words=("simple",), dont_words=("amazing",))
+    voice = BrandVoiceStyle(
+        name="Calm", description="Quiet words.", do_words=("simple",), dont_words=("amazing",)
+    )
     prompt = build_planned_prompt(SHIRT, GenerationOptions(language="en", brand_voice=voice), shots=2)
     blocks = prompt.text.split("\n###\n")
     assert len(blocks) == 3 and blocks[-1].endswith("Description:\n")
@@ -150,7 +201,8 @@ def test_drafts_plan_keeps_the_planned_text_first_with_the_rest_as_written() -> 
     options = GenerationOptions(language="en", target_length=30)
     prompt = build_planned_prompt(SHIRT, options)
     scored = drafts_plan(
-        prompt=prompt, options=options,
+        prompt=prompt,
+        options=options,
         drafts=[Draft("The Harbor Lane linen shirt has a relaxed fit.\nIt glows in the dark.", "stop")],
     )
     assert "glows" not in scored[0].text and scored[0].invented_count == 0

@@ -22,14 +22,20 @@ def highlight_spans(text: str, spans: list[dict[str, Any]] | None) -> SafeString
     position = 0
     for span in sorted(spans or [], key=lambda item: (item.get("start", 0), item.get("end", 0))):
         start, end = int(span.get("start", -1)), int(span.get("end", -1))
-        if start < position or end <= start or end > len(text) or text[start:end] != span.get("text", text[start:end]):
+        if (
+            start < position
+            or end <= start
+            or end > len(text)
+            or text[start:end] != span.get("text", text[start:end])
+        ):
             continue
         kind = "puffery" if span.get("kind") == "puffery" else "invented"
         label = _("generic praise") if kind == "puffery" else _("not in the facts")
         pieces.append(escape(text[position:start]))
         pieces.append(
             format_html(
-                '<mark class="span span-{}" tabindex="0" title="{}" data-reason="{}" aria-label="{}">{}</mark>',
+                '<mark class="span span-{}" tabindex="0" title="{}" data-reason="{}" aria-label="{}">'
+                "{}</mark>",
                 kind,
                 span.get("reason", ""),
                 span.get("reason", ""),

@@ -85,23 +85,36 @@ def drafts_plan(*, prompt: Prompt, options: GenerationOptions, drafts: Iterable[
 def span_flags(spans: list[dict[str, Any]]) -> list[dict[str, str]]:
     """One flag per invented span and one for all puffery, for the flag lists pages and exports show."""
     flags = [
-        {"code": "invented" if span["kind"] == "invented" else "unsupported_number",
-         "term": span["text"], "message": span["reason"]}
+        {
+            "code": "invented" if span["kind"] == "invented" else "unsupported_number",
+            "term": span["text"],
+            "message": span["reason"],
+        }
         for span in spans
         if span["kind"] != "puffery"
     ]
     flags += [
-        {"code": "superlative", "term": span["text"],
-         "message": f"The superlative “{span['text']}” cannot be backed by the facts."}
+        {
+            "code": "superlative",
+            "term": span["text"],
+            "message": f"The superlative “{span['text']}” cannot be backed by the facts.",
+        }
         for span in spans
         if span["kind"] == "puffery" and span["text"].lower() in SUPERLATIVES
     ]
     puffery = [
-        span["text"] for span in spans if span["kind"] == "puffery" and span["text"].lower() not in SUPERLATIVES
+        span["text"]
+        for span in spans
+        if span["kind"] == "puffery" and span["text"].lower() not in SUPERLATIVES
     ]
     if puffery:
-        flags.append({"code": "puffery", "term": ", ".join(puffery),
-                      "message": "Generic praise, not a fact: " + ", ".join(puffery) + "."})
+        flags.append(
+            {
+                "code": "puffery",
+                "term": ", ".join(puffery),
+                "message": "Generic praise, not a fact: " + ", ".join(puffery) + ".",
+            }
+        )
     return flags
 
 
@@ -138,8 +151,15 @@ def prompt_flags(prompt: Prompt) -> list[dict[str, str]]:
     ]
 
 
-SPAN_CODES = frozenset({"unsupported_number", "unsupported_material", "unsupported_colour",
-                        "unsupported_certification", "superlative"})
+SPAN_CODES = frozenset(
+    {
+        "unsupported_number",
+        "unsupported_material",
+        "unsupported_colour",
+        "unsupported_certification",
+        "superlative",
+    }
+)
 
 
 def version_flags(prompt: Prompt | None, draft: ScoredDraft) -> list[dict[str, str]]:

@@ -36,12 +36,47 @@ _NUMBER_UNIT = re.compile(
 _HAS_DIGIT = re.compile(r"\d")
 _PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
 UNIT_SYNONYMS = {
-    "hours": "h", "hour": "h", "hrs": "h", "hr": "h", "小时": "h", "个小时": "h",
-    "millilitres": "ml", "milliliters": "ml", "毫升": "ml", "litres": "l", "liters": "l", "litre": "l",
-    "liter": "l", "升": "l", "grams": "g", "gram": "g", "克": "g", "kilograms": "kg", "公斤": "kg", "千克": "kg",
-    "centimetres": "cm", "centimeters": "cm", "厘米": "cm", "millimetres": "mm", "millimeters": "mm",
-    "毫米": "mm", "metres": "m", "meters": "m", "metre": "m", "meter": "m", "米": "m", "watts": "w", "瓦": "w",
-    "°c": "°c", "° c": "°c", "度": "°c", "momme": "姆米", "pcs": "个", "pieces": "个", "只": "个", "块": "个",
+    "hours": "h",
+    "hour": "h",
+    "hrs": "h",
+    "hr": "h",
+    "小时": "h",
+    "个小时": "h",
+    "millilitres": "ml",
+    "milliliters": "ml",
+    "毫升": "ml",
+    "litres": "l",
+    "liters": "l",
+    "litre": "l",
+    "liter": "l",
+    "升": "l",
+    "grams": "g",
+    "gram": "g",
+    "克": "g",
+    "kilograms": "kg",
+    "公斤": "kg",
+    "千克": "kg",
+    "centimetres": "cm",
+    "centimeters": "cm",
+    "厘米": "cm",
+    "millimetres": "mm",
+    "millimeters": "mm",
+    "毫米": "mm",
+    "metres": "m",
+    "meters": "m",
+    "metre": "m",
+    "meter": "m",
+    "米": "m",
+    "watts": "w",
+    "瓦": "w",
+    "°c": "°c",
+    "° c": "°c",
+    "度": "°c",
+    "momme": "姆米",
+    "pcs": "个",
+    "pieces": "个",
+    "只": "个",
+    "块": "个",
 }
 
 
@@ -205,14 +240,24 @@ def _number_spans(sentence: str, offset: int, support: Support) -> list[Span]:
         known = support.numbers.get(number) or support.numbers.get(plain)
         if known is None:
             spans.append(
-                Span(offset + match.start(), offset + match.end(), match.group(0).strip(), "number",
-                     f"The number {number} is not in the product's facts.")
+                Span(
+                    offset + match.start(),
+                    offset + match.end(),
+                    match.group(0).strip(),
+                    "number",
+                    f"The number {number} is not in the product's facts.",
+                )
             )
         elif unit and unit not in known and unit.isalpha() and not _is_word_after_number(unit, support):
             said = ", ".join(sorted(filter(None, known))) or "no unit"
             spans.append(
-                Span(offset + match.start(), offset + match.end(), match.group(0).strip(), "number",
-                     f"{number} is in the facts with {said}, not “{match.group(2)}”.")
+                Span(
+                    offset + match.start(),
+                    offset + match.end(),
+                    match.group(0).strip(),
+                    "number",
+                    f"{number} is in the facts with {said}, not “{match.group(2)}”.",
+                )
             )
     return spans
 
@@ -240,29 +285,56 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
                 continue  # bare numbers are checked with their units; codes like "IPX4" must be in the facts
             if re.fullmatch(r"[\d.,]+[a-z°%]{1,4}", lowered):
                 continue  # "500ml": the number check covers it
-            spans.append(Span(offset + start, offset + end, word, "invented",
-                              f"“{word}” is not in the product's facts."))
+            spans.append(
+                Span(
+                    offset + start, offset + end, word, "invented", f"“{word}” is not in the product's facts."
+                )
+            )
             continue
         if CJK.search(lowered):
             if lowered in STOPWORDS_ZH:
                 continue
             if lowered in PUFFERY_ZH or any(lowered == s for s in SUPERLATIVES):
-                spans.append(Span(offset + start, offset + end, word, "puffery",
-                                  f"“{word}” is generic praise, not a fact."))
+                spans.append(
+                    Span(
+                        offset + start,
+                        offset + end,
+                        word,
+                        "puffery",
+                        f"“{word}” is generic praise, not a fact.",
+                    )
+                )
             elif not support.supports_phrase_zh(lowered):
-                spans.append(Span(offset + start, offset + end, word, "invented",
-                                  f"“{word}” is not in the product's facts."))
+                spans.append(
+                    Span(
+                        offset + start,
+                        offset + end,
+                        word,
+                        "invented",
+                        f"“{word}” is not in the product's facts.",
+                    )
+                )
             continue
         if lowered in STOPWORDS_EN:
             continue
         if lowered in PUFFERY_EN or lowered in SUPERLATIVES:
             if not support.supports_word(lowered) or lowered in SUPERLATIVES:
-                spans.append(Span(offset + start, offset + end, word, "puffery",
-                                  f"“{word}” is generic praise, not a fact."))
+                spans.append(
+                    Span(
+                        offset + start,
+                        offset + end,
+                        word,
+                        "puffery",
+                        f"“{word}” is generic praise, not a fact.",
+                    )
+                )
             continue
         if not support.supports_word(lowered):
-            spans.append(Span(offset + start, offset + end, word, "invented",
-                              f"“{word}” is not in the product's facts."))
+            spans.append(
+                Span(
+                    offset + start, offset + end, word, "invented", f"“{word}” is not in the product's facts."
+                )
+            )
     return spans
 
 
@@ -276,8 +348,9 @@ def _merge(text: str, spans: list[Span]) -> list[Span]:
         last = merged[-1] if merged else None
         if last and last.kind == span.kind == "invented" and _JOINABLE.match(text[last.end : span.start]):
             phrase = text[last.start : span.end]
-            merged[-1] = Span(last.start, span.end, phrase, "invented",
-                              f"“{phrase}” is not in the product's facts.")
+            merged[-1] = Span(
+                last.start, span.end, phrase, "invented", f"“{phrase}” is not in the product's facts."
+            )
         elif last and span.start < last.end:
             continue  # a number span over an already flagged word
         else:

@@ -57,7 +57,9 @@ def _voice_lines(options: GenerationOptions, language: str) -> list[str]:
     if voice.dont_words:
         parts.append(f"{labels['avoid']}: {', '.join(fact_value(w) for w in voice.dont_words[:20])}")
     lines = [f"{labels['voice']}: {'; '.join(part for part in parts if part)}"]
-    return lines + [f"{labels['sample']}: {fact_value(sample)[:MAX_VALUE_CHARS]}" for sample in voice.example_texts[:2]]
+    return lines + [
+        f"{labels['sample']}: {fact_value(sample)[:MAX_VALUE_CHARS]}" for sample in voice.example_texts[:2]
+    ]
 
 
 def as_lines(text: str, language: str) -> list[str]:
@@ -86,7 +88,10 @@ def build_planned_prompt(
         if len(examples) >= shots:
             break
         example = ProductFacts(
-            title=entry["title"], brand=entry["brand"], category=entry["category"], attributes=entry["attributes"]
+            title=entry["title"],
+            brand=entry["brand"],
+            category=entry["category"],
+            attributes=entry["attributes"],
         )
         examples.append((example, entry["sentences"]))
     blocks = [
@@ -108,7 +113,7 @@ def planned_max_new_tokens(facts: ProductFacts, options: GenerationOptions) -> i
     return int(min(320, 24 + per_line * (len(facts.attributes) + 1)))
 
 
-_EN_TEMPLATES = (
+_EN_TEMPLATES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("material", "upper", "outer", "shell", "body", "surface", "fabric"), "It is made of {value}."),
     (("colour", "color", "colours", "colors"), "It comes in {value}."),
     (("sizes",), "It is available in sizes {value}."),
@@ -118,7 +123,7 @@ _EN_TEMPLATES = (
     (("includes",), "The set includes {value}."),
     (("care",), "For care: {value}."),
 )
-_ZH_TEMPLATES = (
+_ZH_TEMPLATES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("材质", "面料", "外壳", "鞋面", "内胆", "外层"), "{key}采用{value}。"),
     (("颜色",), "颜色为{value}。"),
 )
@@ -130,7 +135,11 @@ def opening_sentence(facts: ProductFacts, language: str) -> str:
     if language == "zh":
         return f"{facts.title}，属于{facts.category}类目。" if facts.category else f"{facts.title}。"
     title = f"{facts.title[:1].lower()}{facts.title[1:]}"
-    return f"This is the {title}, in the {facts.category.lower()} range." if facts.category else f"This is the {title}."
+    return (
+        f"This is the {title}, in the {facts.category.lower()} range."
+        if facts.category
+        else f"This is the {title}."
+    )
 
 
 def template_sentence(name: str, value: str, facts: ProductFacts, language: str) -> str:
@@ -183,7 +192,7 @@ def _lines(raw: str) -> list[str]:
     lines = []
     for line in _LINE_SPLIT.split(raw):
         line = _BULLET.sub("", line).strip()
-        if not line or re.match(r"^[^:：]{1,20}[:：]", line) and len(line) < 40:
+        if not line or (re.match(r"^[^:：]{1,20}[:：]", line) and len(line) < 40):
             continue  # an echoed "Facts:" or "material: linen" line, not a sentence
         lines.append(line)
     return lines
@@ -216,16 +225,16 @@ def plan_assemble(
     seen: set[str] = set()
     for candidate in candidates:
         for line in _lines(candidate):
-            for sentence in _sentences_of(line, language):
-                key = re.sub(r"\W+", "", sentence.lower())
+            for piece in _sentences_of(line, language):
+                key = re.sub(r"\W+", "", piece.lower())
                 if key in seen:
                     continue
                 seen.add(key)
-                report = detect(sentence, facts, language=language, support=support)
+                report = detect(piece, facts, language=language, support=support)
                 if report.invented:
-                    rejected.append({"text": sentence, "spans": [span.to_dict() for span in report.invented]})
+                    rejected.append({"text": piece, "spans": [span.to_dict() for span in report.invented]})
                     continue
-                clean.append(Sentence(sentence, _states(sentence, facts), "model", report.puffery))
+                clean.append(Sentence(piece, _states(piece, facts), "model", report.puffery))
     items = facts.coverage_items()
     chosen: list[Sentence] = []
     said: set[str] = set()
@@ -239,11 +248,11 @@ def plan_assemble(
             continue
         # The fullest clean line that states the fact (a line stating several facts says them together).
         stating = [s for s in clean if name in s.facts and s not in chosen]
-        line = max(stating, key=lambda s: (len(s.facts), len(s.text)), default=None)
-        if line is None:
-            line = Sentence(template_sentence(name, value, facts, language), [name], "fact")
-        chosen.append(line)
-        said |= set(line.facts)
+        best = max(stating, key=lambda s: (len(s.facts), len(s.text)), default=None)
+        if best is None:
+            best = Sentence(template_sentence(name, value, facts, language), [name], "fact")
+        chosen.append(best)
+        said |= set(best.facts)
     if opening is None and not any("brand" in s.facts for s in chosen):
         chosen.insert(0, Sentence(opening_sentence(facts, language), [], "fact"))
     target = options.target_length
@@ -251,7 +260,7 @@ def plan_assemble(
     for sentence in clean:
         if _length(chosen, options) >= target * LENGTH_LOW:
             break
-        if sentence in chosen or sentence.puffery and len(sentence.puffery) > 1:
+        if sentence in chosen or (sentence.puffery and len(sentence.puffery) > 1):
             continue
         if sentence.facts and set(sentence.facts) <= said:
             continue
@@ -265,7 +274,10 @@ def plan_assemble(
         chosen.remove(removable[-1])
     text = _join([sentence.text for sentence in chosen], options)
     return PlannedDraft(
-        text=text, sentences=chosen, rejected=rejected, length=text_length(text, language),
+        text=text,
+        sentences=chosen,
+        rejected=rejected,
+        length=text_length(text, language),
         candidate_texts=list(candidates),
     )
 
