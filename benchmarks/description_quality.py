@@ -133,6 +133,16 @@ def throughput(products: list[dict[str, Any]], batch: int, candidates: int, targ
     return rates
 
 
+def merged(name: str) -> dict[str, Any]:
+    """drafts_<name>*.json together (the parts were written by runs side by side)."""
+    parts = [json.loads(path.read_text("utf-8")) for path in sorted(DATA.glob(f"drafts_{name}*.json"))]
+    result: dict[str, Any] = {"drafts": {}, "batches": [], "settings": parts[0]["settings"] if parts else {}}
+    for part in parts:
+        result["drafts"].update(part["drafts"])
+        result["batches"] += part["batches"]
+    return result
+
+
 def pct(value: float) -> str:
     return f"{value * 100:.1f}%"
 
@@ -143,8 +153,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8)
     args = parser.parse_args()
     products = {p["sku"]: p for p in json.loads((DATA / "products.json").read_text("utf-8"))["products"]}
-    before = json.loads((DATA / "drafts_before.json").read_text("utf-8"))
-    after = json.loads((DATA / "drafts_after.json").read_text("utf-8"))
+    before, after = merged("before"), merged("after")
     labels_before = json.loads((DATA / "labels_before.json").read_text("utf-8"))["drafts"]
     labels_after = json.loads((DATA / "labels_after.json").read_text("utf-8"))["drafts"]
     target = int(before["settings"]["target_length"])

@@ -208,3 +208,16 @@ def test_drafts_plan_keeps_the_planned_text_first_with_the_rest_as_written() -> 
     assert "glows" not in scored[0].text and scored[0].invented_count == 0
     assert scored[1].text.endswith("It glows in the dark.") and scored[1].invented_count == 2
     assert [flag["code"] for flag in span_flags(scored[1].spans)] == ["invented", "invented"]
+
+
+def test_a_fact_word_put_before_the_wrong_part_is_flagged() -> None:
+    facts = ProductFacts(
+        title="Pour-over coffee set",
+        brand="Brewhaus",
+        category="Kitchen",
+        attributes={"material": "ceramic dripper, glass carafe", "capacity": "800 ml"},
+    )
+    spans = detect("The 800 ml ceramic carafe pairs with a glass carafe.", facts, language="en").invented
+    assert [(span.text, span.reason) for span in spans] == [
+        ("ceramic carafe", "The facts give glass carafe, not “ceramic carafe”.")
+    ]

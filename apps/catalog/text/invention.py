@@ -185,6 +185,9 @@ class Support:
     generic_en: frozenset[str]
     generic_zh: frozenset[str]
     numbers: dict[str, frozenset[str]]  # number -> the units it carries in the facts ("" for none)
+    pairs: dict[str, frozenset[str]] = field(
+        default_factory=dict
+    )  # part -> the words the facts put before it
 
     def supports_word(self, word: str) -> bool:
         lowered = word.lower()
@@ -222,13 +225,48 @@ def support_build(
         for match in _NUMBER_UNIT.finditer(str(value).lower()):
             number = match.group(1).replace(",", "")
             numbers.setdefault(number, set()).add(_units(match.group(2)))
+    pairs: dict[str, set[str]] = {}
+    # "ceramic dripper, glass carafe": which word the facts put before which part, to catch a swap.
+    for value in facts.attributes.values():
+        for item in re.split(r"[,;/]| and ", value.lower()):
+            words = re.findall(r"[a-z][a-z\-]+", item)
+            if len(words) >= 2:
+                pairs.setdefault(stem(words[-1]), set()).add(stem(words[-2]))
     return Support(
         corpus=corpus,
         stems=stems,
         generic_en=GENERIC_EN | kind_en,
         generic_zh=GENERIC_ZH | kind_zh,
         numbers={number: frozenset(units) for number, units in numbers.items()},
+        pairs={part: frozenset(words) for part, words in pairs.items()},
     )
+
+
+def _swap_spans(sentence: str, offset: int, support: Support) -> list[Span]:
+    """A word of the facts put before the wrong part ("ceramic carafe" where the facts give a glass one)."""
+    if not support.pairs:
+        return []
+    modifiers = {word for words in support.pairs.values() for word in words}
+    spans = []
+    tokens = list(re.finditer(r"[A-Za-z][A-Za-z\-]+", sentence))
+    for left, right in zip(tokens, tokens[1:], strict=False):
+        if sentence[left.end() : right.start()].strip():
+            continue
+        modifier, part = stem(left.group(0)), stem(right.group(0))
+        allowed = support.pairs.get(part)
+        if allowed and modifier in modifiers and modifier not in allowed:
+            phrase = sentence[left.start() : right.end()]
+            said = " or ".join(f"{word} {right.group(0).lower()}" for word in sorted(allowed))
+            spans.append(
+                Span(
+                    offset + left.start(),
+                    offset + right.end(),
+                    phrase,
+                    "invented",
+                    f"The facts give {said}, not “{phrase}”.",
+                )
+            )
+    return spans
 
 
 def _number_spans(sentence: str, offset: int, support: Support) -> list[Span]:
@@ -374,7 +412,7 @@ def detect(
     for start, end in sentences:
         sentence = text[start:end]
         found = _word_spans(sentence, start, language, support)
-        numbers = _number_spans(sentence, start, support)
+        numbers = _number_spans(sentence, start, support) + _swap_spans(sentence, start, support)
         covered = [(span.start, span.end) for span in numbers]
         found = [s for s in found if not any(a <= s.start < b for a, b in covered)]
         spans += _merge(text, found + numbers)

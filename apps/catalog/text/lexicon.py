@@ -57,7 +57,7 @@ PUFFERY_EN = frozenset(
         outstanding remarkable incredible impressive smooth soft softness versatile durable
         durability sturdy reliable convenient convenience effortless effortlessly refined
         sophisticated essential must-have favourite favorite love loves delightful pleasant fresh
-        crisp charming cute fun vibrant rich bold subtle minimalist minimal easy"""
+        crisp charming cute fun vibrant rich bold subtle minimalist minimal easy fine"""
     )
 )
 
