@@ -40,7 +40,7 @@ def build(name: str) -> int:
                 start, end = locate(text, phrase)
                 spans.append({"start": start, "end": end, "text": text[start:end], "kind": kind})
         out[sku] = {"text": text, "spans": sorted(spans, key=lambda span: span["start"])}
-    about = source["about"] + " Written by benchmarks/description_labels.py from labels_src_" + name + ".json."
+    about = f"{source['about']} Written by benchmarks/description_labels.py from labels_src_{name}.json."
     (DATA / f"labels_{name}.json").write_text(
         json.dumps({"about": about, "drafts": out}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )

@@ -149,11 +149,12 @@ def pct(value: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--throughput-products", type=int, default=16, help="per language; 0 skips")
+    parser.add_argument("--throughput-products", type=int, default=0, help="per language; 0: recorded rates")
     parser.add_argument("--batch", type=int, default=8)
     args = parser.parse_args()
     products = {p["sku"]: p for p in json.loads((DATA / "products.json").read_text("utf-8"))["products"]}
     before, after = merged("before"), merged("after")
+    before_heldout = merged("before_heldout")
     labels_before = json.loads((DATA / "labels_before.json").read_text("utf-8"))["drafts"]
     labels_after = json.loads((DATA / "labels_after.json").read_text("utf-8"))["drafts"]
     target = int(before["settings"]["target_length"])
@@ -209,23 +210,49 @@ def main() -> None:
                 draft_stats(a_drafts, language, target),
             )
             summary[f"{split}-{language}"] = {"old": old, "new": new, "after": post}
-            lines.append(
-                f"| {language} | {old['drafts']} / {post['drafts']} | {pct(old['silent_rate'])} | "
-                f"{pct(post['silent_rate'])} | {old['recall']:.2f} | {new['recall']:.2f} | "
-                f"{old['precision']:.2f} | {new['precision']:.2f} | {post['recall']:.2f} / {post['precision']:.2f} | "
-                f"{pct(b_stats['coverage'])} | {pct(a_stats['coverage'])} | {pct(b_stats['within_length'])} | "
-                f"{pct(a_stats['within_length'])} |"
-            )
+            cells = [
+                language,
+                f"{old['drafts']} / {post['drafts']}",
+                pct(old["silent_rate"]),
+                pct(post["silent_rate"]),
+                f"{old['recall']:.2f}",
+                f"{new['recall']:.2f}",
+                f"{old['precision']:.2f}",
+                f"{new['precision']:.2f}",
+                f"{post['recall']:.2f} / {post['precision']:.2f}",
+                pct(b_stats["coverage"]),
+                pct(a_stats["coverage"]),
+                pct(b_stats["within_length"]),
+                pct(a_stats["within_length"]),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
         lines += [""]
         for language in ("en", "zh"):
             entry = summary[f"{split}-{language}"]
             lines.append(
-                f"- {language}: before drafts with a hand-marked invention {entry['old']['drafts_with_invention']} of "
+                f"- {language}: before drafts with a hand-marked invention "
+                f"{entry['old']['drafts_with_invention']} of "
                 f"{entry['old']['drafts']} ({entry['old']['gold_spans']} spans); after drafts "
                 f"{entry['after']['drafts_with_invention']} of {entry['after']['drafts']} "
                 f"({entry['after']['gold_spans']} spans)."
             )
         lines += [""]
+    lines += [
+        "## Products per minute (as recorded while the drafts were written)",
+        "",
+        "Seconds per batch as the drafting runs recorded them (`batches` in the drafts files), same "
+        "batch size and candidates; the 2 shared cores were loaded unevenly by other work meanwhile, "
+        "so these compare only roughly.",
+        "",
+        "| drafts | products | seconds | products/minute |",
+        "|---|---|---|---|",
+    ]
+    for name, data in (("before (held-aside runs)", before_heldout), ("after (held-aside runs)", after)):
+        count = sum(batch["products"] for batch in data["batches"])
+        seconds = sum(batch["seconds"] for batch in data["batches"])
+        rate = count / seconds * 60 if seconds else 0.0
+        lines.append(f"| {name} | {count} | {seconds:.0f} | {rate:.2f} |")
+    lines.append("")
     if args.throughput_products:
         sample = []
         for language in ("en", "zh"):
