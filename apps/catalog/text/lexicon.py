@@ -84,7 +84,7 @@ GENERIC_ZH = frozenset(
         打造 专为 提供 具有 拥有 具备 带有 可选 多种 满足 随时 随地 每天
         每日 日常 场合 场景 人群 用户 家 家庭 居家 理想 之选 佳品 必备 好物
         系列 款 型 材质 面料
-        做工 工艺 手感 外观 造型 结构 部分 整体 简约 效果 特点 特色 优势 配 附 含 内置 自带 支持"""
+        做工 工艺 手感 外观 造型 结构 部分 整体 简约 效果 特点 特色 优势 配 附 含 内置 自带 支持 携带"""
     )
 )
 
@@ -96,7 +96,7 @@ PUFFERY_ZH = frozenset(
         极致 出色 卓越 优秀 超值 惊艳 可爱 温馨 清新 简约 百搭 实惠 贴心
         安心 放心 舒心 靓丽 雅致 潮流 个性 时髦 优良 出众 非凡 独特 卓越
         理想 喜爱 心仪 贴身 好用
-        耐看"""
+        耐看 低调 无伤大雅 干净 简洁 首选 方便携带"""
     )
 )
 
@@ -111,7 +111,9 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
                 "weather casual dress dressed look fit fits cut sewn men women kids"
             )
         ),
-        frozenset(_words("穿 穿着 穿搭 上身 衣橱 季节 日常 休闲 出门 身材 衣物 男士 女士 搭配 面料")),
+        frozenset(
+            _words("穿 穿着 穿搭 上身 衣橱 季节 日常 休闲 出门 身材 体型 衣物 男士 女士 搭配 面料 版型")
+        ),
     ),
     "footwear": (
         ("shoe", "footwear", "sneaker", "鞋"),
@@ -150,7 +152,9 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
             )
         ),
         frozenset(
-            _words("厨房 烹饪 做饭 下厨 美食 食物 食材 饭菜 咖啡 茶 喝水 饮品 餐桌 料理 午餐 称量 冲泡 煮 水")
+            _words(
+                "厨房 烹饪 做饭 下厨 美食 食物 食材 饭菜 咖啡 茶 喝水 饮品 餐桌 料理 午餐 称量 冲泡 煮 水 内壁 外壁"
+            )
         ),
     ),
     "electronics": (
