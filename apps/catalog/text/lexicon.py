@@ -153,7 +153,8 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
         ),
         frozenset(
             _words(
-                "厨房 烹饪 做饭 下厨 美食 食物 食材 饭菜 咖啡 茶 喝水 饮品 餐桌 料理 午餐 称量 冲泡 煮 水 内壁 外壁"
+                "厨房 烹饪 做饭 下厨 美食 食物 食材 饭菜 咖啡 茶 "
+                "喝水 饮品 餐桌 料理 午餐 称量 冲泡 煮 水 内壁 外壁"
             )
         ),
     ),
