@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from itertools import pairwise
 from typing import Any, Literal
 
 from apps.core.text import CJK
@@ -249,7 +250,7 @@ def _swap_spans(sentence: str, offset: int, support: Support) -> list[Span]:
     modifiers = {word for words in support.pairs.values() for word in words}
     spans = []
     tokens = list(re.finditer(r"[A-Za-z][A-Za-z\-]+", sentence))
-    for left, right in zip(tokens, tokens[1:], strict=False):
+    for left, right in pairwise(tokens):
         if sentence[left.end() : right.start()].strip():
             continue
         modifier, part = stem(left.group(0)), stem(right.group(0))
