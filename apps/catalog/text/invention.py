@@ -308,17 +308,72 @@ def _is_word_after_number(unit: str, support: Support) -> bool:
     return len(unit) > 3 and support.supports_word(unit) and unit not in UNIT_SYNONYMS
 
 
+UNITS = frozenset(
+    [
+        "g",
+        "kg",
+        "mg",
+        "l",
+        "ml",
+        "cl",
+        "cm",
+        "mm",
+        "m",
+        "km",
+        "w",
+        "kw",
+        "v",
+        "mah",
+        "h",
+        "min",
+        "s",
+        "gsm",
+        "oz",
+        "lb",
+        "lbs",
+        "in",
+        "ft",
+        "°c",
+        "°f",
+        "%",
+        "mb",
+        "gb",
+        "tb",
+        "hz",
+        "khz",
+        "db",
+    ]
+)
+
+
+def _covered_chars(sentence: str, support: Support) -> list[bool]:
+    """Which characters of a Chinese sentence lie in a stretch (2 characters or more) the facts contain,
+    so a segmentation that cuts across a fact ("为手" + "洗" in "为手洗") still finds it."""
+    covered = [False] * len(sentence)
+    for start in range(len(sentence)):
+        for end in range(min(len(sentence), start + 24), start + 1, -1):
+            if sentence[start:end] in support.corpus or sentence[start:end] in support.generic_zh:
+                for index in range(start, end):
+                    covered[index] = True
+                break
+    return covered
+
+
 def _word_spans(sentence: str, offset: int, language: str, support: Support) -> list[Span]:
     spans: list[Span] = []
     tokens: list[tuple[str, int, int]]
+    covered: list[bool] = []
     if language == "zh" or CJK.search(sentence):
         tokens = [(word, start, end) for word, start, end in _jieba().tokenize(sentence)]
+        covered = _covered_chars(sentence.lower(), support)
     else:
         tokens = [(m.group(0), m.start(), m.end()) for m in _EN_TOKEN.finditer(sentence)]
     for word, start, end in tokens:
         lowered = word.lower().strip()
         if not lowered or _PUNCT.match(lowered):
             continue
+        if lowered in UNITS or lowered in UNIT_SYNONYMS:
+            continue  # a unit after a number: the number check covers it
         if _HAS_DIGIT.search(lowered):
             if re.fullmatch(r"[\d.,]+", lowered) or lowered in support.corpus:
                 continue  # bare numbers are checked with their units; codes like "IPX4" must be in the facts
@@ -333,7 +388,7 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
         if CJK.search(lowered):
             if lowered in STOPWORDS_ZH:
                 continue
-            if lowered in PUFFERY_ZH or any(lowered == s for s in SUPERLATIVES):
+            if (lowered in PUFFERY_ZH and lowered not in support.corpus) or lowered in SUPERLATIVES:
                 spans.append(
                     Span(
                         offset + start,
@@ -343,7 +398,9 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
                         f"“{word}” is generic praise, not a fact.",
                     )
                 )
-            elif not support.supports_phrase_zh(lowered):
+            elif not support.supports_phrase_zh(lowered) and not all(
+                covered[index] or sentence[index] in STOPWORDS_ZH for index in range(start, end)
+            ):
                 spans.append(
                     Span(
                         offset + start,

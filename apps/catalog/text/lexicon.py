@@ -43,7 +43,7 @@ GENERIC_EN = frozenset(
         wearing wears home life moment moments need needs own people person anyone everyone someone
         create creates created build built stay stays look feel feels touch addition additional
         extra practical functional function functions quality value pick picks rated rating means
-        mean meaning last lasts lasting experience"""
+        mean meaning last lasts lasting experience measure measures weigh weighs"""
     )
 )
 
@@ -84,7 +84,7 @@ GENERIC_ZH = frozenset(
         打造 专为 提供 具有 拥有 具备 带有 可选 多种 满足 随时 随地 每天
         每日 日常 场合 场景 人群 用户 家 家庭 居家 理想 之选 佳品 必备 好物
         系列 款 型 材质 面料
-        做工 工艺 手感 外观 造型 结构 部分 整体 简约 效果 特点 特色 优势 配 附 含 内置 自带 支持 携带"""
+        做工 工艺 手感 外观 造型 结构 部分 整体 简约 效果 特点 特色 优势 配 附 含 内置 自带 支持 携带 属于 类目"""
     )
 )
 
