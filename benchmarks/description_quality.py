@@ -75,7 +75,7 @@ def gold_spans(label: dict[str, Any]) -> list[Span]:
     return [(span["start"], span["end"]) for span in label["spans"] if span["kind"] == "invented"]
 
 
-def score_detector(items: list[tuple[list[Span], list[Span]]]) -> dict[str, float]:
+def score_detector(items: list[tuple[list[Span], list[Span]]]) -> dict[str, Any]:
     """items: (gold, predicted) per draft."""
     gold_total = sum(len(gold) for gold, _ in items)
     found = sum(1 for gold, pred in items for g in gold if any(overlaps(g, p) for p in pred))
@@ -87,21 +87,25 @@ def score_detector(items: list[tuple[list[Span], list[Span]]]) -> dict[str, floa
         "drafts": len(items),
         "drafts_with_invention": inventing,
         "gold_spans": gold_total,
-        "recall": found / gold_total if gold_total else 1.0,
-        "precision": right / pred_total if pred_total else 1.0,
-        "silent_rate": silent / len(items) if items else 0.0,
+        "recall": found / gold_total if gold_total else None,
+        "precision": right / pred_total if pred_total else None,
+        "silent_rate": silent / len(items) if items else None,
     }
 
 
-def draft_stats(drafts: list[tuple[str, ProductFacts]], language: str, target: int) -> dict[str, float]:
-    coverage, within = [], 0
+def draft_stats(
+    drafts: list[tuple[str, ProductFacts]], language: str, target: int
+) -> dict[str, float | None]:
+    coverage, lengths, within = [], [], 0
     for text, facts in drafts:
         report = grounding.check(text, facts, language=language, target_length=target)
         coverage.append(report.coverage)
+        lengths.append(report.length)
         within += abs(report.length - target) <= 0.3 * target
     return {
-        "coverage": sum(coverage) / len(coverage) if coverage else 0.0,
-        "within_length": within / len(drafts) if drafts else 0.0,
+        "coverage": sum(coverage) / len(coverage) if coverage else None,
+        "within_length": within / len(drafts) if drafts else None,
+        "mean_length": sum(lengths) / len(lengths) if lengths else None,
     }
 
 
@@ -143,8 +147,12 @@ def merged(name: str) -> dict[str, Any]:
     return result
 
 
-def pct(value: float) -> str:
-    return f"{value * 100:.1f}%"
+def num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
 
 
 def main() -> None:
@@ -158,13 +166,15 @@ def main() -> None:
     labels_before = json.loads((DATA / "labels_before.json").read_text("utf-8"))["drafts"]
     labels_after = json.loads((DATA / "labels_after.json").read_text("utf-8"))["drafts"]
     target = int(before["settings"]["target_length"])
+    command = ".venv/bin/python benchmarks/description_quality.py"
+    if args.throughput_products:
+        command = f"MODELS_CACHE=/work/main/models_cache {command}"
     lines = [
         "# Description quality",
         "",
         "Written by:",
         "",
-        f"`MODELS_CACHE=/work/main/models_cache .venv/bin/python benchmarks/description_quality.py "
-        f"--throughput-products {args.throughput_products} --batch {args.batch}`",
+        f"`{command} --throughput-products {args.throughput_products} --batch {args.batch}`",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores. Model: {before['settings']['model']}; "
         f"target length {target} (words in English, characters in Chinese), paragraph format, "
@@ -215,11 +225,11 @@ def main() -> None:
                 f"{old['drafts']} / {post['drafts']}",
                 pct(old["silent_rate"]),
                 pct(post["silent_rate"]),
-                f"{old['recall']:.2f}",
-                f"{new['recall']:.2f}",
-                f"{old['precision']:.2f}",
-                f"{new['precision']:.2f}",
-                f"{post['recall']:.2f} / {post['precision']:.2f}",
+                num(old["recall"]),
+                num(new["recall"]),
+                num(old["precision"]),
+                num(new["precision"]),
+                f"{num(post['recall'])} / {num(post['precision'])}",
                 pct(b_stats["coverage"]),
                 pct(a_stats["coverage"]),
                 pct(b_stats["within_length"]),
