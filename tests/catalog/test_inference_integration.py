@@ -149,7 +149,7 @@ def test_the_default_generator_drafts_grounded_text_in_both_languages(store: Any
         assert is_chinese(version.text) == (product.language == "zh")
         # Planned from clean sentences and the facts' own: every fact said, nothing invented.
         assert version.coverage == 1.0 and version.invented_spans == []
-        # Two or three facts hold fewer than 30 words: all are said, and the draft is flagged short, not padded.
+        # Two or three facts hold fewer than 30 words: all are said, the draft is flagged short, not padded.
         length = text_length(version.text, product.language)
         assert length <= 1.3 * 30
         assert length >= 0.7 * 30 or "too_short" in {flag["code"] for flag in version.flags}
