@@ -142,6 +142,7 @@ class ReviewForm(forms.Form):
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000)
     note = forms.CharField(required=False, max_length=2000)
     version = forms.IntegerField(required=False)
+    confirm_invented = forms.BooleanField(required=False)
 
 
 class BrandVoiceForm(forms.Form):

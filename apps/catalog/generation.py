@@ -46,10 +46,12 @@ def model_max_length(*, store: Store) -> int | None:
     return spec.max_length if spec else None
 
 
-def _request(prompt: str, options: GenerationOptions, n: int) -> inference.GenerationRequest:
+def _request(
+    prompt: str, options: GenerationOptions, n: int, max_tokens: int | None = None
+) -> inference.GenerationRequest:
     return inference.GenerationRequest(
         prompt=prompt,
-        max_new_tokens=max_new_tokens(options),
+        max_new_tokens=max_tokens or max_new_tokens(options),
         temperature=TEMPERATURE,
         top_p=TOP_P,
         stop=stop_strings(options.language),
@@ -59,12 +61,22 @@ def _request(prompt: str, options: GenerationOptions, n: int) -> inference.Gener
 
 
 def drafts_generate(
-    *, prompts: list[str], options: GenerationOptions, store: Store, n: int | None = None
+    *,
+    prompts: list[str],
+    options: GenerationOptions,
+    store: Store | None,
+    n: int | None = None,
+    max_tokens: list[int] | None = None,
 ) -> DraftBatch:
-    """``n`` candidates for each prompt, in one batched call."""
+    """``n`` candidates for each prompt, in one batched call (``max_tokens``: per prompt, where given).
+
+    ``store`` None uses the default generator (benchmarks)."""
     count = n if n is not None else options.candidates
-    key, version = model_identity(store=store)
-    requests = [_request(prompt, options, count) for prompt in prompts]
+    key, version = model_identity(store=store) if store is not None else ("", "")
+    limits = max_tokens or [0] * len(prompts)
+    requests = [
+        _request(prompt, options, count, limit) for prompt, limit in zip(prompts, limits, strict=True)
+    ]
     generations = inference.generate(requests, model=key or None, store=store)
     drafts = [
         [Draft(text=choice.text, finish_reason=choice.finish_reason) for choice in generated.choices]
@@ -75,9 +87,10 @@ def drafts_generate(
 
 
 def draft_stream(
-    *, prompt: str, options: GenerationOptions, store: Store
+    *, prompt: str, options: GenerationOptions, store: Store, max_tokens: int | None = None
 ) -> Iterator[tuple[str, str | None]]:
     """One candidate token by token: (delta, finish_reason); finish_reason is set on the last event."""
     key, _version = model_identity(store=store)
-    for event in inference.generate_stream(_request(prompt, options, 1), model=key or None, store=store):
+    request = _request(prompt, options, 1, max_tokens)
+    for event in inference.generate_stream(request, model=key or None, store=store):
         yield event.delta, event.finish_reason

@@ -211,6 +211,11 @@ class DescriptionVersion(models.Model):
     score = models.FloatField(null=True, blank=True)
     coverage = models.FloatField(null=True, blank=True)
     flags = models.JSONField(default=list, blank=True, help_text="Grounding flags shown to the reviewer.")
+    spans = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Invented and puffery spans: start, end (character offsets), text, kind, reason.",
+    )
     candidates = models.JSONField(
         default=list, blank=True, help_text="The other candidates and their scores."
     )
@@ -235,3 +240,7 @@ class DescriptionVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description_id} v{self.number} {self.status}"
+
+    @property
+    def invented_spans(self) -> list[dict]:
+        return [span for span in self.spans or [] if span.get("kind") != "puffery"]

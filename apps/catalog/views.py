@@ -209,6 +209,7 @@ def description_review_action(request: HttpRequest, store_id: int, description_i
                 text=form.cleaned_data.get("text") or None,
                 note=form.cleaned_data.get("note", ""),
                 version_number=form.cleaned_data.get("version"),
+                confirm_invented=form.cleaned_data.get("confirm_invented", False),
             )
         except ApplicationError as error:
             messages.error(request, error.message)

@@ -15,4 +15,19 @@ document.addEventListener("DOMContentLoaded", function () {
       select.form.submit();
     });
   });
+  // Approving a draft with invented spans asks first; the server refuses it unconfirmed as well.
+  document.querySelectorAll("form[data-invented]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      const button = event.submitter;
+      if (!button || button.value !== "approve") return;
+      const box = form.querySelector("input[name=confirm_invented]");
+      const count = form.dataset.inventedCount;
+      if (!box || box.checked || count === "0") return;
+      if (window.confirm(form.dataset.invented)) {
+        box.checked = true;
+      } else {
+        event.preventDefault();
+      }
+    });
+  });
 });

@@ -210,7 +210,11 @@ def _approve(store: Any, product: Product, text: str) -> None:
         product=product, actor=Actor.system(), options=describe_options(store)
     )
     descriptions.description_review(
-        description=version.description, actor=Actor.system(), action="approve", text=text
+        description=version.description,
+        actor=Actor.system(),
+        action="approve",
+        text=text,
+        confirm_invented=True,
     )
 
 
@@ -253,7 +257,8 @@ def test_describe_review_diff_and_versions_over_the_api(
     )
     assert response.status_code == 201, response.content
     version = response.json()
-    assert version["number"] == 1 and len(version["candidates"]) == 3
+    assert version["number"] == 1 and len(version["candidates"]) == 4  # the kept text, then the 3 written
+    assert version["spans"] == []  # the kept text is made of clean sentences only
     assert version["model_key"] == generator_spec(store).key
     assert version["options"]["seo_keywords"] == ["linen"]
     description = Description.objects.get(product=product)
@@ -261,9 +266,20 @@ def test_describe_review_diff_and_versions_over_the_api(
 
     queue = api_client.get(f"{base(store)}/descriptions/?status=draft").json()["results"]
     assert [row["product_sku"] for row in queue] == ["D1"]
-    approved = api_client.post(
-        f"{url}review/", {"action": "approve", "text": version["text"] + " Hand-edited."}, format="json"
-    ).json()
+    edit = {"action": "approve", "text": version["text"] + " Hand-edited."}
+    unconfirmed = api_client.post(f"{url}review/", edit, format="json")
+    assert unconfirmed.status_code == 409 and unconfirmed.json()["error"]["code"] == "invented_unconfirmed"
+    approved = api_client.post(f"{url}review/", {**edit, "confirm_invented": True}, format="json").json()
+    start = len(version["text"]) + 1
+    assert approved["spans"] == [
+        {
+            "start": start,
+            "end": start + len("Hand-edited"),
+            "text": "Hand-edited",
+            "kind": "invented",
+            "reason": "“Hand-edited” is not in the product's facts.",
+        }
+    ]
     assert (approved["number"], approved["origin"], approved["parent_version"], approved["status"]) == (
         2,
         "edited",
@@ -360,7 +376,11 @@ def test_description_and_version_lists_do_not_query_per_row(
             product=product, actor=Actor.system(), options=describe_options(store)
         )
         descriptions.description_review(
-            description=version.description, actor=Actor.system(), action="approve", text="Edited text."
+            description=version.description,
+            actor=Actor.system(),
+            action="approve",
+            text="Edited text.",
+            confirm_invented=True,
         )
         return version.description
 

@@ -208,3 +208,58 @@ def test_bulk_describe_ignores_ticked_values_that_are_not_product_ids(client_for
         assert response.status_code == 302, junk  # back to the list with "no products match"
         assert response.url == f"/s/{store.pk}/catalog/", junk
     assert not Job.objects.filter(store=store).exists()
+
+
+def test_reviewer_sees_invented_spans_and_must_confirm_to_approve_them(
+    client_for: Any, store: Any, other_store: Any, catalog_fake: Any
+) -> None:
+    from apps.catalog.services import descriptions, drafting
+
+    from .helpers import describe_options
+
+    product = products.product_create(
+        store=store,
+        actor=Actor.system(),
+        sku="S1",
+        title="Linen shirt",
+        brand="Acme",
+        attributes={"material": "linen"},
+    )
+    version = drafting.description_generate(
+        product=product, actor=Actor.system(), options=describe_options(store)
+    )
+    edited = descriptions.description_review(
+        description=version.description,
+        actor=Actor.system(),
+        action="reject",
+        text="The Acme linen shirt <glows> in the dark. A lovely shirt.",
+    )
+    assert [span["text"] for span in edited.invented_spans] == ["glows", "dark"]
+    client = client_for()
+    for url in (f"/s/{store.pk}/catalog/products/{product.pk}/", f"/s/{store.pk}/catalog/review/"):
+        page = client.get(url).content.decode()
+        # Escaped text, each span a focusable mark with its reason on hover (title) and focus (data-reason).
+        assert '&lt;<mark class="span span-invented" tabindex="0"' in page and ">glows</mark>&gt;" in page
+        assert 'data-reason="“glows” is not in the product&#x27;s facts."' in page
+        assert '<mark class="span span-puffery"' in page and ">lovely</mark>" in page
+        assert 'name="confirm_invented"' in page and "data-invented=" in page
+        assert "<script>" not in page.split("<main")[1]  # no inline script: the CSP allows files only
+    review = f"/s/{store.pk}/catalog/descriptions/{version.description.pk}/review/"
+    response = client.post(review, {"action": "approve", "version": edited.number}, follow=True)
+    assert "invented span" in response.content.decode()
+    edited.refresh_from_db()
+    assert edited.status == "draft"
+    client.post(review, {"action": "approve", "version": edited.number, "confirm_invented": "1"})
+    edited.refresh_from_db()
+    assert edited.status == "approved"
+    # Another store's reviewer cannot reach the description.
+    outsider = Client()
+    user = UserFactory()
+    MembershipFactory(user=user, store=other_store, role=Role.OWNER)
+    outsider.force_login(user)
+    assert (
+        outsider.post(
+            review.replace(f"/s/{store.pk}/", f"/s/{other_store.pk}/"), {"action": "approve"}
+        ).status_code
+        == 404
+    )

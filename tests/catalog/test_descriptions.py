@@ -13,6 +13,7 @@ from apps.catalog.services import descriptions, drafting
 from apps.catalog.services import products as catalog_services
 from apps.catalog.text import grounding, prompting
 from apps.catalog.text.facts import ProductFacts
+from apps.catalog.text.planning import PLANNED_PROMPT_VERSION, planned_max_new_tokens
 from apps.core.errors import ApplicationError
 from apps.jobs.models import Job, JobItem
 
@@ -40,10 +41,10 @@ def test_prompt_is_few_shot_and_ends_open_on_the_product(shirt: Any) -> None:
     prompt = drafting.description_prompt(product=shirt, options=options)
     blocks = prompt.text.split("\n###\n")
     assert len(blocks) == 4  # three built-in examples, then the product
-    assert blocks[-1].endswith("Description:")
+    assert blocks[-1].endswith("Description:\n")  # the model writes a sentence per line from here
     assert "- material: linen" in blocks[-1]
     assert "Keywords: summer shirt" in blocks[-1]
-    assert all("Description: " in block for block in blocks[:-1])
+    assert all("Description:\n" in block and block.count("\n") > 6 for block in blocks[:-1])
 
 
 def test_store_approved_descriptions_come_first_as_examples(
@@ -135,11 +136,20 @@ def test_generation_keeps_the_grounded_candidate_with_score_and_all_candidates(
     )
 
     assert len(catalog_fake.requests) == 1 and catalog_fake.requests[0][0].n == 4  # one batched call
-    assert "genuine leather" not in version.text
-    assert version.flags == []
+    # The kept text is planned from the candidates' clean sentences: the invented ones are left out.
+    assert "genuine leather" not in version.text and "warranty" not in version.text
+    assert (
+        version.text
+        == "The Linen shirt features Acme, Apparel, linen, white, relaxed. A practical pick for everyday use."
+    )
+    assert version.flags == [] and version.invented_spans == []
     assert version.coverage == 1.0
-    assert len(version.candidates) == 4
-    assert sum(1 for c in version.candidates if c["unsupported"]) == 2
+    assert len(version.candidates) == 5  # the kept text, then the four candidates as written
+    assert version.candidates[0]["text"] == version.text
+    rejected = version.candidates[0]["rejected_sentences"]
+    assert rejected[0]["text"] == "Made of genuine leather, the best choice, with a 5 year warranty."
+    assert {span["text"] for span in rejected[0]["spans"]} >= {"genuine leather", "5 year", "warranty"}
+    assert sum(1 for c in version.candidates[1:] if c["unsupported"]) == 2
     spec = generator_spec(shirt.store)
     assert (version.number, version.status, version.model_key, version.model_version) == (
         1,
@@ -147,7 +157,7 @@ def test_generation_keeps_the_grounded_candidate_with_score_and_all_candidates(
         spec.key,
         spec.revision,
     )
-    assert version.prompt_version == prompting.PROMPT_VERSION
+    assert version.prompt_version == PLANNED_PROMPT_VERSION
     assert version.options["candidates"] == 4
 
 
@@ -175,9 +185,15 @@ def test_review_workflow_keeps_every_version(shirt: Any, catalog_fake: Any, owne
     second = drafting.description_generate(
         product=shirt, actor=actor, options=describe_options(shirt.store, tone="friendly")
     )
+    edited = second.text + " Edited by hand."
+    with pytest.raises(ApplicationError) as unconfirmed:  # "Edited, hand" are not in the facts
+        descriptions.description_review(description=description, actor=actor, action="approve", text=edited)
+    assert unconfirmed.value.code == "invented_unconfirmed"
+    assert DescriptionVersion.objects.filter(description=description).count() == 2  # nothing kept
     approved = descriptions.description_review(
-        description=description, actor=actor, action="approve", text=second.text + " Edited by hand."
+        description=description, actor=actor, action="approve", text=edited, confirm_invented=True
     )
+    assert [span["text"] for span in approved.invented_spans] == ["Edited", "hand"]
     assert (approved.number, approved.origin, approved.parent_id) == (3, "edited", second.pk)
     assert approved.reviewed_by == owner and approved.status == DescriptionStatus.APPROVED
     with pytest.raises(ApplicationError):
@@ -310,7 +326,7 @@ def test_prompts_drop_examples_to_fit_the_models_context(
     monkeypatch.setattr(generation, "model_max_length", lambda store: 260)
     prompt = drafting.description_prompt(product=shirt, options=options)
     assert prompt.text.count("\n###\n") < 3
-    assert prompting.estimate_tokens(prompt.text) + prompting.max_new_tokens(options) <= 260
+    assert prompting.estimate_tokens(prompt.text) + planned_max_new_tokens(prompt.facts, options) <= 260
 
 
 def test_only_missing_skips_products_with_approved_text(store: Any, shirt: Any, catalog_fake: Any) -> None:

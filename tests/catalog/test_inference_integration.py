@@ -12,6 +12,7 @@ import pytest
 from apps.accounts.actor import Actor
 from apps.catalog.models import Description, DescriptionVersion, Product
 from apps.catalog.services import drafting, products
+from apps.catalog.text.grounding import text_length
 from apps.core.text import is_chinese
 from apps.inference.registry import ModelSpec, register_model, resolve_model, unregister_model
 from apps.jobs.models import Job
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_generation_goes_through_the_inference_client(store: Any, fake_inference: Any) -> None:
-    fake_inference.replies["Product: Linen shirt"] = " The Acme linen shirt in white, cut in a relaxed fit."
+    fake_inference.replies["Product: Linen shirt"] = " The Acme linen shirt in white.\nIt has a relaxed fit."
     product = products.product_create(
         store=store,
         actor=Actor.system(),
@@ -37,8 +38,13 @@ def test_generation_goes_through_the_inference_client(store: Any, fake_inference
     spec = resolve_model(None, task="generate", store=store)
     assert fake_inference.calls == [("generate", spec.key, 1)]
     assert (version.model_key, version.model_version) == (spec.key, spec.revision)
-    assert version.text == "The Acme linen shirt in white, cut in a relaxed fit."
-    assert version.coverage == 1.0 and version.flags == []
+    # The sentence that adds a fit the facts do not give is left out of the kept text.
+    assert version.text == "The Acme linen shirt in white."
+    assert version.coverage == 1.0 and version.flags == [] and version.spans == []
+    rejected = version.candidates[0]["rejected_sentences"]
+    assert [(item["text"], [span["text"] for span in item["spans"]]) for item in rejected] == [
+        ("It has a relaxed fit.", ["relaxed"])
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +91,8 @@ def test_bulk_job_runs_a_real_transformers_model(store: Any, tiny_registered: Mo
     assert versions.count() == 3
     for version in versions:
         assert (version.model_key, version.model_version) == ("tiny-describe", "tiny-1")
-        assert len(version.candidates) == 2
+        # The kept (planned) text first, then each non-empty candidate as the model wrote it.
+        assert version.candidates[0]["text"] == version.text and 1 <= len(version.candidates) <= 3
         assert version.score is not None
     assert set(Description.objects.filter(store=store).values_list("language", flat=True)) == {"en", "zh"}
 
@@ -138,6 +145,11 @@ def test_the_default_generator_drafts_grounded_text_in_both_languages(store: Any
             options=describe_options(store, candidates=2, target_length=30, seed=11),
         )
         assert (version.model_key, version.model_version) == (spec.key, spec.revision)
-        assert version.text and len(version.candidates) == 2
+        assert version.text and 2 <= len(version.candidates) <= 3  # the planned text, then what was written
         assert is_chinese(version.text) == (product.language == "zh")
-        assert version.coverage is not None and version.coverage > 0
+        # Planned from clean sentences and the facts' own: every fact said, nothing invented.
+        assert version.coverage == 1.0 and version.invented_spans == []
+        # Two or three facts hold fewer than 30 words: all are said, the draft is flagged short, not padded.
+        length = text_length(version.text, product.language)
+        assert length <= 1.3 * 30
+        assert length >= 0.7 * 30 or "too_short" in {flag["code"] for flag in version.flags}

@@ -148,7 +148,8 @@ class DescriptionReviewApi(StoreScopedMixin, APIView):
         summary="Approve, reject or publish a version",
         description="approve / reject act on a draft (the current version unless `version` is given); "
         "a `text` that differs is kept as a new, edited version (approved, or a new draft on reject). "
-        "publish acts on an approved version.",
+        "publish acts on an approved version. Approving a text with invented spans (see the version's "
+        "`spans`) answers 409 `invented_unconfirmed` unless `confirm_invented` is true.",
     )
     def post(self, request: Request, store_id: int, description_id: int) -> Response:
         # Looked up before the body is read: another store's id is a 404 whatever is sent.
@@ -163,6 +164,7 @@ class DescriptionReviewApi(StoreScopedMixin, APIView):
             text=fields.get("text"),
             note=fields.get("note", ""),
             version_number=fields.get("version"),
+            confirm_invented=fields.get("confirm_invented", False),
         )
         return Response(s.DescriptionVersionOutputSerializer(version).data)
 

@@ -114,7 +114,21 @@ class BrandVoiceSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
+class TextSpanSerializer(serializers.Serializer):
+    start = serializers.IntegerField(help_text="Offset of the first character (Python string index).")
+    end = serializers.IntegerField(help_text="Offset just past the last character.")
+    text = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=["invented", "number", "puffery"],
+        help_text="invented: a word or phrase the facts do not account for; number: a number or unit the "
+        "facts do not carry; puffery: generic praise, not a fact.",
+    )
+    reason = serializers.CharField()
+
+
 class DescriptionVersionOutputSerializer(serializers.ModelSerializer):
+    spans = TextSpanSerializer(many=True, read_only=True)
+
     created_by = serializers.CharField(
         source="created_by.username", default=None, allow_null=True, read_only=True
     )
@@ -140,6 +154,7 @@ class DescriptionVersionOutputSerializer(serializers.ModelSerializer):
             "score",
             "coverage",
             "flags",
+            "spans",
             "candidates",
             "job",
             "created_by",
@@ -232,6 +247,11 @@ class ReviewInputSerializer(serializers.Serializer):
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     version = serializers.IntegerField(required=False, help_text="Defaults to the current version.")
+    confirm_invented = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Approve although the text has invented spans (the reviewer has checked them).",
+    )
 
 
 class DiffSegmentSerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from apps.jobs.models import Job
 from .. import selectors
 from ..models import Description, DescriptionStatus, DescriptionVersion, Product
 from ..text.diff import text_diff
-from ..text.drafts import text_check
+from ..text.drafts import ScoredDraft, text_check, text_spans, version_flags
 from ..text.options import GenerationOptions
 
 ReviewAction = Literal["approve", "reject", "publish"]
@@ -59,6 +59,7 @@ class VersionContent:
     created_by: User | None
     candidates: list[dict[str, Any]] = field(default_factory=list)
     job: Job | None = None
+    spans: list[dict[str, Any]] = field(default_factory=list)  # invented and puffery spans, with offsets
 
 
 def description_version_add(
@@ -85,6 +86,7 @@ def description_version_add(
         score=content.report["score"],
         coverage=content.report["coverage"],
         flags=content.flags,
+        spans=content.spans,
         candidates=content.candidates,
         job=content.job,
         created_by=content.created_by,
@@ -107,11 +109,17 @@ def _edited_version(
     *, description: Description, parent: DescriptionVersion, text: str, actor: Actor
 ) -> DescriptionVersion:
     options = GenerationOptions.from_dict(parent.options or {}).for_language(description.language)
-    report = text_check(text.strip(), facts=description.product.facts(), options=options)
-    content = VersionContent(
+    facts = description.product.facts()
+    checked = ScoredDraft(
         text=text.strip(),
-        report=report.to_dict(),
-        flags=report.flags,
+        report=text_check(text.strip(), facts=facts, options=options),
+        spans=text_spans(text.strip(), facts=facts, options=options),
+    )
+    content = VersionContent(
+        text=checked.text,
+        report=checked.report.to_dict(),
+        flags=version_flags(None, checked),
+        spans=checked.spans,
         model_key=parent.model_key,
         model_version=parent.model_version,
         prompt_version=parent.prompt_version,
@@ -132,9 +140,12 @@ def description_review(
     text: str | None = None,
     note: str = "",
     version_number: int | None = None,
+    confirm_invented: bool = False,
 ) -> DescriptionVersion:
     """approve (optionally with an edited text, kept as a new version), reject (with a note and optionally an
-    edited text, kept as a new draft), or publish an approved version."""
+    edited text, kept as a new draft), or publish an approved version.
+
+    Approving a text with invented spans needs ``confirm_invented``: the reviewer has seen them."""
     description = (
         Description.objects.select_for_update().select_related("product", "store").get(pk=description.pk)
     )
@@ -163,6 +174,13 @@ def description_review(
         version = _review_draft(
             description=description, version=version, actor=actor, action=action, text=text, note=note
         )
+        if action == "approve" and version.invented_spans and not confirm_invented:
+            raise ConflictError(
+                f"This text has {len(version.invented_spans)} invented span(s) "
+                f"({', '.join(span['text'] for span in version.invented_spans[:5])}); "
+                "confirm that you checked them to approve it.",
+                code="invented_unconfirmed",
+            )
     else:
         raise ApplicationError(f"Unknown review action {action!r}.", code="invalid")
     description.current_version = version

@@ -24,9 +24,10 @@ from apps.jobs.services import job_create
 
 from .. import conf, generation, selectors
 from ..models import Description, DescriptionVersion, Product
-from ..text.drafts import Draft, ScoredDraft, drafts_score, prompt_flags
+from ..text.drafts import Draft, ScoredDraft, drafts_plan, prompt_flags, version_flags
 from ..text.options import BrandVoiceStyle, Format, GenerationOptions, Tone
-from ..text.prompting import Prompt, build_prompt, estimate_tokens, max_new_tokens
+from ..text.planning import build_planned_prompt, planned_max_new_tokens
+from ..text.prompting import Prompt, estimate_tokens
 from .descriptions import VersionContent, draft_version_add
 
 DESCRIBE_JOB_KIND = "catalog.describe"
@@ -72,7 +73,7 @@ def generation_options_build(
 
 
 def description_prompt(*, product: Product, options: GenerationOptions) -> Prompt:
-    """The few-shot prompt for a product: the store's own approved texts first, as many as fit."""
+    """The planned prompt for a product: the store's own approved texts first, as many as fit."""
     language = options.language or product.language
     examples = [
         (example_product.facts(), text)
@@ -83,15 +84,15 @@ def description_prompt(*, product: Product, options: GenerationOptions) -> Promp
             limit=2,
             exclude_product_id=product.pk,
         )
-        if (options.format == "bullets") == text.lstrip().startswith(("-", "•"))
     ]
     budget = generation.model_max_length(store=product.store)
     shots = 3
-    prompt = build_prompt(product.facts(), options, store_examples=examples, shots=shots)
+    prompt = build_planned_prompt(product.facts(), options, store_examples=examples, shots=shots)
     # Fewer examples where the model's context would not hold the prompt and the draft.
-    while budget and shots > 0 and estimate_tokens(prompt.text) + max_new_tokens(options) > budget:
+    limit = planned_max_new_tokens(prompt.facts, options)
+    while budget and shots > 0 and estimate_tokens(prompt.text) + limit > budget:
         shots -= 1
-        prompt = build_prompt(product.facts(), options, store_examples=examples, shots=shots)
+        prompt = build_planned_prompt(product.facts(), options, store_examples=examples, shots=shots)
     return prompt
 
 
@@ -113,7 +114,8 @@ def description_draft_save(
     content = VersionContent(
         text=best.text,
         report=best.report.to_dict(),
-        flags=prompt_flags(prompt) + best.report.flags,
+        flags=version_flags(prompt, best),
+        spans=best.spans,
         candidates=[draft.to_dict() for draft in scored],
         model_key=model_key,
         model_version=model_version,
@@ -138,8 +140,13 @@ def description_generate(*, product: Product, actor: Actor, options: GenerationO
     """Several candidates for one product in one batch, reranked by grounding; the best becomes a draft."""
     options = options.for_language(product.language)
     prompt = description_prompt(product=product, options=options)
-    batch = generation.drafts_generate(prompts=[prompt.text], options=options, store=product.store)
-    scored = drafts_score(prompt=prompt, options=options, drafts=batch.drafts[0])
+    batch = generation.drafts_generate(
+        prompts=[prompt.text],
+        options=options,
+        store=product.store,
+        max_tokens=[planned_max_new_tokens(prompt.facts, options)],
+    )
+    scored = drafts_plan(prompt=prompt, options=options, drafts=batch.drafts[0])
     return description_draft_save(
         product=product,
         options=options,
@@ -174,8 +181,9 @@ def description_generate_stream(
     try:
         pieces: list[str] = []
         finish = "stop"
+        limit = planned_max_new_tokens(prompt.facts, options)
         for delta, finish_reason in generation.draft_stream(
-            prompt=prompt.text, options=options, store=product.store
+            prompt=prompt.text, options=options, store=product.store, max_tokens=limit
         ):
             pieces.append(delta)
             finish = finish_reason or finish
@@ -186,7 +194,11 @@ def description_generate_stream(
         if options.candidates > 1:
             yield {"status": "scoring"}
             batch = generation.drafts_generate(
-                prompts=[prompt.text], options=options, store=product.store, n=options.candidates - 1
+                prompts=[prompt.text],
+                options=options,
+                store=product.store,
+                n=options.candidates - 1,
+                max_tokens=[limit],
             )
             drafts += batch.drafts[0]
             model_key, model_version = batch.model_key, batch.model_version
@@ -194,7 +206,7 @@ def description_generate_stream(
             product=product,
             options=options,
             prompt=prompt,
-            scored=drafts_score(prompt=prompt, options=options, drafts=drafts),
+            scored=drafts_plan(prompt=prompt, options=options, drafts=drafts),
             model_key=model_key,
             model_version=model_version,
             actor=actor,
@@ -210,6 +222,7 @@ def description_generate_stream(
         "score": version.score,
         "coverage": version.coverage,
         "flags": version.flags,
+        "spans": version.spans,
     }
 
 
@@ -265,16 +278,20 @@ def descriptions_generate_batch(
     for language in sorted({str(resolved.language) for _p, resolved, _prompt in prompts}):
         group = [entry for entry in prompts if entry[1].language == language]
         batch = generation.drafts_generate(
-            prompts=[prompt.text for _p, _o, prompt in group], options=group[0][1], store=store
+            prompts=[prompt.text for _p, _o, prompt in group],
+            options=group[0][1],
+            store=store,
+            max_tokens=[planned_max_new_tokens(prompt.facts, resolved) for _p, resolved, prompt in group],
         )
         for (product, resolved, prompt), drafts in zip(group, batch.drafts, strict=True):
-            scored = drafts_score(prompt=prompt, options=resolved, drafts=drafts)
+            scored = drafts_plan(prompt=prompt, options=resolved, drafts=drafts)
             results.append(
                 {
                     "product": product.pk,
                     "options": resolved.to_dict(),
                     "prompt_version": prompt.version,
                     "prompt_flags": prompt_flags(prompt),
+                    "flags": version_flags(prompt, scored[0]),
                     "model_key": batch.model_key,
                     "model_version": batch.model_version,
                     "candidates": [draft.to_dict() for draft in scored],
@@ -300,7 +317,8 @@ def descriptions_batch_save(*, job: Job, result: dict[str, Any]) -> None:
         content = VersionContent(
             text=best["text"],
             report=best,
-            flags=entry["prompt_flags"] + best["flags"],
+            flags=entry.get("flags", entry["prompt_flags"] + best["flags"]),
+            spans=best.get("spans", []),
             candidates=entry["candidates"],
             model_key=entry["model_key"],
             model_version=entry["model_version"],

@@ -1,0 +1,222 @@
+"""Span-level invention check: what a description says that the product's facts do not.
+
+Each sentence is read word by word (phrase by phrase for Chinese, segmented with jieba). A content
+word is accounted for when the product's facts (title, brand, category, attribute names and values),
+the generic vocabulary of describing a product and of its kind, the brand voice or the requested
+keywords contain it; otherwise it is an invented span, with its offsets and the reason. Numbers are
+checked with their units against the facts' own numbers ("5.3" Bluetooth is not "5.3寸"). Generic
+praise ("comfortable", "舒适") is reported apart, as puffery: not a fact, and not an invention either.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from apps.core.text import CJK
+
+from .facts import ProductFacts
+from .lexicon import PUFFERY_EN, PUFFERY_ZH, STOPWORDS_EN, STOPWORDS_ZH
+from .support import (
+    UNIT_SYNONYMS,
+    UNITS,
+    Span,
+    Support,
+    number_spans,
+    support_build,
+    swap_spans,
+)
+from .vocabulary import SUPERLATIVES
+
+__all__ = ["InventionReport", "Span", "Support", "detect", "split_sentences", "support_build"]
+
+SENTENCE_END = re.compile(r"[.!?。！？；;]+[\"'”’)）]*(?=\s|$)|[。！？；]+|\n+")
+_EN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-.]*[A-Za-z0-9]|[A-Za-z0-9]|°[CF]|%")
+_HAS_DIGIT = re.compile(r"\d")
+_PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
+
+
+@dataclass
+class InventionReport:
+    spans: list[Span] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def invented(self) -> list[Span]:
+        return [span for span in self.spans if span.kind != "puffery"]
+
+    @property
+    def puffery(self) -> list[Span]:
+        return [span for span in self.spans if span.kind == "puffery"]
+
+    def sentence_invented(self, index: int) -> bool:
+        start, end = self.sentences[index]
+        return any(start <= span.start < end for span in self.invented)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "invented_spans": [span.to_dict() for span in self.invented],
+            "puffery_spans": [span.to_dict() for span in self.puffery],
+        }
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, its closing punctuation included, surrounding space left out."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for match in SENTENCE_END.finditer(text):
+        bounds.append((start, match.end()))
+        start = match.end()
+    bounds.append((start, len(text)))
+    trimmed = []
+    for begin, end in bounds:
+        piece = text[begin:end]
+        left = len(piece) - len(piece.lstrip())
+        right = len(piece.rstrip())
+        if piece.strip():
+            trimmed.append((begin + left, begin + right))
+    return trimmed
+
+
+@cache
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _covered_chars(sentence: str, support: Support) -> list[bool]:
+    """Which characters of a Chinese sentence lie in a stretch (2 characters or more) the facts contain,
+    so a segmentation that cuts across a fact ("为手" + "洗" in "为手洗") still finds it."""
+    covered = [False] * len(sentence)
+    for start in range(len(sentence)):
+        for end in range(min(len(sentence), start + 24), start + 1, -1):
+            if sentence[start:end] in support.corpus or sentence[start:end] in support.generic_zh:
+                for index in range(start, end):
+                    covered[index] = True
+                break
+    return covered
+
+
+def _word_spans(sentence: str, offset: int, language: str, support: Support) -> list[Span]:
+    spans: list[Span] = []
+    tokens: list[tuple[str, int, int]]
+    covered: list[bool] = []
+    if language == "zh" or CJK.search(sentence):
+        tokens = [(word, start, end) for word, start, end in _jieba().tokenize(sentence)]
+        covered = _covered_chars(sentence.lower(), support)
+    else:
+        tokens = [(m.group(0), m.start(), m.end()) for m in _EN_TOKEN.finditer(sentence)]
+    for word, start, end in tokens:
+        lowered = word.lower().strip()
+        if not lowered or _PUNCT.match(lowered):
+            continue
+        if lowered in UNITS or lowered in UNIT_SYNONYMS:
+            continue  # a unit after a number: the number check covers it
+        if _HAS_DIGIT.search(lowered):
+            if re.fullmatch(r"[\d.,]+", lowered) or lowered in support.corpus:
+                continue  # bare numbers are checked with their units; codes like "IPX4" must be in the facts
+            if re.fullmatch(r"[\d.,]+[a-z°%]{1,4}", lowered):
+                continue  # "500ml": the number check covers it
+            spans.append(
+                Span(
+                    offset + start, offset + end, word, "invented", f"“{word}” is not in the product's facts."
+                )
+            )
+            continue
+        if CJK.search(lowered):
+            if lowered in STOPWORDS_ZH:
+                continue
+            if (lowered in PUFFERY_ZH and lowered not in support.corpus) or lowered in SUPERLATIVES:
+                spans.append(
+                    Span(
+                        offset + start,
+                        offset + end,
+                        word,
+                        "puffery",
+                        f"“{word}” is generic praise, not a fact.",
+                    )
+                )
+            elif not support.supports_phrase_zh(lowered) and not all(
+                covered[index] or sentence[index] in STOPWORDS_ZH for index in range(start, end)
+            ):
+                spans.append(
+                    Span(
+                        offset + start,
+                        offset + end,
+                        word,
+                        "invented",
+                        f"“{word}” is not in the product's facts.",
+                    )
+                )
+            continue
+        if lowered in STOPWORDS_EN:
+            continue
+        if lowered in PUFFERY_EN or lowered in SUPERLATIVES:
+            if not support.supports_word(lowered) or lowered in SUPERLATIVES:
+                spans.append(
+                    Span(
+                        offset + start,
+                        offset + end,
+                        word,
+                        "puffery",
+                        f"“{word}” is generic praise, not a fact.",
+                    )
+                )
+            continue
+        if not support.supports_word(lowered):
+            spans.append(
+                Span(
+                    offset + start, offset + end, word, "invented", f"“{word}” is not in the product's facts."
+                )
+            )
+    return spans
+
+
+_JOINABLE = re.compile(r"^(?:[\s\-]*|\s*(?:and|of|with|or|a|the|to|in|for)\s*|的|和|与|、)$", re.IGNORECASE)
+
+
+def _merge(text: str, spans: list[Span]) -> list[Span]:
+    """Neighbouring invented words become one phrase ("two-button front"), reasons joined."""
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda item: (item.start, item.end)):
+        last = merged[-1] if merged else None
+        if last and last.kind == span.kind == "invented" and _JOINABLE.match(text[last.end : span.start]):
+            phrase = text[last.start : span.end]
+            merged[-1] = Span(
+                last.start, span.end, phrase, "invented", f"“{phrase}” is not in the product's facts."
+            )
+        elif last and span.start < last.end:
+            continue  # a number span over an already flagged word
+        else:
+            merged.append(span)
+    return merged
+
+
+def detect(
+    text: str,
+    facts: ProductFacts,
+    *,
+    language: str,
+    support: Support | None = None,
+    voice_texts: Iterable[str] = (),
+    keywords: Iterable[str] = (),
+) -> InventionReport:
+    """Every invented phrase, unsupported number and bit of puffery in ``text``, with offsets."""
+    support = support or support_build(facts, voice_texts=voice_texts, keywords=keywords)
+    sentences = split_sentences(text)
+    spans: list[Span] = []
+    for start, end in sentences:
+        sentence = text[start:end]
+        found = _word_spans(sentence, start, language, support)
+        numbers = number_spans(sentence, start, support) + swap_spans(sentence, start, support)
+        covered = [(span.start, span.end) for span in numbers]
+        found = [s for s in found if not any(a <= s.start < b for a, b in covered)]
+        spans += _merge(text, found + numbers)
+    return InventionReport(spans=sorted(spans, key=lambda item: item.start), sentences=sentences)

@@ -1,0 +1,285 @@
+"""What a product's description may say: the facts indexed for the span check (words, stems, numbers with
+their units, which word the facts put before which part), and the checks of numbers and parts.
+
+Pure text work (no Django); apps.catalog.text.invention reads sentences against it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from itertools import pairwise
+from typing import Any, Literal
+
+from apps.core.text import CJK
+
+from .facts import ProductFacts
+from .lexicon import GENERIC_EN, GENERIC_ZH, STOPWORDS_EN, STOPWORDS_ZH, kind_words
+
+SpanKind = Literal["invented", "number", "puffery"]
+
+ZH_UNITS = (
+    "英寸|寸|个小时|小时|分钟|毫升|千克|公斤|厘米|毫米|英尺|盎司|升|克|米|瓦|度|个|只|块|色|格|层|档|孔|张|支|"
+    "人|年|天|月|秒|倍|片|件|双|套|节|号|码|磅|斤|键|颗|次|段|挡|级"
+)
+_NUMBER_UNIT = re.compile(
+    rf"(?<![A-Za-z0-9.])(\d+(?:[.,]\d+)*)\s?(%|°\s?[CF]|[A-Za-z]+|{ZH_UNITS})?", re.UNICODE
+)
+UNIT_SYNONYMS = {
+    "hours": "h",
+    "hour": "h",
+    "hrs": "h",
+    "hr": "h",
+    "小时": "h",
+    "个小时": "h",
+    "millilitres": "ml",
+    "milliliters": "ml",
+    "毫升": "ml",
+    "litres": "l",
+    "liters": "l",
+    "litre": "l",
+    "liter": "l",
+    "升": "l",
+    "grams": "g",
+    "gram": "g",
+    "克": "g",
+    "kilograms": "kg",
+    "公斤": "kg",
+    "千克": "kg",
+    "centimetres": "cm",
+    "centimeters": "cm",
+    "厘米": "cm",
+    "millimetres": "mm",
+    "millimeters": "mm",
+    "毫米": "mm",
+    "metres": "m",
+    "meters": "m",
+    "metre": "m",
+    "meter": "m",
+    "米": "m",
+    "watts": "w",
+    "瓦": "w",
+    "°c": "°c",
+    "° c": "°c",
+    "度": "°c",
+    "momme": "姆米",
+    "pcs": "个",
+    "pieces": "个",
+    "只": "个",
+    "块": "个",
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+    kind: SpanKind
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def stem(word: str) -> str:
+    """A crude English stem: enough to tell "pockets" from "pocket", not a linguist's."""
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 4 and word.endswith("es") and word[-3] in "sxz":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _related(a: str, b: str) -> bool:
+    """Two stems of one word family ("resistant", "resistance"), not a compound ("water", "waterproof")."""
+    prefix = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return prefix >= 4 and prefix >= 0.8 * max(len(a), len(b))
+
+
+def _units(unit: str | None) -> str:
+    unit = (unit or "").strip().lower()
+    return UNIT_SYNONYMS.get(unit, unit)
+
+
+@dataclass(frozen=True)
+class Support:
+    """What a description of one product may say: built once per product, used for every candidate."""
+
+    corpus: str  # lower-case facts text (with voice and keywords)
+    stems: frozenset[str]
+    generic_en: frozenset[str]
+    generic_zh: frozenset[str]
+    numbers: dict[str, frozenset[str]]  # number -> the units it carries in the facts ("" for none)
+    pairs: dict[str, frozenset[str]] = field(
+        default_factory=dict
+    )  # part -> the words the facts put before it
+
+    def supports_word(self, word: str) -> bool:
+        lowered = word.lower()
+        if lowered in self.generic_en or lowered in STOPWORDS_EN:
+            return True
+        token_stem = stem(lowered)
+        if token_stem in self.stems or token_stem in self.generic_en:
+            return True
+        if "-" in lowered:
+            return all(self.supports_word(part) for part in lowered.split("-") if part)
+        return any(_related(token_stem, known) for known in self.stems)
+
+    def supports_phrase_zh(self, word: str) -> bool:
+        if word in self.generic_zh or word in STOPWORDS_ZH or word in self.corpus:
+            return True
+        # "盖子" for a "弹跳盖", "色" endings for colours named in the facts.
+        trimmed = word.rstrip("子儿色款型")
+        return bool(trimmed) and trimmed != word and (trimmed in self.corpus or trimmed in self.generic_zh)
+
+
+def support_build(
+    facts: ProductFacts, *, voice_texts: Iterable[str] = (), keywords: Iterable[str] = ()
+) -> Support:
+    """The product's facts, its kind's generic vocabulary, the brand voice and the keywords, indexed."""
+    parts = [facts.title, facts.brand, facts.category, facts.price, facts.currency]
+    parts += [f"{key} {value}" for key, value in facts.attributes.items()]
+    parts += list(voice_texts) + list(keywords)
+    corpus = " ".join(parts).lower()
+    stems = frozenset(stem(token) for token in re.findall(r"[a-z0-9][a-z0-9'\-]*", corpus))
+    stems |= frozenset(stem(piece) for token in stems for piece in token.split("-") if piece)
+    kind_en, kind_zh = kind_words(title=facts.title, category=facts.category)
+    numbers: dict[str, set[str]] = {}
+    # Value by value, so a number never takes the next attribute's name for its unit.
+    for value in [facts.title, facts.price, *facts.attributes.values(), *voice_texts, *keywords]:
+        for match in _NUMBER_UNIT.finditer(str(value).lower()):
+            number = match.group(1).replace(",", "")
+            numbers.setdefault(number, set()).add(_units(match.group(2)))
+    pairs: dict[str, set[str]] = {}
+    # "ceramic dripper, glass carafe": which word the facts put before which part, to catch a swap.
+    for value in facts.attributes.values():
+        for item in re.split(r"[,;/]| and ", value.lower()):
+            words = re.findall(r"[a-z][a-z\-]+", item)
+            if len(words) >= 2:
+                pairs.setdefault(stem(words[-1]), set()).add(stem(words[-2]))
+    return Support(
+        corpus=corpus,
+        stems=stems,
+        generic_en=GENERIC_EN | kind_en,
+        generic_zh=GENERIC_ZH | kind_zh,
+        numbers={number: frozenset(units) for number, units in numbers.items()},
+        pairs={part: frozenset(words) for part, words in pairs.items()},
+    )
+
+
+def swap_spans(sentence: str, offset: int, support: Support) -> list[Span]:
+    """A word of the facts put before the wrong part ("ceramic carafe" where the facts give a glass one)."""
+    if not support.pairs:
+        return []
+    modifiers = {word for words in support.pairs.values() for word in words}
+    spans = []
+    tokens = list(re.finditer(r"[A-Za-z][A-Za-z\-]+", sentence))
+    for left, right in pairwise(tokens):
+        if sentence[left.end() : right.start()].strip():
+            continue
+        modifier, part = stem(left.group(0)), stem(right.group(0))
+        allowed = support.pairs.get(part)
+        if allowed and modifier in modifiers and modifier not in allowed:
+            phrase = sentence[left.start() : right.end()]
+            said = " or ".join(f"{word} {right.group(0).lower()}" for word in sorted(allowed))
+            spans.append(
+                Span(
+                    offset + left.start(),
+                    offset + right.end(),
+                    phrase,
+                    "invented",
+                    f"The facts give {said}, not “{phrase}”.",
+                )
+            )
+    return spans
+
+
+def number_spans(sentence: str, offset: int, support: Support) -> list[Span]:
+    spans = []
+    for match in _NUMBER_UNIT.finditer(sentence):
+        number = match.group(1).replace(",", "")
+        unit = _units(match.group(2))
+        plain = number.rstrip("0").rstrip(".") if "." in number else number
+        known = support.numbers.get(number) or support.numbers.get(plain)
+        if known is None:
+            spans.append(
+                Span(
+                    offset + match.start(),
+                    offset + match.end(),
+                    match.group(0).strip(),
+                    "number",
+                    f"The number {number} is not in the product's facts.",
+                )
+            )
+        elif unit and unit not in known and unit.isalpha() and not _is_word_after_number(unit, support):
+            said = ", ".join(sorted(filter(None, known))) or "no unit"
+            spans.append(
+                Span(
+                    offset + match.start(),
+                    offset + match.end(),
+                    match.group(0).strip(),
+                    "number",
+                    f"{number} is in the facts with {said}, not “{match.group(2)}”.",
+                )
+            )
+    return spans
+
+
+def _is_word_after_number(unit: str, support: Support) -> bool:
+    """ "6 hours" is a unit; "5.3 Bluetooth" or "24 colours" name what is counted: allowed when supported."""
+    if CJK.search(unit):
+        return unit in support.corpus and len(unit) > 1
+    return len(unit) > 3 and support.supports_word(unit) and unit not in UNIT_SYNONYMS
+
+
+UNITS = frozenset(
+    [
+        "g",
+        "kg",
+        "mg",
+        "l",
+        "ml",
+        "cl",
+        "cm",
+        "mm",
+        "m",
+        "km",
+        "w",
+        "kw",
+        "v",
+        "mah",
+        "h",
+        "min",
+        "s",
+        "gsm",
+        "oz",
+        "lb",
+        "lbs",
+        "in",
+        "ft",
+        "°c",
+        "°f",
+        "%",
+        "mb",
+        "gb",
+        "tb",
+        "hz",
+        "khz",
+        "db",
+    ]
+)
