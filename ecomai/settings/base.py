@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.inference",
     "apps.imports",
     "apps.catalog",
+    "apps.marketing",
     "apps.dashboard",
 ]
 

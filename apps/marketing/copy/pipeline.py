@@ -1,0 +1,183 @@
+"""One variant from the model's text to what is kept: composed for the channel (SMS opt-out text,
+social hashtags), checked (limits, compliance, facts, language) and repaired where it can be.
+
+Blocking problems (over the limit, too short, a banned term, the wrong language, hashtags missing)
+are repaired by dropping the phrase that holds the banned term and trimming at a sentence or phrase
+boundary; a variant that still has one is not kept (the service asks the model for another). Fact
+problems are repaired the same way where they can be and are otherwise shown to the reviewer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from apps.catalog.text.facts import ProductFacts
+from apps.core.text import is_chinese
+
+from .channels import CHANNELS, Measure, measure
+from .compliance import Violation, compliance_check, offending_spans
+from .counting import weighted_length
+from .facts import PromotionTerms, fact_check
+from .repair import drop_spans, trim_to_fit
+
+_HASHTAG = re.compile(r"#[^#\s，。！？,.!?]{1,30}#|#[\w\u4e00-\u9fff]{1,40}")
+
+
+@dataclass(frozen=True)
+class CopyContext:
+    """What checking a variant needs: the request's channel and language, the facts, the store's rules."""
+
+    channel: str
+    language: str
+    products: Sequence[ProductFacts] = ()
+    promotion: PromotionTerms | None = None
+    store_banned: Sequence[str] = ()
+    brand_voice_avoid: Sequence[str] = ()
+    opt_out_text: str = ""
+    sender: str = ""
+    fallback_hashtags: Sequence[str] = ()
+
+
+@dataclass
+class CheckedText:
+    text: str  # as sent: body plus the SMS sender and opt-out text, or the hashtags
+    body: str
+    measure: Measure
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[Violation]:
+        return [violation for violation in self.violations if violation.blocking]
+
+    @property
+    def facts_ok(self) -> bool:
+        return not any(violation.code in FACT_CODES for violation in self.violations)
+
+
+FACT_CODES = frozenset({"invented_fact", "wrong_discount", "wrong_date", "wrong_code", "unknown_promotion"})
+BANNED_CODES = frozenset({"ad_law", "absolute_claim", "store_banned", "brand_voice"})
+
+
+@dataclass
+class VariantOutcome:
+    first: CheckedText  # the model's text, checked as it was
+    final: CheckedText  # after repair
+    repair: str  # "", "dropped", "sentence", "phrase", "word" (how it was cut), "dropped+phrase"...
+
+    @property
+    def kept(self) -> bool:
+        return not self.final.blocking
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.final.text, "repair": self.repair, "kept": self.kept}
+
+
+def hashtags_split(text: str) -> tuple[str, list[str]]:
+    tags = _HASHTAG.findall(text)
+    body = _HASHTAG.sub("", text)
+    return re.sub(r"\s+", " ", body).strip(), tags
+
+
+def hashtag(word: str, language: str) -> str:
+    cleaned = re.sub(r"[^\w\u4e00-\u9fff]", "", word)
+    return f"#{cleaned}#" if language == "zh" else f"#{cleaned.lower()}"
+
+
+def compose(body: str, context: CopyContext, tags: Sequence[str] = ()) -> str:
+    spec = CHANNELS[context.channel]
+    if spec.opt_out:
+        sender = f"【{context.sender}】" if context.sender and context.language == "zh" else (f"{context.sender}: " if context.sender else "")
+        if sender and body.startswith(sender.strip()):
+            sender = ""
+        opt_out = context.opt_out_text.strip()
+        return f"{sender}{body} {opt_out}".strip() if opt_out else f"{sender}{body}"
+    if spec.hashtags[1]:
+        return f"{body} {' '.join(tags)}".strip()
+    return body
+
+
+def _tags_for(body_tags: list[str], context: CopyContext) -> list[str]:
+    low, high = CHANNELS[context.channel].hashtags
+    tags = list(dict.fromkeys(body_tags))[:high]
+    for word in context.fallback_hashtags:
+        if len(tags) >= low:
+            break
+        tag = hashtag(word, context.language)
+        if len(tag) > 2 and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def check(body: str, context: CopyContext, tags: Sequence[str] = ()) -> CheckedText:
+    """Every rule on one text: the channel's count of the composed text, compliance, facts, language."""
+    spec = CHANNELS[context.channel]
+    text = compose(body, context, tags)
+    measured = measure(text, context.channel, context.language)
+    violations: list[Violation] = []
+    if not body.strip():
+        violations.append(Violation("empty", "", "", "The text is empty."))
+    elif not measured.fits:
+        violations.append(Violation("over_limit", str(measured.limit), str(measured.value),
+                                    f"{measured.value} {measured.unit} is over the limit of {measured.limit}."))  # fmt: skip
+    elif measured.too_short:
+        violations.append(Violation("too_short", str(spec.minimum), str(measured.value),
+                                    f"Only {measured.value} {measured.unit}; at least {spec.minimum} expected."))  # fmt: skip
+    if spec.hashtags[0] and len(tags) < spec.hashtags[0]:
+        violations.append(Violation("hashtags", str(spec.hashtags[0]), str(len(tags)), "The post needs a hashtag."))
+    if body.strip() and (context.language == "zh") != is_chinese(body):
+        violations.append(Violation("wrong_language", context.language, "", "Not written in the requested language."))
+    violations += compliance_check(text, store_banned=context.store_banned, brand_voice_avoid=context.brand_voice_avoid)
+    violations += fact_check(body, context.products, context.promotion, language=context.language)
+    return CheckedText(text=text, body=body, measure=measured, violations=violations)
+
+
+def check_text(text: str, context: CopyContext) -> CheckedText:
+    """A finished text as a reviewer edited it: the parts the store adds are not added again."""
+    body = text
+    if CHANNELS[context.channel].opt_out:
+        if context.opt_out_text and body.rstrip().endswith(context.opt_out_text.strip()):
+            body = body.rstrip()[: -len(context.opt_out_text.strip())].rstrip()
+        for sender in (f"【{context.sender}】", f"{context.sender}: "):
+            if context.sender and body.startswith(sender):
+                body = body[len(sender) :]
+    tags: list[str] = []
+    if CHANNELS[context.channel].hashtags[1]:
+        body, tags = hashtags_split(body)
+    return check(body.strip(), context, tags)
+
+
+def finish(raw: str, context: CopyContext) -> VariantOutcome:
+    """The model's text checked, then repaired where a cut or a dropped phrase fixes it."""
+    spec = CHANNELS[context.channel]
+    body, tags = hashtags_split(raw) if spec.hashtags[1] else (raw.strip(), [])
+    tags = _tags_for(tags, context)
+    first = check(body, context, tags)
+    if not first.violations:
+        return VariantOutcome(first, first, "")
+    repairs: list[str] = []
+    fixable = [v for v in first.violations if v.code in BANNED_CODES or v.code in FACT_CODES]
+    if fixable:
+        dropped = drop_spans(body, offending_spans(body, fixable), language=context.language)
+        if dropped and dropped != body:
+            body = dropped
+            repairs.append("dropped")
+    current = check(body, context, tags)
+    if any(v.code == "over_limit" for v in current.violations):
+
+        def fits(candidate: str) -> bool:
+            return measure(compose(candidate, context, tags), context.channel, context.language).fits
+
+        def long_enough(candidate: str) -> bool:
+            return not measure(compose(candidate, context, tags), context.channel, context.language).too_short
+
+        trimmed = trim_to_fit(body, fits, language=context.language, minimum=long_enough)
+        if trimmed is not None:
+            body = trimmed[0]
+            repairs.append(trimmed[1])
+            current = check(body, context, tags)
+    if spec.hashtags[1] and weighted_length(current.text) > spec.limit and tags:
+        current = check(body, context, tags[:1])
+    return VariantOutcome(first, current, "+".join(repairs))
