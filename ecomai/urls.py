@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.jobs.api.urls")),
     path("", include("apps.catalog.api.urls")),
+    path("", include("apps.marketing.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", include("apps.dashboard.urls")),
     path("", include("apps.jobs.urls")),
     path("", include("apps.catalog.urls")),
+    path("", include("apps.marketing.urls")),
 ]
 
 handler400 = "apps.core.views.bad_request"

@@ -9,7 +9,7 @@ from apps.jobs.models import Job, JobItem
 from apps.jobs.registry import ItemError, JobKind, TransientItemError, register_job_kind
 
 from .models import CopyRequest
-from .services import generation
+from .services import bulk, generation
 
 
 @register_job_kind(generation.BULK_JOB_KIND, queue="inference", chunk_size=1)
@@ -21,7 +21,7 @@ class CopyForCategory(JobKind):
         if copy_request is None:
             raise ItemError("The copy request no longer exists.")
         try:
-            result = generation.bulk_batch_generate(copy_request=copy_request, product_ids=item.payload["products"])
+            result = bulk.bulk_batch_generate(copy_request=copy_request, product_ids=item.payload["products"])
         except inference.TransientInferenceError as error:
             raise TransientItemError(str(error)) from error
         except (inference.ModelNotInstalled, inference.ModelNotFound, inference.InvalidRequest) as error:
@@ -31,7 +31,7 @@ class CopyForCategory(JobKind):
         return result
 
     def apply_result(self, job: Job, item: JobItem, result: dict[str, Any]) -> None:
-        generation.bulk_batch_save(job=job, result=result)
+        bulk.bulk_batch_save(job=job, result=result)
 
     def on_finished(self, job: Job) -> None:
-        generation.bulk_finish(job=job)
+        bulk.bulk_finish(job=job)

@@ -15,8 +15,12 @@ from .copy.channels import CHANNELS
 from .copy.prompting import GOALS
 
 CHANNEL_CHOICES = [(key, spec.label) for key, spec in CHANNELS.items()]
-GOAL_LABELS = {"sales": _("Drive sales"), "launch": _("Announce a new product"), "awareness": _("Build awareness"),
-               "winback": _("Win back lapsed customers")}  # fmt: skip
+GOAL_LABELS = {
+    "sales": _("Drive sales"),
+    "launch": _("Announce a new product"),
+    "awareness": _("Build awareness"),
+    "winback": _("Win back lapsed customers"),
+}
 GOAL_CHOICES = [(goal, GOAL_LABELS[goal]) for goal in GOALS]
 LANGUAGE_CHOICES = [("en", _("English")), ("zh", _("Chinese"))]
 
@@ -63,7 +67,9 @@ class CopyRequest(TimeStampedModel):
     language = models.CharField(max_length=8, choices=LANGUAGE_CHOICES)
     products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
     category = models.CharField(max_length=200, blank=True)
-    per_product = models.BooleanField(default=False, help_text="Bulk: variants for every product of the category.")
+    per_product = models.BooleanField(
+        default=False, help_text="Bulk: variants for every product of the category."
+    )
     brand_voice = models.ForeignKey(
         "catalog.BrandVoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -90,12 +96,21 @@ class CopyRequest(TimeStampedModel):
         return f"{self.campaign_id} {self.channel} [{self.language}]"
 
     @property
+    def product_ids(self) -> list[int]:
+        return sorted(product.pk for product in self.products.all())
+
+    @property
     def has_promotion(self) -> bool:
         return any(
             value not in (None, "")
-            for value in (self.discount_percent, self.discount_amount, self.promotion_starts,
-                          self.promotion_ends, self.promotion_code)
-        )  # fmt: skip
+            for value in (
+                self.discount_percent,
+                self.discount_amount,
+                self.promotion_starts,
+                self.promotion_ends,
+                self.promotion_code,
+            )
+        )
 
 
 class Variant(TimeStampedModel):

@@ -36,7 +36,11 @@ def copy_request_get(*, store: Store, request_id: Any) -> CopyRequest:
 
 
 def variant_list(
-    *, store: Store, campaign: Campaign | None = None, copy_request: CopyRequest | None = None, status: str = ""
+    *,
+    store: Store,
+    campaign: Campaign | None = None,
+    copy_request: CopyRequest | None = None,
+    status: str = "",
 ) -> QuerySet[Variant]:
     variants = Variant.objects.filter(store=store).select_related("request", "product")
     if campaign is not None:

@@ -29,12 +29,49 @@ from apps.core.text import CJK
 LEGAL_SOURCE = "《中华人民共和国广告法》第九条第（三）项、第十七条、第二十八条"
 
 ZH_ABSOLUTE_TERMS: tuple[str, ...] = (
-    "国家级", "世界级", "国际级", "全球级", "宇宙级", "最高级", "最佳", "最", "第一", "唯一",
-    "首个", "首选", "顶级", "顶尖", "极致", "极品", "极佳", "绝对", "万能", "独一无二", "史无前例",
-    "前所未有", "无敌", "终极", "至尊", "巅峰", "王牌", "销量冠军", "全网第一", "遥遥领先",
-    "领导品牌", "领袖品牌", "金牌", "永久", "100%有效", "百分之百", "保证", "零风险",
-    "无效退款", "根治", "治愈", "药到病除",
-)  # fmt: skip
+    "国家级",
+    "世界级",
+    "国际级",
+    "全球级",
+    "宇宙级",
+    "最高级",
+    "最佳",
+    "最",
+    "第一",
+    "唯一",
+    "首个",
+    "首选",
+    "顶级",
+    "顶尖",
+    "极致",
+    "极品",
+    "极佳",
+    "绝对",
+    "万能",
+    "独一无二",
+    "史无前例",
+    "前所未有",
+    "无敌",
+    "终极",
+    "至尊",
+    "巅峰",
+    "王牌",
+    "销量冠军",
+    "全网第一",
+    "遥遥领先",
+    "领导品牌",
+    "领袖品牌",
+    "金牌",
+    "永久",
+    "100%有效",
+    "百分之百",
+    "保证",
+    "零风险",
+    "无效退款",
+    "根治",
+    "治愈",
+    "药到病除",
+)
 # Words that contain an absolute term without making a claim (最近 = recently, 第一次 = the first time).
 ZH_ALLOWED_AFTER: dict[str, tuple[str, ...]] = {
     "最": ("近", "后", "初", "终"),
@@ -42,11 +79,34 @@ ZH_ALLOWED_AFTER: dict[str, tuple[str, ...]] = {
     "保证": ("金",),
 }
 EN_ABSOLUTE_TERMS: tuple[str, ...] = (
-    "best", "the best", "#1", "number one", "no. 1", "guaranteed", "guarantee", "risk-free",
-    "100% guaranteed", "100% satisfaction", "world's best", "world-class", "unbeatable", "lowest price",
-    "cheapest", "the only", "ultimate", "top-rated", "top-ranked", "best-selling", "miracle", "cure",
-    "cures", "never fails", "perfect", "finest", "greatest",
-)  # fmt: skip
+    "best",
+    "the best",
+    "#1",
+    "number one",
+    "no. 1",
+    "guaranteed",
+    "guarantee",
+    "risk-free",
+    "100% guaranteed",
+    "100% satisfaction",
+    "world's best",
+    "world-class",
+    "unbeatable",
+    "lowest price",
+    "cheapest",
+    "the only",
+    "ultimate",
+    "top-rated",
+    "top-ranked",
+    "best-selling",
+    "miracle",
+    "cure",
+    "cures",
+    "never fails",
+    "perfect",
+    "finest",
+    "greatest",
+)
 
 # What may sit between the letters of a banned term to hide it: spaces and filler punctuation
 # (not the commas and stops that end a phrase).
@@ -97,7 +157,9 @@ class Match:
     end: int
 
 
-def find_terms(text: str, terms: Iterable[str], *, allowed_after: dict[str, tuple[str, ...]] | None = None) -> list[Match]:
+def find_terms(
+    text: str, terms: Iterable[str], *, allowed_after: dict[str, tuple[str, ...]] | None = None
+) -> list[Match]:
     """Every occurrence of ``terms`` in ``text`` (robust to width, case, invisible characters and fillers),
     longest terms first, never two overlapping matches."""
     folded, origin = _normalise(text)
@@ -132,12 +194,19 @@ def compliance_check(
     for match in find_terms(text, ZH_ABSOLUTE_TERMS, allowed_after=ZH_ALLOWED_AFTER):
         found = _shown(text, match)
         violations.append(
-            Violation("ad_law", match.term, found, f"“{found}” is an absolute claim banned by {LEGAL_SOURCE}.")
+            Violation(
+                "ad_law", match.term, found, f"“{found}” is an absolute claim banned by {LEGAL_SOURCE}."
+            )
         )
     for match in find_terms(text, EN_ABSOLUTE_TERMS):
         found = text[match.start : match.end]
         violations.append(
-            Violation("absolute_claim", match.term, found, f"“{found}” is an absolute claim that cannot be substantiated.")
+            Violation(
+                "absolute_claim",
+                match.term,
+                found,
+                f"“{found}” is an absolute claim that cannot be substantiated.",
+            )
         )
     for code, words, why in (
         ("store_banned", store_banned, "the store bans"),

@@ -23,17 +23,32 @@ _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六":
 _MONTHS = {
     name: number
     for number, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-         ("oct", "october"), ("nov", "november"), ("dec", "december")],
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
         start=1,
     )
     for name in names
-}  # fmt: skip
-_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+}
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 
 _PERCENT_OFF = re.compile(
-    r"(\d{1,2}(?:\.\d+)?)\s*%\s*(?:off|discount)|(?:save|extra|take|get|enjoy|up to)\s+(\d{1,2}(?:\.\d+)?)\s*%"
+    r"(\d{1,2}(?:\.\d+)?)\s*%\s*(?:off|discount)"
+    r"|(?:save|extra|take|get|enjoy|up to)\s+(\d{1,2}(?:\.\d+)?)\s*%"
     r"|(?:减|省|优惠|折扣|立减|直降|低至)\s*(\d{1,2}(?:\.\d+)?)\s*%|(\d{1,2}(?:\.\d+)?)\s*%\s*(?:折扣|优惠)",
     re.IGNORECASE,
 )
@@ -45,7 +60,10 @@ _AMOUNT_OFF = re.compile(
 )
 _DATE_ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _DATE_ZH = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_DATE_EN = re.compile(rf"\b{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b", re.IGNORECASE)
+_DATE_EN = re.compile(
+    rf"\b{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b",
+    re.IGNORECASE,
+)
 _DATE_NUMERIC = re.compile(r"(?<![\d/.-])(\d{1,2})/(\d{1,2})(?![\d/])")
 _CODE_AFTER = re.compile(
     r"(?:promo\s*code|coupon\s*code|discount\s*code|code|coupon|优惠码|折扣码|券码|口令|兑换码)\s*[:：]?\s*[\"“'「(（]?\s*([A-Za-z0-9][A-Za-z0-9-]{2,23})",
@@ -89,10 +107,16 @@ class PromotionTerms:
         parts = []
         if self.discount_percent is not None:
             percent = _plain(self.discount_percent)
-            parts.append(f"{_plain(10 - self.discount_percent / 10)}折" if language == "zh" else f"{percent}% off")
+            parts.append(
+                f"{_plain(10 - self.discount_percent / 10)}折" if language == "zh" else f"{percent}% off"
+            )
         if self.discount_amount is not None:
             amount = _plain(self.discount_amount)
-            parts.append(f"立减{amount}元" if language == "zh" else f"{self.currency or '$'}{amount} off".replace("USD", "$"))
+            parts.append(
+                f"立减{amount}元"
+                if language == "zh"
+                else f"{self.currency or '$'}{amount} off".replace("USD", "$")
+            )
         if self.starts or self.ends:
             parts.append(_date_range(self.starts, self.ends, language))
         if self.code:
@@ -103,13 +127,23 @@ class PromotionTerms:
         """The terms as facts: every number a true statement about them may contain."""
         numbers: list[str] = []
         if self.discount_percent is not None:
-            numbers += [_plain(self.discount_percent), _plain(10 - self.discount_percent / 10), _plain(100 - self.discount_percent)]
+            numbers += [
+                _plain(self.discount_percent),
+                _plain(10 - self.discount_percent / 10),
+                _plain(100 - self.discount_percent),
+            ]
             numbers.append(_plain(100 - self.discount_percent).replace(".", ""))
         if self.discount_amount is not None:
             numbers.append(_plain(self.discount_amount))
         for day in (self.starts, self.ends):
             if day:
-                numbers += [str(day.year), str(day.month), str(day.day), f"{day.month}/{day.day}", day.isoformat()]
+                numbers += [
+                    str(day.year),
+                    str(day.month),
+                    str(day.day),
+                    f"{day.month}/{day.day}",
+                    day.isoformat(),
+                ]
         return " ".join([*numbers, self.code])
 
 
@@ -178,30 +212,53 @@ def _dates(text: str) -> list[tuple[str, set[tuple[int, int]]]]:
     return dates
 
 
-def promotion_check(text: str, promotion: PromotionTerms | None, *, facts_corpus: str = "") -> list[Violation]:
+def promotion_check(
+    text: str, promotion: PromotionTerms | None, *, facts_corpus: str = ""
+) -> list[Violation]:
     """A discount, date or code in the text that the promotion does not have."""
     violations: list[Violation] = []
     terms = promotion or PromotionTerms()
     for kind, found, value in _discounts(text):
         expected = terms.discount_percent if kind == "percent" else terms.discount_amount
         if expected is None:
-            violations.append(Violation("unknown_promotion", kind, found, f"“{found}”: the promotion offers no such discount."))
+            violations.append(
+                Violation(
+                    "unknown_promotion", kind, found, f"“{found}”: the promotion offers no such discount."
+                )
+            )
         elif abs(expected - value) > 0.01:
             shown = f"{_plain(expected)}%" if kind == "percent" else _plain(expected)
-            violations.append(Violation("wrong_discount", kind, found, f"“{found}” does not match the promotion's discount ({shown})."))
+            violations.append(
+                Violation(
+                    "wrong_discount",
+                    kind,
+                    found,
+                    f"“{found}” does not match the promotion's discount ({shown}).",
+                )
+            )
     allowed = {(day.month, day.day) for day in (terms.starts, terms.ends) if day}
     for found, readings in _dates(text):
         if not allowed:
-            violations.append(Violation("unknown_promotion", "date", found, f"“{found}”: the promotion has no dates."))
+            violations.append(
+                Violation("unknown_promotion", "date", found, f"“{found}”: the promotion has no dates.")
+            )
         elif not readings & allowed:
-            violations.append(Violation("wrong_date", "date", found, f"“{found}” is not a date of the promotion."))
+            violations.append(
+                Violation("wrong_date", "date", found, f"“{found}” is not a date of the promotion.")
+            )
     codes = {match.group(1) for match in _CODE_AFTER.finditer(text)}
-    codes |= {match.group(1) for match in _CODE_SHAPE.finditer(text) if match.group(1).lower() not in facts_corpus}
+    codes |= {
+        match.group(1) for match in _CODE_SHAPE.finditer(text) if match.group(1).lower() not in facts_corpus
+    }
     for code in sorted(codes):
         if not terms.code:
-            violations.append(Violation("unknown_promotion", "code", code, f"“{code}”: the promotion has no code."))
+            violations.append(
+                Violation("unknown_promotion", "code", code, f"“{code}”: the promotion has no code.")
+            )
         elif code.upper() != terms.code.upper():
-            violations.append(Violation("wrong_code", "code", code, f"“{code}” is not the promotion's code ({terms.code})."))
+            violations.append(
+                Violation("wrong_code", "code", code, f"“{code}” is not the promotion's code ({terms.code}).")
+            )
     return violations
 
 
@@ -235,9 +292,13 @@ def fact_check(
         for v in promotion_check(text, promotion, facts_corpus=facts.corpus)
     ]
     flagged = " ".join(violation.found.lower() for violation in violations)
-    report = grounding.check(text, facts, language=language, target_length=max(grounding.text_length(text, language), 1))
+    report = grounding.check(
+        text, facts, language=language, target_length=max(grounding.text_length(text, language), 1)
+    )
     for flag in report.flags:
         if not flag["code"].startswith("unsupported_") or (flag["term"] and flag["term"] in flagged):
             continue
-        violations.append(Violation("invented_fact", flag["code"], flag["term"], flag["message"], blocking=False))
+        violations.append(
+            Violation("invented_fact", flag["code"], flag["term"], flag["message"], blocking=False)
+        )
     return violations

@@ -89,7 +89,11 @@ def hashtag(word: str, language: str) -> str:
 def compose(body: str, context: CopyContext, tags: Sequence[str] = ()) -> str:
     spec = CHANNELS[context.channel]
     if spec.opt_out:
-        sender = f"【{context.sender}】" if context.sender and context.language == "zh" else (f"{context.sender}: " if context.sender else "")
+        sender = (
+            f"【{context.sender}】"
+            if context.sender and context.language == "zh"
+            else (f"{context.sender}: " if context.sender else "")
+        )
         if sender and body.startswith(sender.strip()):
             sender = ""
         opt_out = context.opt_out_text.strip()
@@ -120,16 +124,34 @@ def check(body: str, context: CopyContext, tags: Sequence[str] = ()) -> CheckedT
     if not body.strip():
         violations.append(Violation("empty", "", "", "The text is empty."))
     elif not measured.fits:
-        violations.append(Violation("over_limit", str(measured.limit), str(measured.value),
-                                    f"{measured.value} {measured.unit} is over the limit of {measured.limit}."))  # fmt: skip
+        violations.append(
+            Violation(
+                "over_limit",
+                str(measured.limit),
+                str(measured.value),
+                f"{measured.value} {measured.unit} is over the limit of {measured.limit}.",
+            )
+        )
     elif measured.too_short:
-        violations.append(Violation("too_short", str(spec.minimum), str(measured.value),
-                                    f"Only {measured.value} {measured.unit}; at least {spec.minimum} expected."))  # fmt: skip
+        violations.append(
+            Violation(
+                "too_short",
+                str(spec.minimum),
+                str(measured.value),
+                f"Only {measured.value} {measured.unit}; at least {spec.minimum} expected.",
+            )
+        )
     if spec.hashtags[0] and len(tags) < spec.hashtags[0]:
-        violations.append(Violation("hashtags", str(spec.hashtags[0]), str(len(tags)), "The post needs a hashtag."))
+        violations.append(
+            Violation("hashtags", str(spec.hashtags[0]), str(len(tags)), "The post needs a hashtag.")
+        )
     if body.strip() and (context.language == "zh") != is_chinese(body):
-        violations.append(Violation("wrong_language", context.language, "", "Not written in the requested language."))
-    violations += compliance_check(text, store_banned=context.store_banned, brand_voice_avoid=context.brand_voice_avoid)
+        violations.append(
+            Violation("wrong_language", context.language, "", "Not written in the requested language.")
+        )
+    violations += compliance_check(
+        text, store_banned=context.store_banned, brand_voice_avoid=context.brand_voice_avoid
+    )
     violations += fact_check(body, context.products, context.promotion, language=context.language)
     return CheckedText(text=text, body=body, measure=measured, violations=violations)
 

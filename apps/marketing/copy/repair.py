@@ -14,7 +14,24 @@ from apps.core.text import CJK
 _SENTENCE_END = re.compile(r"[.!?。！？…]+[\"”’)）]*\s*|\n+")
 _PHRASE_END = re.compile(r"[,;:，；：、—–]+\s*|\s+-\s+")
 _TRAILING = re.compile(r"[\s,;:，；：、—–\-]+$")
-_DANGLING_EN = {"and", "or", "the", "a", "an", "with", "for", "to", "of", "in", "on", "at", "by", "your", "our", "&"}
+_DANGLING_EN = {
+    "and",
+    "or",
+    "the",
+    "a",
+    "an",
+    "with",
+    "for",
+    "to",
+    "of",
+    "in",
+    "on",
+    "at",
+    "by",
+    "your",
+    "our",
+    "&",
+}
 
 
 def _pieces(text: str, boundary: re.Pattern[str]) -> list[str]:
@@ -53,7 +70,9 @@ def _finish(text: str, language: str, *, cut: str) -> str:
     return text
 
 
-def trim_to_fit(text: str, fits: Callable[[str], bool], *, language: str, minimum: Callable[[str], bool] | None = None) -> tuple[str, str] | None:
+def trim_to_fit(
+    text: str, fits: Callable[[str], bool], *, language: str, minimum: Callable[[str], bool] | None = None
+) -> tuple[str, str] | None:
     """The longest start of ``text`` that fits, cut at the coarsest boundary that allows one:
     (text, "sentence" | "phrase" | "word"), or None when no cut fits (then regenerate)."""
     text = text.strip()

@@ -20,13 +20,17 @@ def campaign_create(*, store: Store, actor: Actor, name: str, notes: str = "") -
     name = clean_text(name)
     if not name:
         raise ApplicationError("A campaign needs a name.", code="name_required")
-    campaign = Campaign.objects.create(store=store, name=name[:200], notes=clean_text(notes), created_by=actor.user_or_none)
+    campaign = Campaign.objects.create(
+        store=store, name=name[:200], notes=clean_text(notes), created_by=actor.user_or_none
+    )
     audit_record(actor=actor, action="marketing.campaign_created", store=store, target=campaign)
     return campaign
 
 
 @transaction.atomic
-def campaign_update(*, campaign: Campaign, actor: Actor, name: str | None = None, notes: str | None = None) -> Campaign:
+def campaign_update(
+    *, campaign: Campaign, actor: Actor, name: str | None = None, notes: str | None = None
+) -> Campaign:
     if name is not None:
         if not clean_text(name):
             raise ApplicationError("A campaign needs a name.", code="name_required")
@@ -56,7 +60,9 @@ def marketing_settings_update(
 ) -> MarketingSettings:
     settings, _created = MarketingSettings.objects.select_for_update().get_or_create(store=store)
     if banned_words is not None:
-        settings.banned_words = list(dict.fromkeys(clean_text(word) for word in banned_words if clean_text(word)))
+        settings.banned_words = list(
+            dict.fromkeys(clean_text(word) for word in banned_words if clean_text(word))
+        )
     if sms_opt_out_en is not None:
         settings.sms_opt_out_en = clean_text(sms_opt_out_en)
     if sms_opt_out_zh is not None:

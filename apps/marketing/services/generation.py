@@ -22,7 +22,6 @@ from apps.accounts.services import audit_record
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import Product
 from apps.core.errors import ApplicationError
-from apps.jobs.models import Job
 from apps.jobs.services import job_create
 
 from .. import selectors
@@ -107,7 +106,9 @@ def copy_context(*, copy_request: CopyRequest, products: Sequence[Product]) -> C
     )
 
 
-def _validate(*, channel: str, goal: str, language: str, promotion: PromotionInput, variant_count: int) -> None:
+def _validate(
+    *, channel: str, goal: str, language: str, promotion: PromotionInput, variant_count: int
+) -> None:
     if channel not in CHANNELS:
         raise ApplicationError(f"Unknown channel {channel!r}.", code="unknown_channel")
     if goal not in GOALS:
@@ -153,24 +154,48 @@ def copy_request_create(
     store = campaign.store
     promotion = promotion or PromotionInput()
     _validate(channel=channel, goal=goal, language=language, promotion=promotion, variant_count=variant_count)
-    products = [catalog_selectors.product_get(store=store, product_id=pk) for pk in dict.fromkeys(product_ids)]
-    voice = catalog_selectors.brand_voice_get(store=store, brand_voice_id=brand_voice_id) if brand_voice_id else None
+    products = [
+        catalog_selectors.product_get(store=store, product_id=pk) for pk in dict.fromkeys(product_ids)
+    ]
+    voice = (
+        catalog_selectors.brand_voice_get(store=store, brand_voice_id=brand_voice_id)
+        if brand_voice_id
+        else None
+    )
     category = category.strip()
     if per_product and not category:
-        raise ApplicationError("Bulk copy is for every product of a category: choose one.", code="category_required")
+        raise ApplicationError(
+            "Bulk copy is for every product of a category: choose one.", code="category_required"
+        )
     if category and not catalog_selectors.product_list(store=store, filters={"category": category}).exists():
         raise ApplicationError(f"No product is in the category {category!r}.", code="empty_category")
     with transaction.atomic():
         copy_request = CopyRequest.objects.create(
-            store=store, campaign=campaign, channel=channel, goal=goal, language=language, category=category,
-            per_product=per_product, brand_voice=voice, discount_percent=promotion.discount_percent,
-            discount_amount=promotion.discount_amount, promotion_starts=promotion.starts,
-            promotion_ends=promotion.ends, promotion_code=promotion.code.strip(), variant_count=variant_count,
-            created_by=actor.user_or_none, prompt_version=PROMPT_VERSION,
-        )  # fmt: skip
+            store=store,
+            campaign=campaign,
+            channel=channel,
+            goal=goal,
+            language=language,
+            category=category,
+            per_product=per_product,
+            brand_voice=voice,
+            discount_percent=promotion.discount_percent,
+            discount_amount=promotion.discount_amount,
+            promotion_starts=promotion.starts,
+            promotion_ends=promotion.ends,
+            promotion_code=promotion.code.strip(),
+            variant_count=variant_count,
+            created_by=actor.user_or_none,
+            prompt_version=PROMPT_VERSION,
+        )
         copy_request.products.set(products)
-        audit_record(actor=actor, action="marketing.copy_requested", store=store, target=copy_request,
-                     metadata={"channel": channel, "language": language, "bulk": per_product})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="marketing.copy_requested",
+            store=store,
+            target=copy_request,
+            metadata={"channel": channel, "language": language, "bulk": per_product},
+        )
         if per_product:
             return _bulk_start(copy_request=copy_request, actor=actor)
     variants_generate(copy_request=copy_request, actor=actor)
@@ -178,7 +203,9 @@ def copy_request_create(
     return copy_request
 
 
-def run_rounds(jobs: Sequence[PromptJob], *, channel: str, language: str, store: Any, seed: int) -> tuple[RoundStats, str]:
+def run_rounds(
+    jobs: Sequence[PromptJob], *, channel: str, language: str, store: Any, seed: int
+) -> tuple[RoundStats, str]:
     """Generate until every prompt has its variants (or the rounds run out); one batched call a round."""
     stats, model = RoundStats(), ""
     for round_number in range(MAX_ROUNDS):
@@ -188,10 +215,14 @@ def run_rounds(jobs: Sequence[PromptJob], *, channel: str, language: str, store:
         stats.rounds += 1
         requests = [
             inference.GenerationRequest(
-                prompt=job.prompt, max_new_tokens=max_new_tokens(channel, language), temperature=TEMPERATURE,
-                top_p=TOP_P, stop=stop_strings(language), n=job.want - len(job.kept) + (1 if round_number else 0),
+                prompt=job.prompt,
+                max_new_tokens=max_new_tokens(channel, language),
+                temperature=TEMPERATURE,
+                top_p=TOP_P,
+                stop=stop_strings(language),
+                n=job.want - len(job.kept) + (1 if round_number else 0),
                 seed=seed + 1000 * round_number,
-            )  # fmt: skip
+            )
             for job in open_jobs
         ]
         generations = inference.generate(requests, store=store)
@@ -213,114 +244,98 @@ def run_rounds(jobs: Sequence[PromptJob], *, channel: str, language: str, store:
     return stats, model
 
 
-def _ranked(kept: list[tuple[str, VariantOutcome]]) -> list[tuple[str, VariantOutcome]]:
+def ranked(kept: list[tuple[str, VariantOutcome]]) -> list[tuple[str, VariantOutcome]]:
     return sorted(kept, key=lambda pair: (not pair[1].final.facts_ok, len(pair[1].final.violations)))
 
 
-def _variant(copy_request: CopyRequest, product: Product | None, position: int, raw: str, outcome: VariantOutcome) -> Variant:
+def _variant(
+    copy_request: CopyRequest, product: Product | None, position: int, raw: str, outcome: VariantOutcome
+) -> Variant:
     return Variant(
-        store=copy_request.store, request=copy_request, product=product, position=position, text=outcome.final.text,
-        generated_text=raw, measure=outcome.final.measure.to_dict(),
-        violations=[violation.to_dict() for violation in outcome.final.violations], repair=outcome.repair,
-    )  # fmt: skip
+        store=copy_request.store,
+        request=copy_request,
+        product=product,
+        position=position,
+        text=outcome.final.text,
+        generated_text=raw,
+        measure=outcome.final.measure.to_dict(),
+        violations=[violation.to_dict() for violation in outcome.final.violations],
+        repair=outcome.repair,
+    )
 
 
 def variants_generate(*, copy_request: CopyRequest, actor: Actor) -> list[Variant]:
     """The request's variants, generated in one batch (topped up where some were not kept), saved."""
     products = request_products(copy_request)
     context = copy_context(copy_request=copy_request, products=products)
-    prompt = build_prompt(channel=copy_request.channel, language=copy_request.language, goal=copy_request.goal,
-                          products=[product.facts() for product in products], promotion=context.promotion,
-                          category=copy_request.category)  # fmt: skip
+    prompt = build_prompt(
+        channel=copy_request.channel,
+        language=copy_request.language,
+        goal=copy_request.goal,
+        products=[product.facts() for product in products],
+        promotion=context.promotion,
+        category=copy_request.category,
+    )
     job = PromptJob(prompt=prompt.text, context=context, want=copy_request.variant_count)
     CopyRequest.objects.filter(pk=copy_request.pk).update(status=CopyRequest.Status.RUNNING)
     try:
-        stats, model = run_rounds([job], channel=copy_request.channel, language=copy_request.language,
-                                  store=copy_request.store, seed=copy_request.pk * 7919)  # fmt: skip
+        stats, model = run_rounds(
+            [job],
+            channel=copy_request.channel,
+            language=copy_request.language,
+            store=copy_request.store,
+            seed=copy_request.pk * 7919,
+        )
     except inference.InferenceError as error:
-        CopyRequest.objects.filter(pk=copy_request.pk).update(status=CopyRequest.Status.FAILED, error=str(error)[:2000])
+        CopyRequest.objects.filter(pk=copy_request.pk).update(
+            status=CopyRequest.Status.FAILED, error=str(error)[:2000]
+        )
         raise
     with transaction.atomic():
         variants = Variant.objects.bulk_create(
-            [_variant(copy_request, None, index, raw, outcome) for index, (raw, outcome) in enumerate(_ranked(job.kept))]
+            [
+                _variant(copy_request, None, index, raw, outcome)
+                for index, (raw, outcome) in enumerate(ranked(job.kept))
+            ]
         )
         CopyRequest.objects.filter(pk=copy_request.pk).update(
-            status=CopyRequest.Status.DONE, stats=stats.to_dict(), model_key=model, updated_at=timezone.now(),
+            status=CopyRequest.Status.DONE,
+            stats=stats.to_dict(),
+            model_key=model,
+            updated_at=timezone.now(),
             error="" if variants else "No variant passed the checks; try again or change the request.",
-        )  # fmt: skip
-        audit_record(actor=actor, action="marketing.variants_generated", store=copy_request.store,
-                     target=copy_request, metadata=stats.to_dict())  # fmt: skip
+        )
+        audit_record(
+            actor=actor,
+            action="marketing.variants_generated",
+            store=copy_request.store,
+            target=copy_request,
+            metadata=stats.to_dict(),
+        )
     return variants
 
 
 def _bulk_start(*, copy_request: CopyRequest, actor: Actor) -> CopyRequest:
     product_ids = list(
         catalog_selectors.product_list(store=copy_request.store, filters={"category": copy_request.category})
-        .filter(status=Product.Status.ACTIVE).order_by("pk").values_list("pk", flat=True)
-    )  # fmt: skip
+        .filter(status=Product.Status.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     if not product_ids:
         raise ApplicationError("No active product is in this category.", code="empty_category")
-    batches = [product_ids[start : start + BULK_BATCH_SIZE] for start in range(0, len(product_ids), BULK_BATCH_SIZE)]
+    batches = [
+        product_ids[start : start + BULK_BATCH_SIZE] for start in range(0, len(product_ids), BULK_BATCH_SIZE)
+    ]
     job = job_create(
-        store=copy_request.store, kind=BULK_JOB_KIND, actor=actor, params={"request": copy_request.pk},
+        store=copy_request.store,
+        kind=BULK_JOB_KIND,
+        actor=actor,
+        params={"request": copy_request.pk},
         title=f"{CHANNELS[copy_request.channel].label} copy for {len(product_ids)} products",
         items=((f"products {batch[0]}-{batch[-1]}", {"products": batch}) for batch in batches),
-    )  # fmt: skip
+    )
     copy_request.job = job
     copy_request.status = CopyRequest.Status.RUNNING
     copy_request.save(update_fields=["job", "status", "updated_at"])
     return copy_request
-
-
-def bulk_batch_generate(*, copy_request: CopyRequest, product_ids: list[int]) -> dict[str, Any]:
-    """One job item: variants for each product of the batch, every prompt in one batched call; saves nothing."""
-    products = list(Product.objects.filter(store=copy_request.store, pk__in=product_ids).order_by("pk"))
-    jobs = []
-    for product in products:
-        context = copy_context(copy_request=copy_request, products=[product])
-        prompt = build_prompt(channel=copy_request.channel, language=copy_request.language, goal=copy_request.goal,
-                              products=[product.facts()], promotion=context.promotion)  # fmt: skip
-        jobs.append(PromptJob(prompt=prompt.text, context=context, want=copy_request.variant_count))
-    stats, model = run_rounds(jobs, channel=copy_request.channel, language=copy_request.language,
-                              store=copy_request.store, seed=copy_request.pk * 7919 + product_ids[0])  # fmt: skip
-    return {
-        "model": model,
-        "stats": stats.to_dict(),
-        "products": [
-            {"product": product.pk, "variants": [_outcome_dict(raw, outcome) for raw, outcome in _ranked(job.kept)]}
-            for product, job in zip(products, jobs, strict=True)
-        ],
-    }
-
-
-def _outcome_dict(raw: str, outcome: VariantOutcome) -> dict[str, Any]:
-    return {
-        "text": outcome.final.text, "generated_text": raw, "measure": outcome.final.measure.to_dict(),
-        "violations": [violation.to_dict() for violation in outcome.final.violations], "repair": outcome.repair,
-    }  # fmt: skip
-
-
-@transaction.atomic
-def bulk_batch_save(*, job: Job, result: dict[str, Any]) -> None:
-    """Keep a job item's variants. Runs once per item, in the transaction that records it."""
-    copy_request = CopyRequest.objects.select_for_update().get(pk=job.params["request"], store=job.store)
-    products = {p.pk: p for p in Product.objects.filter(store=job.store, pk__in=[e["product"] for e in result["products"]])}
-    variants = [
-        Variant(store=job.store, request=copy_request, product=products[entry["product"]], position=index, **values)
-        for entry in result["products"] if entry["product"] in products
-        for index, values in enumerate(entry["variants"])
-    ]  # fmt: skip
-    Variant.objects.bulk_create(variants)
-    totals = dict(copy_request.stats)
-    for key, value in result["stats"].items():
-        totals[key] = totals.get(key, 0) + value if key != "rounds" else max(totals.get(key, 0), value)
-    copy_request.stats = totals
-    copy_request.model_key = result["model"] or copy_request.model_key
-    copy_request.save(update_fields=["stats", "model_key", "updated_at"])
-
-
-def bulk_finish(*, job: Job) -> None:
-    """The bulk request is done once its job is (whatever items failed: the job lists them)."""
-    CopyRequest.objects.filter(pk=job.params["request"], store=job.store).update(
-        status=CopyRequest.Status.DONE if job.done_count else CopyRequest.Status.FAILED, updated_at=timezone.now()
-    )

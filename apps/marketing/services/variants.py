@@ -16,7 +16,7 @@ from apps.core.text import clean_text
 from ..copy.pipeline import check_text
 from ..copy.significance import ABResult, two_proportion_test
 from ..models import ABTest, Campaign, Variant
-from .generation import request_products, copy_context
+from .generation import copy_context, request_products
 
 
 def variant_recheck(*, variant: Variant, text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -43,7 +43,9 @@ def variant_edit(*, variant: Variant, actor: Actor, text: str) -> Variant:
 
 
 @transaction.atomic
-def variant_review(*, variant: Variant, actor: Actor, action: Literal["approve", "reject", "reopen"]) -> Variant:
+def variant_review(
+    *, variant: Variant, actor: Actor, action: Literal["approve", "reject", "reopen"]
+) -> Variant:
     """Approve (refused while a blocking rule is broken), reject, or reopen a variant."""
     if action == "approve" and variant.blocking:
         raise ConflictError(
@@ -72,23 +74,37 @@ def variant_results_record(
         raise ApplicationError("Results are never negative.", code="invalid_results")
     if add:
         impressions, clicks, conversions = (
-            variant.impressions + impressions, variant.clicks + clicks, variant.conversions + conversions
-        )  # fmt: skip
+            variant.impressions + impressions,
+            variant.clicks + clicks,
+            variant.conversions + conversions,
+        )
     if clicks > impressions or conversions > impressions:
         raise ApplicationError(
-            "Clicks and conversions cannot exceed impressions.", code="invalid_results",
+            "Clicks and conversions cannot exceed impressions.",
+            code="invalid_results",
             details={"impressions": impressions, "clicks": clicks, "conversions": conversions},
-        )  # fmt: skip
+        )
     variant.impressions, variant.clicks, variant.conversions = impressions, clicks, conversions
     variant.save(update_fields=["impressions", "clicks", "conversions", "updated_at"])
-    audit_record(actor=actor, action="marketing.results_recorded", store=variant.store, target=variant,
-                 metadata={"impressions": impressions, "clicks": clicks, "conversions": conversions})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="marketing.results_recorded",
+        store=variant.store,
+        target=variant,
+        metadata={"impressions": impressions, "clicks": clicks, "conversions": conversions},
+    )
     return variant
 
 
 @transaction.atomic
 def ab_test_create(
-    *, campaign: Campaign, actor: Actor, variant_a: Variant, variant_b: Variant, name: str = "", metric: str = "conversion"
+    *,
+    campaign: Campaign,
+    actor: Actor,
+    variant_a: Variant,
+    variant_b: Variant,
+    name: str = "",
+    metric: str = "conversion",
 ) -> ABTest:
     if variant_a.pk == variant_b.pk:
         raise ApplicationError("An A/B test compares two different variants.", code="same_variant")
@@ -97,8 +113,14 @@ def ab_test_create(
             raise ApplicationError("Both variants must belong to this campaign.", code="other_campaign")
     if metric not in ABTest.Metric.values:
         raise ApplicationError(f"Unknown metric {metric!r}.", code="unknown_metric")
-    test = ABTest.objects.create(store=campaign.store, campaign=campaign, variant_a=variant_a, variant_b=variant_b,
-                                 name=clean_text(name)[:200], metric=metric)  # fmt: skip
+    test = ABTest.objects.create(
+        store=campaign.store,
+        campaign=campaign,
+        variant_a=variant_a,
+        variant_b=variant_b,
+        name=clean_text(name)[:200],
+        metric=metric,
+    )
     audit_record(actor=actor, action="marketing.ab_test_created", store=campaign.store, target=test)
     return test
 
@@ -119,13 +141,19 @@ class ABSummary:
     def to_dict(self) -> dict[str, Any]:
         return {
             "metric": self.test.metric,
-            "a": {"variant": self.test.variant_a_id, "impressions": self.test.variant_a.impressions,
-                  "successes": self.successes_a},
-            "b": {"variant": self.test.variant_b_id, "impressions": self.test.variant_b.impressions,
-                  "successes": self.successes_b},
+            "a": {
+                "variant": self.test.variant_a_id,
+                "impressions": self.test.variant_a.impressions,
+                "successes": self.successes_a,
+            },
+            "b": {
+                "variant": self.test.variant_b_id,
+                "impressions": self.test.variant_b.impressions,
+                "successes": self.successes_b,
+            },
             "result": self.result.to_dict() if self.result else None,
             "winner": self.winner.pk if self.winner else None,
-        }  # fmt: skip
+        }
 
 
 def ab_test_summary(*, test: ABTest) -> ABSummary:
