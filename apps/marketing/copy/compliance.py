@@ -143,7 +143,8 @@ def _normalise(text: str) -> tuple[str, list[int]]:
 
 def _pattern(term: str) -> re.Pattern[str]:
     folded = unicodedata.normalize("NFKC", term).lower()
-    chars = [char for char in folded if not char.isspace()]
+    # Spaces and hyphens inside a term are optional separators: "risk-free" finds "risk free", "riskfree".
+    chars = [char for char in folded if not char.isspace() and char != "-"]
     if CJK.search(folded):
         return re.compile(_FILLER_ZH.join(re.escape(char) for char in chars))
     body = _FILLER.join(re.escape(char) for char in chars)

@@ -65,7 +65,8 @@ def weighted_length(text: str) -> int:
         if char == "\u200d":
             previous_joiner = True
             continue
-        if previous_joiner or unicodedata.category(char) == "Mn" or 0xFE00 <= ord(char) <= 0xFE0F:
+        modifier = 0xFE00 <= ord(char) <= 0xFE0F or 0x1F3FB <= ord(char) <= 0x1F3FF  # variation, skin tone
+        if previous_joiner or unicodedata.category(char) == "Mn" or modifier:
             previous_joiner = False
             continue  # part of the previous emoji sequence or a combining mark
         total += 1 if _light(ord(char)) else 2
