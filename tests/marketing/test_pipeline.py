@@ -34,7 +34,9 @@ def test_an_sms_that_needs_two_segments_is_cut_at_a_sentence() -> None:
     outcome = finish(raw, sms_zh())
     assert not outcome.first.measure.fits and outcome.first.measure.value == 2
     assert outcome.kept and outcome.repair == "sentence"
-    assert outcome.final.text == "【北原】纯棉T恤限时7折，12月12日截止，优惠码XMAS30。 回T退订"
+    assert outcome.final.text == (
+        "【北原】纯棉T恤限时7折，12月12日截止，优惠码XMAS30。纯棉面料柔软透气，日常穿着很舒服，通勤休闲都合适，欢迎选购。 回T退订"
+    )
 
 
 def test_a_banned_claim_is_dropped_with_its_phrase() -> None:
