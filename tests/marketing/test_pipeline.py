@@ -30,7 +30,10 @@ def test_an_sms_gets_the_sender_and_opt_out_text_and_is_counted_with_them() -> N
 
 
 def test_an_sms_that_needs_two_segments_is_cut_at_a_sentence() -> None:
-    raw = "纯棉T恤限时7折，12月12日截止，优惠码XMAS30。" + "纯棉面料柔软透气，日常穿着很舒服，通勤休闲都合适，欢迎选购。快来店里看看吧。"
+    raw = (
+        "纯棉T恤限时7折，12月12日截止，优惠码XMAS30。"
+        + "纯棉面料柔软透气，日常穿着很舒服，通勤休闲都合适，欢迎选购。快来店里看看吧。"
+    )
     outcome = finish(raw, sms_zh())
     assert not outcome.first.measure.fits and outcome.first.measure.value == 2
     assert outcome.kept and outcome.repair == "sentence"

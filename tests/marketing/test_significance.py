@@ -18,7 +18,9 @@ def test_a_clear_winner() -> None:
     assert result.z == pytest.approx(2.67743, abs=1e-4)
     assert result.p_value == pytest.approx(0.007419, abs=2e-5)
     assert (result.significant, result.winner) == (True, "B")
-    assert result.ci_low == pytest.approx(0.05 - 1.96 * math.sqrt(0.2 * 0.8 / 1000 + 0.25 * 0.75 / 1000), abs=1e-4)
+    assert result.ci_low == pytest.approx(
+        0.05 - 1.96 * math.sqrt(0.2 * 0.8 / 1000 + 0.25 * 0.75 / 1000), abs=1e-4
+    )
     assert result.ci_low > 0
 
 
