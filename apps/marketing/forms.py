@@ -47,7 +47,7 @@ class CopyRequestForm(forms.Form):
     )
     brand_voice = forms.TypedChoiceField(label=_("Brand voice"), coerce=int, required=False, empty_value=None)
     discount_percent = forms.DecimalField(
-        label=_("Discount (% off)"), min_value=0, max_value=99.99, decimal_places=2, required=False
+        label=_("Discount (percent off)"), min_value=0, max_value=99.99, decimal_places=2, required=False
     )
     discount_amount = forms.DecimalField(
         label=_("Discount (amount off)"), min_value=0, decimal_places=2, required=False

@@ -29,17 +29,28 @@ def copy_fake() -> Iterator[FakeBackend]:
 @pytest.fixture
 def tee(store: Any) -> Product:
     return products.product_create(
-        store=store, actor=Actor.system(), sku="TEE-1", title="纯棉T恤", brand="北原", category="T恤",
-        language="zh", attributes={"材质": "纯棉", "领型": "圆领"},
-    )  # fmt: skip
+        store=store,
+        actor=Actor.system(),
+        sku="TEE-1",
+        title="纯棉T恤",
+        brand="北原",
+        category="T恤",
+        language="zh",
+        attributes={"材质": "纯棉", "领型": "圆领"},
+    )
 
 
 @pytest.fixture
 def shirt(store: Any) -> Product:
     return products.product_create(
-        store=store, actor=Actor.system(), sku="SH-1", title="Linen shirt", brand="Acme", category="Shirts",
+        store=store,
+        actor=Actor.system(),
+        sku="SH-1",
+        title="Linen shirt",
+        brand="Acme",
+        category="Shirts",
         attributes={"material": "linen", "colour": "white"},
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

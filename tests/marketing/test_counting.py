@@ -67,6 +67,14 @@ def test_each_channel_measures_in_its_unit() -> None:
     assert (body.value, body.limit, body.fits) == (300, 300, True)
     assert measure("word " * 151, "email_body", "en").fits is False
     assert set(CHANNELS) == {
-        "search_headline", "search_description", "email_subject", "email_preheader", "email_body", "sms",
-        "social_post", "push_title", "push_body", "banner",
-    }  # fmt: skip
+        "search_headline",
+        "search_description",
+        "email_subject",
+        "email_preheader",
+        "email_body",
+        "sms",
+        "social_post",
+        "push_title",
+        "push_body",
+        "banner",
+    }

@@ -14,8 +14,14 @@ SHIRT = ProductFacts(title="Linen shirt", brand="Acme", category="Shirts", attri
 
 
 def sms_zh(**extra: object) -> CopyContext:
-    values: dict = {"channel": "sms", "language": "zh", "products": [TEE], "promotion": XMAS,
-                    "opt_out_text": "回T退订", "sender": "北原"} | extra  # fmt: skip
+    values: dict = {
+        "channel": "sms",
+        "language": "zh",
+        "products": [TEE],
+        "promotion": XMAS,
+        "opt_out_text": "回T退订",
+        "sender": "北原",
+    } | extra
     return CopyContext(**values)
 
 
@@ -24,9 +30,14 @@ def test_an_sms_gets_the_sender_and_opt_out_text_and_is_counted_with_them() -> N
     assert outcome.kept and outcome.repair == ""
     assert outcome.final.text == "【北原】纯棉T恤7折，优惠码XMAS30。 回T退订"
     assert outcome.final.measure.to_dict() == {
-        "unit": "sms_segments", "value": 1, "limit": 1, "fits": True, "encoding": "UCS-2", "units": 26,
+        "unit": "sms_segments",
+        "value": 1,
+        "limit": 1,
+        "fits": True,
+        "encoding": "UCS-2",
+        "units": 26,
         "per_segment": 70,
-    }  # fmt: skip
+    }
 
 
 def test_an_sms_that_needs_two_segments_is_cut_at_a_sentence() -> None:
@@ -38,7 +49,8 @@ def test_an_sms_that_needs_two_segments_is_cut_at_a_sentence() -> None:
     assert not outcome.first.measure.fits and outcome.first.measure.value == 2
     assert outcome.kept and outcome.repair == "sentence"
     assert outcome.final.text == (
-        "【北原】纯棉T恤限时7折，12月12日截止，优惠码XMAS30。纯棉面料柔软透气，日常穿着很舒服，通勤休闲都合适，欢迎选购。 回T退订"
+        "【北原】纯棉T恤限时7折，12月12日截止，优惠码XMAS30。"
+        "纯棉面料柔软透气，日常穿着很舒服，通勤休闲都合适，欢迎选购。 回T退订"
     )
 
 
@@ -62,8 +74,13 @@ def test_a_wrong_discount_is_dropped_where_the_rest_stands() -> None:
 
 
 def test_social_posts_get_hashtags_from_the_facts_when_the_model_wrote_none() -> None:
-    context = CopyContext(channel="social_post", language="en", products=[SHIRT], promotion=XMAS,
-                          fallback_hashtags=["Shirts", "Acme"])  # fmt: skip
+    context = CopyContext(
+        channel="social_post",
+        language="en",
+        products=[SHIRT],
+        promotion=XMAS,
+        fallback_hashtags=["Shirts", "Acme"],
+    )
     outcome = finish("Acme linen shirts are 30% off until Dec 12 with code XMAS30.", context)
     assert outcome.kept
     assert outcome.final.text.endswith("#shirts")

@@ -14,7 +14,10 @@ ENGLISH = (
     "Our white linen shirts are 30% off this week, with code XMAS30. Light linen keeps you cool on warm "
     "days; the relaxed cut fits over a tee. Shop now: the offer ends on Dec 12."
 )
-CHINESE = "北原纯棉T恤限时7折，输入优惠码XMAS30立享优惠。纯棉面料柔软透气，日常穿着舒适；白色百搭，通勤休闲都合适。活动12月12日截止。"
+CHINESE = (
+    "北原纯棉T恤限时7折，输入优惠码XMAS30立享优惠。纯棉面料柔软透气，日常穿着舒适；"
+    "白色百搭，通勤休闲都合适。活动12月12日截止。"
+)
 
 
 def _words(text: str) -> list[str]:
