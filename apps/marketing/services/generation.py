@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -225,7 +226,7 @@ def run_rounds(
             )
             for job in open_jobs
         ]
-        generations = inference.generate(requests, store=store)
+        generations = inference.generate(requests, model=settings.MARKETING_COPY_MODEL or None, store=store)
         model = generations[0].model if generations else model
         for job, generation in zip(open_jobs, generations, strict=True):
             for choice in generation.choices:
