@@ -71,6 +71,7 @@ class PromptJob:
     context: CopyContext
     want: int
     kept: list[tuple[str, VariantOutcome]] = field(default_factory=list)
+    seen: list[VariantOutcome] = field(default_factory=list)  # every candidate, kept or not
 
 
 def promotion_terms(copy_request: CopyRequest) -> PromotionTerms | None:
@@ -232,6 +233,7 @@ def run_rounds(
             for choice in generation.choices:
                 raw = clean_output(choice.text, channel=channel)
                 outcome = finish(raw, job.context)
+                job.seen.append(outcome)
                 stats.generated += 1
                 stats.first_try_ok += not outcome.first.blocking
                 if not outcome.kept or len(job.kept) >= job.want:
