@@ -44,6 +44,7 @@ from apps.catalog.models import BrandVoice, Description, DescriptionVersion, Pro
 from apps.imports.models import DataImport
 from apps.inference import use_backend
 from apps.jobs.models import Job, JobItem
+from apps.marketing.models import ABTest, Campaign, CopyRequest, Variant
 from tests.catalog.fakes import draft
 from tests.factories import MembershipFactory, StoreFactory
 from tests.inference_fake import FakeBackend
@@ -71,7 +72,13 @@ class Tenant:
     def ids(self) -> dict[str, int]:
         names = ["store", "product", "description", "brand_voice", "import", "job", "membership"]
         ids = {f"{name}_id": self.base_id + offset for offset, name in enumerate(names)}
-        return {**ids, "invitation_id": self.base_id + 10, "token_id": self.base_id + 11}
+        marketing = {"campaign_id": 20, "request_id": 21, "variant_id": 22, "ab_test_id": 24}
+        return {
+            **ids,
+            "invitation_id": self.base_id + 10,
+            "token_id": self.base_id + 11,
+            **{name: self.base_id + offset for name, offset in marketing.items()},
+        }
 
     def create(self) -> Store:
         ids = self.ids
@@ -133,6 +140,19 @@ class Tenant:
             email=f"guest-{self.sku.lower()}@example.com",
             token_hash=self.sku * 64,
             expires_at=timezone.now() + timedelta(days=7),
+        )
+        campaign = Campaign.objects.create(pk=ids["campaign_id"], store=store, name="Double 12")
+        copy_request = CopyRequest.objects.create(
+            pk=ids["request_id"], store=store, campaign=campaign, channel="sms", language="en"
+        )
+        variant_a = Variant.objects.create(
+            pk=ids["variant_id"], store=store, request=copy_request, text="Wool scarves 20% off."
+        )
+        variant_b = Variant.objects.create(
+            pk=ids["variant_id"] + 1, store=store, request=copy_request, text="Warm wool scarves."
+        )
+        ABTest.objects.create(
+            pk=ids["ab_test_id"], store=store, campaign=campaign, variant_a=variant_a, variant_b=variant_b
         )
         return store
 

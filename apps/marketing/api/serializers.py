@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..copy.compliance import LEGAL_SOURCE
@@ -68,12 +70,29 @@ class VariantOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+# Positive decimals with at most two places: what the fields accept, stated exactly in the schema.
+PERCENT_PATTERN = r"^(?:[1-9]\d?(?:\.\d{1,2})?|0\.(?:[1-9]\d?|0[1-9]))$"
+AMOUNT_PATTERN = r"^(?:[1-9]\d{0,7}(?:\.\d{1,2})?|0\.(?:[1-9]\d?|0[1-9]))$"
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": PERCENT_PATTERN, "nullable": True})
+class PercentField(serializers.DecimalField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            max_digits=4, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("99.99"), **kwargs
+        )
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": AMOUNT_PATTERN, "nullable": True})
+class AmountField(serializers.DecimalField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_digits=10, decimal_places=2, min_value=Decimal("0.01"), **kwargs)
+
+
 class PromotionSerializer(serializers.Serializer):
-    discount_percent = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, allow_null=True
-    )
-    discount_amount = serializers.DecimalField(
-        max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
+    discount_percent = PercentField(required=False, allow_null=True, help_text="Percent off, 0.01 to 99.99.")
+    discount_amount = AmountField(
+        required=False, allow_null=True, help_text="Amount off, in the store's currency."
     )
     starts = serializers.DateField(required=False, allow_null=True)
     ends = serializers.DateField(required=False, allow_null=True)
@@ -161,7 +180,7 @@ class CopyRequestOutputSerializer(serializers.ModelSerializer):
 
 
 class VariantEditSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=5000)
+    text = serializers.CharField(max_length=5000, required=False, help_text="The new text; checked again.")
 
 
 class VariantReviewSerializer(serializers.Serializer):

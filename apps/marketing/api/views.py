@@ -140,9 +140,11 @@ class VariantDetailApi(StoreScopedMixin, APIView):
     def patch(self, request: Request, store_id: int, variant_id: int) -> Response:
         data = s.VariantEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        variant = variants.variant_edit(
-            variant=self._variant(variant_id), actor=self.actor, text=data.validated_data["text"]
-        )
+        variant = self._variant(variant_id)
+        if "text" in data.validated_data:
+            variant = variants.variant_edit(
+                variant=variant, actor=self.actor, text=data.validated_data["text"]
+            )
         return Response(s.VariantOutputSerializer(variant).data)
 
 

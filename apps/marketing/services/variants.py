@@ -18,6 +18,8 @@ from ..copy.significance import ABResult, two_proportion_test
 from ..models import ABTest, Campaign, Variant
 from .generation import copy_context, request_products
 
+MAX_COUNT = 2**31 - 1  # the columns' range
+
 
 def variant_recheck(*, variant: Variant, text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The measure and violations of ``text`` as the variant's request would check it."""
@@ -78,6 +80,8 @@ def variant_results_record(
             variant.clicks + clicks,
             variant.conversions + conversions,
         )
+    if impressions > MAX_COUNT:
+        raise ApplicationError(f"At most {MAX_COUNT} impressions.", code="invalid_results")
     if clicks > impressions or conversions > impressions:
         raise ApplicationError(
             "Clicks and conversions cannot exceed impressions.",
