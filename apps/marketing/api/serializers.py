@@ -70,6 +70,16 @@ class VariantOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, as the schema says: not 0, 1, "yes" or "on", which DRF's BooleanField also takes."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+        raise AssertionError  # fail() raises
+
+
 # Positive decimals with at most two places: what the fields accept, stated exactly in the schema.
 PERCENT_PATTERN = r"^(?:[1-9]\d?(?:\.\d{1,2})?|0\.(?:[1-9]\d?|0[1-9]))$"
 AMOUNT_PATTERN = r"^(?:[1-9]\d{0,7}(?:\.\d{1,2})?|0\.(?:[1-9]\d?|0[1-9]))$"
@@ -107,7 +117,7 @@ class CopyRequestInputSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=5
     )
     category = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    per_product = serializers.BooleanField(
+    per_product = StrictBooleanField(
         default=False, help_text="Bulk: variants for every product of the category, as a job."
     )
     brand_voice = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True)
@@ -191,7 +201,7 @@ class ResultsSerializer(serializers.Serializer):
     impressions = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
     clicks = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
     conversions = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
-    add = serializers.BooleanField(
+    add = StrictBooleanField(
         default=False, help_text="Add to the recorded results instead of replacing them."
     )
 
