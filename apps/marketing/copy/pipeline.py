@@ -152,7 +152,12 @@ def check(body: str, context: CopyContext, tags: Sequence[str] = ()) -> CheckedT
     violations += compliance_check(
         text, store_banned=context.store_banned, brand_voice_avoid=context.brand_voice_avoid
     )
-    violations += fact_check(body, context.products, context.promotion, language=context.language)
+    banned = " ".join(v.found.lower() for v in violations if v.code in BANNED_CODES)
+    violations += [
+        violation  # a claim already flagged as banned ("guaranteed", "#1") is not also an invented fact
+        for violation in fact_check(body, context.products, context.promotion, language=context.language)
+        if violation.code != "invented_fact" or violation.found.lower() not in banned
+    ]
     return CheckedText(text=text, body=body, measure=measured, violations=violations)
 
 
