@@ -65,7 +65,7 @@ from apps.catalog.text.facts import ProductFacts  # noqa: E402
 from apps.catalog.text.options import GenerationOptions  # noqa: E402
 from apps.catalog.text.prompting import build_prompt  # noqa: E402
 from apps.imports import services as import_services  # noqa: E402
-from apps.imports.services import _validate_rows  # noqa: E402
+from apps.imports.validation import validate_rows  # noqa: E402
 from apps.jobs import services as job_services  # noqa: E402
 from apps.jobs.models import Job  # noqa: E402
 from apps.jobs.services import job_process_chunk  # noqa: E402
@@ -201,7 +201,7 @@ def bench_import(rows: int, file_format: str = "csv") -> dict[str, Any]:
         again.column_mapping = catalog_import.column_mapping
         again.save()
         tracemalloc.start()
-        _validate_rows(again)
+        validate_rows(again)
         _current, traced_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     total_seconds = finished - started

@@ -48,6 +48,18 @@ def fill(language: str) -> int:
 
     pattern = r'^msgid (?P<msgid>(?:".*"\n)+)msgstr (?:".*"\n)+'
     text = re.sub(pattern, translate, text, flags=re.M)
+
+    def translate_plural(match: re.Match[str]) -> str:
+        # Chinese has one plural form: msgstr[0] is the glossary's entry for the singular msgid.
+        msgid = _unquote(match.group("msgid"))
+        if msgid not in glossary:
+            missing.append(msgid)
+            return match.group(0)
+        translated = json.dumps(glossary[msgid], ensure_ascii=False)
+        return f"msgid {match.group('msgid')}msgid_plural {match.group('plural')}msgstr[0] {translated}\n"
+
+    plural = r'^msgid (?P<msgid>(?:".*"\n)+)msgid_plural (?P<plural>(?:".*"\n)+)msgstr\[0\] (?:".*"\n)+'
+    text = re.sub(plural, translate_plural, text, flags=re.M)
     # Entries are now reviewed translations, not guesses: drop the fuzzy flag and the previous
     # msgid makemessages guessed from ("#| msgid ..."); a fuzzy entry is left out of the .mo.
     text = re.sub(r"^#, fuzzy\n(?:#\|.*\n)*(?=#:|msgid)", "", text, flags=re.M)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApiToken, AuditEvent, Membership, Merchant, Store
+from .models import ApiToken, AuditEvent, Membership, Merchant, Store, StoreUsage
 
 
 class StoreInline(admin.TabularInline):
@@ -24,9 +24,17 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "merchant", "default_language", "currency"]
+    list_display = ["id", "name", "merchant", "default_language", "currency", "monthly_token_quota"]
     search_fields = ["name", "merchant__name"]
     inlines = [MembershipInline]
+
+
+@admin.register(StoreUsage)
+class StoreUsageAdmin(admin.ModelAdmin):
+    list_display = ["store", "month", "requests", "prompt_tokens", "generated_tokens"]
+    list_filter = ["month"]
+    search_fields = ["store__name"]
+    readonly_fields = ["store", "month", "requests", "prompt_tokens", "generated_tokens"]
 
 
 @admin.register(ApiToken)

@@ -31,6 +31,8 @@ class Store(TimeStampedModel):
     slug = models.SlugField(max_length=80)
     default_language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
     currency = models.CharField(max_length=3, default="USD")
+    # Generated tokens a month; empty: the server's STORE_MONTHLY_TOKEN_QUOTA; 0: no limit.
+    monthly_token_quota = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["name", "id"]
@@ -179,3 +181,22 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class StoreUsage(models.Model):
+    """What a store's calls to the models used in one calendar month (UTC)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="usage")
+    month = models.DateField(help_text="The first day of the month.")
+    requests = models.PositiveBigIntegerField(default=0)
+    prompt_tokens = models.PositiveBigIntegerField(default=0)
+    generated_tokens = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar = ["store_id", "-month"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["store", "month"], name="storeusage_unique_store_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} {self.month:%Y-%m}: {self.generated_tokens} tokens"

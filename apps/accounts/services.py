@@ -66,6 +66,20 @@ def _unique_slug(*, merchant: Merchant, name: str) -> str:
     return slug
 
 
+def _owned_store(
+    *, merchant: Merchant, name: str, owner: User, default_language: str, currency: str
+) -> Store:
+    store = Store.objects.create(
+        merchant=merchant,
+        name=name.strip(),
+        slug=_unique_slug(merchant=merchant, name=name),
+        default_language=default_language,
+        currency=currency,
+    )
+    Membership.objects.create(user=owner, store=store, role=Role.OWNER)
+    return store
+
+
 @transaction.atomic
 def merchant_create(
     *,
@@ -78,14 +92,9 @@ def merchant_create(
 ) -> Store:
     """A new tenant with its first store, owned by ``owner``."""
     merchant = Merchant.objects.create(name=name.strip())
-    store = Store.objects.create(
-        merchant=merchant,
-        name=store_name.strip(),
-        slug=_unique_slug(merchant=merchant, name=store_name),
-        default_language=default_language,
-        currency=currency,
+    store = _owned_store(
+        merchant=merchant, name=store_name, owner=owner, default_language=default_language, currency=currency
     )
-    Membership.objects.create(user=owner, store=store, role=Role.OWNER)
     audit_record(actor=actor, action="merchant.created", store=store, target=merchant)
     return store
 
@@ -114,14 +123,9 @@ def store_create(
         or not Membership.objects.filter(user=user, store__merchant=merchant, role=Role.OWNER).exists()
     ):
         raise ApplicationError("Only an owner of this merchant's stores may add a store.", code="forbidden")
-    store = Store.objects.create(
-        merchant=merchant,
-        name=name.strip(),
-        slug=_unique_slug(merchant=merchant, name=name),
-        default_language=default_language,
-        currency=currency,
+    store = _owned_store(
+        merchant=merchant, name=name, owner=user, default_language=default_language, currency=currency
     )
-    Membership.objects.create(user=user, store=store, role=Role.OWNER)
     audit_record(actor=actor, action="store.created", store=store, target=store)
     return store
 

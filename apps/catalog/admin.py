@@ -7,13 +7,20 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import BrandVoice, Description, DescriptionVersion, Product
+from .models import BrandVoice, Description, DescriptionVersion, Product, Variant
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    exclude = ["store"]
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    inlines = [VariantInline]
     list_display = ["sku", "title", "store", "category", "brand", "price", "currency", "language", "status"]
-    list_filter = ["status", "language"]
+    list_filter = ["status", "language", "platform"]
     search_fields = ["sku", "title", "brand"]
     raw_id_fields = ["store"]
 

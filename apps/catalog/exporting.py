@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -15,7 +16,7 @@ from apps.core.spreadsheets import csv_response, csv_stream, xlsx_file
 from .fields import PRODUCT_FIELD_NAMES
 from .models import Description, Product
 
-EXPORT_COLUMNS = [*PRODUCT_FIELD_NAMES, "description_en", "description_zh"]
+EXPORT_COLUMNS = [*PRODUCT_FIELD_NAMES, "description_en", "description_zh", "option_names", "variants"]
 BATCH = 1000
 
 
@@ -39,13 +40,27 @@ def _cell(product: Product, name: str) -> Any:
 
 def _product_rows(products: QuerySet[Product]) -> Iterator[list[Any]]:
     batch: list[Product] = []
-    for product in products.order_by("pk").iterator(chunk_size=BATCH):
+    for product in products.order_by("pk").prefetch_related("variants").iterator(chunk_size=BATCH):
         batch.append(product)
         if len(batch) >= BATCH:
             yield from _rows_for(batch)
             batch = []
     if batch:
         yield from _rows_for(batch)
+
+
+def variants_text(product: Product) -> str:
+    """The variants as JSON: option values by name, SKU, prices, barcode, weight and stock."""
+    variants = []
+    for variant in product.variants.all():
+        names, values = product.option_names or [], variant.option_values or []
+        entry: dict[str, Any] = dict(zip(names, values, strict=False))
+        for name in ("sku", "price", "compare_at_price", "barcode", "weight", "weight_unit", "stock"):
+            value = getattr(variant, name)
+            if value not in (None, ""):
+                entry[name] = str(value) if isinstance(value, Decimal) else value
+        variants.append(entry)
+    return json.dumps(variants, ensure_ascii=False) if variants else ""
 
 
 def _rows_for(products: list[Product]) -> Iterator[list[Any]]:
@@ -60,6 +75,8 @@ def _rows_for(products: list[Product]) -> Iterator[list[Any]]:
             *(_cell(product, name) for name in PRODUCT_FIELD_NAMES),
             approved.get((product.pk, "en"), ""),
             approved.get((product.pk, "zh"), ""),
+            " / ".join(product.option_names or []),
+            variants_text(product),
         ]
 
 

@@ -24,7 +24,7 @@ PRODUCT_FIELDS: tuple[ProductField, ...] = (
     ProductField(
         "sku",
         "SKU",
-        max_length=64,
+        max_length=255,
         required=True,
         synonyms=(
             "sku",
@@ -127,8 +127,35 @@ PRODUCT_FIELDS: tuple[ProductField, ...] = (
 )
 PRODUCT_FIELD_NAMES: tuple[str, ...] = tuple(spec.name for spec in PRODUCT_FIELDS)
 FIELD_MAX_LENGTH = {spec.name: spec.max_length for spec in PRODUCT_FIELDS if spec.max_length}
-# Existing descriptions in a catalog file are not facts: these headers are recognised and ignored.
-IGNORED_HEADERS = ("description", "desc", "productdescription", "描述", "商品描述", "详情")
+# Columns an import reads besides the product's own fields: the shop's current description (kept as
+# published text, never a fact), the rows' grouping, and variants (options, SKU, prices, stock...).
+IMPORT_FIELDS: tuple[ProductField, ...] = (
+    ProductField(
+        "description",
+        _("Current description (kept as published text, not a fact)"),
+        synonyms=("description", "desc", "productdescription", "bodyhtml", "描述", "商品描述", "详情"),
+    ),
+    ProductField("parent", _("Parent product (variant rows)"), synonyms=("parent", "parentsku")),
+    ProductField("row_type", _("Row type (simple, variable, variation)"), synonyms=("rowtype",)),
+    ProductField("option1_name", _("Option 1 name"), synonyms=("option1name",)),
+    ProductField("option1_value", _("Option 1 value"), synonyms=("option1value",)),
+    ProductField("option2_name", _("Option 2 name"), synonyms=("option2name",)),
+    ProductField("option2_value", _("Option 2 value"), synonyms=("option2value",)),
+    ProductField("option3_name", _("Option 3 name"), synonyms=("option3name",)),
+    ProductField("option3_value", _("Option 3 value"), synonyms=("option3value",)),
+    ProductField("variant_sku", _("Variant SKU"), max_length=255, synonyms=("variantsku",)),
+    ProductField("variant_price", _("Variant price"), synonyms=("variantprice",)),
+    ProductField("variant_compare_at_price", _("Variant compare-at price"), synonyms=("compareatprice",)),
+    ProductField("variant_barcode", _("Variant barcode"), max_length=64, synonyms=("variantbarcode",)),
+    ProductField("variant_weight", _("Variant weight"), synonyms=("variantweight",)),
+    ProductField("variant_weight_unit", _("Variant weight unit"), synonyms=("variantweightunit",)),
+    ProductField("variant_stock", _("Variant stock"), synonyms=("variantstock",)),
+    ProductField("variant_image", _("Variant image URL"), synonyms=("variantimage",)),
+    ProductField("sale_combinations", _("Sale-property combinations (Taobao)"), synonyms=("销售属性组合",)),
+    ProductField("sale_aliases", _("Sale-property names (Taobao)"), synonyms=("销售属性别名",)),
+)
+IMPORT_FIELD_NAMES: tuple[str, ...] = tuple(spec.name for spec in IMPORT_FIELDS)
+IGNORED_HEADERS: tuple[str, ...] = ()
 ATTRIBUTE_KEY_MAX = 64
 ATTRIBUTE_VALUE_MAX = 1000
 

@@ -13,10 +13,15 @@ from typing import Any
 
 from apps.core.text import clean_identifier, clean_text, is_chinese
 from apps.imports.reading import cell_text
-from apps.imports.targets import ATTRIBUTE_PREFIX, IGNORE, RowResult
+from apps.imports.targets import ATTRIBUTE_PREFIX, GENERIC, IGNORE, PLATFORM_PREFIX, RowResult
 
-from .fields import ATTRIBUTE_KEY_MAX, ATTRIBUTE_VALUE_MAX, FIELD_MAX_LENGTH
+from .fields import ATTRIBUTE_KEY_MAX, ATTRIBUTE_VALUE_MAX, FIELD_MAX_LENGTH, IMPORT_FIELD_NAMES
 from .models import Language, Product
+from .platforms.rows import ParsedRow, rules_for
+from .text.html import html_to_text, sanitize_html
+
+PLATFORM_VALUE_MAX = 2000
+DESCRIPTION_MAX = 200_000
 
 # --- row validation -----------------------------------------------------------------------
 
@@ -120,7 +125,13 @@ class ProductRowValidator:
     """Turns a row's cells into product fields under a mapping, or says per column what is wrong."""
 
     def __init__(
-        self, *, headers: list[str], mapping: dict[str, str], default_currency: str, default_language: str
+        self,
+        *,
+        headers: list[str],
+        mapping: dict[str, str],
+        default_currency: str,
+        default_language: str,
+        profile: str = GENERIC,
     ) -> None:
         self.headers = headers
         self.columns: list[tuple[int, str, str]] = [
@@ -130,21 +141,42 @@ class ProductRowValidator:
         ]
         self.default_currency = default_currency
         self.default_language = default_language
+        self.rules = rules_for(profile)
+        self.header_of = {target: header for _index, header, target in self.columns}
+        mapped = set(self.header_of)
         self.has_attributes = any(
-            target == "attributes" or target.startswith(ATTRIBUTE_PREFIX) for _i, _h, target in self.columns
-        )
+            target == "attributes" or target.startswith(ATTRIBUTE_PREFIX) for target in mapped
+        ) or bool(mapped & {"option1_name", "option2_name", "option3_name"})
         # What products that exist get from this file: the mapped fields (attributes if any column
         # carries some), plus the three always resolved from the row or the store's defaults.
         self.fields = {
-            target for _index, _header, target in self.columns if not target.startswith(ATTRIBUTE_PREFIX)
+            target
+            for target in mapped
+            if not target.startswith((ATTRIBUTE_PREFIX, PLATFORM_PREFIX)) and target not in IMPORT_FIELD_NAMES
         }
         self.fields |= {"attributes"} if self.has_attributes else set()
         self.fields |= {"currency", "language", "status"}
+        if any(target.startswith(PLATFORM_PREFIX) for target in mapped) or profile != GENERIC:
+            self.fields |= {"platform", "platform_data"}
+        if "description" in mapped:
+            self.fields |= {"published_html", "published_text"}
+        if mapped & (set(IMPORT_FIELD_NAMES) - {"description", "parent", "row_type"}):
+            self.fields |= {"variants", "option_names", "price"}
+        self.profile = profile
+
+    def merge(self, record: dict[str, Any], values: dict[str, Any]) -> str:
+        """Adds a variant row's values to its product's record; a reason when it cannot."""
+        reason = self.rules.merge(record, values)
+        if not reason and record.get("price") is not None and not record.get("currency"):
+            record["currency"] = self.default_currency
+        return reason
 
     def validate(self, cells: list[str]) -> RowResult:
         errors: list[tuple[str, str]] = []
         values: dict[str, Any] = {}
         attributes: dict[str, str] = {}
+        extra: dict[str, str] = {}
+        platform: dict[str, str] = {}
         price_currency = ""
         if len(cells) > len(self.headers) and any(cell.strip() for cell in cells[len(self.headers) :]):
             errors.append(
@@ -156,6 +188,14 @@ class ProductRowValidator:
                 errors.append((header, "Contains bytes that are not valid in the file's encoding."))
                 continue
             text = clean_text(raw)
+            if target.startswith(PLATFORM_PREFIX):
+                if text:
+                    platform[target[len(PLATFORM_PREFIX) :]] = text[:PLATFORM_VALUE_MAX]
+                continue
+            if target in IMPORT_FIELD_NAMES:
+                if text:
+                    extra[target] = text
+                continue
             if target.startswith(ATTRIBUTE_PREFIX):
                 if text:
                     if len(text) > ATTRIBUTE_VALUE_MAX:
@@ -170,8 +210,26 @@ class ProductRowValidator:
                 continue
             if target == "price":
                 price_currency = values.pop("_price_currency", "")
+        row = ParsedRow(values=values, attributes=attributes, extra=extra, platform=platform)
+        join_key = self.rules.classify(row)
+        if join_key is None:
+            errors += [
+                (self.header_of[name], "Required; the cell is empty.")
+                for name in ("sku", "title")
+                if name in self.header_of
+                and not values.get(name)
+                and self.header_of[name] not in dict(errors)
+            ]
+        errors += self.rules.read_variants(row, self.header_of)
         if errors:
-            return RowResult(values=None, errors=errors)
+            order = {header: index for index, header in enumerate(self.headers)}
+            return RowResult(values=None, errors=sorted(errors, key=lambda error: order.get(error[0], -1)))
+        if join_key is not None:
+            return RowResult(values=row.joined_values(), key=join_key, join=True)
+        self._description(row)
+        values, attributes = row.values, row.attributes
+        if values.get("price") is None and row.variants:  # a product's price is its first variant's
+            values["price"] = next((v["price"] for v in row.variants if v.get("price") is not None), None)
         if "currency" not in values or not values["currency"]:
             values["currency"] = price_currency or (
                 self.default_currency if values.get("price") is not None else ""
@@ -182,14 +240,29 @@ class ProductRowValidator:
         values.setdefault("status", Product.Status.ACTIVE)
         if self.has_attributes:
             values["attributes"] = {**values.get("attributes", {}), **attributes}
+        if "variants" in self.fields:
+            values["variants"] = row.variants
+            values["option_names"] = row.option_names
+        if "image_urls" in self.fields:
+            values.setdefault("image_urls", [])
+        if "platform_data" in self.fields:
+            values["platform_data"] = platform
+            values["platform"] = "" if self.profile == GENERIC else self.profile
         return RowResult(values=values, key=values["sku"])
+
+    def _description(self, row: ParsedRow) -> None:
+        """The shop's current description: sanitised HTML and its text, kept beside the facts."""
+        if "description" not in self.header_of:
+            return
+        raw = row.extra.get("description", "")[:DESCRIPTION_MAX]
+        markup = sanitize_html(raw) if raw else ""
+        row.values["published_html"] = markup
+        row.values["published_text"] = html_to_text(markup) if markup else ""
 
     def _field(self, target: str, text: str, values: dict[str, Any], attributes: dict[str, str]) -> None:
         if target in FIELD_MAX_LENGTH:
             if target == "sku":
                 text = clean_identifier(text)
-            if target in ("sku", "title") and not text:
-                raise ValueError("Required; the cell is empty.")
             if len(text) > FIELD_MAX_LENGTH[target]:
                 raise ValueError(f"Longer than {FIELD_MAX_LENGTH[target]} characters.")
             if target == "sku" and re.search(r"\s", text):

@@ -9,10 +9,11 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Store
-from apps.imports.targets import ImportField, ImportTarget, WriteCounts, register_import_target
+from apps.imports.targets import GENERIC, ImportField, ImportTarget, WriteCounts, register_import_target
 
-from .fields import IGNORED_HEADERS, PRODUCT_FIELDS
+from .fields import IGNORED_HEADERS, IMPORT_FIELDS, PRODUCT_FIELDS
 from .importing import ProductRowValidator
+from .platforms.profiles import PROFILES
 from .services.products import products_upsert
 
 
@@ -23,8 +24,9 @@ class ProductImport(ImportTarget):
     audit_prefix = "catalog"
     fields = tuple(
         ImportField(spec.name, spec.label, required=spec.required, synonyms=spec.synonyms)
-        for spec in PRODUCT_FIELDS
+        for spec in (*PRODUCT_FIELDS, *IMPORT_FIELDS)
     )
+    profiles = PROFILES
     ignored_headers = IGNORED_HEADERS
     attribute_columns = True
     key_field = "sku"
@@ -36,9 +38,15 @@ class ProductImport(ImportTarget):
     def row_validator(
         self, *, store: Store, headers: list[str], mapping: dict[str, str]
     ) -> ProductRowValidator:
+        return self.profile_row_validator(store=store, headers=headers, mapping=mapping, profile=GENERIC)
+
+    def profile_row_validator(
+        self, *, store: Store, headers: list[str], mapping: dict[str, str], profile: str
+    ) -> ProductRowValidator:
         return ProductRowValidator(
             headers=headers,
             mapping=mapping,
+            profile=profile,
             default_currency=store.currency,
             default_language=store.default_language,
         )
@@ -47,5 +55,9 @@ class ProductImport(ImportTarget):
         for row in rows:
             if row.get("price") is not None:
                 row["price"] = Decimal(row["price"])
+            for variant in row.get("variants") or []:
+                for name in ("price", "compare_at_price", "weight"):
+                    if variant.get(name) is not None:
+                        variant[name] = Decimal(variant[name])
         created, updated = products_upsert(store=store, rows=rows, fields=fields)
         return WriteCounts(created=created, updated=updated)

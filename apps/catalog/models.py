@@ -26,7 +26,8 @@ class Product(TimeStampedModel):
         ARCHIVED = "archived", _("Archived")
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
-    sku = models.CharField(max_length=64)
+    # Platform files carry long SKUs and handles (Shopify allows 255 characters).
+    sku = models.CharField(max_length=255)
     title = models.CharField(max_length=300)
     category = models.CharField(max_length=200, blank=True)
     brand = models.CharField(max_length=200, blank=True)
@@ -36,6 +37,24 @@ class Product(TimeStampedModel):
     image_urls = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    option_names = models.JSONField(
+        default=list, blank=True, help_text="Names of the options its variants differ by, e.g. Size, Colour."
+    )
+    platform = models.CharField(
+        max_length=32, blank=True, help_text="The shop platform whose file it came from (shopify, ...)."
+    )
+    platform_data = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Platform-only fields kept from the file (publication, SEO, tags, ids); never facts.",
+    )
+    published_html = models.TextField(
+        blank=True, help_text="The description the shop shows now, from the file, sanitised HTML."
+    )
+    published_text = models.TextField(blank=True, help_text="The same description as plain text.")
+    published_text_good = models.BooleanField(
+        default=False, help_text="Marked good by a person: used as a few-shot example. Never a fact."
+    )
 
     class Meta:
         ordering: ClassVar = ["sku", "id"]
@@ -51,16 +70,63 @@ class Product(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.sku} {self.title}"[:200]
 
+    def option_values(self) -> dict[str, list[str]]:
+        """Each option's distinct values across the variants, in order: {"Size": ["S", "M"]}."""
+        values: dict[str, list[str]] = {str(name): [] for name in self.option_names or []}
+        names = list(values)
+        for variant in self.variants.all():
+            for name, value in zip(names, variant.option_values or [], strict=False):
+                if value and value not in values[name]:
+                    values[name].append(str(value))
+        return {name: found for name, found in values.items() if found}
+
     def facts(self) -> ProductFacts:
-        """What is known about the product: all its descriptions may say."""
+        """What is known about the product: all its descriptions may say (options included)."""
+        attributes = {
+            name: ", ".join(values)
+            for name, values in self.option_values().items()
+            if name not in (self.attributes or {})
+        }
+        attributes.update({str(key): str(value) for key, value in (self.attributes or {}).items()})
         return ProductFacts(
             title=self.title,
             brand=self.brand,
             category=self.category,
-            attributes={str(key): str(value) for key, value in (self.attributes or {}).items()},
+            attributes=attributes,
             price=str(self.price) if self.price is not None else "",
             currency=self.currency,
         )
+
+
+class Variant(models.Model):
+    """One purchasable version of a product: its option values, SKU, prices, barcode, weight and stock."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    position = models.PositiveIntegerField(default=1)
+    option_values = models.JSONField(default=list, blank=True, help_text="Aligned with product.option_names.")
+    sku = models.CharField(max_length=255, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    compare_at_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    barcode = models.CharField(max_length=64, blank=True)
+    weight = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    weight_unit = models.CharField(max_length=8, blank=True)
+    stock = models.IntegerField(null=True, blank=True)
+    image_url = models.URLField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["product_id", "position", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["product", "position"], name="variant_unique_position"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["store", "sku"])]
+
+    def __str__(self) -> str:
+        return f"{self.sku or self.product_id} {' / '.join(map(str, self.option_values or []))}"[:200]
+
+    @property
+    def title(self) -> str:
+        return " / ".join(str(value) for value in self.option_values or [] if value)
 
 
 class BrandVoice(TimeStampedModel):

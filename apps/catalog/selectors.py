@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from apps.accounts.models import Store
 from apps.core.selectors import get_or_not_found
 
-from .models import BrandVoice, Description, DescriptionVersion, Product
+from .models import BrandVoice, Description, DescriptionVersion, Product, Variant
 
 
 def product_list(
@@ -22,6 +22,7 @@ def product_list(
             | Q(title__icontains=search)
             | Q(brand__icontains=search)
             | Q(category__icontains=search)
+            | Q(pk__in=Variant.objects.filter(store=store, sku__icontains=search).values("product_id"))
         )
     for name, value in (filters or {}).items():
         if value not in (None, ""):
@@ -79,10 +80,16 @@ def description_version_get(*, description: Description, number: Any) -> Descrip
 def approved_examples(
     *, store: Store, language: str, category: str = "", limit: int = 2, exclude_product_id: int | None = None
 ) -> list[tuple[Product, str]]:
-    """The store's own approved descriptions in a language, same category first: few-shot examples."""
-    descriptions = Description.objects.filter(
-        store=store, language=language, approved_version__isnull=False
-    ).select_related("product", "approved_version")
+    """The store's own approved descriptions in a language, same category first: few-shot examples.
+
+    Where there are fewer than ``limit``, the shop's current descriptions that a person marked good
+    (imported from the platform's file) fill in, same category first.
+    """
+    descriptions = (
+        Description.objects.filter(store=store, language=language, approved_version__isnull=False)
+        .select_related("product", "approved_version")
+        .prefetch_related("product__variants")
+    )
     if exclude_product_id is not None:
         descriptions = descriptions.exclude(product_id=exclude_product_id)
     chosen: list[Description] = []
@@ -92,8 +99,49 @@ def approved_examples(
         chosen += list(
             descriptions.exclude(pk__in=[d.pk for d in chosen]).order_by("-updated_at")[: limit - len(chosen)]
         )
-    return [
+    examples = [
         (description.product, description.approved_version.text)
         for description in chosen
         if description.approved_version is not None
     ]
+    if len(examples) < limit:
+        examples += _good_published_examples(
+            store=store,
+            language=language,
+            category=category,
+            limit=limit - len(examples),
+            exclude_ids={product.pk for product, _text in examples} | {exclude_product_id or 0},
+        )
+    return examples
+
+
+def _good_published_examples(
+    *, store: Store, language: str, category: str, limit: int, exclude_ids: set[int]
+) -> list[tuple[Product, str]]:
+    products = (
+        Product.objects.filter(store=store, language=language, published_text_good=True)
+        .exclude(published_text="")
+        .exclude(pk__in=exclude_ids)
+        .prefetch_related("variants")
+    )
+    chosen = list(products.filter(category=category).order_by("-updated_at")[:limit]) if category else []
+    if len(chosen) < limit:
+        chosen += list(
+            products.exclude(pk__in=[p.pk for p in chosen]).order_by("-updated_at")[: limit - len(chosen)]
+        )
+    return [(product, _example_text(product.published_text)) for product in chosen]
+
+
+EXAMPLE_MAX_CHARS = 800
+
+
+def _example_text(text: str) -> str:
+    """A shop description as a few-shot example: long ones cut at a paragraph or sentence end."""
+    if len(text) <= EXAMPLE_MAX_CHARS:
+        return text
+    cut = text[:EXAMPLE_MAX_CHARS]
+    for boundary in ("\n\n", "。", ". ", "\n"):
+        index = cut.rfind(boundary)
+        if index > EXAMPLE_MAX_CHARS // 2:
+            return cut[: index + len(boundary)].strip()
+    return cut.strip()

@@ -21,6 +21,11 @@ urlpatterns = [
         name="product-delete",
     ),
     path(
+        "s/<int:store_id>/catalog/products/<int:product_id>/published-text/",
+        views.published_text_action,
+        name="published-text",
+    ),
+    path(
         "s/<int:store_id>/catalog/products/<int:product_id>/describe/",
         views.describe_stream_action,
         name="describe-stream",

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from apps.core.streaming import ndjson_response
 from . import exporting, selectors
 from .forms import BrandVoiceForm, GenerateForm, ProductForm, ReviewForm
 from .models import DescriptionStatus, Language, Product
+from .platforms import exports as platform_exports
 from .services import brand_voices, descriptions, drafting
 from .services import products as product_services
 
@@ -40,7 +42,11 @@ def product_list_page(request: HttpRequest, store_id: int) -> HttpResponse:
     store, membership = dashboard_store(request, store_id)
     search = request.GET.get("q", "").strip()
     filters = _filters(request)
-    products = selectors.product_list(store=store, search=search, filters=filters).order_by("sku")
+    products = (
+        selectors.product_list(store=store, search=search, filters=filters)
+        .annotate(variant_count=Count("variants"))
+        .order_by("sku")
+    )
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -106,6 +112,7 @@ def product_detail_page(request: HttpRequest, store_id: int, product_id: int) ->
             "store": store,
             "membership": membership,
             "product": product,
+            "variants": list(product.variants.all()),
             "descriptions": descriptions,
             "generate_form": GenerateForm(voices=_voices(store), initial={"language": product.language}),
             "review_form": ReviewForm(),
@@ -121,6 +128,21 @@ def product_delete_action(request: HttpRequest, store_id: int, product_id: int) 
     product_services.product_delete(product=product, actor=Actor.from_request(request))
     messages.success(request, _("Product deleted."))
     return redirect("catalog:home", store_id=store.pk)
+
+
+@login_required
+@require_POST
+def published_text_action(request: HttpRequest, store_id: int, product_id: int) -> HttpResponse:
+    """Marks the shop's current description good (a few-shot example) or takes the mark away."""
+    store, _membership = dashboard_store(request, store_id, role=Role.OPERATOR)
+    product = selectors.product_get(store=store, product_id=product_id)
+    try:
+        product_services.product_mark_published_text(
+            product=product, actor=Actor.from_request(request), good=request.POST.get("good") == "1"
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("catalog:product", store_id=store.pk, product_id=product.pk)
 
 
 @login_required
@@ -225,8 +247,8 @@ def review_queue_page(request: HttpRequest, store_id: int) -> HttpResponse:
 @login_required
 def description_diff_page(request: HttpRequest, store_id: int, description_id: int) -> HttpResponse:
     store, membership = dashboard_store(request, store_id)
-    numbers = {name: _version_number(request, name) for name in ("from", "to")}
     description = selectors.description_get(store=store, description_id=description_id)
+    numbers = {name: _version_number(request, name) for name in ("from", "to")}
     old = selectors.description_version_get(description=description, number=numbers["from"])
     new = selectors.description_version_get(description=description, number=numbers["to"])
     return render(
@@ -258,6 +280,8 @@ def export_download(request: HttpRequest, store_id: int) -> HttpResponseBase:
     selection = selectors.product_list(
         store=store, search=request.GET.get("q", "").strip(), filters=_filters(request)
     )
+    if request.GET.get("file") in platform_exports.FORMATS:
+        return platform_exports.platform_export_response(selection, request.GET["file"])
     if request.GET.get("file") == "xlsx":
         return FileResponse(exporting.products_xlsx(selection), as_attachment=True, filename="products.xlsx")
     return exporting.products_csv(selection)

@@ -7,3 +7,10 @@ class DashboardConfig(AppConfig):
     name = "apps.dashboard"
     label = "dashboard"
     verbose_name = "Dashboard"
+
+    def ready(self) -> None:
+        from apps.accounts.usage import StoreQuotaMeter
+        from apps.inference import set_usage_meter
+
+        # Generation for a store counts against its monthly quota (apps/accounts/usage.py).
+        set_usage_meter(StoreQuotaMeter())

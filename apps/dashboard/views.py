@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from apps.accounts.dashboard import dashboard_store
 from apps.accounts.selectors import store_list_for_user
+from apps.accounts.usage import usage_summary
 from apps.jobs.selectors import job_list
 
 
@@ -28,5 +29,10 @@ def store_overview(request: HttpRequest, store_id: int) -> HttpResponse:
     return render(
         request,
         "dashboard/store_overview.html",
-        {"store": store, "membership": membership, "recent_jobs": job_list(store=store)[:5]},
+        {
+            "store": store,
+            "membership": membership,
+            "recent_jobs": job_list(store=store)[:5],
+            "usage": usage_summary(store=store),
+        },
     )

@@ -21,3 +21,8 @@ def max_rows() -> int:
 def block_rows() -> int:
     """Rows one job item writes in one statement."""
     return int(settings.IMPORT_BLOCK_ROWS)
+
+
+def xlsx_max_unpacked_bytes() -> int:
+    """What a workbook's zip entries may unpack to, all together."""
+    return int(settings.IMPORT_XLSX_MAX_UNPACKED_BYTES)

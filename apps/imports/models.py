@@ -50,6 +50,15 @@ class DataImport(TimeStampedModel):
         max_length=32, blank=True, help_text="Detected (CSV only); may be overridden."
     )
     delimiter = models.CharField(max_length=1, blank=True)
+    profile = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="The file format (generic, shopify...), detected from the headers; may be changed.",
+    )
+    profile_detected = models.CharField(max_length=32, blank=True)
+    header_index = models.PositiveIntegerField(
+        default=0, help_text="How many rows come before the header row (platform files put lines above it)."
+    )
     headers = models.JSONField(default=list, blank=True)
     preview_rows = models.JSONField(default=list, blank=True)
     column_mapping = models.JSONField(
@@ -73,6 +82,13 @@ class DataImport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"import #{self.pk} {self.original_name}"
+
+    def profile_label(self) -> str:
+        """The name of the format the file is read as ("Shopify product CSV")."""
+        from .targets import get_import_target
+
+        choices = dict(get_import_target(self.target).profile_choices())
+        return str(choices.get(self.profile or "generic", self.profile))
 
 
 class ImportRowError(models.Model):

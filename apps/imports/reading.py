@@ -12,7 +12,9 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -25,7 +27,23 @@ PREVIEW_ROWS = 10
 SAMPLE_BYTES = 256 * 1024
 DECODE_CHUNK = 1024 * 1024
 
-csv.field_size_limit(1024 * 1024)
+MAX_CELL_CHARS = 1024 * 1024
+csv.field_size_limit(MAX_CELL_CHARS)
+# Workbooks are zip files whose sheets may unpack to far more than the upload's size. Declared
+# entry sizes bound what the zip reader will unpack (a lying size fails its CRC check), so they
+# are checked before openpyxl reads anything: a total, and a ratio for large entries (real
+# sheets compress about 5 to 30 times; a sheet of empty rows, thousands of times).
+XLSX_MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_FROM_BYTES = 8 * 1024 * 1024
+XLSX_MAX_ENTRIES = 10_000
+# A sheet without a <dimension> element is walked whole (and held) by openpyxl before its first
+# row is read; such a sheet is accepted only up to this size. Excel, LibreOffice and the common
+# libraries always write the element.
+XLSX_UNSIZED_MAX_BYTES = 4 * 1024 * 1024
+SHEET_HEAD_BYTES = 64 * 1024
+# A run of this many empty rows ends the read with an error, not minutes of walking blank XML.
+MAX_BLANK_RUN = 10_000
 
 
 class FileRejected(ApplicationError):
@@ -177,11 +195,18 @@ class SourceRow:
 
 
 def iter_rows(
-    handle: IO[bytes], *, file_format: str, encoding: str = "", delimiter: str = ""
+    handle: IO[bytes],
+    *,
+    file_format: str,
+    encoding: str = "",
+    delimiter: str = "",
+    max_unpacked_bytes: int = XLSX_MAX_UNPACKED_BYTES,
 ) -> Iterator[SourceRow]:
     """Every row of the file, the header first, as text cells. Streams; never holds the whole file."""
     handle.seek(0)
     if file_format == "xlsx":
+        check_workbook_container(handle, max_unpacked_bytes=max_unpacked_bytes)
+        handle.seek(0)
         yield from _iter_xlsx(handle)
     else:
         yield from _iter_csv(handle, encoding or "utf-8", delimiter or ",")
@@ -192,15 +217,18 @@ def _iter_csv(handle: IO[bytes], encoding: str, delimiter: str) -> Iterator[Sour
     text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")  # type: ignore[type-var]
     try:
         reader = csv.reader(text, delimiter=delimiter)
+        # Rows are numbered as a spreadsheet shows them: a cell with line breaks is still one row.
+        number = 0
         while True:
+            number += 1
             try:
                 cells = next(reader)
             except StopIteration:
                 return
             except csv.Error as error:
-                yield SourceRow(number=reader.line_num, cells=[], error=f"Unreadable CSV row: {error}")
+                yield SourceRow(number=number, cells=[], error=f"Unreadable CSV row: {error}")
                 continue
-            yield SourceRow(number=reader.line_num, cells=cells)
+            yield SourceRow(number=number, cells=cells)
     finally:
         text.detach()  # the storage backend's file object is closed by whoever opened it
 
@@ -213,11 +241,86 @@ def _iter_xlsx(handle: IO[bytes]) -> Iterator[SourceRow]:
     except Exception as error:
         raise FileRejected(f"The workbook cannot be opened: {error}", code="not_xlsx") from error
     try:
+        if not workbook.worksheets:
+            raise FileRejected("The workbook has no sheet.", code="not_xlsx")
         sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield SourceRow(number=number, cells=[cell_text(value) for value in values])
+        blank_run = 0
+        # Rows are as wide as the sheet's declared dimension. Without one, or with one wider than the
+        # limit (a stray cell in column XFD would pad every row to 16,384), one column past the limit
+        # is read, so clean_headers can say the sheet is too wide, and trailing empty cells are cut.
+        declared = sheet.max_column if isinstance(sheet.max_column, int) else None
+        trim = declared is None or declared > MAX_COLUMNS + 1
+        width = MAX_COLUMNS + 1 if trim or declared is None else declared
+        for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=width), start=1):
+            cells = [cell_text(value) for value in values]
+            while trim and cells and not cells[-1]:
+                cells.pop()
+            if any(cells):
+                blank_run = 0
+            else:
+                blank_run += 1
+                if blank_run >= MAX_BLANK_RUN:
+                    raise FileRejected(
+                        f"The sheet has more than {MAX_BLANK_RUN:,} empty rows in a row (from row "
+                        f"{number - blank_run + 1:,}); delete them and upload the file again.",
+                        code="blank_rows",
+                    )
+            if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+                yield SourceRow(
+                    number=number,
+                    cells=[],
+                    error=f"A cell holds more than {MAX_CELL_CHARS:,} characters.",
+                )
+                continue
+            yield SourceRow(number=number, cells=cells)
     finally:
         workbook.close()
+
+
+@contextmanager
+def archive_entry(handle: IO[bytes], entry: zipfile.ZipInfo) -> Iterator[IO[bytes]]:
+    handle.seek(0)
+    with zipfile.ZipFile(handle) as archive, archive.open(entry) as stream:
+        yield stream
+
+
+def check_workbook_container(handle: IO[bytes], *, max_unpacked_bytes: int = XLSX_MAX_UNPACKED_BYTES) -> None:
+    """Refuse a workbook whose zip entries would unpack to too much, before any of it is unpacked."""
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise FileRejected(f"The workbook cannot be opened: {error}", code="not_xlsx") from error
+    if len(entries) > XLSX_MAX_ENTRIES:
+        raise FileRejected(
+            f"The workbook holds {len(entries):,} files; a spreadsheet holds a few dozen.",
+            code="xlsx_too_large",
+        )
+    total = sum(entry.file_size for entry in entries)
+    if total > max_unpacked_bytes:
+        raise FileRejected(
+            f"The workbook unpacks to {total / 2**20:,.0f} MB, over the {max_unpacked_bytes / 2**20:,.0f} MB "
+            "limit; save it as CSV or split it.",
+            code="xlsx_too_large",
+        )
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > XLSX_RATIO_FROM_BYTES and ratio > XLSX_MAX_RATIO:
+            raise FileRejected(
+                f"{entry.filename!r} unpacks to {ratio:,.0f} times its "
+                "packed size: the workbook is mostly empty rows or is built to exhaust the server. Delete "
+                "the empty rows, or save the sheet as CSV.",
+                code="xlsx_too_large",
+            )
+        if entry.filename.startswith("xl/worksheets/") and entry.file_size > XLSX_UNSIZED_MAX_BYTES:
+            with archive_entry(handle, entry) as sheet:
+                head = sheet.read(SHEET_HEAD_BYTES)
+            if b"<dimension" not in head.split(b"<sheetData", 1)[0]:
+                raise FileRejected(
+                    "The sheet does not state its size (no dimension element), and is too large to be "
+                    "measured safely; open it in Excel or LibreOffice and save it again, or save it as CSV.",
+                    code="xlsx_unsized",
+                )
 
 
 def header_key(header: str) -> str:

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
 import uuid
 from datetime import timedelta
-from decimal import Decimal
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -33,15 +30,15 @@ from apps.core.text import clean_text
 from apps.jobs.models import Job
 from apps.jobs.services import job_create
 
-from . import conf, reading
-from .models import DataImport, ImportRowError
+from . import conf, reading, validation
+from .models import DataImport
+from .profiles import GENERIC, detect_header
 from .targets import get_import_target
 
 logger = logging.getLogger(__name__)
 
 IMPORT_JOB_KIND = "imports.rows"
 PREPARE_TASK = "imports.prepare"
-ERROR_BULK_SIZE = 1000
 # An import still validating after this long lost its worker; validation of the largest allowed
 # file takes minutes, so this is kept well above it.
 VALIDATION_STALE_AFTER = timedelta(minutes=30)
@@ -103,41 +100,40 @@ def import_create(*, store: Store, target: str, upload: UploadedFile, actor: Act
     return data_import
 
 
-def _rows(data_import: DataImport, handle: IO[bytes]) -> Any:
-    return reading.iter_rows(
-        handle,
-        file_format=data_import.file_format,
-        encoding=data_import.encoding,
-        delimiter=data_import.delimiter,
-    )
-
-
-def _read_preview(data_import: DataImport, *, keep_mapping: bool = False) -> None:
+def _read_preview(data_import: DataImport, *, keep_mapping: bool = False, profile: str | None = None) -> None:
+    """Read the header and the first rows; find the file's profile (or use ``profile``) and its mapping."""
     target = get_import_target(data_import.target)
-    header = None
-    preview: list[list[str]] = []
+    rows: list[tuple[int, list[str]]] = []  # (index in the file, cells) of the first non-blank rows
     with data_import.file.open("rb") as handle:
         if data_import.file_format == "csv":
             if not data_import.encoding:
                 data_import.encoding = reading.detect_encoding(handle)
             if not data_import.delimiter:
                 data_import.delimiter = reading.sniff_delimiter(handle, data_import.encoding)
-        for row in _rows(data_import, handle):
-            if header is None:
-                if not any(cell.strip() for cell in row.cells):
-                    continue
-                header = reading.clean_headers(row.cells)
-                continue
+        for index, row in enumerate(validation.rows_of(data_import, handle)):
             if any(cell.strip() for cell in row.cells):
-                preview.append([clean_text(cell)[:200] for cell in row.cells[: len(header)]])
-            if len(preview) >= reading.PREVIEW_ROWS:
+                rows.append((index, row.cells))
+            if len(rows) >= 5 + reading.PREVIEW_ROWS:
                 break
-    if header is None:
+    if not rows:
         raise reading.FileRejected("The file has no header row.", code="empty_file")
+    # Only the header may not be wider than MAX_COLUMNS; candidates are compared on their first columns.
+    cleaned_rows = [(index, reading.clean_headers(cells[: reading.MAX_COLUMNS])) for index, cells in rows[:5]]
+    header_index, found = detect_header(target.profiles, cleaned_rows, chosen=profile or "")
+    header = reading.clean_headers(next(cells for index, cells in rows if index == header_index))
+    if profile is None:
+        data_import.profile_detected = found.name if found else GENERIC
+    changed = (profile is not None and profile != data_import.profile) or header != data_import.headers
+    data_import.profile = found.name if found else GENERIC
+    data_import.header_index = header_index
     data_import.headers = header
-    data_import.preview_rows = preview
-    if not keep_mapping or set(data_import.column_mapping) != set(header):
-        data_import.column_mapping = target.auto_mapping(header)
+    data_import.preview_rows = [
+        [clean_text(cell)[:200] for cell in cells[: len(header)]]
+        for index, cells in rows
+        if index > header_index
+    ][: reading.PREVIEW_ROWS]
+    if not keep_mapping or changed or set(data_import.column_mapping) != set(header):
+        data_import.column_mapping = target.mapping_for(header, data_import.profile)
 
 
 def import_set_options(
@@ -147,16 +143,28 @@ def import_set_options(
     encoding: str | None = None,
     delimiter: str | None = None,
     mapping: dict[str, str] | None = None,
+    profile: str | None = None,
 ) -> DataImport:
-    """Override the detected encoding or delimiter (the preview is read again) or the column mapping."""
+    """Override the detected encoding, delimiter or file profile (the preview is read again) or the mapping.
+
+    A new profile proposes its own mapping (and finds its own header row).
+    """
     if data_import.status != DataImport.Status.UPLOADED:
         raise ApplicationError("This import has already started.", code="import_started")
+    if profile is not None:
+        profile = profile or GENERIC
+        get_import_target(data_import.target).profile_get(profile)  # refuses unknown names
     if data_import.file_format == "csv" and (encoding or delimiter):
         if encoding:
             data_import.encoding = reading.normalise_encoding(encoding)
         if delimiter:
             data_import.delimiter = delimiter[:1]
-        _read_preview(data_import, keep_mapping=True)
+    if (data_import.file_format == "csv" and (encoding or delimiter)) or profile is not None:
+        _read_preview(
+            data_import,
+            keep_mapping=True,
+            profile=profile if profile is not None else data_import.profile or GENERIC,
+        )
     if mapping is not None:
         data_import.column_mapping = get_import_target(data_import.target).validate_mapping(
             headers=data_import.headers, mapping=mapping
@@ -224,7 +232,7 @@ def import_prepare(*, import_id: int, actor: Actor, parallelism: int = 1) -> Dat
     if data_import.status != DataImport.Status.VALIDATING or data_import.job_id:
         return data_import  # validated already
     try:
-        blocks, counts, fields, spool = _validate_rows(data_import)
+        blocks, counts, fields, spool = validation.validate_rows(data_import)
     except reading.FileRejected as error:
         DataImport.objects.filter(pk=data_import.pk).update(
             status=DataImport.Status.FAILED, error=error.message
@@ -257,111 +265,6 @@ def import_prepare(*, import_id: int, actor: Actor, parallelism: int = 1) -> Dat
             {"rows": counts[0], "valid": counts[1], "errors": counts[2], "job": job.pk},
         )
     return data_import
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(type(value).__name__)
-
-
-class _ErrorWriter:
-    """Per-row errors, written in bulk as the file is read."""
-
-    def __init__(self, data_import: DataImport) -> None:
-        self.data_import = data_import
-        self.pending: list[ImportRowError] = []
-
-    def add(self, row_number: int, column: str, reason: str, cells: list[str]) -> None:
-        self.pending.append(
-            ImportRowError(
-                data_import=self.data_import,
-                row_number=row_number,
-                column=column[:200],
-                reason=reason[:500],
-                raw=[clean_text(cell)[:1000] for cell in cells[:100]],
-            )
-        )
-        if len(self.pending) >= ERROR_BULK_SIZE:
-            self.flush()
-
-    def flush(self) -> None:
-        ImportRowError.objects.bulk_create(self.pending)
-        self.pending.clear()
-
-
-def _validate_rows(
-    data_import: DataImport,
-) -> tuple[list[dict[str, int]], tuple[int, int, int], set[str], str]:
-    target = get_import_target(data_import.target)
-    validator = target.row_validator(
-        store=data_import.store, headers=data_import.headers, mapping=data_import.column_mapping
-    )
-    block_rows, max_rows = conf.block_rows(), conf.max_rows()
-    ImportRowError.objects.filter(data_import=data_import).delete()
-    errors = _ErrorWriter(data_import)
-    first_seen: dict[str, int] = {}
-    blocks: list[dict[str, int]] = []
-    total = valid = failed = 0
-    header_seen = False
-    block: dict[str, int] | None = None
-    with tempfile.TemporaryFile() as out, data_import.file.open("rb") as handle:
-        offset = 0
-        for row in _rows(data_import, handle):
-            if not header_seen:
-                header_seen = any(cell.strip() for cell in row.cells)
-                continue
-            if not row.error and not any(cell.strip() for cell in row.cells):
-                continue  # blank lines between rows are common in spreadsheets
-            total += 1
-            if total > max_rows:
-                raise reading.FileRejected(
-                    f"The file has more than {max_rows} rows; split it.", code="too_many_rows"
-                )
-            if row.error:
-                errors.add(row.number, "", row.error, row.cells)
-                failed += 1
-                continue
-            result = validator.validate(row.cells)
-            if result.values is None:
-                for column, reason in result.errors:
-                    errors.add(row.number, column, reason, row.cells)
-                failed += 1
-                continue
-            if result.key and result.key in first_seen:
-                errors.add(
-                    row.number,
-                    _key_header(data_import),
-                    f"Duplicate {target.key_label} {result.key!r}: row {first_seen[result.key]} has it too "
-                    "and was imported; this row was skipped.",
-                    row.cells,
-                )
-                failed += 1
-                continue
-            if result.key:
-                first_seen[result.key] = row.number
-            line = (json.dumps(result.values, ensure_ascii=False, default=_json_default) + "\n").encode()
-            if block is None or block["count"] >= block_rows:
-                block = {"offset": offset, "count": 0, "first_row": row.number, "last_row": row.number}
-                blocks.append(block)
-            block["count"] += 1
-            block["last_row"] = row.number
-            out.write(line)
-            offset += len(line)
-            valid += 1
-        errors.flush()
-        if not header_seen:
-            raise reading.FileRejected("The file has no header row.", code="empty_file")
-        out.seek(0)
-        spool = default_storage.save(f"{data_import.file.name}.rows.jsonl", File(out))
-    return blocks, (total, valid, failed), set(validator.fields), spool
-
-
-def _key_header(data_import: DataImport) -> str:
-    """The column holding the record's key (the SKU column), for the duplicate error."""
-    key_field = get_import_target(data_import.target).key_field
-    headers = [header for header, mapped in data_import.column_mapping.items() if mapped == key_field]
-    return headers[0] if headers else key_field
 
 
 # --- the import job -----------------------------------------------------------------------------

@@ -24,13 +24,13 @@ from django.utils.module_loading import autodiscover_modules
 
 from apps.core.errors import ApplicationError
 
+from .profiles import ATTRIBUTE_PREFIX, GENERIC, GENERIC_LABEL, IGNORE, PLATFORM_PREFIX, ImportProfile
 from .reading import header_key
 
 if TYPE_CHECKING:
     from apps.accounts.models import Store
 
-ATTRIBUTE_PREFIX = "attribute:"
-IGNORE = "ignore"
+__all__ = ["ATTRIBUTE_PREFIX", "GENERIC", "IGNORE", "PLATFORM_PREFIX", "ImportProfile"]
 ATTRIBUTE_KEY_MAX = 64
 _ATTRIBUTE_HEADER_PREFIXES = ("attribute:", "attr:", "属性:", "属性：")
 
@@ -50,12 +50,18 @@ class RowResult:
     values: dict[str, Any] | None
     errors: list[tuple[str, str]] = field(default_factory=list)
     key: str = ""  # the record's identity in the file (a SKU): a later row with the same key is skipped
+    # A row that belongs to the record with this key (a variant row under its product): the
+    # validator's ``merge`` adds its values to that record instead of starting a new one.
+    join: bool = False
 
 
 class RowValidator(Protocol):
     fields: set[str]  # the fields this mapping writes; records that exist keep their other fields
 
     def validate(self, cells: list[str]) -> RowResult: ...
+
+    # Validators of targets whose files group rows also have
+    # ``merge(record: dict, values: dict) -> str`` (returns a reason when the row cannot join).
 
 
 @dataclass(frozen=True)
@@ -78,9 +84,34 @@ class ImportTarget:
     # The module's import pages: its own templates, extending imports/list.html and imports/detail.html.
     list_template: str = "imports/list.html"
     detail_template: str = "imports/detail.html"
+    # Platform formats this target recognises (profiles.py); the generic profile is always there.
+    profiles: tuple[ImportProfile, ...] = ()
 
     def row_validator(self, *, store: Store, headers: list[str], mapping: dict[str, str]) -> RowValidator:
         raise NotImplementedError
+
+    def profile_row_validator(
+        self, *, store: Store, headers: list[str], mapping: dict[str, str], profile: str
+    ) -> RowValidator:
+        """The validator for a file read under a profile; targets with ``profiles`` override it."""
+        return self.row_validator(store=store, headers=headers, mapping=mapping)
+
+    def profile_get(self, name: str) -> ImportProfile | None:
+        """The platform profile called ``name``; None for the generic one. Unknown names are refused."""
+        if name in ("", GENERIC):
+            return None
+        for profile in self.profiles:
+            if profile.name == name:
+                return profile
+        raise ApplicationError(f"Unknown file format {name!r}.", code="invalid_profile")
+
+    def profile_choices(self) -> list[tuple[str, str | Promise]]:
+        return [(GENERIC, GENERIC_LABEL), *((profile.name, profile.label) for profile in self.profiles)]
+
+    def mapping_for(self, headers: list[str], profile: str = GENERIC) -> dict[str, str]:
+        """The proposed mapping of a new upload under a profile (the generic one: by header synonyms)."""
+        platform = self.profile_get(profile)
+        return platform.auto_mapping(headers) if platform else self.auto_mapping(headers)
 
     def write_rows(self, *, store: Store, rows: list[dict[str, Any]], fields: Sequence[str]) -> WriteCounts:
         """Write a block of validated records (as their JSON was spooled) in the caller's transaction.
@@ -127,6 +158,12 @@ class ImportTarget:
         targets: dict[str, str] = {}
         for header, target in complete.items():
             if target == IGNORE:
+                continue
+            if target.startswith(PLATFORM_PREFIX) and self.profiles:
+                if not target[len(PLATFORM_PREFIX) :].strip():
+                    raise ApplicationError(
+                        f"Column {header!r}: no platform field name.", code="invalid_mapping"
+                    )
                 continue
             if target.startswith(ATTRIBUTE_PREFIX) and self.attribute_columns:
                 name = target[len(ATTRIBUTE_PREFIX) :].strip()

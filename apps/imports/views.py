@@ -19,7 +19,7 @@ from apps.jobs.selectors import job_progress
 from . import conf, exporting, selectors, services
 from .forms import ImportUploadForm
 from .models import DataImport
-from .targets import ATTRIBUTE_PREFIX, get_import_target
+from .targets import ATTRIBUTE_PREFIX, PLATFORM_PREFIX, get_import_target
 
 ENCODINGS = ["utf-8", "utf-8-sig", "gbk", "gb18030", "big5", "cp1252", "latin-1"]
 
@@ -63,7 +63,11 @@ def _mapping_from_post(request: HttpRequest, data_import: DataImport) -> dict[st
     mapping = {}
     for index, header in enumerate(data_import.headers):
         choice = request.POST.get(f"map-{index}", "ignore")
-        mapping[header] = f"{ATTRIBUTE_PREFIX}{header}" if choice == "attribute" else choice
+        if choice == "attribute":
+            choice = f"{ATTRIBUTE_PREFIX}{header}"
+        elif choice == "platform":
+            choice = f"{PLATFORM_PREFIX}{header}"
+        mapping[header] = choice
     return mapping
 
 
@@ -82,6 +86,7 @@ def import_detail_page(request: HttpRequest, store_id: int, import_id: int, targ
                     actor=actor,
                     encoding=request.POST.get("encoding") or None,
                     delimiter=request.POST.get("delimiter") or None,
+                    profile=request.POST.get("profile") or None,
                 )
             else:
                 services.import_start(
@@ -97,7 +102,11 @@ def import_detail_page(request: HttpRequest, store_id: int, import_id: int, targ
             {
                 "index": index,
                 "header": header,
-                "target": "attribute" if mapped.startswith(ATTRIBUTE_PREFIX) else mapped,
+                "target": "attribute"
+                if mapped.startswith(ATTRIBUTE_PREFIX)
+                else "platform"
+                if mapped.startswith(PLATFORM_PREFIX)
+                else mapped,
                 "samples": [row[index] for row in data_import.preview_rows[:3] if index < len(row)],
             }
         )
@@ -115,6 +124,7 @@ def import_detail_page(request: HttpRequest, store_id: int, import_id: int, targ
             "job": data_import.job,
             "progress": job_progress(job=data_import.job) if data_import.job else None,
             "encodings": ENCODINGS,
+            "profiles": spec.profile_choices(),
             "uploaded": data_import.status == DataImport.Status.UPLOADED,
         },
     )

@@ -15,11 +15,13 @@ from .errors import (
     ModelNotFound,
     ModelNotInstalled,
     PublicError,
+    QuotaExceeded,
     TransientInferenceError,
     public_error,
 )
 from .registry import ModelSpec, register_model, resolve_model, set_store_resolver
 from .types import ChatMessage, Choice, Classification, Embedding, Generation, GenerationRequest, StreamEvent
+from .usage import UsageMeter, set_usage_meter
 
 __all__ = [
     "BackendError",
@@ -35,8 +37,10 @@ __all__ = [
     "ModelNotInstalled",
     "ModelSpec",
     "PublicError",
+    "QuotaExceeded",
     "StreamEvent",
     "TransientInferenceError",
+    "UsageMeter",
     "classify",
     "embed",
     "generate",
@@ -45,5 +49,6 @@ __all__ = [
     "register_model",
     "resolve_model",
     "set_store_resolver",
+    "set_usage_meter",
     "use_backend",
 ]

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
+from . import usage
 from .backends.base import Backend, EmbedKind
 from .registry import Task, resolve_model
 from .types import Classification, Embedding, Generation, GenerationRequest, StoreRef, StreamEvent
@@ -79,7 +80,16 @@ def generate(
     if not requests:
         return []
     spec = resolve_model(model, task="generate", store=store)
-    return backend_for("generate").generate(list(requests), spec)
+    usage.check(store)
+    generations = backend_for("generate").generate(list(requests), spec)
+    usage.record(
+        store,
+        prompt_tokens=sum(generation.prompt_tokens for generation in generations),
+        generated_tokens=sum(
+            choice.completion_tokens for generation in generations for choice in generation.choices
+        ),
+    )
+    return generations
 
 
 def generate_stream(
@@ -87,7 +97,17 @@ def generate_stream(
 ) -> Iterator[StreamEvent]:
     """Text pieces as they are produced; the last event carries the finish reason and counts."""
     spec = resolve_model(model, task="generate", store=store)
-    return backend_for("generate").generate_stream(request, spec)
+    usage.check(store)
+    return _metered(backend_for("generate").generate_stream(request, spec), store)
+
+
+def _metered(events: Iterator[StreamEvent], store: StoreRef | None) -> Iterator[StreamEvent]:
+    for event in events:
+        if event.final:
+            usage.record(
+                store, prompt_tokens=event.prompt_tokens or 0, generated_tokens=event.completion_tokens or 0
+            )
+        yield event
 
 
 def classify(

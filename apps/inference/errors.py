@@ -37,6 +37,10 @@ class BackendError(InferenceError):
         self.status_code = status_code
 
 
+class QuotaExceeded(InferenceError):
+    """The store has used the generated tokens its plan allows this month."""
+
+
 class TransientInferenceError(InferenceError):
     """A failure that may go away if the same request is tried again later."""
 
@@ -65,6 +69,8 @@ def public_error(error: InferenceError) -> PublicError:
         return PublicError(400, "invalid_inference_request", str(error))
     if isinstance(error, ModelNotFound):
         return PublicError(400, "model_not_found", str(error))
+    if isinstance(error, QuotaExceeded):
+        return PublicError(429, "quota_exceeded", str(error))
     if isinstance(error, TransientInferenceError):
         return PublicError(
             503, "inference_unavailable", _("The model is unavailable for the moment; try again shortly.")

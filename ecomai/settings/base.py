@@ -229,10 +229,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.accounts.throttling.ApiTokenRateThrottle",
         "apps.accounts.throttling.AnonymousRateThrottle",
+        "apps.accounts.throttling.StoreRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "token": env.str("API_RATE_PER_TOKEN", default="1000/hour"),
         "anon": env.str("API_RATE_ANONYMOUS", default="60/hour"),
+        "store": env.str("API_RATE_PER_STORE", default="5000/hour"),
     },
     "EXCEPTION_HANDLER": "apps.core.api_errors.api_exception_handler",
     # Documents the error answers of every operation (apps/core/openapi.py).
@@ -371,6 +373,8 @@ IMPORT_INLINE_MAX_BYTES = env.int(
     "IMPORT_INLINE_MAX_BYTES", default=env.int("CATALOG_IMPORT_INLINE_MAX_BYTES", default=2 * 1024 * 1024)
 )
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=env.int("CATALOG_IMPORT_MAX_ROWS", default=1_000_000))
+# What an uploaded workbook may unpack to (a small .xlsx can hold gigabytes of empty rows).
+IMPORT_XLSX_MAX_UNPACKED_BYTES = env.int("IMPORT_XLSX_MAX_UNPACKED_BYTES", default=512 * 1024 * 1024)
 IMPORT_BLOCK_ROWS = env.int("IMPORT_BLOCK_ROWS", default=env.int("CATALOG_IMPORT_BLOCK_ROWS", default=1000))
 
 # --- Catalog ----------------------------------------------------------------------------
@@ -378,6 +382,11 @@ CATALOG_DESCRIBE_CANDIDATES = env.int("CATALOG_DESCRIBE_CANDIDATES", default=4)
 CATALOG_DESCRIBE_MODEL = env.str("CATALOG_DESCRIBE_MODEL", default="")
 # The generator marketing copy is written with; empty: the store's (or the default) generator.
 MARKETING_COPY_MODEL = env.str("MARKETING_COPY_MODEL", default="")
+
+# --- Quotas -----------------------------------------------------------------------------
+# Tokens the models may generate for one store in a calendar month (a store's own setting
+# overrides it; 0 is no limit). Beyond it generation answers 429 until the month turns.
+STORE_MONTHLY_TOKEN_QUOTA = env.int("STORE_MONTHLY_TOKEN_QUOTA", default=10_000_000)
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {

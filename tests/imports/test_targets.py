@@ -9,7 +9,7 @@ import pytest
 
 from apps.accounts.actor import Actor
 from apps.accounts.models import AuditEvent, Store
-from apps.catalog.fields import PRODUCT_FIELD_NAMES
+from apps.catalog.fields import IMPORT_FIELD_NAMES, PRODUCT_FIELD_NAMES
 from apps.catalog.imports import ProductImport
 from apps.core.errors import ApplicationError
 from apps.imports import services
@@ -29,7 +29,8 @@ from tests.catalog.helpers import run_job, upload
 def test_the_catalog_registers_its_products_target() -> None:
     target = get_import_target("catalog.products")
     assert isinstance(target, ProductImport)
-    assert target.field_names == PRODUCT_FIELD_NAMES  # the one list of product fields
+    # the one list of product fields, then what an import reads besides (variants, the current description)
+    assert target.field_names == PRODUCT_FIELD_NAMES + IMPORT_FIELD_NAMES
     assert (target.key_field, target.audit_prefix, target.attribute_columns) == ("sku", "catalog", True)
     assert [spec.name for spec in target.fields if spec.required] == ["sku", "title"]
 
@@ -55,7 +56,7 @@ def test_auto_mapping_knows_english_and_chinese_headers() -> None:
         "商品名称": "title",
         "售价": "price",
         "规格": "attribute:规格",  # an unknown column is kept as an attribute
-        "描述": IGNORE,  # an existing description is not a fact
+        "描述": "description",  # an existing description: kept as published text, never a fact
         "attr: colour": "attribute:colour",
         "属性：产地": "attribute:产地",
         "SKU": "attribute:SKU",  # a second SKU column does not take the field again

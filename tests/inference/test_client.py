@@ -6,16 +6,19 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from apps import inference
+from apps.accounts.usage import StoreQuotaMeter
 from apps.inference import client
 from apps.inference.backends.local import LocalBackend
 from apps.inference.backends.queue import QueueBackend
 from apps.inference.registry import ModelSpec, set_store_resolver
 from apps.inference.types import GenerationRequest
+from apps.inference.usage import set_usage_meter
 from tests.inference_fake import FakeBackend
 
 
@@ -83,13 +86,16 @@ def test_calls_resolve_the_store_model_and_skip_empty_batches(fake_inference: Fa
     assert inference.generate([]) == [] and inference.classify([]) == [] and inference.embed([]) == []
     assert fake_inference.calls == []
     activated = ModelSpec(key="store-3-generator-v4", task="generate", path="versions/3/4")
-    set_store_resolver(lambda store, key, task: activated if store == 3 and task == "generate" else None)
+    set_store_resolver(lambda store, key, task: activated if store.pk == 3 and task == "generate" else None)
+    three, four = SimpleNamespace(pk=3), SimpleNamespace(pk=4)
+    set_usage_meter(None)  # stores without rows: quotas are tested with real stores (tests/security)
     try:
-        inference.generate([GenerationRequest(prompt="a")], store=3)
-        inference.generate([GenerationRequest(prompt="a"), GenerationRequest(prompt="b")], store=4)
-        inference.embed(["x"], model="multilingual-e5-small", store=3)
+        inference.generate([GenerationRequest(prompt="a")], store=three)
+        inference.generate([GenerationRequest(prompt="a"), GenerationRequest(prompt="b")], store=four)
+        inference.embed(["x"], model="multilingual-e5-small", store=three)
     finally:
         set_store_resolver(None)
+        set_usage_meter(StoreQuotaMeter())
     assert fake_inference.calls == [
         ("generate", "store-3-generator-v4", 1),
         ("generate", "gemma-3-270m", 2),

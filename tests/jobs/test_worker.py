@@ -8,80 +8,21 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 from collections import Counter
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from apps.accounts.actor import Actor
 from apps.accounts.models import AuditEvent
-from apps.core.workers import QUEUES, celery_beat_argv, celery_worker_argv
 from apps.jobs import services
 from apps.jobs.models import Job, JobItem
-from ecomai.celery import app as celery_app
 from tests.processes import wait_for
 
+from .conftest import job_state
+
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-LEASE_SECONDS = 3
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("worker tests need PostgreSQL (run them with `make test`)")
-    user, host, port = db.get("USER") or "postgres", db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
-@pytest.fixture
-def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
-    if not settings.CELERY_BROKER_URL.startswith("redis://"):
-        pytest.skip("worker tests need the Redis broker (run them with `make test`)")
-    database_url = _database_url()
-    celery_app.control.purge()
-    processes: list[subprocess.Popen[bytes]] = []
-
-    def start(name: str, *, beat: bool = False) -> subprocess.Popen[bytes]:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "ecomai.settings.test",
-            "DATABASE_URL": database_url,
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "JOBS_LEASE_SECONDS": str(LEASE_SECONDS),
-            "JOBS_RECOVER_INTERVAL_SECONDS": "1",
-            "WORKER_HEARTBEAT_SECONDS": "1",
-        }
-        commands = [celery_worker_argv(queues=QUEUES, concurrency=1, hostname=f"{name}@%h")]
-        if beat:
-            # The scheduler re-queues the job whose worker died; a process of its own, as everywhere.
-            commands.append(celery_beat_argv(schedule=tmp_path / "beat-schedule"))
-        for number, command in enumerate(commands):
-            log = (tmp_path / f"{name}-{number}.log").open("wb")
-            processes.append(
-                subprocess.Popen(
-                    command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-                )
-            )
-        return processes[-len(commands)]
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    celery_app.control.purge()
-
-
-def job_state(job: Job) -> Job:
-    job.refresh_from_db()
-    return job
 
 
 def test_a_real_worker_runs_a_job_to_completion(store: Any, start_worker: Any) -> None:

@@ -8,7 +8,8 @@ must be documented and match the schema (status, content type, body, headers), a
 that names an object answers 404 and leaves it as it was.
 
 FUZZ_MAX_EXAMPLES (default 6) and FUZZ_SEED set how many random cases per operation and which
-(the coverage phase's boundary and invalid values come on top, a few dozen per operation).
+(the coverage phase's boundary and invalid values come on top, a few dozen per operation);
+FUZZ_CASES_LOG names a file that gets one line per request sent (for the security report).
 """
 
 from __future__ import annotations
@@ -322,9 +323,18 @@ def body_valid_once_numbers_are_text(case: Any) -> bool:
     return False
 
 
+def log_case(case: Any) -> None:
+    """One line per generated request, where FUZZ_CASES_LOG names a file (benchmarks/security_report.py)."""
+    path = os.environ.get("FUZZ_CASES_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"{case.method} {case.path}\n")
+
+
 @fuzzed.parametrize()
 @FUZZ_SETTINGS
 def test_every_operation_answers_as_documented_and_never_5xx(case: Any, own_tenant: None) -> None:
+    log_case(case)
     case.call_and_validate(
         excluded_checks=[positive_data_acceptance, negative_data_rejection],
         additional_checks=[input_validation_agrees_with_the_schema, invalid_input_is_refused],
@@ -343,6 +353,7 @@ intruding.config.phases.update(phases=["examples", "fuzzing"])  # a few valid re
 @intruding.parametrize()
 @FUZZ_SETTINGS
 def test_another_tenants_ids_answer_404(case: Any, tenants: None) -> None:
+    log_case(case)
     before = tenant_state(OTHER)
     response = case.call()
     assert response.status_code == 404, (case.method, case.formatted_path, response.status_code)

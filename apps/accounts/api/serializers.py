@@ -163,3 +163,13 @@ class AuditEventOutputSerializer(serializers.ModelSerializer):
             "ip_address",
             "metadata",
         ]
+
+
+class UsageOutputSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="The first day of the calendar month (UTC) counted.")
+    requests = serializers.IntegerField(help_text="Generation calls made for the store this month.")
+    prompt_tokens = serializers.IntegerField()
+    generated_tokens = serializers.IntegerField()
+    quota = serializers.IntegerField(help_text="Generated tokens allowed this month; 0 is no limit.")
+    remaining = serializers.IntegerField(allow_null=True, help_text="null when there is no limit.")
+    resets_on = serializers.DateField()

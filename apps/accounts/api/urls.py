@@ -23,6 +23,7 @@ urlpatterns = [
     path("invitations/accept/", views.InvitationAcceptApi.as_view(), name="invitation-accept"),
     path("invitations/decline/", views.InvitationDeclineApi.as_view(), name="invitation-decline"),
     path("stores/<int:store_id>/audit-events/", views.AuditEventListApi.as_view(), name="audit-event-list"),
+    path("stores/<int:store_id>/usage/", views.UsageApi.as_view(), name="store-usage"),
     path("tokens/", views.ApiTokenListCreateApi.as_view(), name="token-list"),
     path("tokens/<int:token_id>/", views.ApiTokenDetailApi.as_view(), name="token-detail"),
 ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any, ClassVar
 
 import django_filters
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 from apps.accounts import selectors, services
 from apps.accounts.actor import Actor, authenticated_user
 from apps.accounts.models import ApiToken, AuditEvent, Invitation, Membership, Role, Store
+from apps.accounts.usage import usage_summary
 
 from . import serializers as s
 from .mixins import StoreScopedMixin
@@ -286,3 +288,16 @@ class AuditEventListApi(StoreScopedMixin, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
         return selectors.audit_event_list(store=self.store)
+
+
+class UsageApi(StoreScopedMixin, APIView):
+    @extend_schema(
+        responses=s.UsageOutputSerializer,
+        summary="This month's model usage and quota",
+        description="Generated tokens count against the store's monthly quota; beyond it, generation "
+        "answers 429 (code `quota_exceeded`) until `resets_on`.",
+    )
+    def get(self, request: Request, store_id: int) -> Response:
+        summary = usage_summary(store=self.store)
+        data = {**asdict(summary), "remaining": summary.remaining}
+        return Response(s.UsageOutputSerializer(data).data)

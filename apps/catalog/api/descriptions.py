@@ -151,11 +151,13 @@ class DescriptionReviewApi(StoreScopedMixin, APIView):
         "publish acts on an approved version.",
     )
     def post(self, request: Request, store_id: int, description_id: int) -> Response:
+        # Looked up before the body is read: another store's id is a 404 whatever is sent.
+        description = selectors.description_get(store=self.store, description_id=description_id)
         data = s.ReviewInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         version = descriptions.description_review(
-            description=selectors.description_get(store=self.store, description_id=description_id),
+            description=description,
             actor=self.actor,
             action=fields["action"],
             text=fields.get("text"),
@@ -175,8 +177,8 @@ class DescriptionDiffApi(StoreScopedMixin, APIView):
         summary="Differences between two versions",
     )
     def get(self, request: Request, store_id: int, description_id: int) -> Response:
-        numbers = {name: _version_number(request, name) for name in ("from", "to")}
         description = selectors.description_get(store=self.store, description_id=description_id)
+        numbers = {name: _version_number(request, name) for name in ("from", "to")}
         old = selectors.description_version_get(description=description, number=numbers["from"])
         new = selectors.description_version_get(description=description, number=numbers["to"])
         return Response(descriptions.description_diff(old=old, new=new))

@@ -17,7 +17,9 @@ from rest_framework.views import APIView
 from apps.accounts.api.mixins import StoreScopedMixin
 from apps.catalog import exporting, selectors
 from apps.catalog.models import Product
+from apps.catalog.platforms import exports as platform_exports
 from apps.catalog.services import products as product_services
+from apps.core.errors import NotFound
 from apps.core.spreadsheets import XLSX_CONTENT_TYPE
 
 from . import serializers as s
@@ -33,7 +35,9 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["status", "category", "brand", "language", "currency"]
 
 
-SEARCH_PARAMETER = OpenApiParameter("search", str, description="Matches SKU, title, brand or category.")
+SEARCH_PARAMETER = OpenApiParameter(
+    "search", str, description="Matches SKU (a variant's SKU too), title, brand or category."
+)
 
 
 class ProductListCreateApi(StoreScopedMixin, generics.ListAPIView):
@@ -46,7 +50,7 @@ class ProductListCreateApi(StoreScopedMixin, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Product]:
         return selectors.product_list(
             store=self.store, search=self.request.query_params.get("search", "").strip()
-        )
+        ).prefetch_related("variants")
 
     @extend_schema(parameters=[SEARCH_PARAMETER], summary="Products, filtered and searched")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -131,3 +135,34 @@ class ProductExportXlsxApi(StoreScopedMixin, APIView):
     def get(self, request: Request, store_id: int) -> FileResponse:
         handle = exporting.products_xlsx(_export_products(self, request))
         return FileResponse(handle, as_attachment=True, filename="products.xlsx")
+
+
+class ProductPublishedTextApi(StoreScopedMixin, APIView):
+    @extend_schema(
+        request=s.PublishedTextInputSerializer,
+        responses=s.ProductOutputSerializer,
+        summary="Mark the shop's current description good (a few-shot example) or not",
+    )
+    def post(self, request: Request, store_id: int, product_id: int) -> Response:
+        product = selectors.product_get(store=self.store, product_id=product_id)
+        data = s.PublishedTextInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        product = product_services.product_mark_published_text(
+            product=product, actor=self.actor, good=data.validated_data["good"]
+        )
+        return Response(s.ProductOutputSerializer(product).data)
+
+
+class ProductPlatformExportApi(StoreScopedMixin, APIView):
+    @extend_schema(
+        parameters=EXPORT_PARAMETERS,
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        summary="Approved descriptions in a shop platform's import format (shopify, woocommerce, taobao)",
+        description="Shopify: Handle, Title, Body (HTML), SEO Title, SEO Description (UTF-8). WooCommerce: "
+        "ID, Type, SKU, Name, Description (UTF-8 with BOM). Taobao: the 淘宝助理 layout (GBK, tabs). "
+        "Only products with an approved description are in the file.",
+    )
+    def get(self, request: Request, store_id: int, platform: str) -> StreamingHttpResponse:
+        if platform not in platform_exports.FORMATS:
+            raise NotFound(f"No export format {platform!r}.")
+        return platform_exports.platform_export_response(_export_products(self, request), platform)

@@ -1,18 +1,59 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rest_framework import serializers
 
 from apps.accounts.models import Store
 from apps.catalog.fields import FIELD_MAX_LENGTH, PRODUCT_FIELD_NAMES
-from apps.catalog.models import BrandVoice, Description, DescriptionVersion, Language, Product
+from apps.catalog.models import BrandVoice, Description, DescriptionVersion, Language, Product, Variant
 from apps.catalog.services.drafting import generation_options_build
 from apps.catalog.text.options import FORMATS, TONES, GenerationOptions
 
 
+class VariantOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Variant
+        fields = [
+            "position",
+            "option_values",
+            "sku",
+            "price",
+            "compare_at_price",
+            "barcode",
+            "weight",
+            "weight_unit",
+            "stock",
+            "image_url",
+        ]
+
+
 class ProductOutputSerializer(serializers.ModelSerializer):
+    variants = VariantOutputSerializer(many=True, read_only=True)
+
     class Meta:
         model = Product
-        fields = ["id", *PRODUCT_FIELD_NAMES, "created_at", "updated_at"]
+        fields = [
+            "id",
+            *PRODUCT_FIELD_NAMES,
+            "option_names",
+            "variants",
+            "platform",
+            "platform_data",
+            "published_html",
+            "published_text",
+            "published_text_good",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs: ClassVar = {
+            "platform_data": {"help_text": "Platform-only fields from the imported file; never facts."},
+            "published_html": {"help_text": "The shop's current description from the file, sanitised HTML."},
+        }
+
+
+class PublishedTextInputSerializer(serializers.Serializer):
+    good = serializers.BooleanField(help_text="Use the current description as a few-shot example.")
 
 
 class ProductInputSerializer(serializers.Serializer):

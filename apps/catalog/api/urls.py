@@ -15,6 +15,16 @@ urlpatterns = [
     ),
     path(f"{prefix}/export/csv/", products.ProductExportCsvApi.as_view(), name="catalog-export-csv"),
     path(f"{prefix}/export/xlsx/", products.ProductExportXlsxApi.as_view(), name="catalog-export-xlsx"),
+    path(
+        f"{prefix}/export/<slug:platform>/",
+        products.ProductPlatformExportApi.as_view(),
+        name="catalog-export-platform",
+    ),
+    path(
+        f"{prefix}/products/<int:product_id>/published-text/",
+        products.ProductPublishedTextApi.as_view(),
+        name="catalog-product-published-text",
+    ),
     *import_api_urls(prefix=prefix, target="catalog.products", name="catalog"),
     path(
         f"{prefix}/products/<int:product_id>/describe/",

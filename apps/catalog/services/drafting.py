@@ -250,7 +250,10 @@ def descriptions_generate_batch(
     *, store: Store, product_ids: list[int], options: GenerationOptions
 ) -> dict[str, Any]:
     """Drafts for a batch of products in one call (a job item); returns the scored drafts, saves nothing."""
-    products = {product.pk: product for product in Product.objects.filter(store=store, pk__in=product_ids)}
+    products = {
+        product.pk: product
+        for product in Product.objects.filter(store=store, pk__in=product_ids).prefetch_related("variants")
+    }
     prompts: list[tuple[Product, GenerationOptions, Prompt]] = []
     for product_id in product_ids:
         product = products.get(product_id)
@@ -287,7 +290,7 @@ def descriptions_batch_save(*, job: Job, result: dict[str, Any]) -> None:
         product.pk: product
         for product in Product.objects.filter(
             store=job.store, pk__in=[entry["product"] for entry in result["products"]]
-        )
+        ).prefetch_related("variants")
     }
     for entry in result["products"]:
         product = products.get(entry["product"])

@@ -64,7 +64,7 @@ class ImportDetailApi(ImportTargetMixin, APIView):
     @extend_schema(
         request=s.ImportUpdateInputSerializer,
         responses=s.ImportOutputSerializer,
-        summary="Override the detected encoding, delimiter or column mapping",
+        summary="Override the detected encoding, delimiter, file format (profile) or column mapping",
     )
     def patch(self, request: Request, store_id: int, import_id: int) -> Response:
         data = s.ImportUpdateInputSerializer(data=request.data)
@@ -76,6 +76,7 @@ class ImportDetailApi(ImportTargetMixin, APIView):
             encoding=fields.get("encoding"),
             delimiter=fields.get("delimiter"),
             mapping=fields.get("column_mapping"),
+            profile=fields.get("profile"),
         )
         return Response(s.ImportOutputSerializer(data_import).data)
 

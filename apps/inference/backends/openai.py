@@ -131,8 +131,10 @@ class OpenAIBackend:
                 response.close()
                 self._raise_for_client_error(response)
             return response
+        # The server's address stays in the log: this message reaches job items and merchants.
         raise TransientInferenceError(
-            f"{self.config.base_url}{path} failed {self.config.max_retries + 1} times; last: {last_problem}"
+            f"The model server did not answer POST {path} ({self.config.max_retries + 1} tries; "
+            f"last: {last_problem})."
         )
 
     def _post_json(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:

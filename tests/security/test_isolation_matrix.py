@@ -1,0 +1,235 @@
+"""The tenant isolation matrix, built from the URL configuration itself.
+
+Every route under a store (API and dashboard; reads, writes, deletes, exports, job actions) is called
+by a member of another store, and by a member of the right store with another store's object ids:
+each answers 404 and changes nothing. A viewer's writes are refused. A new route is covered the day
+it is added; a route with an id of a new kind fails here until ``OBJECTS`` knows how to make one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.test import APIClient
+from rest_framework.views import APIView
+
+from apps.accounts.actor import Actor
+from apps.accounts.models import Invitation, Membership, Role, Store
+from apps.accounts.services import api_token_create
+from apps.imports.models import DataImport
+from apps.jobs.models import Job
+from tests.factories import MembershipFactory
+
+from .conftest import Catalog, make_catalog
+
+pytestmark = pytest.mark.django_db
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+METHODS = ("get", *WRITE_METHODS)
+
+
+def _job(store: Store) -> int:
+    return Job.objects.create(store=store, kind="catalog.describe", title="Describe").pk
+
+
+def _import(store: Store) -> int:
+    return DataImport.objects.create(
+        store=store, target="catalog.products", original_name="a.csv", file_format="csv", size=1, file="x.csv"
+    ).pk
+
+
+def _membership(store: Store) -> int:
+    return Membership.objects.filter(store=store).values_list("pk", flat=True).first() or 0
+
+
+def _invitation(store: Store) -> int:
+    return Invitation.objects.create(
+        store=store,
+        email="guest@example.com",
+        role=Role.VIEWER,
+        token_hash=f"{store.pk:064d}",
+        expires_at=timezone.now() + timedelta(days=1),
+    ).pk
+
+
+_catalogs: dict[int, Catalog] = {}
+
+
+def _catalog(store: Store) -> Catalog:
+    if store.pk not in _catalogs:
+        _catalogs[store.pk] = make_catalog(store)
+    return _catalogs[store.pk]
+
+
+# How to make (or find) an object of a store for each id a route takes.
+OBJECTS: dict[str, Callable[[Store], int | str]] = {
+    "product_id": lambda store: _catalog(store).product.pk,
+    "description_id": lambda store: _catalog(store).description.pk,
+    "brand_voice_id": lambda store: _catalog(store).voice.pk,
+    "job_id": _job,
+    "import_id": _import,
+    "membership_id": _membership,
+    "invitation_id": _invitation,
+    "platform": lambda store: "shopify",  # not an object: the format of an export
+}
+# Route values that name no object of a store.
+NOT_OBJECTS = {"store_id", "platform"}
+
+
+@dataclass(frozen=True)
+class Route:
+    template: str  # "api/v1/stores/{store_id}/catalog/products/{product_id}/"
+    name: str
+    kwargs: tuple[str, ...]
+    api: bool
+    methods: tuple[str, ...]
+
+    def path(self, values: dict[str, int | str]) -> str:
+        return "/" + self.template.format(**values)
+
+    def __str__(self) -> str:
+        return self.template
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern
+
+
+def _template(route: str) -> tuple[str, tuple[str, ...]]:
+
+    names = tuple(re.findall(r"<(?:\w+:)?(\w+)>", route))
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route), names
+
+
+def store_routes() -> list[Route]:
+    routes = []
+    for raw, pattern in _walk(get_resolver().url_patterns):
+        if "<int:store_id>" not in raw:
+            continue
+        template, names = _template(raw)
+        view = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
+        api = isinstance(view, type) and issubclass(view, APIView)
+        if isinstance(view, type):
+            methods = tuple(method for method in METHODS if hasattr(view, method))
+        else:
+            methods = ("get", "post")  # function views: both are tried
+        routes.append(Route(template, raw, names, api, methods))
+    return routes
+
+
+ROUTES = store_routes()
+
+
+def test_every_route_under_a_store_is_in_the_matrix() -> None:
+    assert len(ROUTES) > 40
+    unknown = {name for route in ROUTES for name in route.kwargs if name != "store_id"} - set(OBJECTS)
+    assert not unknown, f"add a maker to OBJECTS for these route ids: {sorted(unknown)}"
+
+
+def store_fingerprint(store: Store) -> str:
+    """A digest of every row that belongs to the store, in every model with a store."""
+    digest = hashlib.sha256()
+    for model in sorted(apps.get_models(), key=lambda m: m._meta.label):
+        fields = {field.name for field in model._meta.get_fields()}
+        if "store" not in fields:
+            continue
+        rows = model.objects.filter(store=store).order_by("pk").values_list()
+        digest.update(f"{model._meta.label}:{list(rows)!r}".encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class Tenant:
+    store: Store
+    ids: dict[str, int | str]
+    api: APIClient
+    web: Client
+
+
+def tenant(role: str = Role.OWNER, store: Store | None = None) -> Tenant:
+    membership = MembershipFactory(role=role, **({"store": store} if store else {}))
+    user = membership.user
+    _token, secret = api_token_create(user=user, name="matrix", actor=Actor.system())
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    web = Client()
+    web.force_login(user)
+    # A tenant of its own gets one object of each kind; a member joining a store uses the store's.
+    ids = {} if store else {name: make(membership.store) for name, make in OBJECTS.items()}
+    _catalogs.clear()
+    return Tenant(membership.store, ids, api, web)
+
+
+def call(client: APIClient | Client, method: str, path: str, *, api: bool) -> int:
+    if api:
+        return client.generic(method.upper(), path, data="{}", content_type="application/json").status_code
+    return getattr(client, method)(path).status_code
+
+
+@pytest.fixture
+def mine(db: Any) -> Tenant:
+    return tenant()
+
+
+@pytest.fixture
+def theirs(db: Any) -> Tenant:
+    return tenant()
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_another_stores_routes_answer_404_and_change_nothing(
+    route: Route, mine: Tenant, theirs: Tenant
+) -> None:
+    before = store_fingerprint(theirs.store)
+    cases = {"their store": {**theirs.ids, "store_id": theirs.store.pk}}
+    if set(route.kwargs) - NOT_OBJECTS:
+        cases["my store, their ids"] = {**theirs.ids, "store_id": mine.store.pk}
+    for case, values in cases.items():
+        answers = {
+            method: call(mine.api if route.api else mine.web, method, route.path(values), api=route.api)
+            for method in route.methods
+        }
+        if route.api:
+            assert set(answers.values()) == {404}, (case, answers)
+        else:
+            assert set(answers.values()) <= {404, 405} and 404 in answers.values(), (case, answers)
+    assert store_fingerprint(theirs.store) == before
+
+
+@pytest.mark.parametrize(
+    "route", [route for route in ROUTES if route.api and set(route.methods) & set(WRITE_METHODS)], ids=str
+)
+def test_a_viewer_cannot_write(route: Route, mine: Tenant) -> None:
+    viewer = tenant(Role.VIEWER, store=mine.store)
+    writes = [method for method in route.methods if method in WRITE_METHODS]
+    before = store_fingerprint(mine.store)
+    values = {**mine.ids, "store_id": mine.store.pk}
+    answers = {method: call(viewer.api, method, route.path(values), api=True) for method in writes}
+    assert set(answers.values()) == {403}, answers
+    assert store_fingerprint(mine.store) == before
+
+
+@pytest.mark.parametrize(
+    "route", [route for route in ROUTES if not route.api and route.methods == ("get", "post")], ids=str
+)
+def test_a_viewers_posts_to_pages_change_nothing(route: Route, mine: Tenant) -> None:
+    viewer = tenant(Role.VIEWER, store=mine.store)
+    before = store_fingerprint(mine.store)
+    values = {**mine.ids, "store_id": mine.store.pk}
+    status = call(viewer.web, "post", route.path(values), api=False)
+    assert status != 404 and status < 500, status
+    assert store_fingerprint(mine.store) == before
