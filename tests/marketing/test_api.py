@@ -248,8 +248,9 @@ def test_bulk_copy_for_a_category_is_a_job(
     assert (job.status, job.done_count, job.failed_count) == (Job.Status.SUCCEEDED, 2, 0)
     copy_request = CopyRequest.objects.get(pk=response.json()["id"])
     assert copy_request.status == "done"
-    per_product = {}
+    per_product: dict[str, list[Variant]] = {}
     for variant in Variant.objects.filter(request=copy_request):
+        assert variant.product is not None
         per_product.setdefault(variant.product.sku, []).append(variant)
         assert variant.measure["fits"] and not variant.blocking
     assert sorted(per_product) == [f"M{index}" for index in range(6)]
