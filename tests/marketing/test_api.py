@@ -321,3 +321,32 @@ def test_settings(api_client: Any, store: Any) -> None:
         f"{base(store)}/settings/", {"banned_words": ["cheap", " cheap ", "便宜"]}, format="json"
     )
     assert changed.json()["banned_words"] == ["cheap", "便宜"]
+
+
+def test_a_brand_voice_shapes_the_prompt_and_its_avoided_words_are_flagged(
+    api_client: Any, store: Any, campaign: Any, shirt: Any, copy_fake: Any
+) -> None:
+    from apps.catalog.services import brand_voices
+
+    voice = brand_voices.brand_voice_create(
+        store=store,
+        actor=Actor.system(),
+        name="Calm",
+        description="Quiet and warm.",
+        do_words=["easy"],
+        dont_words=["shop now"],
+    )
+    response = ask(
+        api_client,
+        store,
+        campaign,
+        channel="banner",
+        language="en",
+        products=[shirt.pk],
+        brand_voice=voice.pk,
+        variant_count=5,
+    )
+    assert response.status_code == 201, response.content
+    assert "Voice: Quiet and warm.; easy" in copy_fake.requests[0][0].prompt
+    texts = [variant["text"] for variant in response.json()["variants"]]
+    assert texts and not any("shop now" in text.lower() for text in texts)  # the phrase was dropped

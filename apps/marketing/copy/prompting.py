@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from apps.catalog.text.facts import ProductFacts
-from apps.catalog.text.prompting import clean_facts, fact_value
+from apps.catalog.text.prompting import clean_facts, fact_value, looks_like_instruction
 
 from .channels import CHANNELS
 from .facts import PromotionTerms
@@ -30,6 +30,7 @@ LABELS = {
         "goal": "Goal",
         "copy": "Copy",
         "none": "none",
+        "voice": "Voice",
     },
     "zh": {
         "intro": "以下营销文案只根据给出的信息撰写，不用绝对化用语，不作保证。",
@@ -40,6 +41,7 @@ LABELS = {
         "goal": "目标",
         "copy": "文案",
         "none": "无",
+        "voice": "品牌调性",
     },
 }
 GOAL_TEXT = {
@@ -240,7 +242,9 @@ def build_prompt(
     products: Sequence[ProductFacts],
     promotion: PromotionTerms | None,
     category: str = "",
+    voice: str = "",
 ) -> CopyPrompt:
+    """``voice``: how the brand sounds (a brand voice's description and words to use), one line."""
     labels = LABELS[language]
     cleaned, dropped = [], []
     for product in products:
@@ -248,6 +252,8 @@ def build_prompt(
         cleaned.append(facts)
         dropped += left_out
     header = f"{labels['intro']}\n{labels['channel']}: {CHANNEL_TEXT[language][channel]}"
+    if voice and not looks_like_instruction(voice):
+        header += f"\n{labels['voice']}: {fact_value(voice)}"
     blocks = []
     for example, product in zip(EXAMPLES[language][channel], (_SHIRT[language], _MUG[language]), strict=True):
         promotion_text, example_goal, copy_text = example

@@ -13,7 +13,7 @@ from apps.jobs.models import Job
 from ..copy.pipeline import VariantOutcome
 from ..copy.prompting import build_prompt
 from ..models import CopyRequest, Variant
-from .generation import PromptJob, copy_context, ranked, run_rounds
+from .generation import PromptJob, brand_voice_line, copy_context, ranked, run_rounds
 
 
 def bulk_batch_generate(*, copy_request: CopyRequest, product_ids: list[int]) -> dict[str, Any]:
@@ -28,6 +28,7 @@ def bulk_batch_generate(*, copy_request: CopyRequest, product_ids: list[int]) ->
             goal=copy_request.goal,
             products=[product.facts()],
             promotion=context.promotion,
+            voice=brand_voice_line(copy_request),
         )
         jobs.append(PromptJob(prompt=prompt.text, context=context, want=copy_request.variant_count))
     stats, model = run_rounds(

@@ -91,6 +91,14 @@ def promotion_terms(copy_request: CopyRequest) -> PromotionTerms | None:
     )
 
 
+def brand_voice_line(copy_request: CopyRequest) -> str:
+    voice = copy_request.brand_voice
+    if voice is None:
+        return ""
+    words = ", ".join(str(word) for word in voice.do_words[:10])
+    return "; ".join(part for part in (voice.description, words) if part)
+
+
 def copy_context(*, copy_request: CopyRequest, products: Sequence[Product]) -> CopyContext:
     rules = selectors.marketing_settings_get(store=copy_request.store)
     voice = copy_request.brand_voice
@@ -278,6 +286,7 @@ def variants_generate(*, copy_request: CopyRequest, actor: Actor) -> list[Varian
         products=[product.facts() for product in products],
         promotion=context.promotion,
         category=copy_request.category,
+        voice=brand_voice_line(copy_request),
     )
     job = PromptJob(prompt=prompt.text, context=context, want=copy_request.variant_count)
     CopyRequest.objects.filter(pk=copy_request.pk).update(status=CopyRequest.Status.RUNNING)
