@@ -13,7 +13,7 @@ from ..models import CHANNEL_CHOICES, GOAL_CHOICES, LANGUAGE_CHOICES, ABTest, Ca
 from ..services.generation import MAX_VARIANTS, PromotionInput
 
 
-class SettingsSerializer(serializers.Serializer):
+class MarketingSettingsSerializer(serializers.Serializer):
     banned_words = serializers.ListField(
         child=serializers.CharField(max_length=60), required=False, max_length=500
     )
@@ -37,7 +37,7 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "notes", "created_at", "updated_at"]
 
 
-class VariantOutputSerializer(serializers.ModelSerializer):
+class CopyVariantOutputSerializer(serializers.ModelSerializer):
     product = serializers.IntegerField(source="product_id", allow_null=True, read_only=True)
     request = serializers.IntegerField(source="request_id", read_only=True)
     channel = serializers.CharField(source="request.channel", read_only=True)
@@ -99,7 +99,7 @@ class AmountField(serializers.DecimalField):
         super().__init__(max_digits=10, decimal_places=2, min_value=Decimal("0.01"), **kwargs)
 
 
-class PromotionSerializer(serializers.Serializer):
+class CopyPromotionSerializer(serializers.Serializer):
     discount_percent = PercentField(required=False, allow_null=True, help_text="Percent off, 0.01 to 99.99.")
     discount_amount = AmountField(
         required=False, allow_null=True, help_text="Amount off, in the store's currency."
@@ -121,7 +121,7 @@ class CopyRequestInputSerializer(serializers.Serializer):
         default=False, help_text="Bulk: variants for every product of the category, as a job."
     )
     brand_voice = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True)
-    promotion = PromotionSerializer(required=False)
+    promotion = CopyPromotionSerializer(required=False)
     variant_count = serializers.IntegerField(min_value=1, max_value=MAX_VARIANTS, default=5)
 
     def options(self) -> dict[str, Any]:
@@ -152,7 +152,7 @@ class CopyRequestOutputSerializer(serializers.ModelSerializer):
     brand_voice = serializers.IntegerField(source="brand_voice_id", allow_null=True, read_only=True)
     job = serializers.IntegerField(source="job_id", allow_null=True, read_only=True)
     promotion = serializers.SerializerMethodField()
-    variants = VariantOutputSerializer(many=True, read_only=True)
+    variants = CopyVariantOutputSerializer(many=True, read_only=True)
 
     class Meta:
         model = CopyRequest
@@ -189,15 +189,15 @@ class CopyRequestOutputSerializer(serializers.ModelSerializer):
         }
 
 
-class VariantEditSerializer(serializers.Serializer):
+class CopyVariantEditSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000, required=False, help_text="The new text; checked again.")
 
 
-class VariantReviewSerializer(serializers.Serializer):
+class CopyVariantReviewSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["approve", "reject", "reopen"])
 
 
-class ResultsSerializer(serializers.Serializer):
+class VariantResultsSerializer(serializers.Serializer):
     impressions = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
     clicks = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
     conversions = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
@@ -217,6 +217,6 @@ class ABTestOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     metric = serializers.CharField()
-    variant_a = VariantOutputSerializer()
-    variant_b = VariantOutputSerializer()
+    variant_a = CopyVariantOutputSerializer()
+    variant_b = CopyVariantOutputSerializer()
     summary = serializers.DictField(help_text="Rates, z, p-value, 95% interval of the difference, winner.")

@@ -24,23 +24,23 @@ from . import serializers as s
 
 def _settings_data(store: Any) -> dict[str, Any]:
     rules = selectors.marketing_settings_get(store=store)
-    return s.SettingsSerializer(rules).data
+    return s.MarketingSettingsSerializer(rules).data
 
 
 class SettingsApi(StoreScopedMixin, APIView):
     write_role = "owner"
 
-    @extend_schema(responses=s.SettingsSerializer, summary="The store's marketing rules")
+    @extend_schema(responses=s.MarketingSettingsSerializer, summary="The store's marketing rules")
     def get(self, request: Request, store_id: int) -> Response:
         return Response(_settings_data(self.store))
 
     @extend_schema(
-        request=s.SettingsSerializer,
-        responses=s.SettingsSerializer,
+        request=s.MarketingSettingsSerializer,
+        responses=s.MarketingSettingsSerializer,
         summary="Change banned words, SMS opt-out text and sender",
     )
     def patch(self, request: Request, store_id: int) -> Response:
-        data = s.SettingsSerializer(data=request.data, partial=True)
+        data = s.MarketingSettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         campaigns.marketing_settings_update(store=self.store, actor=self.actor, **data.validated_data)
         return Response(_settings_data(self.store))
@@ -128,56 +128,56 @@ class VariantDetailApi(StoreScopedMixin, APIView):
     def _variant(self, variant_id: int) -> Variant:
         return selectors.variant_get(store=self.store, variant_id=variant_id)
 
-    @extend_schema(responses=s.VariantOutputSerializer, summary="A variant with its count and violations")
+    @extend_schema(responses=s.CopyVariantOutputSerializer, summary="A variant with its count and violations")
     def get(self, request: Request, store_id: int, variant_id: int) -> Response:
-        return Response(s.VariantOutputSerializer(self._variant(variant_id)).data)
+        return Response(s.CopyVariantOutputSerializer(self._variant(variant_id)).data)
 
     @extend_schema(
-        request=s.VariantEditSerializer,
-        responses=s.VariantOutputSerializer,
+        request=s.CopyVariantEditSerializer,
+        responses=s.CopyVariantOutputSerializer,
         summary="Edit a variant's text (checked again)",
     )
     def patch(self, request: Request, store_id: int, variant_id: int) -> Response:
-        data = s.VariantEditSerializer(data=request.data)
+        data = s.CopyVariantEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         variant = self._variant(variant_id)
         if "text" in data.validated_data:
             variant = variants.variant_edit(
                 variant=variant, actor=self.actor, text=data.validated_data["text"]
             )
-        return Response(s.VariantOutputSerializer(variant).data)
+        return Response(s.CopyVariantOutputSerializer(variant).data)
 
 
 class VariantReviewApi(StoreScopedMixin, APIView):
     api_error_statuses: ClassVar = {"POST": (409,)}
 
     @extend_schema(
-        request=s.VariantReviewSerializer,
-        responses=s.VariantOutputSerializer,
+        request=s.CopyVariantReviewSerializer,
+        responses=s.CopyVariantOutputSerializer,
         summary="Approve, reject or reopen a variant",
     )
     def post(self, request: Request, store_id: int, variant_id: int) -> Response:
-        data = s.VariantReviewSerializer(data=request.data)
+        data = s.CopyVariantReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         variant = selectors.variant_get(store=self.store, variant_id=variant_id)
         variant = variants.variant_review(
             variant=variant, actor=self.actor, action=data.validated_data["action"]
         )
-        return Response(s.VariantOutputSerializer(variant).data)
+        return Response(s.CopyVariantOutputSerializer(variant).data)
 
 
 class VariantResultsApi(StoreScopedMixin, APIView):
     @extend_schema(
-        request=s.ResultsSerializer,
-        responses=s.VariantOutputSerializer,
+        request=s.VariantResultsSerializer,
+        responses=s.CopyVariantOutputSerializer,
         summary="Record impressions, clicks and conversions",
     )
     def post(self, request: Request, store_id: int, variant_id: int) -> Response:
-        data = s.ResultsSerializer(data=request.data)
+        data = s.VariantResultsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         variant = selectors.variant_get(store=self.store, variant_id=variant_id)
         variant = variants.variant_results_record(variant=variant, actor=self.actor, **data.validated_data)
-        return Response(s.VariantOutputSerializer(variant).data)
+        return Response(s.CopyVariantOutputSerializer(variant).data)
 
 
 def _ab_data(test: ABTest) -> dict[str, Any]:
