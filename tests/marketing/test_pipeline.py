@@ -64,7 +64,7 @@ def test_a_banned_claim_is_dropped_with_its_phrase() -> None:
 def test_nothing_left_after_dropping_is_not_kept() -> None:
     outcome = finish("全网第一！", sms_zh())
     assert not outcome.kept
-    assert {v.code for v in outcome.final.blocking} == {"ad_law"}
+    assert {v.code for v in outcome.final.blocking} == {"ad_law", "off_topic"}
 
 
 def test_a_wrong_discount_is_dropped_where_the_rest_stands() -> None:
@@ -104,3 +104,15 @@ def test_english_over_the_limit_is_trimmed_at_a_boundary() -> None:
     context = CopyContext(channel="search_headline", language="en", products=[SHIRT], promotion=XMAS)
     outcome = finish("Acme Linen Shirts, 30% Off Until Dec 12", context)
     assert outcome.kept and outcome.final.text == "Acme Linen Shirts." and outcome.repair == "phrase"
+
+
+def test_a_text_that_repeats_the_prompt_or_says_nothing_of_the_offer_is_not_kept() -> None:
+    context = CopyContext(channel="banner", language="en", products=[SHIRT], promotion=XMAS)
+    echo = finish("Linen shirt | Brand: Acme | Facts: material", context)
+    assert not echo.kept and "prompt_echo" in {v.code for v in echo.final.blocking}
+    chinese = finish("纯棉T恤 | 品牌: 北原 | 参数: 材质: 纯棉", sms_zh())
+    assert not chinese.kept and "prompt_echo" in {v.code for v in chinese.final.blocking}
+    unrelated = finish("16 months later", context)
+    assert not unrelated.kept and "off_topic" in {v.code for v in unrelated.final.blocking}
+    assert finish("All 30% off until Dec 12.", context).kept  # the promotion alone is on topic
+    assert finish("北原新品上市。", sms_zh()).kept  # the brand

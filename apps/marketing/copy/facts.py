@@ -212,6 +212,11 @@ def _dates(text: str) -> list[tuple[str, set[tuple[int, int]]]]:
     return dates
 
 
+def promotion_mentions(text: str) -> list[str]:
+    """Every discount and date the text states, as written."""
+    return [found for _kind, found, _value in _discounts(text)] + [found for found, _readings in _dates(text)]
+
+
 def promotion_check(
     text: str, promotion: PromotionTerms | None, *, facts_corpus: str = ""
 ) -> list[Violation]:

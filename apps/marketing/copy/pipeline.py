@@ -15,14 +15,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apps.catalog.text.facts import ProductFacts
-from apps.core.text import is_chinese
+from apps.core.text import CJK, is_chinese
 
 from .channels import CHANNELS, Measure, measure
 from .compliance import Violation, compliance_check, offending_spans
 from .counting import weighted_length
-from .facts import PromotionTerms, fact_check
+from .facts import PromotionTerms, fact_check, promotion_mentions
 from .repair import drop_spans, trim_to_fit
 
+# The prompt's own labels: a text that carries them repeats the prompt instead of being copy.
+_PROMPT_ECHO = re.compile(
+    r"(?:Product|Brand|Facts|Promotion|Goal|Copy|Channel|Category|Voice)\s*:"
+    r"|(?:商品|品牌|参数|活动|目标|文案|渠道|类目|品牌调性)\s*[:：]|\s\|\s"
+)
+_TOPIC_WORD = re.compile(r"[a-z0-9]{3,}")
+_STOPWORDS = frozenset({"the", "and", "for", "with", "one", "size", "new", "our", "your"})
 _HASHTAG = re.compile(r"#[^#\s，。！？,.!?]{1,30}#|#[\w\u4e00-\u9fff]{1,40}")
 
 
@@ -73,6 +80,36 @@ class VariantOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.final.text, "repair": self.repair, "kept": self.kept}
+
+
+def _topic_terms(context: CopyContext) -> set[str]:
+    """Words (Latin) and two-character runs (hanzi) from the products and the promotion's code."""
+    terms: set[str] = set()
+    values = [
+        value
+        for product in context.products
+        for value in (product.title, product.brand, product.category, *product.attributes.values())
+    ]
+    for value in values:
+        lowered = value.lower()
+        terms |= {word for word in _TOPIC_WORD.findall(lowered) if word not in _STOPWORDS}
+        hanzi = "".join(char for char in lowered if CJK.match(char))
+        terms |= {hanzi[index : index + 2] for index in range(len(hanzi) - 1)}
+    if context.promotion and context.promotion.code:
+        terms.add(context.promotion.code.lower())
+    return terms
+
+
+def on_topic(body: str, context: CopyContext) -> bool:
+    """Whether the text names something of the products (a word of a title, brand, category or fact) or
+    the promotion (its code, or any discount or date: those are checked against the terms apart)."""
+    terms = _topic_terms(context)
+    if not terms:
+        return True
+    lowered = body.lower()
+    if any(term in lowered for term in terms):
+        return True
+    return bool(context.promotion) and bool(promotion_mentions(body))
 
 
 def hashtags_split(text: str) -> tuple[str, list[str]]:
@@ -149,6 +186,12 @@ def check(body: str, context: CopyContext, tags: Sequence[str] = ()) -> CheckedT
         violations.append(
             Violation("wrong_language", context.language, "", "Not written in the requested language.")
         )
+    if body.strip() and _PROMPT_ECHO.search(body):
+        violations.append(
+            Violation("prompt_echo", "", "", "Repeats the prompt's form instead of writing copy.")
+        )
+    elif body.strip() and not on_topic(body, context):
+        violations.append(Violation("off_topic", "", "", "Says nothing about the products or the promotion."))
     violations += compliance_check(
         text, store_banned=context.store_banned, brand_voice_avoid=context.brand_voice_avoid
     )
