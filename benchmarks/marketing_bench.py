@@ -102,8 +102,12 @@ def main() -> None:
     parser.add_argument("--data", default=str(ROOT / "tests" / "data" / "marketing" / "requests.json"))
     parser.add_argument("--variants", type=int, default=3)
     parser.add_argument("--limit", type=int, default=0, help="only the first N requests (0: all)")
+    parser.add_argument("--split", choices=["dev", "held"], help="only the requests of one split")
+    parser.add_argument("--name", default="marketing", help="results file name (benchmarks/results/NAME.md)")
     args = parser.parse_args()
     requests = json.loads(Path(args.data).read_text(encoding="utf-8"))["requests"]
+    if args.split:
+        requests = [request for request in requests if request["split"] == args.split]
     if args.limit:
         requests = requests[: args.limit]
     spec = inference.resolve_model(None, task="generate")
@@ -167,8 +171,8 @@ def main() -> None:
     report["variants_per_minute"] = round(60 * report["all"]["kept"] / elapsed, 2) if elapsed else 0
     report["model"] = f"{spec.key} ({spec.revision})"
     results = ROOT / "benchmarks" / "results"
-    (results / "marketing.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
-    _write_markdown(results / "marketing.md", report, args)
+    (results / f"{args.name}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    _write_markdown(results / f"{args.name}.md", report, args)
 
 
 def _write_markdown(path: Path, report: dict[str, Any], args: argparse.Namespace) -> None:
@@ -177,6 +181,10 @@ def _write_markdown(path: Path, report: dict[str, Any], args: argparse.Namespace
         command += f" --variants {args.variants}"
     if args.limit:
         command += f" --limit {args.limit}"
+    if args.split:
+        command += f" --split {args.split}"
+    if args.name != "marketing":
+        command += f" --name {args.name}"
     lines = [
         "# Marketing copy benchmark",
         "",
