@@ -116,3 +116,10 @@ def test_a_text_that_repeats_the_prompt_or_says_nothing_of_the_offer_is_not_kept
     assert not unrelated.kept and "off_topic" in {v.code for v in unrelated.final.blocking}
     assert finish("All 30% off until Dec 12.", context).kept  # the promotion alone is on topic
     assert finish("北原新品上市。", sms_zh()).kept  # the brand
+
+
+def test_the_goal_as_the_prompt_words_it_is_an_echo_and_yi_liu_is_an_absolute_claim() -> None:
+    echoed = finish("召回老客户 纯棉T恤。", sms_zh())
+    assert not echoed.kept and "prompt_echo" in {v.code for v in echoed.final.blocking}
+    claimed = finish("一流品质的纯棉T恤。", sms_zh())
+    assert [(v.code, v.found) for v in claimed.first.violations] == [("ad_law", "一流")]

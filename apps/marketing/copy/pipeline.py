@@ -27,6 +27,10 @@ from .repair import drop_spans, trim_to_fit
 _PROMPT_ECHO = re.compile(
     r"(?:Product|Brand|Facts|Promotion|Goal|Copy|Channel|Category|Voice)\s*:"
     r"|(?:商品|品牌|参数|活动|目标|文案|渠道|类目|品牌调性)\s*[:：]|\s\|\s"
+    # the goals as the prompt words them (prompting.GOAL_TEXT)
+    r"|drive sales|announce a new product|build awareness|win back lapsed customers"
+    r"|促进销售|提升品牌认知|召回老客户",
+    re.IGNORECASE,
 )
 _TOPIC_WORD = re.compile(r"[a-z0-9]{3,}")
 _STOPWORDS = frozenset({"the", "and", "for", "with", "one", "size", "new", "our", "your"})
