@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("apps.catalog.api.urls")),
     path("", include("apps.support.api.urls")),
     path("", include("apps.reviews.api.urls")),
+    path("", include("apps.marketing.api.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("", include("apps.catalog.urls")),
     path("", include("apps.support.urls")),
     path("", include("apps.reviews.urls")),
+    path("", include("apps.marketing.urls")),
 ]
 
 handler400 = "apps.core.views.bad_request"

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.support",
     "apps.reviews",
     "apps.training",
+    "apps.marketing",
     "apps.dashboard",
 ]
 
@@ -403,6 +404,8 @@ IMPORT_BLOCK_ROWS = env.int("IMPORT_BLOCK_ROWS", default=env.int("CATALOG_IMPORT
 # --- Catalog ----------------------------------------------------------------------------
 CATALOG_DESCRIBE_CANDIDATES = env.int("CATALOG_DESCRIBE_CANDIDATES", default=4)
 CATALOG_DESCRIBE_MODEL = env.str("CATALOG_DESCRIBE_MODEL", default="")
+# The generator marketing copy is written with; empty: the store's (or the default) generator.
+MARKETING_COPY_MODEL = env.str("MARKETING_COPY_MODEL", default="")
 
 # --- Quotas -----------------------------------------------------------------------------
 # Tokens the models may generate for one store in a calendar month (a store's own setting

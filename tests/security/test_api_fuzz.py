@@ -45,6 +45,7 @@ from apps.catalog.models import BrandVoice, Description, DescriptionVersion, Pro
 from apps.imports.models import DataImport
 from apps.inference import use_backend
 from apps.jobs.models import Job, JobItem
+from apps.marketing.models import ABTest, Campaign, CopyRequest, Variant
 from apps.reviews.models import CustomAspect, ReplyDraft, Review, SpikeAlert
 from tests.catalog.fakes import draft
 from tests.factories import MembershipFactory, StoreFactory
@@ -74,11 +75,13 @@ class Tenant:
         names = ["store", "product", "description", "brand_voice", "import", "job", "membership"]
         ids = {f"{name}_id": self.base_id + offset for offset, name in enumerate(names)}
         reviews = {"review_id": 12, "aspect_id": 13, "alert_id": 14, "reply_id": 15}
+        marketing = {"campaign_id": 20, "request_id": 21, "variant_id": 22, "ab_test_id": 24}
         return {
             **ids,
             "invitation_id": self.base_id + 10,
             "token_id": self.base_id + 11,
             **{name: self.base_id + offset for name, offset in reviews.items()},
+            **{name: self.base_id + offset for name, offset in marketing.items()},
         }
 
     def create(self) -> Store:
@@ -173,6 +176,19 @@ class Tenant:
         )
         ReplyDraft.objects.create(
             pk=ids["reply_id"], store=store, review=review, language="en", text="Sorry about the zipper."
+        )
+        campaign = Campaign.objects.create(pk=ids["campaign_id"], store=store, name="Double 12")
+        copy_request = CopyRequest.objects.create(
+            pk=ids["request_id"], store=store, campaign=campaign, channel="sms", language="en"
+        )
+        variant_a = Variant.objects.create(
+            pk=ids["variant_id"], store=store, request=copy_request, text="Wool scarves 20% off."
+        )
+        variant_b = Variant.objects.create(
+            pk=ids["variant_id"] + 1, store=store, request=copy_request, text="Warm wool scarves."
+        )
+        ABTest.objects.create(
+            pk=ids["ab_test_id"], store=store, campaign=campaign, variant_a=variant_a, variant_b=variant_b
         )
         return store
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MarketingConfig(AppConfig):
+    name = "apps.marketing"
+    label = "marketing"
+    verbose_name = "Marketing"
