@@ -137,5 +137,5 @@ def approved_reply(*, review: Review) -> ReplyDraft | None:
 
 
 def review_settings_get(*, store: Store) -> ReviewSettings:
-    settings, _created = ReviewSettings.objects.get_or_create(store=store)
-    return settings
+    """The store's review settings; unsaved defaults until someone saves them (a read writes nothing)."""
+    return ReviewSettings.objects.filter(store=store).first() or ReviewSettings(store=store)

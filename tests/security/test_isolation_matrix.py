@@ -92,9 +92,89 @@ def _support_order(store: Store) -> int:
     return orders.order_create(store=store, actor=Actor.system(), number=f"M-{store.pk}").pk
 
 
-def _support_import(store: Store) -> int:
+def _target_import(store: Store, target: str) -> int:
     return DataImport.objects.create(
-        store=store, target="support.orders", original_name="o.csv", file_format="csv", size=1, file="o.csv"
+        store=store, target=target, original_name="a.csv", file_format="csv", size=1, file="a.csv"
+    ).pk
+
+
+def _review(store: Store) -> Any:
+    from apps.reviews.models import Review
+
+    return Review.objects.get_or_create(
+        store=store,
+        sku="ISO-R",
+        text_hash=f"{store.pk:064d}",
+        defaults={
+            "text": "The zipper broke.",
+            "language": "en",
+            "rating": 2,
+            "reviewed_at": timezone.now(),
+            "sentiment": "negative",
+            "sentiment_confidence": 0.9,
+        },
+    )[0]
+
+
+def _aspect(store: Store) -> int:
+    from apps.reviews.models import CustomAspect
+
+    return CustomAspect.objects.create(store=store, name="battery", examples=["battery life"]).pk
+
+
+def _alert(store: Store) -> int:
+    from apps.reviews.models import SpikeAlert
+
+    now = timezone.now()
+    return SpikeAlert.objects.create(
+        store=store,
+        scope="product",
+        key="ISO-R",
+        window_start=now,
+        window_end=now,
+        window_negative=10,
+        window_total=20,
+        baseline_negative=2,
+        baseline_total=40,
+        z_score=4.0,
+        p_value=0.0001,
+    ).pk
+
+
+def _reply(store: Store) -> int:
+    from apps.reviews.models import ReplyDraft
+
+    return ReplyDraft.objects.create(store=store, review=_review(store), language="en", text="Sorry.").pk
+
+
+def _campaign(store: Store) -> Any:
+    from apps.marketing.models import Campaign
+
+    return Campaign.objects.get_or_create(store=store, name="Double 12")[0]
+
+
+def _copy_request(store: Store) -> Any:
+    from apps.marketing.models import CopyRequest
+
+    return CopyRequest.objects.get_or_create(
+        store=store, campaign=_campaign(store), channel="sms", defaults={"language": "en"}
+    )[0]
+
+
+def _copy_variant(store: Store, text: str = "Wool scarves 20% off.") -> Any:
+    from apps.marketing.models import Variant
+
+    return Variant.objects.get_or_create(store=store, request=_copy_request(store), text=text)[0]
+
+
+def _ab_test(store: Store) -> int:
+    from apps.marketing.models import ABTest
+
+    return ABTest.objects.create(
+        store=store,
+        campaign=_campaign(store),
+        variant_a=_copy_variant(store),
+        variant_b=_copy_variant(store, "Warm wool scarves."),
     ).pk
 
 
@@ -118,8 +198,17 @@ OBJECTS: dict[str, Callable[[Store], int | str]] = {
     "faq_id": _support_faq,
     "order_id": _support_order,
     "conversation_id": _support_conversation,
-    "support_import_id": _support_import,  # the import_id of the order-import routes (Route.path)
+    "review_id": lambda store: _review(store).pk,
+    "aspect_id": _aspect,
+    "alert_id": _alert,
+    "reply_id": _reply,
+    "campaign_id": lambda store: _campaign(store).pk,
+    "request_id": lambda store: _copy_request(store).pk,
+    "variant_id": lambda store: _copy_variant(store).pk,
+    "ab_test_id": _ab_test,
 }
+# An import belongs to one target: each import route is given an import of its own target.
+IMPORT_TARGETS = ("catalog.products", "reviews.reviews", "support.orders")
 # Route values that name no object of a store.
 NOT_OBJECTS = {"store_id", "platform"}
 
@@ -132,10 +221,11 @@ class Route:
     api: bool
     methods: tuple[str, ...]
 
+    target: str = ""  # an import route's import target
+
     def path(self, values: dict[str, int | str]) -> str:
-        # An import is one target's: the order-import routes name an order import.
-        if "/support/orders/imports/" in self.template and "support_import_id" in values:
-            values = {**values, "import_id": values["support_import_id"]}
+        if self.target and f"import:{self.target}" in values:
+            values = {**values, "import_id": values[f"import:{self.target}"]}
         return "/" + self.template.format(**values)
 
     def __str__(self) -> str:
@@ -168,7 +258,11 @@ def store_routes() -> list[Route]:
             methods = tuple(method for method in METHODS if hasattr(view, method))
         else:
             methods = ("get", "post")  # function views: both are tried
-        routes.append(Route(template, raw, names, api, methods))
+        # Import views are given their target by the URL configuration (pages) or as_view (API).
+        target = pattern.default_args.get("target") or getattr(pattern.callback, "view_initkwargs", {}).get(
+            "target", ""
+        )
+        routes.append(Route(template, raw, names, api, methods, target))
     return routes
 
 
@@ -211,6 +305,10 @@ def tenant(role: str = Role.OWNER, store: Store | None = None) -> Tenant:
     web.force_login(user)
     # A tenant of its own gets one object of each kind; a member joining a store uses the store's.
     ids = {} if store else {name: make(membership.store) for name, make in OBJECTS.items()}
+    if not store:
+        ids.update(
+            {f"import:{target}": _target_import(membership.store, target) for target in IMPORT_TARGETS}
+        )
     _catalogs.clear()
     return Tenant(membership.store, ids, api, web)
 

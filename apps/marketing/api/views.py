@@ -157,9 +157,9 @@ class VariantReviewApi(StoreScopedMixin, APIView):
         summary="Approve, reject or reopen a variant",
     )
     def post(self, request: Request, store_id: int, variant_id: int) -> Response:
+        variant = selectors.variant_get(store=self.store, variant_id=variant_id)  # 404 before the body
         data = s.CopyVariantReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        variant = selectors.variant_get(store=self.store, variant_id=variant_id)
         variant = variants.variant_review(
             variant=variant, actor=self.actor, action=data.validated_data["action"]
         )
@@ -173,9 +173,9 @@ class VariantResultsApi(StoreScopedMixin, APIView):
         summary="Record impressions, clicks and conversions",
     )
     def post(self, request: Request, store_id: int, variant_id: int) -> Response:
+        variant = selectors.variant_get(store=self.store, variant_id=variant_id)  # 404 before the body
         data = s.VariantResultsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        variant = selectors.variant_get(store=self.store, variant_id=variant_id)
         variant = variants.variant_results_record(variant=variant, actor=self.actor, **data.validated_data)
         return Response(s.CopyVariantOutputSerializer(variant).data)
 
