@@ -201,7 +201,14 @@ def main() -> None:
     )
     parser.add_argument("--corpus-texts", type=int, default=600, help="held-out corpus texts per language")
     parser.add_argument("--skip-aspects", action="store_true")
+    parser.add_argument("--render", action="store_true", help="rewrite sentiment.md from sentiment.json only")
     args = parser.parse_args()
+    if args.render:
+        (RESULTS / "sentiment.md").write_text(render(json.loads((RESULTS / "sentiment.json").read_text())))
+        return
+    if args.render:
+        (RESULTS / "sentiment.md").write_text(render(json.loads((RESULTS / "sentiment.json").read_text())))
+        return
     spec = get_spec(SENTIMENT_KEY)
     if not spec.is_installed():
         sys.exit(f"{SENTIMENT_KEY} is not installed: python manage.py models install {SENTIMENT_KEY}")
@@ -265,7 +272,14 @@ def render(figures: dict[str, Any]) -> str:
         f"Model: `{SENTIMENT_KEY}`, {figures['model_manifest'].get('revision', '?')}, data sha256 "
         f"`{figures['model_manifest'].get('data_sha256', '?')}`; validation at install: "
         f"`{json.dumps(figures['model_manifest'].get('validation'))}`.",
-        f"Training texts: {json.dumps(figures['train_texts'])}.",
+        f"Training texts: {json.dumps(figures['train_texts'])}; recipe "
+        f"`{json.dumps(figures['model_manifest'].get('recipe'))}`"
+        + (
+            " (a `manage.py train_sentiment` run that replaced the installed model, whose validation "
+            f"score was {figures['model_manifest']['replaced_score']})."
+            if figures["model_manifest"].get("replaced_score") is not None
+            else "."
+        ),
         "",
         "## Sentiment",
         "",
