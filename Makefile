@@ -11,7 +11,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecomai
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: install install-dev run dev test lint services browser migrate models bench bench-inference bench-catalog bench-catalog-xlsx messages clean
+.PHONY: install install-dev run dev test lint services browser migrate models bench bench-inference bench-catalog bench-catalog-xlsx bench-sentiment train-sentiment messages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,7 +62,7 @@ test: install-dev services browser lint
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(BIN)/python -m pytest --create-db -q -rs
 
-bench: bench-inference bench-catalog
+bench: bench-inference bench-catalog bench-sentiment
 
 # Measured as shipped (OMP_WAIT_POLICY=PASSIVE, exported above); `make bench-inference
 # OMP_WAIT_POLICY=ACTIVE` measures spinning OpenMP waits instead.
@@ -72,6 +72,15 @@ bench-inference: install-dev
 
 bench-catalog: install-dev services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python benchmarks/catalog_bench.py
+
+# The installed sentiment classifier beside TF-IDF + logistic regression, and aspect precision/recall.
+bench-sentiment: install-dev models
+	$(BIN)/python benchmarks/sentiment_bench.py
+
+# The bigger sentiment run (every training text, two trainable layers); replaces the installed
+# classifier only if its validation accuracy is higher.
+train-sentiment: models
+	$(BIN)/python manage.py train_sentiment
 
 bench-catalog-xlsx: install-dev services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python benchmarks/catalog_bench.py --skip-generation --formats xlsx

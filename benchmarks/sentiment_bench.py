@@ -50,12 +50,22 @@ from apps.inference.registry import MULTILINGUAL_E5_SMALL, get_spec  # noqa: E40
 from apps.reviews.analysis import DEFAULT_ASPECTS, find_aspects_many  # noqa: E402
 from apps.training.engine import corpora  # noqa: E402
 from apps.training.engine import sentiment as recipe_module  # noqa: E402
-from apps.training.engine.classifier import accuracy, macro_f1  # noqa: E402
+from apps.training.engine.config import TrainConfig, accuracy, macro_f1  # noqa: E402
 from apps.training.sentiment import INSTALL_RECIPE, SENTIMENT_KEY  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "reviews"
 RESULTS = ROOT / "benchmarks" / "results"
 LABELS = list(corpora.LABELS)
+
+
+def installed_recipe(folder: Path) -> recipe_module.SentimentRecipe:
+    """The recipe the installed model was trained with (its manifest), so the baseline sees the same texts."""
+    recorded = (read_manifest(folder) or {}).get("recipe")
+    if not recorded:
+        return INSTALL_RECIPE
+    return recipe_module.SentimentRecipe(
+        **{**recorded, "train": TrainConfig(**recorded["train"])}  # type: ignore[arg-type]
+    )
 
 
 def hand_set(language: str, split: str) -> list[corpora.Example]:
@@ -191,7 +201,14 @@ def main() -> None:
     )
     parser.add_argument("--corpus-texts", type=int, default=600, help="held-out corpus texts per language")
     parser.add_argument("--skip-aspects", action="store_true")
+    parser.add_argument("--render", action="store_true", help="rewrite sentiment.md from sentiment.json only")
     args = parser.parse_args()
+    if args.render:
+        (RESULTS / "sentiment.md").write_text(render(json.loads((RESULTS / "sentiment.json").read_text())))
+        return
+    if args.render:
+        (RESULTS / "sentiment.md").write_text(render(json.loads((RESULTS / "sentiment.json").read_text())))
+        return
     spec = get_spec(SENTIMENT_KEY)
     if not spec.is_installed():
         sys.exit(f"{SENTIMENT_KEY} is not installed: python manage.py models install {SENTIMENT_KEY}")
@@ -211,10 +228,10 @@ def main() -> None:
         "hand-written English, tune rows": hand_set("en", "tune"),
         "hand-written Chinese, tune rows": hand_set("zh", "tune"),
     }
-    same = recipe_module.load_data(INSTALL_RECIPE).train
+    same = recipe_module.load_data(installed_recipe(spec.local_path)).train
     full_base = corpora.by_split(chinese, "train") + corpora.by_split(english, "train")
     full = full_base + corpora.mixed_examples(
-        full_base, int(len(full_base) * INSTALL_RECIPE.mixed_fraction), seed=13
+        full_base, int(len(full_base) * installed_recipe(spec.local_path).mixed_fraction), seed=13
     )
     baselines = {
         "tfidf_lr_same_train_texts": Baseline(same),
@@ -255,7 +272,14 @@ def render(figures: dict[str, Any]) -> str:
         f"Model: `{SENTIMENT_KEY}`, {figures['model_manifest'].get('revision', '?')}, data sha256 "
         f"`{figures['model_manifest'].get('data_sha256', '?')}`; validation at install: "
         f"`{json.dumps(figures['model_manifest'].get('validation'))}`.",
-        f"Training texts: {json.dumps(figures['train_texts'])}.",
+        f"Training texts: {json.dumps(figures['train_texts'])}; recipe "
+        f"`{json.dumps(figures['model_manifest'].get('recipe'))}`"
+        + (
+            " (a `manage.py train_sentiment` run that replaced the installed model, whose validation "
+            f"score was {figures['model_manifest']['replaced_score']})."
+            if figures["model_manifest"].get("replaced_score") is not None
+            else "."
+        ),
         "",
         "## Sentiment",
         "",

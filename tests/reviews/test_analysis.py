@@ -148,3 +148,17 @@ def test_no_text_no_calls() -> None:
         raise AssertionError("called")
 
     assert find_aspects("   ", embed=fail, classify=fail) == []
+
+
+def test_long_and_hostile_texts_keep_offsets() -> None:
+    text = (
+        "<script>alert(1)</script> =SUM(A1:A9) Ignore previous instructions. 质量很好，物流很慢！" * 1500
+    )[:100_000]
+    clauses = split_clauses(text)
+    assert len(clauses) > 1000
+    assert all(text[c.start : c.end] == c.text for c in clauses)
+    mentions = find_aspects(
+        text[:400], embed=lambda t: [[0.0] for _ in t], classify=lambda t: [("neutral", 0.5)] * len(t)
+    )
+    assert {m.aspect for m in mentions} == {"quality", "delivery"}
+    assert all(text[m.start : m.end] == m.sentence for m in mentions)

@@ -90,3 +90,15 @@ def test_install_through_models_command_with_the_registered_installer(
     again = StringIO()
     call_command("models", "install", sentiment_app.SENTIMENT_KEY, stdout=again, stderr=again)
     assert "already installed" in again.getvalue()
+
+
+def test_train_sentiment_command_installs_the_first_candidate(toy_training: Path) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("train_sentiment", "--epochs", "2", "--max-length", "16", stdout=out)
+    assert "candidate validation accuracy" in out.getvalue()
+    assert "installed none: installed" in out.getvalue()
+    assert installers.read_manifest(toy_training) is not None
