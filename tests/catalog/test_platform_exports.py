@@ -46,7 +46,11 @@ def approve(store: Any, product: Product, text: str) -> None:
         product=product, actor=Actor.system(), options=describe_options(store, language=product.language)
     )
     descriptions.description_review(
-        description=version.description, actor=Actor.system(), action="approve", text=text
+        description=version.description,
+        actor=Actor.system(),
+        action="approve",
+        text=text,
+        confirm_invented=True,  # the texts here test escaping, not grounding
     )
 
 
