@@ -271,6 +271,8 @@ SPECTACULAR_SETTINGS = {
         "KnowledgeDocumentStatusEnum": "apps.support.models.KnowledgeDocument.Status",
         "DocumentFormatEnum": "apps.support.api.serializers.PASTE_FORMATS",
         "DescriptionFormatEnum": "apps.catalog.text.options.FORMATS",
+        # Reply drafts and copy variants share one choice set: draft, approved, rejected.
+        "ApprovalStatusEnum": "apps.reviews.models.ReplyStatus",
     },
 }
 
