@@ -19,6 +19,7 @@ from apps.support.models import (
     OrderStatus,
     SupportSettings,
 )
+from apps.support.ordering import ORDER_ROW_FIELDS
 
 LANGUAGES = [("", "detect"), ("en", "English"), ("zh", "Chinese")]
 PASTE_FORMATS = [("text", "Plain text"), ("markdown", "Markdown"), ("html", "HTML")]
@@ -119,25 +120,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = [
-            "id",
-            "number",
-            "customer_name",
-            "customer_email",
-            "customer_phone",
-            "status",
-            "currency",
-            "total_amount",
-            "shipping_amount",
-            "carrier",
-            "tracking_number",
-            "placed_at",
-            "shipped_at",
-            "delivered_at",
-            "items",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *ORDER_ROW_FIELDS, "created_at", "updated_at"]  # one list of order fields
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs: dict[str, dict[str, Any]] = {
             "number": {"validators": []}
