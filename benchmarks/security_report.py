@@ -145,8 +145,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines += [
         "",
         f"API fuzzing: {results['fuzz_requests']} generated requests over {results['fuzz_operations']} "
-        "distinct method and path templates, each answer checked against the schema, none a 5xx; another "
-        "tenant's ids answered 404 and changed nothing.",
+        "operations of the schema, each answer checked against the schema, none a 5xx; another tenant's ids "
+        "answered 404 and changed nothing.",
         "",
         "Faults injected (each test asserts every item's effect applied exactly once: items lost or "
         "doubled are a failure above):",

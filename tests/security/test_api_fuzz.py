@@ -363,7 +363,7 @@ def log_case(case: Any) -> None:
     path = os.environ.get("FUZZ_CASES_LOG")
     if path:
         with open(path, "a", encoding="utf-8") as log:
-            log.write(f"{case.method} {case.path}\n")
+            log.write(f"{case.operation.label}\n")  # "GET /api/v1/stores/{store_id}/...": the operation
 
 
 @fuzzed.parametrize()
