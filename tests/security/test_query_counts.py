@@ -79,7 +79,47 @@ def _audit(store: Store, n: int) -> None:
     AuditEvent.objects.create(store=store, action="product.updated", object_type="product", object_id=str(n))
 
 
+def _review(store: Store, n: int) -> None:
+    from apps.reviews.models import Review
+
+    Review.objects.create(
+        store=store,
+        sku=f"QR{n}",
+        text=f"The zipper broke on day {n}.",
+        text_hash=f"{n:064d}",
+        language="en",
+        rating=2,
+        reviewed_at=timezone.now(),
+        sentiment="negative",
+        sentiment_confidence=0.9,
+    )
+
+
+def _campaign(store: Store, n: int) -> None:
+    from apps.marketing.models import Campaign
+
+    Campaign.objects.create(store=store, name=f"Campaign {n}")
+
+
+def _order(store: Store, n: int) -> None:
+    from apps.accounts.actor import Actor
+    from apps.support.services import orders
+
+    orders.order_create(store=store, actor=Actor.system(), number=f"QO-{n}")
+
+
+def _conversation(store: Store, n: int) -> None:
+    from apps.support.services import inbox
+
+    inbox.conversation_start(store=store)
+
+
 LISTS: list[tuple[str, Callable[[Store, int], None]]] = [
+    ("/api/v1/stores/{store}/reviews/", _review),
+    ("/api/v1/stores/{store}/marketing/campaigns/", _campaign),
+    ("/api/v1/stores/{store}/support/orders/", _order),
+    ("/api/v1/stores/{store}/support/conversations/", _conversation),
+    ("/s/{store}/reviews/", _review),
     ("/api/v1/stores/{store}/catalog/products/", _product),
     ("/api/v1/stores/{store}/catalog/descriptions/", _description),
     ("/api/v1/stores/{store}/catalog/brand-voices/", _voice),

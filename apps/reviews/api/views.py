@@ -66,7 +66,7 @@ class ReviewListCreateApi(StoreScopedMixin, generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         return selectors.review_list(store=self.store, filters=_filters(self.request)).prefetch_related(
-            "aspects"
+            "aspects", selectors.approved_replies_prefetch()
         )
 
     @extend_schema(parameters=FILTER_PARAMETERS, summary="Reviews, filtered")
