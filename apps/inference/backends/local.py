@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from ..engine import encoders, generation
+from ..engine import encoders
 from ..engine.loading import get_loaded
+from ..engine.serving import server_for
+from ..lanes import current_lane
 from ..registry import ModelSpec
 from ..types import Classification, Embedding, Generation, GenerationRequest, StreamEvent
 from .base import EmbedKind
@@ -18,10 +20,13 @@ class LocalBackend:
     name = "local"
 
     def generate(self, requests: Sequence[GenerationRequest], spec: ModelSpec) -> list[Generation]:
-        return generation.generate(get_loaded(spec), requests)
+        # Every generation in this process goes through the model's continuous-batching server.
+        loaded = get_loaded(spec)
+        return server_for(loaded).generate(requests, lane=current_lane(), loaded=loaded)
 
     def generate_stream(self, request: GenerationRequest, spec: ModelSpec) -> Iterator[StreamEvent]:
-        return generation.generate_stream(get_loaded(spec), request)
+        loaded = get_loaded(spec)
+        return server_for(loaded).stream(request, lane=current_lane(), loaded=loaded)
 
     def classify(self, texts: Sequence[str], spec: ModelSpec) -> list[Classification]:
         return encoders.classify(get_loaded(spec), texts)
