@@ -358,6 +358,12 @@ INFERENCE_OPENAI_MODELS = env.dict("INFERENCE_OPENAI_MODELS", default={})
 INFERENCE_IN_PROCESS = env.bool("INFERENCE_IN_PROCESS", default=False)
 # Seconds the web process waits for an inference worker before giving up (a transient error).
 INFERENCE_QUEUE_TIMEOUT_SECONDS = env.float("INFERENCE_QUEUE_TIMEOUT_SECONDS", default=300.0)
+# The inference worker's own endpoint for interactive calls (apps/inference/server.py): where the worker
+# listens ("unix:/path.sock" or "host:port") and where the web process calls it ("unix:/path.sock" or
+# "http://host:port"); `manage.py serve` sets both to a socket under VAR_DIR. A TCP endpoint needs the token.
+INFERENCE_SERVER_LISTEN = env.str("INFERENCE_SERVER_LISTEN", default="")
+INFERENCE_SERVER_URL = env.str("INFERENCE_SERVER_URL", default="")
+INFERENCE_SERVER_TOKEN = env.str("INFERENCE_SERVER_TOKEN", default="")
 # Local engine: device ("auto", "cpu", "cuda"), torch threads (0 = the cores this process may
 # use), smoothed int8 Linear layers on CPU for every model (engine/quantization.py), and
 # the memory budget of loaded models.
@@ -412,6 +418,7 @@ IMPORT_BLOCK_ROWS = env.int("IMPORT_BLOCK_ROWS", default=env.int("CATALOG_IMPORT
 # --- Catalog ----------------------------------------------------------------------------
 CATALOG_DESCRIBE_CANDIDATES = env.int("CATALOG_DESCRIBE_CANDIDATES", default=4)
 CATALOG_DESCRIBE_MODEL = env.str("CATALOG_DESCRIBE_MODEL", default="")
+CATALOG_DESCRIBE_PARALLELISM = env.int("CATALOG_DESCRIBE_PARALLELISM", default=2)
 # The generator marketing copy is written with; empty: the store's (or the default) generator.
 MARKETING_COPY_MODEL = env.str("MARKETING_COPY_MODEL", default="")
 

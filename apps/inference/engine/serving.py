@@ -166,6 +166,7 @@ class Work:
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
     sent: int = 0  # characters of row 0 already streamed
+    cancelled: bool = False  # the caller stopped listening: its rows leave at the next step
 
     @property
     def row_count(self) -> int:
@@ -285,13 +286,16 @@ class Server:
             raise InvalidRequest("Streaming serves one candidate; use generate() for n > 1.")
         (work,) = self.submit([request], lane=lane, stream=True, loaded=loaded)
         assert work.events is not None
-        while True:
-            event = work.events.get()
-            if isinstance(event, BaseException):
-                raise event
-            yield event
-            if event.final:
-                return
+        try:
+            while True:
+                event = work.events.get()
+                if isinstance(event, BaseException):
+                    raise event
+                yield event
+                if event.final:
+                    return
+        finally:
+            work.cancelled = not work.done.is_set()
 
     def close(self) -> None:
         with self._condition:
@@ -369,6 +373,9 @@ class Server:
                 if self._rows and len(self._rows) + work.row_count > limit:
                     return
                 heapq.heappop(self._waiting)
+            if work.cancelled:
+                work.done.set()
+                continue
             try:
                 self._prefill(work)
             except Exception as error:
@@ -490,9 +497,11 @@ class Server:
         self.stats.steps += 1
         touched: dict[int, Work] = {}
         for index, row in enumerate(self._rows):
+            work = self._works[id(row)]
+            if work.cancelled:
+                row.finish_reason = row.finish_reason or "length"
             self._advance(row, logits[index])
             self._next[index] = row.tokens[-1] if row.tokens else self._pad_id
-            work = self._works[id(row)]
             touched[id(work)] = work
         for work in touched.values():
             self._emit(work)
