@@ -162,6 +162,37 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
 
+def stats() -> dict[str, Any]:
+    """What this process's models have done: the generation servers' counters, the encoders' seconds."""
+    import sys
+
+    if "apps.inference.backends.local" not in sys.modules:
+        return {"pid": os.getpid(), "servers": [], "engine_seconds": {}}
+    from .backends.local import engine_seconds
+    from .engine.serving import servers
+
+    return {
+        "pid": os.getpid(),
+        "engine_seconds": engine_seconds(),
+        "servers": [
+            {
+                "model": server.loaded.spec.key,
+                "max_rows": server.max_rows,
+                "reserved_interactive_rows": server.reserved,
+                "running_rows": len(server._rows),
+                "prefix_cache": {
+                    "entries": len(server.prefixes),
+                    "bytes": server.prefixes.total_bytes,
+                    "hits": server.prefixes.hits,
+                    "misses": server.prefixes.misses,
+                },
+                **asdict(server.stats),
+            }
+            for server in servers()
+        ],
+    }
+
+
 class _UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
 

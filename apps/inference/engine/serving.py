@@ -69,9 +69,9 @@ MIN_PREFIX_TOKENS = 8
 KV = list[tuple[torch.Tensor, torch.Tensor]]
 
 
-def kv_bytes_per_token(model: torch.nn.Module, dtype: torch.dtype) -> int:
+def kv_bytes_per_token(model: Any, dtype: torch.dtype) -> int:
     """Bytes of keys and values one token takes across all layers of ``model``."""
-    config = (
+    config: Any = (
         model.config.get_text_config(decoder=True)
         if hasattr(model.config, "get_text_config")
         else model.config
@@ -200,6 +200,7 @@ class Stats:
     prefix_tokens_reused: int = 0
     generated_tokens: int = 0
     max_rows_seen: int = 0
+    busy_seconds: float = 0.0  # time spent prefilling and decoding
     admitted: dict[str, int] = field(default_factory=lambda: {"interactive": 0, "bulk": 0})
 
 
@@ -339,10 +340,12 @@ class Server:
                 if self._closed:
                     self._fail_all(TransientInferenceError("The model was unloaded; try again."))
                     return
+            started = time.perf_counter()
             try:
                 self._admit()
                 if self._rows:
                     self._step()
+                self.stats.busy_seconds += time.perf_counter() - started
             except Exception as error:  # a failed forward pass fails the rows in it, not the server
                 logger.exception("inference: the generation loop failed; failing the running requests")
                 self._fail_running(error if isinstance(error, InferenceError) else InferenceError(str(error)))
@@ -631,6 +634,11 @@ def server_for(loaded: LoadedModel) -> Server:
             server = Server(loaded)
             _servers[id(loaded.model)] = server
         return server
+
+
+def servers() -> list[Server]:
+    with _servers_lock:
+        return list(_servers.values())
 
 
 def drop_server(loaded: LoadedModel) -> None:
