@@ -30,7 +30,7 @@ from apps.core import services
 from apps.core.supervisor import Backoff, ChildExit, ChildSpec, Supervisor
 from apps.core.workers import QUEUES, celery_beat_argv, celery_worker_argv
 
-WEB_TIMEOUT_SECONDS = 120
+WEB_TIMEOUT_SECONDS = 330
 
 
 def parse_addrport(addrport: str) -> tuple[str, int]:
