@@ -88,29 +88,43 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _body(self) -> dict[str, Any] | None:
-        length = int(self.headers.get("Content-Length") or 0)
+        """The JSON body (always read first, so the connection stays in step), or None once answered."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
         if not 0 < length <= MAX_BODY_BYTES:
-            self._send_json(
-                413 if length else 400, {"error": {"type": "InvalidRequest", "message": "bad body"}}
-            )
+            self.close_connection = True  # the unread body must not be taken for the next request
+            status = 413 if length > MAX_BODY_BYTES else 400
+            self._send_json(status, {"error": {"type": "InvalidRequest", "message": "bad body"}})
+            return None
+        raw = self.rfile.read(length)
+        if not self._authorised():
+            self._send_json(401, {"error": {"type": "InvalidRequest", "message": "unauthorised"}})
             return None
         try:
-            body = json.loads(self.rfile.read(length))
+            body = json.loads(raw)
         except ValueError:
-            self._send_json(400, {"error": {"type": "InvalidRequest", "message": "the body is not JSON"}})
+            body = None
+        if not isinstance(body, dict):
+            self._send_json(
+                400, {"error": {"type": "InvalidRequest", "message": "the body is not a JSON object"}}
+            )
             return None
-        return body if isinstance(body, dict) else None
+        return body
 
     def do_GET(self) -> None:
         if self.path == "/v1/health":
             self._send_json(200, {"ok": True, "pid": os.getpid()})
+        elif self.path == "/v1/stats":
+            if self._authorised():
+                self._send_json(200, stats())
+            else:
+                self._send_json(401, {"error": {"type": "InvalidRequest", "message": "unauthorised"}})
         else:
             self._send_json(404, {"error": {"type": "InvalidRequest", "message": "not found"}})
 
     def do_POST(self) -> None:
-        if not self._authorised():
-            self._send_json(401, {"error": {"type": "InvalidRequest", "message": "unauthorised"}})
-            return
         body = self._body()
         if body is None:
             return

@@ -31,6 +31,8 @@ from apps.core.supervisor import Backoff, ChildExit, ChildSpec, Supervisor
 from apps.core.workers import QUEUES, celery_beat_argv, celery_worker_argv
 
 WEB_TIMEOUT_SECONDS = 330
+# Worker threads of the embedded default: bulk items mostly wait on the model's running batch.
+WORKER_THREADS = 4
 
 
 def parse_addrport(addrport: str) -> tuple[str, int]:
@@ -103,8 +105,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--concurrency",
             type=int,
-            default=4,
-            help="Worker threads (default 4; bulk items mostly wait on the model's running batch).",
+            default=WORKER_THREADS,
+            help=f"Worker threads (default {WORKER_THREADS}; bulk items mostly wait on the running batch).",
         )
         parser.add_argument("--web-threads", type=int, default=8, help="Web server threads (default 8).")
         parser.add_argument(
