@@ -208,14 +208,11 @@ def _features(retriever: HybridRetriever, hits: list[Any], question: str) -> lis
     chinese = is_chinese(question)
     settings = retriever.settings
     floor, ceiling = settings.dense_floor, settings.dense_ceiling
-    return [
-        [
-            (hit.dense + settings.cross_language_shift * (retriever._chinese[hit.chunk_id] != chinese) - floor)
-            / (ceiling - floor),
-            hit.keyword,
-        ]
-        for hit in hits
-    ]
+    rows = []
+    for hit in hits:
+        cross = retriever._chinese[hit.chunk_id] != chinese
+        rows.append([(hit.dense + settings.cross_language_shift * cross - floor) / (ceiling - floor), hit.keyword])
+    return rows
 
 
 def cross_language_gap(

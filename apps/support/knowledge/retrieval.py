@@ -43,11 +43,11 @@ class RetrievalSettings:
     rrf_k: int = 60
     candidates: int = 30
     # The encoder's cosine range: ``dense_floor`` is about what unrelated texts score, ``dense_ceiling``
-    # what a close paraphrase scores (multilingual-e5-small: 0.78 / 0.92, and a gap of 0.06). A question and a passage in
-    # different languages score lower for the same meaning; ``cross_language_shift`` is that gap, added
-    # to a cross-language cosine (measured without labels: a question's best chunk in its own language
-    # against its best chunk in the other, over a bilingual knowledge base). Another encoder only needs
-    # its own three; the weights below work on the shifted cosine scaled to the range.
+    # what a close paraphrase scores. A question and a passage in different languages score lower for
+    # the same meaning; ``cross_language_shift`` is that gap, added to a cross-language cosine (measured
+    # without labels: a question's best chunk in its own language against its best chunk in the other,
+    # over a bilingual knowledge base). multilingual-e5-small: 0.78 / 0.92 and a gap of 0.06. Another
+    # encoder only needs its own three; the weights below work on the shifted cosine scaled to the range.
     dense_floor: float = 0.78
     dense_ceiling: float = 0.92
     cross_language_shift: float = 0.06
