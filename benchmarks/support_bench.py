@@ -211,7 +211,8 @@ def _features(retriever: HybridRetriever, hits: list[Any], question: str) -> lis
     rows = []
     for hit in hits:
         cross = retriever._chinese[hit.chunk_id] != chinese
-        rows.append([(hit.dense + settings.cross_language_shift * cross - floor) / (ceiling - floor), hit.keyword])
+        shifted = hit.dense + settings.cross_language_shift * cross
+        rows.append([(shifted - floor) / (ceiling - floor), hit.keyword])
     return rows
 
 
