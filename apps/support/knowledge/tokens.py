@@ -2,11 +2,11 @@
 
 Chinese runs are cut by jieba's search mode (words and their shorter words) and also into character
 bigrams, so a word jieba splits differently in a question and in a policy still matches. Bigrams are
-taken only inside the stretches between stop words: "可以开发票吗" gives 开发, 发票, never 可以 or 票吗,
-which would match every question-shaped FAQ heading ("可以礼品包装吗？") instead of its topic. Latin words
-are lower-cased, NFKC-folded (full-width letters and digits) and stemmed with the Snowball English
-stemmer ("returns", "returned", "returning" all become "return"). Stop words in both languages are
-dropped; numbers are kept ("30 days").
+taken only inside the stretches between stop words ("可以开发票吗" gives 开发, 发票, never 可以 or 票吗),
+which would otherwise match every question-shaped FAQ heading ("可以礼品包装吗？") instead of its topic.
+Latin words are lower-cased, NFKC-folded (full-width letters and digits) and stemmed with the Snowball
+English stemmer ("returns", "returned", "returning" all become "return"). Stop words in both languages
+are dropped; numbers are kept ("30 days").
 """
 
 from __future__ import annotations
@@ -68,12 +68,20 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+# Words that end a stretch: stop words of two or more characters, particles and pronouns. A one-
+# character verb or preposition (到, 能, 给) stays inside, since it often starts a word jieba may not
+# know ("到账"); it is still dropped as a token of its own.
+_SEPARATORS = frozenset(
+    [word for word in CHINESE_STOP_WORDS if len(word) > 1] + list("的了吗呢吧啊呀嘛么哦啦着我你您他她它")
+)
+
+
 def _stretches(run: str) -> list[str]:
-    """The parts of a run of hanzi between its stop words (jieba's precise cut finds the words)."""
+    """The parts of a run of hanzi between its separating stop words (found by jieba's precise cut)."""
     stretches: list[str] = []
     current = ""
     for word in _jieba_module().lcut(run):
-        if word in CHINESE_STOP_WORDS:
+        if word in _SEPARATORS:
             if current:
                 stretches.append(current)
             current = ""
@@ -85,16 +93,15 @@ def _stretches(run: str) -> list[str]:
 
 
 def chinese_tokens(run: str) -> list[str]:
-    """jieba search-mode words and the character bigrams of each stretch of a run of hanzi between its
-    stop words (a one-character stretch is its own token)."""
+    """jieba search-mode words (stop words dropped) and the character bigrams of each stretch of a run
+    of hanzi between its separating stop words."""
     tokens: list[str] = []
     for stretch in _stretches(run):
-        words = [word for word in _jieba_module().lcut_for_search(stretch) if word not in CHINESE_STOP_WORDS]
-        if len(stretch) == 1:
-            tokens.extend(words or [stretch])
-            continue
-        tokens.extend(words)
-        tokens.extend(stretch[index : index + 2] for index in range(len(stretch) - 1))
+        tokens.extend(
+            word for word in _jieba_module().lcut_for_search(stretch) if word not in CHINESE_STOP_WORDS
+        )
+        bigrams = (stretch[index : index + 2] for index in range(len(stretch) - 1))
+        tokens.extend(bigram for bigram in bigrams if bigram not in CHINESE_STOP_WORDS)
     return tokens
 
 
