@@ -206,14 +206,13 @@ QUALITY_ROWS = [
 
 def _features(retriever: HybridRetriever, hits: list[Any], question: str) -> list[list[float]]:
     chinese = is_chinese(question)
-    settings = retriever.settings
-    floor, ceiling = settings.dense_floor, settings.dense_ceiling
-    rows = []
-    for hit in hits:
-        cross = retriever._chinese[hit.chunk_id] != chinese
-        shifted = hit.dense + settings.cross_language_shift * cross
-        rows.append([(shifted - floor) / (ceiling - floor), hit.keyword])
-    return rows
+    return [
+        [
+            retriever.scaled_dense(hit.dense, cross_language=retriever._chinese[hit.chunk_id] != chinese),
+            hit.keyword,
+        ]
+        for hit in hits
+    ]
 
 
 def cross_language_gap(

@@ -55,9 +55,9 @@ class RetrievalSettings:
     #   + keyword_weight * coverage), fitted on the dev part of tests/data/support
     # (benchmarks/support_bench.py --tune). Keyword coverage counts a question's word as found when the
     # chunk has it, a synonym or a glossary translation, so it carries cross-language evidence too.
-    bias: float = -8.11
-    dense_weight: float = 8.82
-    keyword_weight: float = 6.5
+    bias: float = -8.12
+    dense_weight: float = 8.84
+    keyword_weight: float = 6.51
     support_threshold: float = 0.35
     # Without question vectors (no encoder at hand) a hit supports an answer by keyword coverage alone.
     keyword_only_threshold: float = 0.6
@@ -95,6 +95,15 @@ class HybridRetriever:
         for chunk_id in ids:
             self._chinese.pop(chunk_id, None)
 
+    def scaled_dense(self, dense: float, *, cross_language: bool) -> float:
+        """The cosine on the encoder's scale (0 at ``dense_floor``, 1 at ``dense_ceiling``), a cross-language
+        one raised by the language gap, but never past the ceiling by it."""
+        settings = self.settings
+        shifted = dense
+        if cross_language:
+            shifted = max(dense, min(dense + settings.cross_language_shift, settings.dense_ceiling))
+        return (shifted - settings.dense_floor) / (settings.dense_ceiling - settings.dense_floor)
+
     def confidence(
         self, dense: float, keyword: float, *, cross_language: bool, has_vector: bool = True
     ) -> float:
@@ -102,8 +111,7 @@ class HybridRetriever:
         if not has_vector:
             return keyword
         settings = self.settings
-        shifted = dense + settings.cross_language_shift * cross_language
-        scaled = (shifted - settings.dense_floor) / (settings.dense_ceiling - settings.dense_floor)
+        scaled = self.scaled_dense(dense, cross_language=cross_language)
         z = settings.bias + settings.dense_weight * scaled + settings.keyword_weight * keyword
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
