@@ -29,6 +29,12 @@ def test_chinese_tokens_match_without_spaces_through_words_and_bigrams() -> None
     assert "的" not in tokenize("我的订单")
 
 
+def test_a_negated_word_also_gives_the_word_it_negates() -> None:
+    assert tokenize("unused and unwashed") == ["unus", "use", "unwash", "wash"]
+    assert set(tokenize("I already washed it")) <= set(tokenize("Items must be unwashed."))
+    assert tokenize("under the unit") == ["under", "unit"]
+
+
 def test_full_width_text_is_folded() -> None:
     assert tokenize("ＲＥＴＵＲＮ ３０ days") == tokenize("return 30 days")
 

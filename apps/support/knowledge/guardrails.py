@@ -45,7 +45,10 @@ _HUMAN = _any(
 )
 _MONEY = _any(
     [
-        r"\b(?:charged|billed)\s+(?:me\s+)?(?:twice|two\s+times|double|again)",
+        # "charged me twice" said of what happened (not "will I be charged twice?")
+        r"(?:^|\b(?:you|they|i|i've|been|was|were|got|have|has|just)\s+)(?:charged|billed)\s+(?:me\s+)?"
+        r"(?:twice|double|again|(?:two|three|four|\d+|several|multiple|many)\s+times)",
+        r"\b(?:dispute|contest)\s+(?:this|it|the\s+(?:charge|payment))\s+with\s+my\s+(?:bank|card)|\bfile\s+a\s+dispute\b",
         r"\bdouble[-\s]?(?:charged|billed|charge)\b",
         r"\bover[-\s]?charg",
         r"\b(?:unauthori[sz]ed|fraudulent|unknown)\s+(?:charge|payment|transaction)",
@@ -59,7 +62,7 @@ _MONEY = _any(
         r"\b(?:want|demand)\s+my\s+money\s+back\b",
         r"\b(?:was|were|been|got)\s+charged\b[^.?!]{0,60}\bbut\b",
         r"\bno\s+(?:refund|money)\s+(?:has\s+)?(?:came|come|arrived|yet|back)\b",
-        r"重复扣款|扣了两次|扣两次|多扣|乱扣|扣错|被扣了?.{0,6}(?:钱|款)|盗刷|诈骗|骗子|骗钱|黑店",
+        r"扣了(?:两|三|四|几|好几|多)次|重复扣款|扣了两次|扣两次|多扣|乱扣|扣错|被扣了?.{0,6}(?:钱|款)|盗刷|诈骗|骗子|骗钱|黑店",
         r"退款.{0,6}(?:没|未|还没|一直没)(?:有)?(?:到|收到|退|到账)",
         r"(?:钱|款).{0,4}(?:没|未|还没)(?:有)?(?:退|到账|收到)",
         r"还我钱|退我钱",

@@ -55,9 +55,9 @@ class RetrievalSettings:
     #   + keyword_weight * coverage), fitted on the dev part of tests/data/support
     # (benchmarks/support_bench.py --tune). Keyword coverage counts a question's word as found when the
     # chunk has it, a synonym or a glossary translation, so it carries cross-language evidence too.
-    bias: float = -7.23
-    dense_weight: float = 7.34
-    keyword_weight: float = 6.35
+    bias: float = -7.1
+    dense_weight: float = 7.23
+    keyword_weight: float = 6.22
     support_threshold: float = 0.35
     # Without question vectors (no encoder at hand) a hit supports an answer by keyword coverage alone.
     keyword_only_threshold: float = 0.6

@@ -5,8 +5,9 @@ bigrams, so a word jieba splits differently in a question and in a policy still 
 taken only inside the stretches between stop words ("可以开发票吗" gives 开发, 发票, never 可以 or 票吗),
 which would otherwise match every question-shaped FAQ heading ("可以礼品包装吗？") instead of its topic.
 Latin words are lower-cased, NFKC-folded (full-width letters and digits) and stemmed with the Snowball
-English stemmer ("returns", "returned", "returning" all become "return"). Stop words in both languages
-are dropped; numbers are kept ("30 days").
+English stemmer ("returns", "returned", "returning" all become "return"); a negated form also gives
+the word it negates ("unwashed": unwash, wash). Stop words in both languages are dropped; numbers are
+kept ("30 days").
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from typing import Any
 
 from apps.core.text import CJK
 
+# A negated participle or adjective ("unwashed", "unused", "unworn", "unsuitable") also gives the
+# word it negates, so "a shirt I already washed" finds "items must be unwashed": the same topic.
+_NEGATED = re.compile(r"un[a-z]{2,}(?:ed|en|rn|id|able|ible)$")
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:'[a-z]+)?")
 _JIEBA_LOCK = threading.Lock()
 _jieba: Any = None
@@ -113,7 +117,10 @@ def tokenize(text: str) -> list[str]:
         if CJK.match(run):
             tokens.extend(chinese_tokens(run))
         elif run not in ENGLISH_STOP_WORDS:
-            tokens.append(run if run.isdigit() else stem(run.replace("'", "")))
+            word = run.replace("'", "")
+            tokens.append(run if run.isdigit() else stem(word))
+            if _NEGATED.match(word):
+                tokens.append(stem(word[2:]))
     return tokens
 
 
