@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Store
@@ -13,6 +14,7 @@ from apps.core.models import TimeStampedModel
 
 from .copy.channels import CHANNELS
 from .copy.prompting import GOALS
+from .violations import violations_shown
 
 CHANNEL_CHOICES = [(key, spec.label) for key, spec in CHANNELS.items()]
 GOAL_LABELS = {
@@ -96,6 +98,11 @@ class CopyRequest(TimeStampedModel):
         return f"{self.campaign_id} {self.channel} [{self.language}]"
 
     @property
+    def error_shown(self) -> str:
+        """The error in the reader's language where it is one of ecomai's own messages."""
+        return gettext(self.error) if self.error else ""
+
+    @property
     def product_ids(self) -> list[int]:
         return sorted(product.pk for product in self.products.all())
 
@@ -149,6 +156,11 @@ class Variant(TimeStampedModel):
     @property
     def blocking(self) -> bool:
         return any(violation.get("blocking", True) for violation in self.violations)
+
+    @property
+    def violations_shown(self) -> list[dict[str, Any]]:
+        """The violations with their messages in the language of the request being answered."""
+        return violations_shown(self.violations)
 
 
 class ABTest(TimeStampedModel):

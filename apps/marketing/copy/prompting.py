@@ -92,6 +92,7 @@ _MUG = {
     ),
     "zh": ProductFacts(title="陶瓷马克杯", brand="窑里", attributes={"容量": "350ml", "颜色": "灰绿色"}),
 }
+_EXAMPLE_NOUNS = {"en": ("shirt", "mug"), "zh": ("衬衫", "马克杯")}
 _SUMMER = "20% off, Jun 1 to Jun 7, code SUMMER20"
 _SUMMER_ZH = "8折，6月1日至6月7日，优惠码 SUMMER20"
 # (promotion or "", goal, copy) per channel and language: the first for the shirt, the second the mug.
@@ -200,6 +201,16 @@ EXAMPLES: dict[str, dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]]
         ),
     },
 }
+
+
+def example_terms(language: str) -> tuple[str, ...]:
+    """What only the prompt's examples state (their products' titles, brands and facts, the example
+    promotion's code): a base model copies them into the copy it writes, and the request's own facts
+    never give them, so copy that states one states an invented fact."""
+    terms: list[str] = ["SUMMER20", *_EXAMPLE_NOUNS[language]]
+    for product in (_SHIRT[language], _MUG[language]):
+        terms += [product.title, product.brand, *product.attributes.values()]
+    return tuple(dict.fromkeys(term for term in terms if term))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ next round asks again with another seed, at most ``MAX_ROUNDS`` rounds.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps import inference
 from apps.accounts.actor import Actor
@@ -37,8 +40,15 @@ BULK_BATCH_SIZE = 4
 MAX_ROUNDS = 3
 MAX_VARIANTS = 10
 MAX_PRODUCTS = 5  # in one request's prompt; more is a bulk request
+# Copy with a blocking problem or an invented fact is not kept, so each round asks for more candidates
+# than are missing: about what the share kept so far says will fill the request.
+FIRST_KEEP_RATE = 0.6
+MIN_KEEP_RATE = 0.25
+MAX_CANDIDATES = 2 * MAX_VARIANTS
 TEMPERATURE = 0.9
 TOP_P = 0.95
+# Stored in English; shown in the reader's language (CopyRequest.error_shown).
+NO_VARIANT_KEPT = gettext_noop("No variant passed the checks; try again or change the request.")
 
 
 @dataclass(frozen=True)
@@ -120,19 +130,21 @@ def _validate(
     *, channel: str, goal: str, language: str, promotion: PromotionInput, variant_count: int
 ) -> None:
     if channel not in CHANNELS:
-        raise ApplicationError(f"Unknown channel {channel!r}.", code="unknown_channel")
+        raise ApplicationError(_("Unknown channel %(channel)r.") % {"channel": channel}, code="unknown_channel")
     if goal not in GOALS:
-        raise ApplicationError(f"Unknown goal {goal!r}.", code="unknown_goal")
+        raise ApplicationError(_("Unknown goal %(goal)r.") % {"goal": goal}, code="unknown_goal")
     if language not in ("en", "zh"):
-        raise ApplicationError("The language must be en or zh.", code="unknown_language")
+        raise ApplicationError(_("The language must be en or zh."), code="unknown_language")
     if not 1 <= variant_count <= MAX_VARIANTS:
-        raise ApplicationError(f"Ask for 1 to {MAX_VARIANTS} variants.", code="variant_count")
+        raise ApplicationError(
+            _("Ask for 1 to %(count)s variants.") % {"count": MAX_VARIANTS}, code="variant_count"
+        )
     if promotion.discount_percent is not None and not 0 < promotion.discount_percent < 100:
-        raise ApplicationError("A percentage discount is between 0 and 100.", code="discount_percent")
+        raise ApplicationError(_("A percentage discount is between 0 and 100."), code="discount_percent")
     if promotion.discount_amount is not None and promotion.discount_amount <= 0:
-        raise ApplicationError("A discount amount is more than 0.", code="discount_amount")
+        raise ApplicationError(_("A discount amount is more than 0."), code="discount_amount")
     if promotion.starts and promotion.ends and promotion.ends < promotion.starts:
-        raise ApplicationError("The promotion ends before it starts.", code="promotion_dates")
+        raise ApplicationError(_("The promotion ends before it starts."), code="promotion_dates")
 
 
 def request_products(copy_request: CopyRequest) -> list[Product]:
@@ -175,10 +187,13 @@ def copy_request_create(
     category = category.strip()
     if per_product and not category:
         raise ApplicationError(
-            "Bulk copy is for every product of a category: choose one.", code="category_required"
+            _("Bulk copy is for every product of a category: choose one."), code="category_required"
         )
     if category and not catalog_selectors.product_list(store=store, filters={"category": category}).exists():
-        raise ApplicationError(f"No product is in the category {category!r}.", code="empty_category")
+        raise ApplicationError(
+            _("No product is in the category %(category)r.") % {"category": category},
+            code="empty_category",
+        )
     with transaction.atomic():
         copy_request = CopyRequest.objects.create(
             store=store,
@@ -230,7 +245,7 @@ def run_rounds(
                 temperature=TEMPERATURE,
                 top_p=TOP_P,
                 stop=stop_strings(language),
-                n=job.want - len(job.kept) + (1 if round_number else 0),
+                n=candidates_wanted(job),
                 seed=seed + 1000 * round_number,
             )
             for job in open_jobs
@@ -238,14 +253,19 @@ def run_rounds(
         generations = inference.generate(requests, model=settings.MARKETING_COPY_MODEL or None, store=store)
         model = generations[0].model if generations else model
         for job, generation in zip(open_jobs, generations, strict=True):
+            passed: list[tuple[str, VariantOutcome]] = []
             for choice in generation.choices:
                 raw = clean_output(choice.text, channel=channel)
                 outcome = finish(raw, job.context)
                 job.seen.append(outcome)
                 stats.generated += 1
                 stats.first_try_ok += not outcome.first.blocking
-                if not outcome.kept or len(job.kept) >= job.want:
-                    continue
+                if outcome.kept:
+                    passed.append((raw, outcome))
+            # Copy as the model wrote it before copy that needed a cut or a dropped phrase.
+            for raw, outcome in sorted(passed, key=lambda pair: bool(pair[1].repair)):
+                if len(job.kept) >= job.want:
+                    break
                 if any(outcome.final.text == text for text, _o in job.kept):
                     continue  # the same text twice is one variant
                 job.kept.append((raw, outcome))
@@ -253,6 +273,14 @@ def run_rounds(
                 stats.repaired += bool(outcome.repair)
                 stats.facts_ok += outcome.final.facts_ok
     return stats, model
+
+
+def candidates_wanted(job: PromptJob) -> int:
+    """Candidates to ask for in the next round: what is missing, over the share of candidates this
+    prompt has had kept so far (``FIRST_KEEP_RATE`` before any), within ``MAX_CANDIDATES``."""
+    missing = job.want - len(job.kept)
+    rate = sum(outcome.kept for outcome in job.seen) / len(job.seen) if job.seen else FIRST_KEEP_RATE
+    return min(MAX_CANDIDATES, max(missing + 1, math.ceil(missing / max(rate, MIN_KEEP_RATE))))
 
 
 def ranked(kept: list[tuple[str, VariantOutcome]]) -> list[tuple[str, VariantOutcome]]:
@@ -315,7 +343,7 @@ def variants_generate(*, copy_request: CopyRequest, actor: Actor) -> list[Varian
             stats=stats.to_dict(),
             model_key=model,
             updated_at=timezone.now(),
-            error="" if variants else "No variant passed the checks; try again or change the request.",
+            error="" if variants else NO_VARIANT_KEPT,
         )
         audit_record(
             actor=actor,
@@ -335,7 +363,7 @@ def _bulk_start(*, copy_request: CopyRequest, actor: Actor) -> CopyRequest:
         .values_list("pk", flat=True)
     )
     if not product_ids:
-        raise ApplicationError("No active product is in this category.", code="empty_category")
+        raise ApplicationError(_("No active product is in this category."), code="empty_category")
     batches = [
         product_ids[start : start + BULK_BATCH_SIZE] for start in range(0, len(product_ids), BULK_BATCH_SIZE)
     ]
