@@ -372,17 +372,27 @@ def test_errors_and_violations_answer_in_the_readers_language(
     assert missing.status_code == 404 and missing.json()["error"]["message"] == "未找到。"
 
     variant = ask(
-        api_client, store, campaign, channel="email_subject", language="en", products=[shirt.pk], variant_count=1
+        api_client,
+        store,
+        campaign,
+        channel="email_subject",
+        language="en",
+        products=[shirt.pk],
+        variant_count=1,
     ).json()["variants"][0]
     edited = api_client.patch(
-        f"{base(store)}/variants/{variant['id']}/", {"text": "The best linen shirt"}, format="json",
+        f"{base(store)}/variants/{variant['id']}/",
+        {"text": "The best linen shirt"},
+        format="json",
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     ).json()
     assert {(v["code"], v["found"], v["message"]) for v in edited["violations"]} >= {
         ("absolute_claim", "The best", "“The best”是无法证实的绝对化说法。")
     }
     refused = api_client.post(
-        f"{base(store)}/variants/{variant['id']}/review/", {"action": "approve"}, format="json",
+        f"{base(store)}/variants/{variant['id']}/review/",
+        {"action": "approve"},
+        format="json",
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     ).json()["error"]
     assert refused["message"] == "这条文案违反了必须遵守的规则（长度上限、禁用词或语言）；请先修改。"

@@ -130,7 +130,9 @@ def _validate(
     *, channel: str, goal: str, language: str, promotion: PromotionInput, variant_count: int
 ) -> None:
     if channel not in CHANNELS:
-        raise ApplicationError(_("Unknown channel %(channel)r.") % {"channel": channel}, code="unknown_channel")
+        raise ApplicationError(
+            _("Unknown channel %(channel)r.") % {"channel": channel}, code="unknown_channel"
+        )
     if goal not in GOALS:
         raise ApplicationError(_("Unknown goal %(goal)r.") % {"goal": goal}, code="unknown_goal")
     if language not in ("en", "zh"):
