@@ -88,7 +88,7 @@ def _job(request: dict[str, Any], variants: int) -> PromptJob:
         products=products,
         promotion=promotion,
     )
-    return PromptJob(prompt=prompt.text, context=context, want=variants)
+    return PromptJob(prompt=prompt.text, context=context, want=variants, leads=prompt.leads)
 
 
 def _share(part: int, whole: int) -> str:

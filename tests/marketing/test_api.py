@@ -68,8 +68,17 @@ def test_five_chinese_sms_variants_for_a_promotion(
     }
     variants = body["variants"]
     assert len(variants) == 5
-    # one batched call, asking for more candidates than variants (copy with an invented fact is not kept)
-    assert copy_fake.calls[0][2] == 1 and copy_fake.requests[0][0].n > 5
+    # One batched call, asking for more candidates than variants (copy with an invented fact is not
+    # kept), each opening in turn: left to the model, then brand and title, title, brand.
+    first_round = copy_fake.requests[0]
+    assert len(copy_fake.calls) == 1 and sum(request.n for request in first_round) > 5
+    assert [request.prompt.rsplit("文案:", 1)[1] for request in first_round] == [
+        "",
+        " 北原纯棉T恤",
+        " 纯棉T恤",
+        " 北原",
+    ]
+    assert len({request.prompt.rsplit("文案:", 1)[0] for request in first_round}) == 1
     for variant in variants:
         assert variant["text"].startswith("【北原】") and variant["text"].endswith(" 回T退订")
         assert variant["measure"]["unit"] == "sms_segments" and variant["measure"]["fits"] is True
@@ -78,7 +87,8 @@ def test_five_chinese_sms_variants_for_a_promotion(
         assert "最" not in variant["text"] and "五折" not in variant["text"]
     assert {v["repair"] for v in variants} >= {"", "dropped"}
     stats = body["stats"]
-    assert stats["generated"] == copy_fake.requests[0][0].n and stats["kept"] == stats["facts_ok"] == 5
+    assert stats["generated"] == sum(request.n for request in first_round) and stats["kept"] == 5
+    assert stats["facts_ok"] == 5
     assert stats["first_try_ok"] < stats["generated"]
     prompt = copy_fake.requests[0][0].prompt
     assert "7折，12月1日至12月12日，优惠码 XMAS30" in prompt and "纯棉T恤" in prompt
@@ -256,7 +266,12 @@ def test_bulk_copy_for_a_category_is_a_job(
         assert variant.measure["fits"] and not variant.blocking
     assert sorted(per_product) == [f"M{index}" for index in range(6)]
     assert all(len(found) == 2 for found in per_product.values())
-    assert [call[2] for call in copy_fake.calls if call[0] == "generate"][:2] == [4, 2]  # one call per batch
+    # one call per batch: a prompt for each of its products (each with its openings)
+    prompts = [
+        {request.prompt.split("###")[-1].split("Copy:")[0] for request in batch}
+        for batch in copy_fake.requests
+    ]
+    assert [len(found) for found in prompts[:2]] == [4, 2]
 
 
 def test_another_stores_ids_answer_404(

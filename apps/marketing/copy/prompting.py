@@ -14,9 +14,10 @@ from apps.catalog.text.facts import ProductFacts
 from apps.catalog.text.prompting import clean_facts, fact_value, looks_like_instruction
 
 from .channels import CHANNELS
+from .counting import display_width
 from .facts import PromotionTerms
 
-PROMPT_VERSION = "copy-v1"
+PROMPT_VERSION = "copy-v2"
 SEPARATOR = "###"
 GOALS = ("sales", "launch", "awareness", "winback")
 
@@ -219,6 +220,23 @@ class CopyPrompt:
     products: list[ProductFacts]  # as the prompt used them (instruction-like values dropped)
     dropped: list[str]
     version: str = PROMPT_VERSION
+    leads: tuple[str, ...] = ("",)  # how candidates begin (copy_leads); "" leaves it to the model
+
+
+def copy_leads(products: Sequence[ProductFacts], language: str, category: str = "") -> tuple[str, ...]:
+    """How candidates begin: one left to the model, the others with what the request is about (the
+    first product's brand and title, its title, the brand; or the category) written after the
+    prompt's label, so the model continues from this request's own product instead of the examples'
+    (a base model otherwise copies the examples' products, brands and facts). The openings also
+    spread the variants of one request over different first words."""
+    joiner = "" if language == "zh" else " "
+    if products:
+        product = products[0]
+        title, brand = fact_value(product.title), fact_value(product.brand)
+        leads = [joiner.join(part for part in (brand, title) if part), title, brand]
+    else:
+        leads = [fact_value(category)]
+    return ("", *dict.fromkeys(lead for lead in leads if lead and not looks_like_instruction(lead)))
 
 
 def _product_lines(products: Sequence[ProductFacts], language: str, category: str) -> list[str]:
@@ -279,7 +297,18 @@ def build_prompt(
         language,
     )
     blocks.append(target)
-    return CopyPrompt(text=header + "\n" + f"\n{SEPARATOR}\n".join(blocks), products=cleaned, dropped=dropped)
+    return CopyPrompt(
+        text=header + "\n" + f"\n{SEPARATOR}\n".join(blocks),
+        products=cleaned,
+        dropped=dropped,
+        leads=tuple(
+            lead
+            for lead in copy_leads(cleaned, language, category)
+            # an opening that leaves the model no room in a short channel is no help
+            if CHANNELS[channel].unit not in ("width", "weighted")
+            or display_width(lead) <= CHANNELS[channel].limit // 2
+        ),
+    )
 
 
 def stop_strings(language: str) -> tuple[str, ...]:

@@ -30,7 +30,11 @@ def bulk_batch_generate(*, copy_request: CopyRequest, product_ids: list[int]) ->
             promotion=context.promotion,
             voice=brand_voice_line(copy_request),
         )
-        jobs.append(PromptJob(prompt=prompt.text, context=context, want=copy_request.variant_count))
+        jobs.append(
+            PromptJob(
+                prompt=prompt.text, context=context, want=copy_request.variant_count, leads=prompt.leads
+            )
+        )
     stats, model = run_rounds(
         jobs,
         channel=copy_request.channel,

@@ -80,8 +80,42 @@ class PromptJob:
     prompt: str
     context: CopyContext
     want: int
+    leads: tuple[str, ...] = ("",)  # how candidates begin, in turn (prompting.copy_leads)
     kept: list[tuple[str, VariantOutcome]] = field(default_factory=list)
     seen: list[VariantOutcome] = field(default_factory=list)  # every candidate, kept or not
+    asked: int = 0  # candidates asked for so far: the next one begins with leads[asked % len(leads)]
+
+    def requests(self, count: int, *, channel: str, language: str, seed: int) -> list[GenerationPlan]:
+        """``count`` more candidates as one generation request per opening."""
+        leads = self.leads or ("",)
+        per_lead = [0] * len(leads)
+        for number in range(self.asked, self.asked + count):
+            per_lead[number % len(leads)] += 1
+        self.asked += count
+        return [
+            GenerationPlan(
+                self,
+                lead,
+                inference.GenerationRequest(
+                    prompt=f"{self.prompt} {lead}" if lead else self.prompt,
+                    max_new_tokens=max_new_tokens(channel, language),
+                    temperature=TEMPERATURE,
+                    top_p=TOP_P,
+                    stop=stop_strings(language),
+                    n=n,
+                    seed=seed + 100 * index,
+                ),
+            )
+            for index, (lead, n) in enumerate(zip(leads, per_lead, strict=True))
+            if n
+        ]
+
+
+@dataclass(frozen=True)
+class GenerationPlan:
+    job: PromptJob
+    lead: str
+    request: inference.GenerationRequest
 
 
 def promotion_terms(copy_request: CopyRequest) -> PromotionTerms | None:
@@ -240,32 +274,31 @@ def run_rounds(
         if not open_jobs:
             break
         stats.rounds += 1
-        requests = [
-            inference.GenerationRequest(
-                prompt=job.prompt,
-                max_new_tokens=max_new_tokens(channel, language),
-                temperature=TEMPERATURE,
-                top_p=TOP_P,
-                stop=stop_strings(language),
-                n=candidates_wanted(job),
-                seed=seed + 1000 * round_number,
-            )
+        plans = [
+            plan
             for job in open_jobs
+            for plan in job.requests(
+                candidates_wanted(job), channel=channel, language=language, seed=seed + 1000 * round_number
+            )
         ]
-        generations = inference.generate(requests, model=settings.MARKETING_COPY_MODEL or None, store=store)
+        generations = inference.generate(
+            [plan.request for plan in plans], model=settings.MARKETING_COPY_MODEL or None, store=store
+        )
         model = generations[0].model if generations else model
-        for job, generation in zip(open_jobs, generations, strict=True):
-            passed: list[tuple[str, VariantOutcome]] = []
+        passed: dict[int, list[tuple[str, VariantOutcome]]] = {id(job): [] for job in open_jobs}
+        for plan, generation in zip(plans, generations, strict=True):
+            job = plan.job
             for choice in generation.choices:
-                raw = clean_output(choice.text, channel=channel)
+                raw = clean_output(plan.lead + choice.text, channel=channel)
                 outcome = finish(raw, job.context)
                 job.seen.append(outcome)
                 stats.generated += 1
                 stats.first_try_ok += not outcome.first.blocking
                 if outcome.kept:
-                    passed.append((raw, outcome))
+                    passed[id(job)].append((raw, outcome))
+        for job in open_jobs:
             # Copy as the model wrote it before copy that needed a cut or a dropped phrase.
-            for raw, outcome in sorted(passed, key=lambda pair: bool(pair[1].repair)):
+            for raw, outcome in sorted(passed[id(job)], key=lambda pair: bool(pair[1].repair)):
                 if len(job.kept) >= job.want:
                     break
                 if any(outcome.final.text == text for text, _o in job.kept):
@@ -318,7 +351,7 @@ def variants_generate(*, copy_request: CopyRequest, actor: Actor) -> list[Varian
         category=copy_request.category,
         voice=brand_voice_line(copy_request),
     )
-    job = PromptJob(prompt=prompt.text, context=context, want=copy_request.variant_count)
+    job = PromptJob(prompt=prompt.text, context=context, want=copy_request.variant_count, leads=prompt.leads)
     CopyRequest.objects.filter(pk=copy_request.pk).update(status=CopyRequest.Status.RUNNING)
     try:
         stats, model = run_rounds(
