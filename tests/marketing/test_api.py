@@ -416,3 +416,21 @@ def test_errors_and_violations_answer_in_the_readers_language(
     assert "“The best” is an absolute claim that cannot be substantiated." in {
         v["message"] for v in same["violations"]
     }
+
+
+def test_every_violation_has_its_message_in_both_languages() -> None:
+    from django.utils import translation
+
+    from apps.marketing.violations import INVENTED, MESSAGES, violation_message
+
+    codes = [{"code": code, "term": "30", "found": "最好"} for code in MESSAGES]
+    codes += [{"code": "invented_fact", "term": term, "found": "350"} for term in INVENTED]
+    for violation in codes:
+        with translation.override("en"):
+            english = violation_message(violation)
+        with translation.override("zh-hans"):
+            chinese = violation_message(violation)
+        assert chinese != english, violation
+        assert violation["code"] in ("empty", "hashtags", "wrong_language", "prompt_echo", "off_topic") or (
+            violation["found"] in english and violation["found"] in chinese
+        ), violation
