@@ -19,6 +19,7 @@ from .facts import PromotionTerms
 
 PROMPT_VERSION = "copy-v2"
 SEPARATOR = "###"
+FIELD_SEPARATOR = " | "
 GOALS = ("sales", "launch", "awareness", "winback")
 
 LABELS = {
@@ -246,8 +247,14 @@ def _product_lines(products: Sequence[ProductFacts], language: str, category: st
         lines.append(f"{'类目' if language == 'zh' else 'Category'}: {fact_value(category)}")
     for product in products[:5]:
         facts = "; ".join(f"{key}: {value}" for key, value in product.attributes.items())
-        brand = f" | {'品牌' if language == 'zh' else 'Brand'}: {product.brand}" if product.brand else ""
-        lines.append(f"{labels['product']}: {product.title}{brand} | {labels['facts']}: {facts}")
+        brand = (
+            f"{FIELD_SEPARATOR}{'品牌' if language == 'zh' else 'Brand'}: {product.brand}"
+            if product.brand
+            else ""
+        )
+        lines.append(
+            f"{labels['product']}: {product.title}{brand}{FIELD_SEPARATOR}{labels['facts']}: {facts}"
+        )
     return lines
 
 
@@ -313,7 +320,9 @@ def build_prompt(
 
 def stop_strings(language: str) -> tuple[str, ...]:
     labels = LABELS[language]
-    return (SEPARATOR, f"\n{labels['product']}:", f"\n{labels['promotion']}:", "\n\n")
+    # " | " separates the fields of the prompt's product line: copy never holds it, and a model that
+    # writes it has moved from copy to repeating the product line (most often after a title opening).
+    return (SEPARATOR, f"\n{labels['product']}:", f"\n{labels['promotion']}:", "\n\n", FIELD_SEPARATOR)
 
 
 def max_new_tokens(channel: str, language: str) -> int:
@@ -331,7 +340,7 @@ _TAGS = re.compile(r"<[^>]{0,200}>")
 
 def clean_output(text: str, *, channel: str) -> str:
     """The copy as the model wrote it: first line (or paragraph for e-mail bodies), no markup or quotes."""
-    text = _TAGS.sub("", text).split(SEPARATOR)[0].strip()
+    text = _TAGS.sub("", text).split(SEPARATOR)[0].split(FIELD_SEPARATOR)[0].strip()
     if not CHANNELS[channel].multiline:
         text = text.split("\n")[0]
     text = re.sub(r"[ \t]+", " ", text).strip()
