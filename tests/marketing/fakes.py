@@ -35,7 +35,11 @@ def _request(prompt: str) -> tuple[bool, str, str, str]:
 
 def copy_writer(prompt: str, index: int) -> str:
     chinese, title, brand, promo = _request(prompt)
-    kind = index % 5
+    # The opening the service wrote after the prompt's label, if any (prompting.copy_leads): each
+    # opening starts the cycle at another kind, as a model's other seeds would write other copy.
+    lead = re.split(r"(?:Copy|文案):", prompt)[-1].strip()
+    openings = ["", f"{brand}{'' if chinese else ' '}{title}", title, brand]
+    kind = (index + 2 * (openings.index(lead) if lead in openings else 0)) % 5
     if chinese:
         offer = promo.split("，")[0] if promo else "新品上市"
         lines = [
@@ -54,8 +58,6 @@ def copy_writer(prompt: str, index: int) -> str:
             f"{title} for every day. Now 50% off!",
             f"{title} from {brand}, {offer}.",
         ]
-    # The service may begin the copy itself (prompting.copy_leads): carry on from that opening.
-    lead = re.split(r"(?:Copy|文案):", prompt)[-1].strip()
     line = lines[kind]
     if lead and line.startswith(lead):
         return line[len(lead) :]

@@ -58,3 +58,11 @@ def test_openings_are_asked_for_in_turn_across_rounds() -> None:
     ]
     second = job.requests(2, channel="sms", language="en", seed=2)
     assert [(plan.lead, plan.request.n) for plan in second] == [("A", 1), ("B", 1)]
+
+
+def test_a_variant_is_kept_once_whatever_its_case_spacing_and_punctuation() -> None:
+    from apps.marketing.services.generation import same_copy
+
+    assert same_copy("Rillo Stainless Steel Water", "rillo stainless steel water.")
+    assert same_copy("途伴不锈钢保温杯，8.5折", "途伴 不锈钢保温杯 8.5折。")
+    assert not same_copy("Rillo bottle", "Rillo bottles")

@@ -8,6 +8,7 @@ next round asks again with another seed, at most ``MAX_ROUNDS`` rounds.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -301,13 +302,18 @@ def run_rounds(
             for raw, outcome in sorted(passed[id(job)], key=lambda pair: bool(pair[1].repair)):
                 if len(job.kept) >= job.want:
                     break
-                if any(outcome.final.text == text for text, _o in job.kept):
+                if any(same_copy(outcome.final.text, other.final.text) for _raw, other in job.kept):
                     continue  # the same text twice is one variant
                 job.kept.append((raw, outcome))
                 stats.kept += 1
                 stats.repaired += bool(outcome.repair)
                 stats.facts_ok += outcome.final.facts_ok
     return stats, model
+
+
+def same_copy(first: str, second: str) -> bool:
+    """The same words in the same order: case, spaces and punctuation aside."""
+    return re.sub(r"[\W_]+", "", first.casefold()) == re.sub(r"[\W_]+", "", second.casefold())
 
 
 def candidates_wanted(job: PromptJob) -> int:
