@@ -5,7 +5,7 @@ from __future__ import annotations
 from apps.catalog.text.facts import ProductFacts
 from apps.marketing.copy.pipeline import CopyContext, finish
 from apps.marketing.copy.prompting import build_prompt
-from apps.marketing.services.generation import PromptJob, candidates_wanted
+from apps.marketing.services.rounds import PromptJob, candidates_wanted
 
 BOTTLE = ProductFacts(title="Stainless steel water bottle", brand="Rillo", attributes={"capacity": "750 ml"})
 CUP = ProductFacts(title="不锈钢保温杯", brand="途伴", attributes={"容量": "500ml"})
@@ -61,7 +61,7 @@ def test_openings_are_asked_for_in_turn_across_rounds() -> None:
 
 
 def test_a_variant_is_kept_once_whatever_its_case_spacing_and_punctuation() -> None:
-    from apps.marketing.services.generation import same_copy
+    from apps.marketing.services.rounds import same_copy
 
     assert same_copy("Rillo Stainless Steel Water", "rillo stainless steel water.")
     assert same_copy("途伴不锈钢保温杯，8.5折", "途伴 不锈钢保温杯 8.5折。")

@@ -13,7 +13,8 @@ from apps.jobs.models import Job
 from ..copy.pipeline import VariantOutcome
 from ..copy.prompting import build_prompt
 from ..models import CopyRequest, Variant
-from .generation import PromptJob, brand_voice_line, copy_context, ranked, run_rounds
+from .generation import brand_voice_line, copy_context
+from .rounds import PromptJob, ranked, run_rounds
 
 
 def bulk_batch_generate(*, copy_request: CopyRequest, product_ids: list[int]) -> dict[str, Any]:
