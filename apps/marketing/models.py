@@ -25,6 +25,12 @@ GOAL_LABELS = {
 }
 GOAL_CHOICES = [(goal, GOAL_LABELS[goal]) for goal in GOALS]
 LANGUAGE_CHOICES = [("en", _("English")), ("zh", _("Chinese"))]
+REPAIR_LABELS = {
+    "dropped": _("a phrase dropped"),
+    "sentence": _("cut at a sentence"),
+    "phrase": _("cut at a phrase"),
+    "word": _("cut at a word"),
+}
 
 
 class MarketingSettings(TimeStampedModel):
@@ -156,6 +162,11 @@ class Variant(TimeStampedModel):
     @property
     def blocking(self) -> bool:
         return any(violation.get("blocking", True) for violation in self.violations)
+
+    @property
+    def repair_shown(self) -> str:
+        """How the model's text was repaired ("dropped+phrase"), in the reader's language."""
+        return " + ".join(str(REPAIR_LABELS.get(part, part)) for part in self.repair.split("+") if part)
 
     @property
     def violations_shown(self) -> list[dict[str, Any]]:
