@@ -62,7 +62,13 @@ def fill(language: str) -> int:
     text = re.sub(plural, translate_plural, text, flags=re.M)
     # Entries are now reviewed translations, not guesses: drop the fuzzy flag and the previous
     # msgid makemessages guessed from ("#| msgid ..."); a fuzzy entry is left out of the .mo.
-    text = re.sub(r"^#, fuzzy\n(?:#\|.*\n)*(?=#:|msgid)", "", text, flags=re.M)
+    # The other flags stay ("#, fuzzy, python-format" becomes "#, python-format").
+    text = re.sub(
+        r"^#, fuzzy(?:, (?P<flags>.*))?\n(?:#\|.*\n)*(?=#:|msgid)",
+        lambda match: f"#, {match.group('flags')}\n" if match.group("flags") else "",
+        text,
+        flags=re.M,
+    )
     po_path.write_text(text, encoding="utf-8")
     for msgid in missing:
         print(f"untranslated: {msgid!r}", file=sys.stderr)
