@@ -12,6 +12,8 @@ from apps.accounts.usage import usage_summary
 from apps.jobs.selectors import job_list
 from apps.reviews.selectors import alert_list
 
+from .modules import module_states
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -36,5 +38,6 @@ def store_overview(request: HttpRequest, store_id: int) -> HttpResponse:
             "recent_jobs": job_list(store=store)[:5],
             "usage": usage_summary(store=store),
             "review_alerts": alert_list(store=store, status="open")[:5],
+            "modules": module_states(store),
         },
     )
