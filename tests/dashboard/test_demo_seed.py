@@ -1,4 +1,4 @@
-"""The first run: `manage.py demo_seed` fills both demo stores once, each in its own language, and only them."""
+"""First run: `manage.py demo_seed` fills both demo stores once, each in its own language, and only them."""
 
 from __future__ import annotations
 

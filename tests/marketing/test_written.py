@@ -35,7 +35,10 @@ def test_written_texts_are_checked_and_a_banned_claim_blocks_approval(
     assert request.status == CopyRequest.Status.DONE and request.variant_count == 2
     clean, banned = request.variants.order_by("position")
     assert clean.violations == [] and clean.measure["unit"] == "width"
-    assert {(v["code"], v["found"]) for v in banned.violations} >= {("ad_law", "全网第一"), ("ad_law", "最低")}
+    assert {(v["code"], v["found"]) for v in banned.violations} >= {
+        ("ad_law", "全网第一"),
+        ("ad_law", "最低"),
+    }
     assert variant_review(variant=clean, actor=actor, action="approve").status == "approved"
     with pytest.raises(ConflictError):
         variant_review(variant=banned, actor=actor, action="approve")
@@ -45,6 +48,10 @@ def test_written_texts_are_checked_and_a_banned_claim_blocks_approval(
 def test_nothing_to_save_is_refused(store: Any) -> None:
     campaign = campaign_create(store=store, actor=Actor.system(), name="Empty")
     with pytest.raises(ApplicationError):
-        copy_request_written(campaign=campaign, actor=Actor.system(), channel="sms", language="en", texts=[" "])
+        copy_request_written(
+            campaign=campaign, actor=Actor.system(), channel="sms", language="en", texts=[" "]
+        )
     with pytest.raises(ApplicationError):
-        copy_request_written(campaign=campaign, actor=Actor.system(), channel="fax", language="en", texts=["Hi"])
+        copy_request_written(
+            campaign=campaign, actor=Actor.system(), channel="fax", language="en", texts=["Hi"]
+        )

@@ -351,4 +351,3 @@ def _bulk_start(*, copy_request: CopyRequest, actor: Actor) -> CopyRequest:
     copy_request.status = CopyRequest.Status.RUNNING
     copy_request.save(update_fields=["job", "status", "updated_at"])
     return copy_request
-
