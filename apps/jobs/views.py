@@ -6,11 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.actor import Actor
 from apps.accounts.dashboard import dashboard_store
-from apps.accounts.models import Role
+from apps.accounts.models import Role, Store
+from apps.core.charts import Chart, Series
 from apps.core.errors import ApplicationError
 from apps.core.selectors import queue_statuses
 
@@ -32,9 +35,38 @@ def job_list_page(request: HttpRequest, store_id: int) -> HttpResponse:
         (job, selectors.job_progress(job=job), selectors.job_queue_status(job=job, statuses=statuses))
         for job in jobs[:PAGE_SIZE]
     ]
-    template = "jobs/_job_rows.html" if request.htmx else "jobs/list.html"  # type: ignore[attr-defined]
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "jobs/_job_rows.html", {"store": store, "rows": rows})
     return render(
-        request, template, {"store": store, "membership": membership, "rows": rows, "status": status}
+        request,
+        "jobs/list.html",
+        {
+            "store": store,
+            "membership": membership,
+            "rows": rows,
+            "status": status,
+            "throughput": _throughput_chart(store),
+        },
+    )
+
+
+def _throughput_chart(store: Store) -> Chart:
+    throughput = selectors.job_throughput(store=store)
+    return Chart(
+        chart_id="throughput-chart",
+        title=_("Items finished per hour") if throughput.bucket == "hour" else _("Items finished per day"),
+        kind="stacked",
+        axis="datetime" if throughput.bucket == "hour" else "date",
+        labels=[
+            timezone.localtime(period) if throughput.bucket == "hour" else timezone.localtime(period).date()
+            for period in throughput.periods
+        ],
+        series=[
+            Series("succeeded", _("Succeeded"), throughput.succeeded),
+            Series("failed", _("Failed"), throughput.failed),
+        ],
+        x_title=_("Period"),
+        y_title=_("Items"),
     )
 
 
