@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +20,7 @@ from apps.core.errors import ApplicationError
 from apps.core.selectors import queue_statuses
 
 from . import selectors, services
-from .models import JobItem
+from .models import Job, JobItem
 
 PAGE_SIZE = 50
 
@@ -92,11 +94,27 @@ def job_detail_page(request: HttpRequest, store_id: int, job_id: int) -> HttpRes
 def job_progress_fragment(request: HttpRequest, store_id: int, job_id: int) -> HttpResponse:
     store, _membership = dashboard_store(request, store_id)
     job = selectors.job_get(store=store, job_id=job_id)
-    return render(
-        request,
-        "jobs/_progress.html",
-        {"store": store, "job": job, "progress": selectors.job_progress(job=job)},
-    )
+    progress = selectors.job_progress(job=job)
+    response = render(request, "jobs/_progress.html", {"store": store, "job": job, "progress": progress})
+    if not job.is_active:
+        # The page was polling while the job ran: the last answer says how it ended, as a toast.
+        response["HX-Trigger"] = json.dumps({"toast": _finished_toast(job, progress)}, ensure_ascii=False)
+    return response
+
+
+def _finished_toast(job: Job, progress: selectors.JobProgress) -> dict[str, str]:
+    title = job.title or job.kind
+    if job.status == Job.Status.SUCCEEDED and not progress.failed:
+        message = _("%(job)s finished: %(done)s of %(total)s done.")
+        level = "success"
+    elif job.status == Job.Status.CANCELLED:
+        message = _("%(job)s was cancelled after %(done)s of %(total)s.")
+        level = "warning"
+    else:
+        message = _("%(job)s finished with %(failed)s failed of %(total)s: read the errors, then retry them.")
+        level = "error"
+    values = {"job": title, "done": progress.done, "total": progress.total, "failed": progress.failed}
+    return {"message": message % values, "level": level}
 
 
 def _act(request: HttpRequest, store_id: int, job_id: int, action: str) -> HttpResponse:
