@@ -37,6 +37,17 @@ document.addEventListener("DOMContentLoaded", function () {
   document.body.addEventListener("toast", function (event) {
     if (event.detail && event.detail.message) window.ecomaiShowToast(event.detail.message, event.detail.level);
   });
+  // A table wider than the screen scrolls inside its box (ecomai.css): it takes keyboard focus so
+  // the arrow keys scroll it too.
+  function focusableScrollers() {
+    document.querySelectorAll("main table, .table-scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+      else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
+    });
+  }
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
+  document.body.addEventListener("htmx:afterSettle", focusableScrollers);
   // The phone navigation opens and closes behind the Menu button; Escape closes it.
   const toggle = document.querySelector(".nav-toggle");
   const sidebar = document.getElementById("sidebar");
