@@ -25,4 +25,8 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = BLOCKING) -> list[dict[
 
 
 def describe(violations: list[dict[str, Any]]) -> str:
-    return "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in violations)
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['impact']} {violation['id']}: {violation['help']}")
+        lines.extend(f"    {node}" for node in violation["nodes"])
+    return "\n".join(lines)
