@@ -136,6 +136,10 @@ def load(spec: ModelSpec) -> LoadedModel:
 
 
 def _release(loaded: LoadedModel) -> None:
+    if loaded.spec.task == "generate":
+        from .serving import drop_server
+
+        drop_server(loaded)
     if loaded.device.type == "cuda":
         loaded.model = None
         torch.cuda.empty_cache()
