@@ -93,6 +93,7 @@ def test_first_run_sign_in_demo_data_and_every_module(
     assert "26 products" in overview and "123 reviews" in overview and "not installed" not in overview.lower()
     assert page.locator(".module-support .badge").inner_text() == "Needs you"
     assert page.locator(".module .next-step a").count() == 4
+    page.wait_for_selector("#home-sentiment-chart[data-rendered]")
     _assert_accessible(page, "overview")
 
     for path, text in _page_paths(english):
