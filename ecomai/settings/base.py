@@ -35,6 +35,8 @@ def _embedded_secret_key() -> str:
 SECRET_KEY = env.str("SECRET_KEY", default="") or _embedded_secret_key()
 # Off unless asked for (`make dev`): a traceback page shows settings and code to whoever hits an error.
 DEBUG = env.bool("DEBUG", default=False)
+# `manage.py demo_seed` (run by `make run`) fills the demo stores with sample data unless this is false.
+DEMO_DATA = env.bool("DEMO_DATA", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
