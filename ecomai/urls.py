@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("apps.support.api.urls")),
     path("", include("apps.reviews.api.urls")),
     path("", include("apps.marketing.api.urls")),
+    path("", include("apps.training.api.urls")),
 ]
 
 urlpatterns = [
