@@ -149,6 +149,8 @@ def merge_adapters(model: Any, spec: ModelSpec) -> Any:
         if not (Path(adapter) / "adapter_config.json").is_file():
             raise ModelNotInstalled(f"Model {spec.key!r}: its adapter {adapter} is missing.")
         model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        if hasattr(model, "peft_config"):
+            del model.peft_config
     return model
 
 

@@ -240,6 +240,8 @@ def load_causal_lm(base: Path, adapters: Sequence[Path] = (), *, dtype: torch.dt
 
         for adapter in adapters:
             model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+            if hasattr(model, "peft_config"):
+                del model.peft_config  # merged: plain weights now, ready for a new adapter
     return model
 
 

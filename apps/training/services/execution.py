@@ -9,6 +9,7 @@ the run's last checkpoint.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -112,9 +114,47 @@ def _candidate(run: TrainingRun, folder: Path) -> tuple[ModelSpec, Path, bool]:
     return replace(base, key=key, checksum="", extra={"adapters": adapters}), folder / "adapter", True
 
 
+class LeaseKeeper(threading.Thread):
+    """Extends the job item's lease and the job's heartbeat while the run trains and evaluates
+    (evaluation can outlast a lease): only a killed worker lets them lapse."""
+
+    def __init__(self, item: JobItem, lease: timedelta) -> None:
+        super().__init__(daemon=True, name=f"lease-keeper-{item.pk}")
+        self.item, self.lease = item, lease
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        interval = max(0.5, self.lease.total_seconds() / 3)
+        try:
+            while not self.stopped.wait(interval):
+                moment = timezone.now()
+                JobItem.objects.filter(pk=self.item.pk, status=JobItem.Status.RUNNING).update(
+                    lease_expires_at=moment + self.lease
+                )
+                Job.objects.filter(pk=self.item.job_id).update(heartbeat_at=moment)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=30)
+
+
 def run_execute(
     *, run_id: int, item: JobItem | None = None, lease: timedelta | None = None
 ) -> dict[str, Any]:
+    lease = lease or timedelta(seconds=settings.JOBS_LEASE_SECONDS)
+    keeper = LeaseKeeper(item, lease) if item is not None else None
+    if keeper is not None:
+        keeper.start()
+    try:
+        return _execute(run_id=run_id, item=item, lease=lease)
+    finally:
+        if keeper is not None:
+            keeper.stop()
+
+
+def _execute(*, run_id: int, item: JobItem | None, lease: timedelta) -> dict[str, Any]:
     run = TrainingRun.objects.select_related("store", "dataset", "base_version").get(pk=run_id)
     if run.status in ("succeeded", "failed", "cancelled"):
         return {"status": run.status}
@@ -128,7 +168,7 @@ def run_execute(
         progress={**run.progress, "resumed": int(run.progress.get("resumed", 0)) + resumed},
     )
     run.refresh_from_db()
-    reporter = RunReporter(run, item, lease or timedelta(seconds=settings.JOBS_LEASE_SECONDS))
+    reporter = RunReporter(run, item, lease)
     config = finetune.RunConfig.from_dict(run.hyperparameters)
     train = dataset_examples(dataset=run.dataset, split="train")
     valid = dataset_examples(dataset=run.dataset, split="valid")
@@ -161,6 +201,7 @@ def run_execute(
         "step": outcome.steps,
         "max_steps": outcome.max_steps,
         "stopped_early": outcome.stopped_early,
+        "resumed_from": outcome.resumed_from,
         "best_eval_loss": outcome.best_eval_loss,
         "examples_per_second": outcome.examples_per_second,
         "eta_seconds": 0,

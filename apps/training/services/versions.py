@@ -80,11 +80,11 @@ def version_register(
     *, run: TrainingRun, source: Path, adapter: bool, metrics: dict[str, Any], proposed: bool
 ) -> ModelVersion:
     """Move a run's output into the versions folder and record it (once per run)."""
+    locked = TrainingRun.objects.select_for_update().get(pk=run.pk)  # one registration per run
     existing = ModelVersion.objects.filter(run=run).first()
     if existing is not None:
         return existing
     store = run.store
-    locked = TrainingRun.objects.select_for_update().get(pk=run.pk)  # one registration per run
     number = (
         ModelVersion.objects.filter(store=store, kind=run.kind).aggregate(n=Max("number"))["n"] or 0
     ) + 1
