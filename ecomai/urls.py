@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("apps.support.urls")),
     path("", include("apps.reviews.urls")),
     path("", include("apps.marketing.urls")),
+    path("", include("apps.training.urls")),
 ]
 
 handler400 = "apps.core.views.bad_request"

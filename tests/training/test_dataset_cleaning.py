@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apps.support.knowledge.guardrails import redact_pii
-from apps.training.engine.datasets import CleanOptions, RawExample, clean, content_sha256, split
+from apps.training.engine.datasets import SPLITS, CleanOptions, RawExample, clean, content_sha256, split
 
 OPTIONS = CleanOptions(min_length=3, max_length=200, seed=7)
 
@@ -58,7 +58,9 @@ def test_split_is_fixed_by_the_seed_keeps_groups_together_and_never_shares_a_tex
     first = split(kept, OPTIONS)
     again = split(list(reversed(kept)), OPTIONS)
     assert first == again
-    groups = {name: {example.group or example.text for example in part} for name, part in first.items()}
+    groups: dict[str, set[str]] = {
+        name: {example.group or example.text for example in part} for name, part in first.items()
+    }
     assert {name: len(found) for name, found in groups.items()} == {"train": 37, "valid": 4, "test": 4}
     seen = [example.text + example.target for part in first.values() for example in part]
     assert len(seen) == len(set(seen)) == 50
@@ -73,4 +75,4 @@ def test_split_is_fixed_by_the_seed_keeps_groups_together_and_never_shares_a_tex
 def test_a_tiny_set_still_gets_a_test_and_a_validation_example() -> None:
     rows = [RawExample(f"text {word} is long enough", "positive") for word in ("one", "two", "three")]
     parts = split(clean(rows, OPTIONS)[0], OPTIONS)
-    assert [len(parts[name]) for name in ("train", "valid", "test")] == [1, 1, 1]
+    assert [len(parts[name]) for name in SPLITS] == [1, 1, 1]

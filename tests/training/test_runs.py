@@ -1,4 +1,4 @@
-"""Runs end to end on tiny models: train, evaluate beside the active version, register, activate, roll back."""
+"""Runs end to end on tiny models: train, evaluate beside the active version, register, activate."""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ class DatasetDetailSerializer(DatasetOutputSerializer):
     class Meta(DatasetOutputSerializer.Meta):
         fields = [*DatasetOutputSerializer.Meta.fields, "preview"]
 
-    def get_preview(self, dataset: TrainingDataset) -> dict[str, list[dict[str, Any]]]:
+    def get_preview(self, dataset: TrainingDataset) -> dict[str, Any]:
         from apps.training.selectors import dataset_preview
 
         return {
@@ -80,7 +80,7 @@ class DatasetDetailSerializer(DatasetOutputSerializer):
 
 class LabelInputSerializer(serializers.Serializer):
     review_id = serializers.IntegerField()
-    label = serializers.ChoiceField(choices=Sentiment.choices)
+    label = serializers.ChoiceField(choices=Sentiment.choices)  # type: ignore[assignment]  # a field named label
 
 
 class RunCreateSerializer(serializers.Serializer):

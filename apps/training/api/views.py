@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -65,7 +65,7 @@ class ReviewLabelApi(StoreScopedMixin, APIView):
 class RunListCreateApi(StoreScopedMixin, generics.ListAPIView):
     queryset = TrainingRun.objects.none()
     serializer_class = s.RunOutputSerializer
-    api_error_statuses: Any = {"POST": (409, 429)}
+    api_error_statuses: ClassVar[dict[str, tuple[int, ...]]] = {"POST": (409, 429)}
 
     def get_queryset(self) -> QuerySet[TrainingRun]:
         return selectors.run_list(store=self.store).select_related("version")
@@ -85,7 +85,7 @@ class RunListCreateApi(StoreScopedMixin, generics.ListAPIView):
             store=self.store,
             actor=self.actor,
             dataset=dataset,
-            config=data.config(runs.DEFAULT_CONFIGS[dataset.kind]),  # type: ignore[index]
+            config=data.config(runs.DEFAULT_CONFIGS[dataset.kind]),
             base_model=data.validated_data["base_model"],
             base_version=base_version,
         )

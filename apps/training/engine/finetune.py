@@ -74,7 +74,7 @@ class TrainOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def precision() -> dict[str, bool]:
+def precision() -> dict[str, Any]:
     if not torch.cuda.is_available():
         return {"use_cpu": True}
     return {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
@@ -223,7 +223,7 @@ def train_classifier(
     )
     _train(trainer, folder, config, outcome)
     if not outcome.cancelled:
-        trainer.model.config.architectures = [type(trainer.model).__name__]
+        model.config.architectures = [type(model).__name__]
         trainer.save_model(str(folder / "model"))
         tokenizer.save_pretrained(folder / "model")
         (folder / "model" / "training_args.bin").unlink(missing_ok=True)
@@ -325,7 +325,7 @@ def train_lora(
     )
     _train(trainer, folder, config, outcome)
     if not outcome.cancelled:
-        trainer.model.save_pretrained(str(folder / "adapter"))
+        model.save_pretrained(str(folder / "adapter"))
         tokenizer.save_pretrained(folder / "adapter")
     return outcome
 

@@ -69,7 +69,7 @@ def sentiment_examples(*, store: Store, label_source: str) -> Iterator[engine.Ra
     elif label_source == TrainingDataset.LabelSource.STARS:
         for review in Review.objects.filter(store=store, rating__isnull=False).order_by("pk"):
             yield engine.RawExample(
-                text=_review_text(review), label=STAR_LABELS[review.rating], source=f"review:{review.pk}"
+                text=_review_text(review), label=STAR_LABELS[review.rating or 0], source=f"review:{review.pk}"
             )
     else:
         raise ApplicationError(

@@ -14,7 +14,7 @@ from apps.accounts.actor import Actor
 from apps.accounts.models import Store
 from apps.accounts.services import audit_record
 from apps.core.errors import ApplicationError, ConflictError
-from apps.inference.registry import default_model_key, get_spec
+from apps.inference.registry import Task, default_model_key, get_spec
 from apps.jobs import services as job_services
 from apps.jobs.models import Job
 
@@ -23,8 +23,12 @@ from ..models import Kind, ModelVersion, TrainingDataset, TrainingRun
 
 RUN_JOB_KIND = "training.run"
 # What each kind trains from unless told otherwise: the default classifier, the default generator.
-BASE_TASK = {Kind.SENTIMENT: "classify", Kind.DESCRIPTION: "generate", Kind.PRETRAIN: "generate"}
-DEFAULT_CONFIGS = {
+BASE_TASK: dict[str, Task] = {
+    Kind.SENTIMENT: "classify",
+    Kind.DESCRIPTION: "generate",
+    Kind.PRETRAIN: "generate",
+}
+DEFAULT_CONFIGS: dict[str, RunConfig] = {
     Kind.SENTIMENT: RunConfig(epochs=3, batch_size=16, learning_rate=3e-5, max_length=128),
     Kind.DESCRIPTION: RunConfig(epochs=3, batch_size=4, learning_rate=2e-4, max_length=512),
     Kind.PRETRAIN: RunConfig(epochs=1, batch_size=4, learning_rate=2e-4, max_length=256),
@@ -71,7 +75,7 @@ def run_start(
                 code="invalid_base_version",
             )
         base_model = base_version.base_model
-    base_model = base_model or default_model_key(BASE_TASK[kind]) or ""  # type: ignore[arg-type]
+    base_model = base_model or default_model_key(BASE_TASK[kind]) or ""
     spec = get_spec(base_model)
     if spec.task != BASE_TASK[kind]:
         raise ApplicationError(
@@ -81,7 +85,7 @@ def run_start(
         )
     if TrainingRun.objects.filter(store=store, status__in=["queued", "running", "evaluating"]).exists():
         raise ConflictError(_("A training run of this store is still going; wait for it or cancel it."))
-    config = config or DEFAULT_CONFIGS[Kind(kind)]
+    config = config or DEFAULT_CONFIGS[kind]
     with transaction.atomic():
         run = TrainingRun.objects.create(
             store=store,
