@@ -9,18 +9,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Store
+from apps.reviews.models import Sentiment
 
 
 class Kind(models.TextChoices):
     SENTIMENT = "sentiment", _("Sentiment classifier")
     DESCRIPTION = "description", _("Description generator")
     PRETRAIN = "pretrain", _("Continued pretraining")
-
-
-class Sentiment(models.TextChoices):
-    NEGATIVE = "negative", _("Negative")
-    NEUTRAL = "neutral", _("Neutral")
-    POSITIVE = "positive", _("Positive")
 
 
 class ReviewLabel(models.Model):
@@ -47,7 +42,6 @@ class TrainingDataset(models.Model):
     class LabelSource(models.TextChoices):
         HUMAN = "human", _("A person's label")
         STARS = "stars", _("Star rating (1-2 negative, 3 neutral, 4-5 positive)")
-        NONE = "", _("No labels")
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="training_datasets")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -16,12 +16,12 @@ from apps.accounts.actor import Actor
 from apps.accounts.dashboard import dashboard_store
 from apps.accounts.models import Role
 from apps.core.errors import ApplicationError
-from apps.reviews.models import Review
+from apps.reviews.models import Review, Sentiment
 from apps.reviews.selectors import review_get
 
 from . import selectors
 from .forms import DatasetForm, RunForm
-from .models import Kind, Sentiment
+from .models import Kind
 from .services import datasets, runs, versions
 
 UNLABELLED_SHOWN = 20

@@ -273,6 +273,11 @@ SPECTACULAR_SETTINGS = {
         "DescriptionFormatEnum": "apps.catalog.text.options.FORMATS",
         # Reply drafts and copy variants share one choice set: draft, approved, rejected.
         "ApprovalStatusEnum": "apps.reviews.models.ReplyStatus",
+        "SentimentEnum": "apps.reviews.models.Sentiment",
+        "TrainingKindEnum": "apps.training.models.Kind",
+        "ServedKindEnum": "apps.training.api.serializers.SERVED_KINDS",
+        "LabelSourceEnum": "apps.training.models.TrainingDataset.LabelSource",
+        "TrainingRunStatusEnum": "apps.training.models.TrainingRun.Status",
     },
 }
 

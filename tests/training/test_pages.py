@@ -60,11 +60,11 @@ def test_label_build_train_watch_activate_and_roll_back_from_the_dashboard(
     job_process_chunk(job_id=run.job_id)
     run.refresh_from_db()
     assert run.status == "succeeded", run.error
-    page = web.get(started["Location"]).content.decode()
-    chart = json.loads(page.split('data-chart="')[1].split('"')[0].replace("&quot;", '"'))
+    run_page = web.get(started["Location"]).content.decode()
+    chart = json.loads(run_page.split('data-chart="')[1].split('"')[0].replace("&quot;", '"'))
     assert [len(series["data"]) > 0 for series in chart["series"]] == [True, True]
     version = ModelVersion.objects.get(run=run)
-    assert version.key in page
+    assert version.key in run_page
 
     web.post(f"{home}versions/{version.pk}/activate/")
     assert Activation.objects.filter(store=store).first().version == version  # type: ignore[union-attr]

@@ -4,25 +4,32 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.reviews.models import Sentiment
 from apps.training.engine.finetune import RunConfig
 from apps.training.models import (
     Activation,
     DatasetExample,
     Kind,
     ModelVersion,
-    Sentiment,
     TrainingDataset,
     TrainingRun,
 )
 from apps.training.services.datasets import DatasetOptions
+
+# The kinds a store is served from (continued pretraining only feeds a generator run).
+SERVED_KINDS = [
+    (Kind.SENTIMENT.value, Kind.SENTIMENT.label),
+    (Kind.DESCRIPTION.value, Kind.DESCRIPTION.label),
+]
 
 
 class DatasetCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     name = serializers.CharField(max_length=200, required=False, default="")
     label_source = serializers.ChoiceField(
-        choices=[("human", "human"), ("stars", "stars")],
+        choices=TrainingDataset.LabelSource.choices,
         required=False,
+        allow_blank=True,
         default="",
         help_text="Sentiment only, required there: a person's labels, or star ratings mapped to sentiment.",
     )
@@ -169,8 +176,8 @@ class ActivationOutputSerializer(serializers.ModelSerializer):
 
 
 class RollbackInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[(Kind.SENTIMENT, "sentiment"), (Kind.DESCRIPTION, "description")])
+    kind = serializers.ChoiceField(choices=SERVED_KINDS)
 
 
 class ActivateInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[(Kind.SENTIMENT, "sentiment"), (Kind.DESCRIPTION, "description")])
+    kind = serializers.ChoiceField(choices=SERVED_KINDS)
