@@ -208,16 +208,26 @@ def _execute(*, run_id: int, item: JobItem | None, lease: timedelta) -> dict[str
     }
     _set(run, status=TrainingRun.Status.EVALUATING, progress=progress)
     spec, output, adapter = _candidate(run, folder)
-    if run.kind == Kind.SENTIMENT:
-        metrics, proposed = evaluation.evaluate_classifier(run, spec)
-    else:
-        metrics, proposed = evaluation.evaluate_generator(run, spec, output)
-    metrics["training"] = {
-        key: progress[key] for key in ("step", "max_steps", "stopped_early", "best_eval_loss")
-    }
-    version = versions.version_register(
-        run=run, source=output, adapter=adapter, metrics=metrics, proposed=proposed
-    )
+    try:
+        if run.kind == Kind.SENTIMENT:
+            metrics, proposed = evaluation.evaluate_classifier(run, spec)
+        else:
+            metrics, proposed = evaluation.evaluate_generator(run, spec, output)
+        metrics["training"] = {
+            key: progress[key] for key in ("step", "max_steps", "stopped_early", "best_eval_loss")
+        }
+        version = versions.version_register(
+            run=run, source=output, adapter=adapter, metrics=metrics, proposed=proposed
+        )
+    except Exception as error:
+        logger.exception("evaluating training run %s failed", run.pk)
+        _set(
+            run,
+            status=TrainingRun.Status.FAILED,
+            error=f"Evaluation failed: {type(error).__name__}: {error}"[:4000],
+            finished_at=timezone.now(),
+        )
+        raise ItemError(f"Evaluation failed: {error}") from error
     finetune.remove_checkpoints(folder)
     _set(run, status=TrainingRun.Status.SUCCEEDED, evaluation=metrics, finished_at=timezone.now())
     return {"status": "succeeded", "version": version.key, "proposed": proposed}
