@@ -1,4 +1,4 @@
-"""Model-loop benchmark: what a store gains by fine-tuning the sentiment classifier on its own labelled reviews.
+"""Model-loop benchmark: what a store gains by fine-tuning the sentiment classifier on its own labels.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecomai_bench MODELS_CACHE=models_cache \
         .venv/bin/python benchmarks/training_bench.py [--epochs 4]
@@ -23,6 +23,7 @@ import os
 import platform
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,7 @@ def main() -> None:
             text=row["text"],
             text_hash=hashlib.sha256(row["text"].encode()).hexdigest(),
             language=row["language"],
-            reviewed_at=timezone.now() - timezone.timedelta(minutes=number),
+            reviewed_at=timezone.now() - timedelta(minutes=number),
         )
         ReviewLabel.objects.create(store=store, review=review, label=row["label"])
     dataset = dataset_build(
@@ -117,6 +118,7 @@ def main() -> None:
     )
     run = run_start(store=store, actor=Actor.system(), dataset=dataset, config=config)
     started = time.monotonic()
+    assert run.job_id is not None
     job_process_chunk(job_id=run.job_id)
     wall = time.monotonic() - started
     run.refresh_from_db()
@@ -131,7 +133,8 @@ def main() -> None:
     examples_per_second = float(run.progress.get("examples_per_second") or 0.0)
     figures = {
         "command": "python benchmarks/training_bench.py " + " ".join(sys.argv[1:]),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads {os.environ.get('OMP_NUM_THREADS', 'default')}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}",
         "store_labelled_reviews": len(tune),
         "dataset": {
             "sha256": dataset.content_sha256,
@@ -145,7 +148,9 @@ def main() -> None:
             "stopped_early": run.progress.get("stopped_early"),
             "train_seconds": round(run.train_seconds, 1),
             "job_wall_seconds": round(wall, 1),
-            "seconds_per_1000_examples": round(1000 / examples_per_second, 1) if examples_per_second else None,
+            "seconds_per_1000_examples": (
+                round(1000 / examples_per_second, 1) if examples_per_second else None
+            ),
         },
         "run_evaluation": version.metrics,
         "held_rows": {"default": scores(default, held), "fine_tuned": scores(tuned, held)},
@@ -157,30 +162,33 @@ def main() -> None:
         "",
         f"Command: `{figures['command']}` ({figures['machine']}).",
         "",
-        f"The store's labels: the {len(tune)} `tune` rows of tests/data/reviews/sentiment_en.csv and sentiment_zh.csv "
-        f"(dataset {dataset.content_sha256[:12]}: {dataset.split_counts}). Judged on the {len(held)} `held` rows, "
-        "which neither model trained on.",
+        f"The store's labels: the {len(tune)} `tune` rows of tests/data/reviews/sentiment_en.csv and "
+        f"sentiment_zh.csv (dataset {dataset.content_sha256[:12]}: {dataset.split_counts}). Judged on the "
+        f"{len(held)} `held` rows, which neither model trained on.",
         "",
-        "| held rows | texts | default accuracy | default macro-F1 | fine-tuned accuracy | fine-tuned macro-F1 |",
+        "| held rows | texts | default accuracy | default macro-F1 | fine-tuned accuracy "
+        "| fine-tuned macro-F1 |",
         "|---|---|---|---|---|---|",
     ]
     for language in ("en", "zh", "all"):
-        before, after = figures["held_rows"]["default"][language], figures["held_rows"]["fine_tuned"][language]
+        before = figures["held_rows"]["default"][language]
+        after = figures["held_rows"]["fine_tuned"][language]
         lines.append(
             f"| {language} | {before['texts']} | {before['accuracy']:.4f} | {before['macro_f1']:.4f} | "
             f"{after['accuracy']:.4f} | {after['macro_f1']:.4f} |"
         )
     training = figures["training"]
+    default_on_test = {key: value for key, value in version.metrics["active"].items() if key != "key"}
     lines += [
         "",
-        f"Training: {training['steps']} of {training['max_steps']} steps (stopped early: {training['stopped_early']}), "
-        f"{training['train_seconds']} s of training, {training['seconds_per_1000_examples']} s per 1,000 examples "
-        f"(transformers.Trainer, full fine-tune, CPU float32); the whole job with evaluation and registration "
+        f"Training: {training['steps']} of {training['max_steps']} steps "
+        f"(stopped early: {training['stopped_early']}), {training['train_seconds']} s of training, "
+        f"{training['seconds_per_1000_examples']} s per 1,000 examples (transformers.Trainer, full "
+        f"fine-tune, CPU float32); the whole job with evaluation and registration "
         f"{training['job_wall_seconds']} s.",
         "",
-        f"The run's own evaluation on its dataset's test split: {json.dumps(version.metrics['new'])} against the "
-        f"default's {json.dumps({k: v for k, v in version.metrics['active'].items() if k != 'key'})}; proposed: "
-        f"{version.proposed}.",
+        f"The run's own evaluation on its dataset's test split: {json.dumps(version.metrics['new'])} "
+        f"against the default's {json.dumps(default_on_test)}; proposed: {version.proposed}.",
         "",
     ]
     (RESULTS / "training.md").write_text("\n".join(lines))
