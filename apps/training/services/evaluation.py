@@ -21,6 +21,7 @@ from django.conf import settings
 from apps.catalog.text import grounding
 from apps.catalog.text.facts import ProductFacts
 from apps.catalog.text.prompting import stop_strings
+from apps.inference.errors import ModelNotFound
 from apps.inference.registry import ModelSpec, get_spec
 from apps.inference.types import GenerationRequest
 
@@ -58,7 +59,7 @@ def _active_spec(run: TrainingRun) -> tuple[str, ModelSpec | None]:
         return active.key, versions.version_spec(active)
     try:
         spec = get_spec(run.base_model)
-    except Exception:
+    except ModelNotFound:
         return run.base_model, None
     return spec.key, spec
 

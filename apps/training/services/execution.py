@@ -51,20 +51,20 @@ class RunReporter:
 
     def step(self, *, step: int, max_steps: int, epoch: float) -> None:
         now = time.monotonic()
-        if self.first_step is None:
-            self.first_step, self.started = step - 1, now
+        if self.first_step is None:  # the rate is measured from the first step this worker finished
+            self.first_step, self.started = step, now
         if now - self.last_write < WRITE_EVERY_SECONDS and step < max_steps:
             return
         self.last_write = now
         done = step - (self.first_step or 0)
-        rate = done / max(now - self.started, 1e-6)
+        rate = done / (now - self.started) if done > 0 and now > self.started else 0.0
         progress = {
             **self.run.progress,
             "step": step,
             "max_steps": max_steps,
             "epoch": round(epoch, 3),
             "eta_seconds": round((max_steps - step) / rate, 1) if rate > 0 else None,
-            "steps_per_second": round(rate, 3),
+            "steps_per_second": round(rate, 3) if rate else None,
         }
         if self.pending:
             progress["learning_rate"] = self.pending[-1].get("learning_rate", progress.get("learning_rate"))
