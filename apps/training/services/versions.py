@@ -187,7 +187,7 @@ def store_resolver(store: StoreRef, key: str | None, task: Task) -> ModelSpec | 
     """The store's activated version for ``task``, where the caller asked for the default model
     or for the very base model the version was trained from."""
     kind = next((name for name, served in SERVED.items() if served == task), None)
-    if kind is None or store.pk is None:
+    if kind is None or getattr(store, "pk", None) is None:
         return None
     version = active_version(store=store, kind=kind)
     if version is None:
