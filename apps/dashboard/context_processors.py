@@ -14,6 +14,7 @@ DASHBOARD_MODULES = [
     ("reviews", _("Reviews & sentiment")),
     ("support", _("Customer service")),
     ("marketing", _("Marketing copy")),
+    ("training", _("Models & training")),
 ]
 
 

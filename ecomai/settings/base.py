@@ -275,6 +275,11 @@ SPECTACULAR_SETTINGS = {
         "DescriptionFormatEnum": "apps.catalog.text.options.FORMATS",
         # Reply drafts and copy variants share one choice set: draft, approved, rejected.
         "ApprovalStatusEnum": "apps.reviews.models.ReplyStatus",
+        "SentimentEnum": "apps.reviews.models.Sentiment",
+        "TrainingKindEnum": "apps.training.models.Kind",
+        "ServedKindEnum": "apps.training.api.serializers.SERVED_KINDS",
+        "LabelSourceEnum": "apps.training.models.TrainingDataset.LabelSource",
+        "TrainingRunStatusEnum": "apps.training.models.TrainingRun.Status",
     },
 }
 
@@ -328,6 +333,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "reviews-detect-spikes": {"task": "reviews.detect_spikes_all", "schedule": 3600.0},
 }
+
+# --- Training ----------------------------------------------------------------------------
+# The model loop (apps/training): seconds of training a store may use in any 24 hours.
+TRAINING_SECONDS_PER_DAY = env.int("TRAINING_SECONDS_PER_DAY", default=4 * 3600)
+# Held-out products a generator version drafts for its description checks.
+TRAINING_EVAL_DRAFTS = env.int("TRAINING_EVAL_DRAFTS", default=16)
 
 # --- Reviews ------------------------------------------------------------------------------
 # The sentiment classifier; empty uses the store's activated or the default classify model.
