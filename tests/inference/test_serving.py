@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from apps.inference.engine import generation
-from apps.inference.engine.serving import PrefixCache, Server, kv_bytes_per_token
+from apps.inference.engine.kv_cache import PrefixCache, kv_bytes_per_token
+from apps.inference.engine.serving import Server
 from apps.inference.errors import InferenceError
 from apps.inference.types import GenerationRequest
 
@@ -52,7 +53,7 @@ def test_greedy_rows_joining_a_running_batch_decode_as_alone(loaded) -> None:  #
         for request, work in zip(requests, first + later, strict=True):
             assert _texts(work.generation("tiny-lm")) == _alone(loaded, request)
         assert server.stats.max_rows_seen <= 3
-        assert server._rows == [] and server._cache is None  # every row left; nothing held
+        assert server._rows == [] and server._batch.empty  # every row left; nothing held
     finally:
         server.close()
 
