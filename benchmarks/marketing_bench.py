@@ -50,7 +50,7 @@ from apps.marketing.copy.channels import CHANNELS  # noqa: E402
 from apps.marketing.copy.facts import PromotionTerms  # noqa: E402
 from apps.marketing.copy.pipeline import BANNED_CODES, FACT_CODES, CopyContext, check_text  # noqa: E402
 from apps.marketing.copy.prompting import build_prompt  # noqa: E402
-from apps.marketing.services.generation import PromptJob, run_rounds  # noqa: E402
+from apps.marketing.services.rounds import PromptJob, run_rounds  # noqa: E402
 
 OPT_OUT = {"en": "Reply STOP to opt out", "zh": "回T退订"}
 
@@ -88,7 +88,7 @@ def _job(request: dict[str, Any], variants: int) -> PromptJob:
         products=products,
         promotion=promotion,
     )
-    return PromptJob(prompt=prompt.text, context=context, want=variants)
+    return PromptJob(prompt=prompt.text, context=context, want=variants, leads=prompt.leads)
 
 
 def _share(part: int, whole: int) -> str:

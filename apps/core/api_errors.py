@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -46,11 +47,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, RequestDataTooBig):
         # Django raises it while DRF reads the body; unanswered, Django's HTML 400 page went out.
         return Response(
-            error_body("request_too_large", "The request body is larger than the server accepts."),
+            error_body("request_too_large", gettext("The request body is larger than the server accepts.")),
             status=413,
         )
     if isinstance(exc, SuspiciousOperation):
-        return Response(error_body("bad_request", "The request is malformed."), status=400)
+        return Response(error_body("bad_request", gettext("The request is malformed.")), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -61,7 +62,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return response
 
     if isinstance(exc, exceptions.ValidationError):
-        response.data = error_body("validation_error", "The request is not valid.", exc.detail)
+        response.data = error_body("validation_error", gettext("The request is not valid."), exc.detail)
         return response
     detail = exc.detail
     codes = exc.get_codes()

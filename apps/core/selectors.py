@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeVar
 from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from .errors import NotFound
 from .models import WorkerHeartbeat
@@ -22,7 +22,7 @@ from .workers import QUEUES
 M = TypeVar("M", bound=Model)
 # Primary keys are 64-bit: a longer number names nothing (and would overflow the database's integer).
 _MAX_ID = 2**63 - 1
-NOT_FOUND = "Not found."
+NOT_FOUND = gettext_noop("Not found.")  # answered in the reader's language
 
 
 def get_or_not_found(queryset: QuerySet[M], **lookup: Any) -> M:
@@ -37,15 +37,15 @@ def get_or_not_found(queryset: QuerySet[M], **lookup: Any) -> M:
             try:
                 number = int(str(value))
             except (TypeError, ValueError):
-                raise NotFound(NOT_FOUND) from None
+                raise NotFound(gettext(NOT_FOUND)) from None
             if not 0 < number <= _MAX_ID:
-                raise NotFound(NOT_FOUND)
+                raise NotFound(gettext(NOT_FOUND))
             value = number
         cleaned[name] = value
     try:
         return queryset.get(**cleaned)
     except queryset.model.DoesNotExist:  # type: ignore[attr-defined]
-        raise NotFound(NOT_FOUND) from None
+        raise NotFound(gettext(NOT_FOUND)) from None
 
 
 # --- workers ------------------------------------------------------------------------------

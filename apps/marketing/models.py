@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Store
@@ -13,6 +14,7 @@ from apps.core.models import TimeStampedModel
 
 from .copy.channels import CHANNELS
 from .copy.prompting import GOALS
+from .violations import violations_shown
 
 CHANNEL_CHOICES = [(key, spec.label) for key, spec in CHANNELS.items()]
 GOAL_LABELS = {
@@ -23,6 +25,12 @@ GOAL_LABELS = {
 }
 GOAL_CHOICES = [(goal, GOAL_LABELS[goal]) for goal in GOALS]
 LANGUAGE_CHOICES = [("en", _("English")), ("zh", _("Chinese"))]
+REPAIR_LABELS = {
+    "dropped": _("a phrase dropped"),
+    "sentence": _("cut at a sentence"),
+    "phrase": _("cut at a phrase"),
+    "word": _("cut at a word"),
+}
 
 
 class MarketingSettings(TimeStampedModel):
@@ -96,6 +104,11 @@ class CopyRequest(TimeStampedModel):
         return f"{self.campaign_id} {self.channel} [{self.language}]"
 
     @property
+    def error_shown(self) -> str:
+        """The error in the reader's language where it is one of ecomai's own messages."""
+        return gettext(self.error) if self.error else ""
+
+    @property
     def product_ids(self) -> list[int]:
         return sorted(product.pk for product in self.products.all())
 
@@ -149,6 +162,16 @@ class Variant(TimeStampedModel):
     @property
     def blocking(self) -> bool:
         return any(violation.get("blocking", True) for violation in self.violations)
+
+    @property
+    def repair_shown(self) -> str:
+        """How the model's text was repaired ("dropped+phrase"), in the reader's language."""
+        return " + ".join(str(REPAIR_LABELS.get(part, part)) for part in self.repair.split("+") if part)
+
+    @property
+    def violations_shown(self) -> list[dict[str, Any]]:
+        """The violations with their messages in the language of the request being answered."""
+        return violations_shown(self.violations)
 
 
 class ABTest(TimeStampedModel):

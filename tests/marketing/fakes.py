@@ -1,7 +1,8 @@
 """Copy the suite's fake backend writes for marketing prompts (``FakeBackend(writer=copy_writer)``).
 
 ``copy_writer`` reads the request back out of the prompt's last block (product, brand, promotion) and
-writes candidate ``index`` in the prompt's language, in five kinds that cycle:
+writes candidate ``index`` in the prompt's language (carrying on from the opening the service wrote
+after the prompt's label, if any), in five kinds that cycle:
 
 0. a clean line that states the promotion as given;
 1. an absolute claim in a phrase of its own, then the offer (kept after the phrase is dropped);
@@ -34,7 +35,11 @@ def _request(prompt: str) -> tuple[bool, str, str, str]:
 
 def copy_writer(prompt: str, index: int) -> str:
     chinese, title, brand, promo = _request(prompt)
-    kind = index % 5
+    # The opening the service wrote after the prompt's label, if any (prompting.copy_leads): each
+    # opening starts the cycle at another kind, as a model's other seeds would write other copy.
+    lead = re.split(r"(?:Copy|文案):", prompt)[-1].strip()
+    openings = ["", f"{brand}{'' if chinese else ' '}{title}", title, brand]
+    kind = (index + 2 * (openings.index(lead) if lead in openings else 0)) % 5
     if chinese:
         offer = promo.split("，")[0] if promo else "新品上市"
         lines = [
@@ -53,4 +58,7 @@ def copy_writer(prompt: str, index: int) -> str:
             f"{title} for every day. Now 50% off!",
             f"{title} from {brand}, {offer}.",
         ]
-    return " " + lines[kind]
+    line = lines[kind]
+    if lead and line.startswith(lead):
+        return line[len(lead) :]
+    return line if lead and chinese else f" {line}"

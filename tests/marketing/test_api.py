@@ -68,7 +68,17 @@ def test_five_chinese_sms_variants_for_a_promotion(
     }
     variants = body["variants"]
     assert len(variants) == 5
-    assert copy_fake.calls[0][2] == 1 and copy_fake.requests[0][0].n == 5  # one batch of five candidates
+    # One batched call, asking for more candidates than variants (copy with an invented fact is not
+    # kept), each opening in turn: left to the model, then brand and title, title, brand.
+    first_round = copy_fake.requests[0]
+    assert len(copy_fake.calls) == 1 and sum(request.n for request in first_round) > 5
+    assert [request.prompt.rsplit("文案:", 1)[1] for request in first_round] == [
+        "",
+        " 北原纯棉T恤",
+        " 纯棉T恤",
+        " 北原",
+    ]
+    assert len({request.prompt.rsplit("文案:", 1)[0] for request in first_round}) == 1
     for variant in variants:
         assert variant["text"].startswith("【北原】") and variant["text"].endswith(" 回T退订")
         assert variant["measure"]["unit"] == "sms_segments" and variant["measure"]["fits"] is True
@@ -76,9 +86,10 @@ def test_five_chinese_sms_variants_for_a_promotion(
         assert not variant["blocking"]
         assert "最" not in variant["text"] and "五折" not in variant["text"]
     assert {v["repair"] for v in variants} >= {"", "dropped"}
-    assert (
-        body["stats"]["generated"] == 5 and body["stats"]["kept"] == 5 and body["stats"]["first_try_ok"] < 5
-    )
+    stats = body["stats"]
+    assert stats["generated"] == sum(request.n for request in first_round) and stats["kept"] == 5
+    assert stats["facts_ok"] == 5
+    assert stats["first_try_ok"] < stats["generated"]
     prompt = copy_fake.requests[0][0].prompt
     assert "7折，12月1日至12月12日，优惠码 XMAS30" in prompt and "纯棉T恤" in prompt
 
@@ -255,7 +266,12 @@ def test_bulk_copy_for_a_category_is_a_job(
         assert variant.measure["fits"] and not variant.blocking
     assert sorted(per_product) == [f"M{index}" for index in range(6)]
     assert all(len(found) == 2 for found in per_product.values())
-    assert [call[2] for call in copy_fake.calls if call[0] == "generate"][:2] == [4, 2]  # one call per batch
+    # one call per batch: a prompt for each of its products (each with its openings)
+    prompts = [
+        {request.prompt.split("###")[-1].split("Copy:")[0] for request in batch}
+        for batch in copy_fake.requests
+    ]
+    assert [len(found) for found in prompts[:2]] == [4, 2]
 
 
 def test_another_stores_ids_answer_404(
@@ -350,3 +366,71 @@ def test_a_brand_voice_shapes_the_prompt_and_its_avoided_words_are_flagged(
     assert "Voice: Quiet and warm.; easy" in copy_fake.requests[0][0].prompt
     texts = [variant["text"] for variant in response.json()["variants"]]
     assert texts and not any("shop now" in text.lower() for text in texts)  # the phrase was dropped
+
+
+def test_errors_and_violations_answer_in_the_readers_language(
+    api_client: Any, store: Any, campaign: Any, tee: Any, shirt: Any, copy_fake: Any
+) -> None:
+    reversed_dates = {"starts": "2026-12-12", "ends": "2026-12-01"}
+    body = {"channel": "sms", "language": "zh", "products": [tee.pk], "promotion": reversed_dates}
+    url = f"{base(store)}/campaigns/{campaign.pk}/requests/"
+    chinese = api_client.post(url, body, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["error"]
+    english = api_client.post(url, body, format="json", HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert chinese == {"code": "promotion_dates", "message": "活动的结束日期早于开始日期。"}
+    assert english == {"code": "promotion_dates", "message": "The promotion ends before it starts."}
+    invalid = api_client.post(
+        url, {"channel": "fax", "language": "zh"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).json()["error"]
+    assert invalid["message"] == "请求无效。" and "fax" in invalid["details"]["channel"][0]
+    assert not invalid["details"]["channel"][0].isascii()  # DRF's own message, in Chinese too
+    missing = api_client.get(f"{base(store)}/campaigns/{2**40}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert missing.status_code == 404 and missing.json()["error"]["message"] == "未找到。"
+
+    variant = ask(
+        api_client,
+        store,
+        campaign,
+        channel="email_subject",
+        language="en",
+        products=[shirt.pk],
+        variant_count=1,
+    ).json()["variants"][0]
+    edited = api_client.patch(
+        f"{base(store)}/variants/{variant['id']}/",
+        {"text": "The best linen shirt"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    ).json()
+    assert {(v["code"], v["found"], v["message"]) for v in edited["violations"]} >= {
+        ("absolute_claim", "The best", "“The best”是无法证实的绝对化说法。")
+    }
+    refused = api_client.post(
+        f"{base(store)}/variants/{variant['id']}/review/",
+        {"action": "approve"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    ).json()["error"]
+    assert refused["message"] == "这条文案违反了必须遵守的规则（长度上限、禁用词或语言）；请先修改。"
+    assert "“The best”是无法证实的绝对化说法。" in {v["message"] for v in refused["details"]}
+    same = api_client.get(f"{base(store)}/variants/{variant['id']}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert "“The best” is an absolute claim that cannot be substantiated." in {
+        v["message"] for v in same["violations"]
+    }
+
+
+def test_every_violation_has_its_message_in_both_languages() -> None:
+    from django.utils import translation
+
+    from apps.marketing.violations import INVENTED, MESSAGES, violation_message
+
+    codes = [{"code": code, "term": "30", "found": "最好"} for code in MESSAGES]
+    codes += [{"code": "invented_fact", "term": term, "found": "350"} for term in INVENTED]
+    for violation in codes:
+        with translation.override("en"):
+            english = violation_message(violation)
+        with translation.override("zh-hans"):
+            chinese = violation_message(violation)
+        assert chinese != english, violation
+        assert violation["code"] in ("empty", "hashtags", "wrong_language", "prompt_echo", "off_topic") or (
+            violation["found"] in english and violation["found"] in chinese
+        ), violation

@@ -84,7 +84,7 @@ def test_campaign_flow_in_the_dashboard(client_for: Any, store: Any, tee: Any, c
             {"impressions": 1000, "clicks": clicks, "conversions": 5},
         )
     page = client.get(url).content.decode()
-    assert f"Variant B (#{variants[2].pk}) wins" in page and 'class="ab-chart"' in page
+    assert f"Variant B (#{variants[2].pk}) wins" in page and 'class="chart-canvas ab-chart"' in page
     assert "/static/vendor/chartjs/chart.umd.min.js" in page and test.metric == "click"
 
     exported = client.get(f"{url}export/")
@@ -92,12 +92,24 @@ def test_campaign_flow_in_the_dashboard(client_for: Any, store: Any, tee: Any, c
     assert len(lines) == 2 and lines[1].startswith(str(first.pk))
 
 
-def test_pages_in_chinese(client_for: Any, store: Any, campaign: Any) -> None:
+def test_pages_in_chinese(client_for: Any, store: Any, campaign: Any, tee: Any, copy_fake: Any) -> None:
     client = client_for(language="zh-hans")
     home = client.get(f"/s/{store.pk}/marketing/").content.decode()
     assert "营销文案" in home and "新建活动" in home
-    page = client.get(f"/s/{store.pk}/marketing/campaigns/{campaign.pk}/").content.decode()
+    url = f"/s/{store.pk}/marketing/campaigns/{campaign.pk}/"
+    client.post(
+        f"{url}requests/",
+        {"channel": "sms", "language": "zh", "goal": "sales", "products": [tee.pk], "variant_count": "1"},
+    )
+    variant = Variant.objects.get(request__campaign=campaign)
+    variant_url = f"/s/{store.pk}/marketing/variants/{variant.pk}/"
+    client.post(variant_url, {"action": "save", "text": "全网第一的T恤"})
+    page = client.get(url).content.decode()
     assert "生成文案" in page and "短信" in page
+    # a violation says what is wrong in the reader's language, with the offending words
+    assert "“全网第一”是《中华人民共和国广告法》第九条" in page
+    refused = client.post(variant_url, {"action": "approve"}, follow=True)
+    assert "这条文案违反了必须遵守的规则" in refused.content.decode()
     assert "营销规则" in client.get(f"/s/{store.pk}/marketing/settings/").content.decode()
 
 

@@ -76,3 +76,21 @@ def test_promotion_terms_described_for_the_prompt() -> None:
     assert XMAS.describe("en") == "30% off, Dec 1 to Dec 12, code XMAS30"
     assert XMAS.describe("zh") == "7折，12月1日至12月12日，优惠码 XMAS30"
     assert PromotionTerms.from_dict(XMAS.to_dict()) == XMAS
+
+
+def test_words_of_the_prompts_examples_are_invented_unless_the_facts_give_them() -> None:
+    from apps.marketing.copy.prompting import example_terms
+
+    bottle = ProductFacts(title="Water bottle", brand="Rillo", attributes={"capacity": "750 ml"})
+    found = fact_check(
+        "Rillo bottle in sage green, 350 ml", [bottle], None, language="en", example_terms=example_terms("en")
+    )
+    assert [(v.code, v.term, v.found) for v in found] == [
+        ("invented_fact", "unsupported_number", "350"),
+        ("invented_fact", "unsupported_colour", "green"),
+    ]  # "350 ml" and "sage green" are flagged once, as the number and the colour
+    kiln = fact_check("A Kiln-style bottle", [bottle], None, language="en", example_terms=example_terms("en"))
+    assert [(v.term, v.found) for v in kiln] == [("example_fact", "Kiln")]
+    assert (
+        fact_check("Acme linen shirt", [SHIRT], None, language="en", example_terms=example_terms("en")) == []
+    )

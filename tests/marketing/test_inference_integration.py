@@ -13,8 +13,9 @@ from apps.accounts.actor import Actor
 from apps.catalog.services import products
 from apps.core.text import is_chinese
 from apps.inference.registry import ModelSpec, register_model, unregister_model
+from apps.marketing.copy.pipeline import FACT_CODES
 from apps.marketing.models import CopyRequest, Variant
-from apps.marketing.services import campaigns, generation
+from apps.marketing.services import campaigns, generation, rounds
 from apps.marketing.services.generation import PromotionInput
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def test_a_request_runs_a_real_transformers_model(store: Any, tiny_registered: M
     )
     # A random model writes noise: all of it is checked; only what passes every blocking rule is kept.
     assert copy_request.status == CopyRequest.Status.DONE and copy_request.model_key == "tiny-copy"
-    assert copy_request.stats["generated"] >= 3 and 1 <= copy_request.stats["rounds"] <= generation.MAX_ROUNDS
+    assert copy_request.stats["generated"] >= 3 and 1 <= copy_request.stats["rounds"] <= rounds.MAX_ROUNDS
     for variant in Variant.objects.filter(request=copy_request):
         assert variant.measure["fits"] and not variant.blocking
 
@@ -111,5 +112,6 @@ def test_the_default_generator_writes_checked_copy_in_both_languages(store: Any,
         for variant in Variant.objects.filter(request=copy_request):
             kept += 1
             assert variant.measure["fits"] and not variant.blocking
+            assert not {violation["code"] for violation in variant.violations} & FACT_CODES  # none invented
             assert is_chinese(variant.text) == (language == "zh")
     assert kept >= 2

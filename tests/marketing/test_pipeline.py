@@ -123,3 +123,32 @@ def test_the_goal_as_the_prompt_words_it_is_an_echo_and_yi_liu_is_an_absolute_cl
     assert not echoed.kept and "prompt_echo" in {v.code for v in echoed.final.blocking}
     claimed = finish("一流品质的纯棉T恤。", sms_zh())
     assert [(v.code, v.found) for v in claimed.first.violations] == [("ad_law", "一流")]
+
+
+SPEAKER = ProductFacts(title="蓝牙音箱", brand="声悦", attributes={"续航": "10小时", "颜色": "黑色"})
+
+
+def test_generated_copy_with_an_invented_fact_is_not_kept_but_a_reviewers_text_may_state_one() -> None:
+    context = sms_zh(products=[SPEAKER], promotion=None, sender="")
+    invented = finish("声悦蓝牙音箱续航20小时。", context)
+    assert [(v.code, v.found) for v in invented.final.violations] == [("invented_fact", "20")]
+    assert not invented.final.blocking and not invented.kept  # nothing else is wrong, and yet
+    dropped = finish("声悦蓝牙音箱到货了，续航20小时。", context)  # the phrase with the claim goes
+    assert dropped.kept and dropped.final.text == "声悦蓝牙音箱到货了。 回T退订"
+    edited = check_text("声悦蓝牙音箱续航20小时。 回T退订", context)  # the reviewer may know better
+    assert not edited.blocking and not edited.facts_ok
+
+
+def test_the_prompt_examples_products_and_facts_copied_into_the_copy_are_invented_facts() -> None:
+    context = sms_zh(products=[SPEAKER], promotion=None, sender="")
+    copied = finish("窑里350ml灰绿色蓝牙音箱到货了。", context)  # the mug example's brand and facts
+    assert {(v.term, v.found) for v in copied.first.violations if v.code == "invented_fact"} >= {
+        ("example_fact", "窑里"),
+        ("unsupported_number", "350"),
+    }
+    assert not copied.kept
+    english = CopyContext(channel="banner", language="en", products=[SHIRT], promotion=XMAS)
+    # The example's own product is no invention when it is the request's product.
+    assert finish("Acme linen shirts, 30% off", english).kept
+    mug = finish("Acme linen shirts and a Kiln mug", english)
+    assert {v.found for v in mug.first.violations} == {"Kiln", "mug"} and not mug.kept

@@ -155,6 +155,10 @@ def merge_adapters(model: Any, spec: ModelSpec) -> Any:
 
 
 def _release(loaded: LoadedModel) -> None:
+    if loaded.spec.task == "generate":
+        from .serving import drop_server
+
+        drop_server(loaded)
     if loaded.device.type == "cuda":
         loaded.model = None
         torch.cuda.empty_cache()

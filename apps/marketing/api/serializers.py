@@ -37,8 +37,17 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "notes", "created_at", "updated_at"]
 
 
+class ViolationSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The rule: over_limit, ad_law, store_banned, wrong_discount...")
+    term = serializers.CharField(help_text="The rule's term (the banned word, the limit, the kind of fact).")
+    found = serializers.CharField(help_text="The offending words as they appear in the text.")
+    message = serializers.CharField(help_text="For people, in the language the request asked for.")
+    blocking = serializers.BooleanField(help_text="Approval is refused while a blocking rule is broken.")
+
+
 class CopyVariantOutputSerializer(serializers.ModelSerializer):
     product = serializers.IntegerField(source="product_id", allow_null=True, read_only=True)
+    violations = ViolationSerializer(many=True, source="violations_shown", read_only=True)
     request = serializers.IntegerField(source="request_id", read_only=True)
     channel = serializers.CharField(source="request.channel", read_only=True)
     language = serializers.CharField(source="request.language", read_only=True)
@@ -153,6 +162,7 @@ class CopyRequestOutputSerializer(serializers.ModelSerializer):
     job = serializers.IntegerField(source="job_id", allow_null=True, read_only=True)
     promotion = serializers.SerializerMethodField()
     variants = CopyVariantOutputSerializer(many=True, read_only=True)
+    error = serializers.CharField(source="error_shown", read_only=True)
 
     class Meta:
         model = CopyRequest

@@ -286,11 +286,46 @@ def merged_facts(products: Sequence[ProductFacts], promotion: PromotionTerms | N
     )
 
 
+def _term_pattern(term: str) -> re.Pattern[str]:
+    body = r"\s*".join(re.escape(part) for part in term.lower().split())
+    if re.match(r"[a-z0-9]", body) and re.search(r"[a-z0-9]$", term.lower()):
+        body = rf"(?<![a-z0-9]){body}(?![a-z0-9])"
+    return re.compile(body, re.IGNORECASE)
+
+
+def example_check(text: str, corpus: str, example_terms: Sequence[str]) -> list[Violation]:
+    """Words of the prompt's examples (their products, brands, facts) that the request's facts do not
+    give: copied from an example, they are invented facts about this request's products."""
+    squeezed = re.sub(r"\s+", "", corpus)
+    found: list[Violation] = []
+    for term in sorted(example_terms, key=len, reverse=True):
+        match = _term_pattern(term).search(text)
+        if match is None or re.sub(r"\s+", "", term.lower()) in squeezed:
+            continue
+        if any(match.group(0) in violation.found for violation in found):
+            continue  # "sage green" already holds "green"
+        found.append(
+            Violation(
+                "invented_fact",
+                "example_fact",
+                match.group(0),
+                f"“{match.group(0)}” comes from the prompt's examples, not from these products' facts.",
+                blocking=False,
+            )
+        )
+    return found
+
+
 def fact_check(
-    text: str, products: Sequence[ProductFacts], promotion: PromotionTerms | None, *, language: str
+    text: str,
+    products: Sequence[ProductFacts],
+    promotion: PromotionTerms | None,
+    *,
+    language: str,
+    example_terms: Sequence[str] = (),
 ) -> list[Violation]:
-    """Promotion terms stated wrongly, and product claims the facts do not support (not blocking: the
-    reviewer sees them; the facts on file may be incomplete)."""
+    """Promotion terms stated wrongly, and product claims the facts do not support (not blocking for a
+    reviewer's text: the facts on file may be incomplete; generated copy with one is not kept)."""
     facts = merged_facts(products, promotion)
     violations = [
         Violation(v.code, v.term, v.found, v.message, blocking=False)
@@ -306,4 +341,10 @@ def fact_check(
         violations.append(
             Violation("invented_fact", flag["code"], flag["term"], flag["message"], blocking=False)
         )
+    flagged = " ".join(violation.found.lower() for violation in violations)
+    violations += [
+        violation
+        for violation in example_check(text, facts.corpus, example_terms)
+        if not any(part and part in violation.found.lower() for part in flagged.split())
+    ]
     return violations

@@ -4,7 +4,9 @@ social hashtags), checked (limits, compliance, facts, language) and repaired whe
 Blocking problems (over the limit, too short, a banned term, the wrong language, hashtags missing)
 are repaired by dropping the phrase that holds the banned term and trimming at a sentence or phrase
 boundary; a variant that still has one is not kept (the service asks the model for another). Fact
-problems are repaired the same way where they can be and are otherwise shown to the reviewer.
+problems (a wrong discount, date or code, a claim the facts do not give, words copied from the
+prompt's examples) are repaired the same way; generated copy that still states one is not kept
+either. In a reviewer's edited text they are shown, not blocking: the records may lack a true fact.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .channels import CHANNELS, Measure, measure
 from .compliance import Violation, compliance_check, offending_spans
 from .counting import weighted_length
 from .facts import PromotionTerms, fact_check, promotion_mentions
+from .prompting import example_terms
 from .repair import drop_spans, trim_to_fit
 
 # The prompt's own labels: a text that carries them repeats the prompt instead of being copy.
@@ -80,7 +83,9 @@ class VariantOutcome:
 
     @property
     def kept(self) -> bool:
-        return not self.final.blocking
+        """Generated copy is kept only when it breaks no blocking rule and states no invented fact (a
+        reviewer's own text may state facts the products' records lack; the model's may not)."""
+        return not self.final.blocking and self.final.facts_ok
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.final.text, "repair": self.repair, "kept": self.kept}
@@ -202,7 +207,13 @@ def check(body: str, context: CopyContext, tags: Sequence[str] = ()) -> CheckedT
     banned = " ".join(v.found.lower() for v in violations if v.code in BANNED_CODES)
     violations += [
         violation  # a claim already flagged as banned ("guaranteed", "#1") is not also an invented fact
-        for violation in fact_check(body, context.products, context.promotion, language=context.language)
+        for violation in fact_check(
+            body,
+            context.products,
+            context.promotion,
+            language=context.language,
+            example_terms=example_terms(context.language),
+        )
         if violation.code != "invented_fact" or violation.found.lower() not in banned
     ]
     return CheckedText(text=text, body=body, measure=measured, violations=violations)

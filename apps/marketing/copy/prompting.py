@@ -14,10 +14,12 @@ from apps.catalog.text.facts import ProductFacts
 from apps.catalog.text.prompting import clean_facts, fact_value, looks_like_instruction
 
 from .channels import CHANNELS
+from .counting import display_width
 from .facts import PromotionTerms
 
-PROMPT_VERSION = "copy-v1"
+PROMPT_VERSION = "copy-v2"
 SEPARATOR = "###"
+FIELD_SEPARATOR = " | "
 GOALS = ("sales", "launch", "awareness", "winback")
 
 LABELS = {
@@ -92,6 +94,7 @@ _MUG = {
     ),
     "zh": ProductFacts(title="陶瓷马克杯", brand="窑里", attributes={"容量": "350ml", "颜色": "灰绿色"}),
 }
+_EXAMPLE_NOUNS = {"en": ("shirt", "mug"), "zh": ("衬衫", "马克杯")}
 _SUMMER = "20% off, Jun 1 to Jun 7, code SUMMER20"
 _SUMMER_ZH = "8折，6月1日至6月7日，优惠码 SUMMER20"
 # (promotion or "", goal, copy) per channel and language: the first for the shirt, the second the mug.
@@ -202,12 +205,39 @@ EXAMPLES: dict[str, dict[str, tuple[tuple[str, str, str], tuple[str, str, str]]]
 }
 
 
+def example_terms(language: str) -> tuple[str, ...]:
+    """What only the prompt's examples state (their products' titles, brands and facts, the example
+    promotion's code): a base model copies them into the copy it writes, and the request's own facts
+    never give them, so copy that states one states an invented fact."""
+    terms: list[str] = ["SUMMER20", *_EXAMPLE_NOUNS[language]]
+    for product in (_SHIRT[language], _MUG[language]):
+        terms += [product.title, product.brand, *product.attributes.values()]
+    return tuple(dict.fromkeys(term for term in terms if term))
+
+
 @dataclass(frozen=True)
 class CopyPrompt:
     text: str
     products: list[ProductFacts]  # as the prompt used them (instruction-like values dropped)
     dropped: list[str]
     version: str = PROMPT_VERSION
+    leads: tuple[str, ...] = ("",)  # how candidates begin (copy_leads); "" leaves it to the model
+
+
+def copy_leads(products: Sequence[ProductFacts], language: str, category: str = "") -> tuple[str, ...]:
+    """How candidates begin: one left to the model, the others with what the request is about (the
+    first product's brand and title, its title, the brand; or the category) written after the
+    prompt's label, so the model continues from this request's own product instead of the examples'
+    (a base model otherwise copies the examples' products, brands and facts). The openings also
+    spread the variants of one request over different first words."""
+    joiner = "" if language == "zh" else " "
+    if products:
+        product = products[0]
+        title, brand = fact_value(product.title), fact_value(product.brand)
+        leads = [joiner.join(part for part in (brand, title) if part), title, brand]
+    else:
+        leads = [fact_value(category)]
+    return ("", *dict.fromkeys(lead for lead in leads if lead and not looks_like_instruction(lead)))
 
 
 def _product_lines(products: Sequence[ProductFacts], language: str, category: str) -> list[str]:
@@ -217,8 +247,14 @@ def _product_lines(products: Sequence[ProductFacts], language: str, category: st
         lines.append(f"{'类目' if language == 'zh' else 'Category'}: {fact_value(category)}")
     for product in products[:5]:
         facts = "; ".join(f"{key}: {value}" for key, value in product.attributes.items())
-        brand = f" | {'品牌' if language == 'zh' else 'Brand'}: {product.brand}" if product.brand else ""
-        lines.append(f"{labels['product']}: {product.title}{brand} | {labels['facts']}: {facts}")
+        brand = (
+            f"{FIELD_SEPARATOR}{'品牌' if language == 'zh' else 'Brand'}: {product.brand}"
+            if product.brand
+            else ""
+        )
+        lines.append(
+            f"{labels['product']}: {product.title}{brand}{FIELD_SEPARATOR}{labels['facts']}: {facts}"
+        )
     return lines
 
 
@@ -268,12 +304,25 @@ def build_prompt(
         language,
     )
     blocks.append(target)
-    return CopyPrompt(text=header + "\n" + f"\n{SEPARATOR}\n".join(blocks), products=cleaned, dropped=dropped)
+    return CopyPrompt(
+        text=header + "\n" + f"\n{SEPARATOR}\n".join(blocks),
+        products=cleaned,
+        dropped=dropped,
+        leads=tuple(
+            lead
+            for lead in copy_leads(cleaned, language, category)
+            # an opening that leaves the model no room in a short channel is no help
+            if CHANNELS[channel].unit not in ("width", "weighted")
+            or display_width(lead) <= CHANNELS[channel].limit // 2
+        ),
+    )
 
 
 def stop_strings(language: str) -> tuple[str, ...]:
     labels = LABELS[language]
-    return (SEPARATOR, f"\n{labels['product']}:", f"\n{labels['promotion']}:", "\n\n")
+    # " | " separates the fields of the prompt's product line: copy never holds it, and a model that
+    # writes it has moved from copy to repeating the product line (most often after a title opening).
+    return (SEPARATOR, f"\n{labels['product']}:", f"\n{labels['promotion']}:", "\n\n", FIELD_SEPARATOR)
 
 
 def max_new_tokens(channel: str, language: str) -> int:
@@ -291,7 +340,7 @@ _TAGS = re.compile(r"<[^>]{0,200}>")
 
 def clean_output(text: str, *, channel: str) -> str:
     """The copy as the model wrote it: first line (or paragraph for e-mail bodies), no markup or quotes."""
-    text = _TAGS.sub("", text).split(SEPARATOR)[0].strip()
+    text = _TAGS.sub("", text).split(SEPARATOR)[0].split(FIELD_SEPARATOR)[0].strip()
     if not CHANNELS[channel].multiline:
         text = text.split("\n")[0]
     text = re.sub(r"[ \t]+", " ", text).strip()

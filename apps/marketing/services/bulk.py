@@ -13,7 +13,8 @@ from apps.jobs.models import Job
 from ..copy.pipeline import VariantOutcome
 from ..copy.prompting import build_prompt
 from ..models import CopyRequest, Variant
-from .generation import PromptJob, brand_voice_line, copy_context, ranked, run_rounds
+from .generation import brand_voice_line, copy_context
+from .rounds import PromptJob, ranked, run_rounds
 
 
 def bulk_batch_generate(*, copy_request: CopyRequest, product_ids: list[int]) -> dict[str, Any]:
@@ -30,7 +31,11 @@ def bulk_batch_generate(*, copy_request: CopyRequest, product_ids: list[int]) ->
             promotion=context.promotion,
             voice=brand_voice_line(copy_request),
         )
-        jobs.append(PromptJob(prompt=prompt.text, context=context, want=copy_request.variant_count))
+        jobs.append(
+            PromptJob(
+                prompt=prompt.text, context=context, want=copy_request.variant_count, leads=prompt.leads
+            )
+        )
     stats, model = run_rounds(
         jobs,
         channel=copy_request.channel,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from apps.accounts.actor import Actor
 from apps.accounts.models import Store
@@ -19,7 +20,7 @@ from ..models import Campaign, MarketingSettings
 def campaign_create(*, store: Store, actor: Actor, name: str, notes: str = "") -> Campaign:
     name = clean_text(name)
     if not name:
-        raise ApplicationError("A campaign needs a name.", code="name_required")
+        raise ApplicationError(_("A campaign needs a name."), code="name_required")
     campaign = Campaign.objects.create(
         store=store, name=name[:200], notes=clean_text(notes), created_by=actor.user_or_none
     )
@@ -33,7 +34,7 @@ def campaign_update(
 ) -> Campaign:
     if name is not None:
         if not clean_text(name):
-            raise ApplicationError("A campaign needs a name.", code="name_required")
+            raise ApplicationError(_("A campaign needs a name."), code="name_required")
         campaign.name = clean_text(name)[:200]
     if notes is not None:
         campaign.notes = clean_text(notes)

@@ -1,21 +1,17 @@
-"""Copy generation: a request's variants in one batched call, checked, repaired, topped up; bulk as a job.
-
-Each round asks the model for every missing variant at once (``n`` candidates of one prompt, or one
-prompt per product in bulk). A variant that breaks a blocking rule after repair is not kept; the
-next round asks again with another seed, at most ``MAX_ROUNDS`` rounds.
-"""
+"""Copy requests: validated, saved, their variants generated in rounds (``rounds.run_rounds``) and
+saved best first; bulk requests (every product of a category) as a job."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps import inference
 from apps.accounts.actor import Actor
@@ -28,17 +24,17 @@ from apps.jobs.services import job_create
 from .. import selectors
 from ..copy.channels import CHANNELS
 from ..copy.facts import PromotionTerms
-from ..copy.pipeline import CopyContext, VariantOutcome, finish
-from ..copy.prompting import GOALS, PROMPT_VERSION, build_prompt, clean_output, max_new_tokens, stop_strings
+from ..copy.pipeline import CopyContext, VariantOutcome
+from ..copy.prompting import GOALS, PROMPT_VERSION, build_prompt
 from ..models import Campaign, CopyRequest, Variant
+from .rounds import PromptJob, ranked, run_rounds
 
 BULK_JOB_KIND = "marketing.copy_bulk"
 BULK_BATCH_SIZE = 4
-MAX_ROUNDS = 3
 MAX_VARIANTS = 10
 MAX_PRODUCTS = 5  # in one request's prompt; more is a bulk request
-TEMPERATURE = 0.9
-TOP_P = 0.95
+# Stored in English; shown in the reader's language (CopyRequest.error_shown).
+NO_VARIANT_KEPT = gettext_noop("No variant passed the checks; try again or change the request.")
 
 
 @dataclass(frozen=True)
@@ -48,30 +44,6 @@ class PromotionInput:
     starts: date | None = None
     ends: date | None = None
     code: str = ""
-
-
-@dataclass
-class RoundStats:
-    generated: int = 0
-    first_try_ok: int = 0
-    kept: int = 0
-    repaired: int = 0
-    rounds: int = 0
-    facts_ok: int = 0
-
-    def to_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class PromptJob:
-    """One prompt and what its variants are checked against; ``kept`` fills up round by round."""
-
-    prompt: str
-    context: CopyContext
-    want: int
-    kept: list[tuple[str, VariantOutcome]] = field(default_factory=list)
-    seen: list[VariantOutcome] = field(default_factory=list)  # every candidate, kept or not
 
 
 def promotion_terms(copy_request: CopyRequest) -> PromotionTerms | None:
@@ -120,19 +92,23 @@ def _validate(
     *, channel: str, goal: str, language: str, promotion: PromotionInput, variant_count: int
 ) -> None:
     if channel not in CHANNELS:
-        raise ApplicationError(f"Unknown channel {channel!r}.", code="unknown_channel")
+        raise ApplicationError(
+            _("Unknown channel %(channel)r.") % {"channel": channel}, code="unknown_channel"
+        )
     if goal not in GOALS:
-        raise ApplicationError(f"Unknown goal {goal!r}.", code="unknown_goal")
+        raise ApplicationError(_("Unknown goal %(goal)r.") % {"goal": goal}, code="unknown_goal")
     if language not in ("en", "zh"):
-        raise ApplicationError("The language must be en or zh.", code="unknown_language")
+        raise ApplicationError(_("The language must be en or zh."), code="unknown_language")
     if not 1 <= variant_count <= MAX_VARIANTS:
-        raise ApplicationError(f"Ask for 1 to {MAX_VARIANTS} variants.", code="variant_count")
+        raise ApplicationError(
+            _("Ask for 1 to %(count)s variants.") % {"count": MAX_VARIANTS}, code="variant_count"
+        )
     if promotion.discount_percent is not None and not 0 < promotion.discount_percent < 100:
-        raise ApplicationError("A percentage discount is between 0 and 100.", code="discount_percent")
+        raise ApplicationError(_("A percentage discount is between 0 and 100."), code="discount_percent")
     if promotion.discount_amount is not None and promotion.discount_amount <= 0:
-        raise ApplicationError("A discount amount is more than 0.", code="discount_amount")
+        raise ApplicationError(_("A discount amount is more than 0."), code="discount_amount")
     if promotion.starts and promotion.ends and promotion.ends < promotion.starts:
-        raise ApplicationError("The promotion ends before it starts.", code="promotion_dates")
+        raise ApplicationError(_("The promotion ends before it starts."), code="promotion_dates")
 
 
 def request_products(copy_request: CopyRequest) -> list[Product]:
@@ -175,10 +151,13 @@ def copy_request_create(
     category = category.strip()
     if per_product and not category:
         raise ApplicationError(
-            "Bulk copy is for every product of a category: choose one.", code="category_required"
+            _("Bulk copy is for every product of a category: choose one."), code="category_required"
         )
     if category and not catalog_selectors.product_list(store=store, filters={"category": category}).exists():
-        raise ApplicationError(f"No product is in the category {category!r}.", code="empty_category")
+        raise ApplicationError(
+            _("No product is in the category %(category)r.") % {"category": category},
+            code="empty_category",
+        )
     with transaction.atomic():
         copy_request = CopyRequest.objects.create(
             store=store,
@@ -213,52 +192,6 @@ def copy_request_create(
     return copy_request
 
 
-def run_rounds(
-    jobs: Sequence[PromptJob], *, channel: str, language: str, store: Any, seed: int
-) -> tuple[RoundStats, str]:
-    """Generate until every prompt has its variants (or the rounds run out); one batched call a round."""
-    stats, model = RoundStats(), ""
-    for round_number in range(MAX_ROUNDS):
-        open_jobs = [job for job in jobs if len(job.kept) < job.want]
-        if not open_jobs:
-            break
-        stats.rounds += 1
-        requests = [
-            inference.GenerationRequest(
-                prompt=job.prompt,
-                max_new_tokens=max_new_tokens(channel, language),
-                temperature=TEMPERATURE,
-                top_p=TOP_P,
-                stop=stop_strings(language),
-                n=job.want - len(job.kept) + (1 if round_number else 0),
-                seed=seed + 1000 * round_number,
-            )
-            for job in open_jobs
-        ]
-        generations = inference.generate(requests, model=settings.MARKETING_COPY_MODEL or None, store=store)
-        model = generations[0].model if generations else model
-        for job, generation in zip(open_jobs, generations, strict=True):
-            for choice in generation.choices:
-                raw = clean_output(choice.text, channel=channel)
-                outcome = finish(raw, job.context)
-                job.seen.append(outcome)
-                stats.generated += 1
-                stats.first_try_ok += not outcome.first.blocking
-                if not outcome.kept or len(job.kept) >= job.want:
-                    continue
-                if any(outcome.final.text == text for text, _o in job.kept):
-                    continue  # the same text twice is one variant
-                job.kept.append((raw, outcome))
-                stats.kept += 1
-                stats.repaired += bool(outcome.repair)
-                stats.facts_ok += outcome.final.facts_ok
-    return stats, model
-
-
-def ranked(kept: list[tuple[str, VariantOutcome]]) -> list[tuple[str, VariantOutcome]]:
-    return sorted(kept, key=lambda pair: (not pair[1].final.facts_ok, len(pair[1].final.violations)))
-
-
 def _variant(
     copy_request: CopyRequest, product: Product | None, position: int, raw: str, outcome: VariantOutcome
 ) -> Variant:
@@ -288,7 +221,7 @@ def variants_generate(*, copy_request: CopyRequest, actor: Actor) -> list[Varian
         category=copy_request.category,
         voice=brand_voice_line(copy_request),
     )
-    job = PromptJob(prompt=prompt.text, context=context, want=copy_request.variant_count)
+    job = PromptJob(prompt=prompt.text, context=context, want=copy_request.variant_count, leads=prompt.leads)
     CopyRequest.objects.filter(pk=copy_request.pk).update(status=CopyRequest.Status.RUNNING)
     try:
         stats, model = run_rounds(
@@ -315,7 +248,7 @@ def variants_generate(*, copy_request: CopyRequest, actor: Actor) -> list[Varian
             stats=stats.to_dict(),
             model_key=model,
             updated_at=timezone.now(),
-            error="" if variants else "No variant passed the checks; try again or change the request.",
+            error="" if variants else NO_VARIANT_KEPT,
         )
         audit_record(
             actor=actor,
@@ -335,7 +268,7 @@ def _bulk_start(*, copy_request: CopyRequest, actor: Actor) -> CopyRequest:
         .values_list("pk", flat=True)
     )
     if not product_ids:
-        raise ApplicationError("No active product is in this category.", code="empty_category")
+        raise ApplicationError(_("No active product is in this category."), code="empty_category")
     batches = [
         product_ids[start : start + BULK_BATCH_SIZE] for start in range(0, len(product_ids), BULK_BATCH_SIZE)
     ]

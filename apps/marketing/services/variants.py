@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.actor import Actor
 from apps.accounts.services import audit_record
@@ -34,7 +35,7 @@ def variant_edit(*, variant: Variant, actor: Actor, text: str) -> Variant:
     """A reviewer's text: checked like a generated one; an approved variant goes back to draft."""
     text = clean_text(text)
     if not text:
-        raise ApplicationError("The text is empty.", code="empty_text")
+        raise ApplicationError(_("The text is empty."), code="empty_text")
     variant.measure, variant.violations = variant_recheck(variant=variant, text=text)
     variant.text, variant.edited = text, True
     variant.status = Variant.Status.DRAFT
@@ -51,9 +52,9 @@ def variant_review(
     """Approve (refused while a blocking rule is broken), reject, or reopen a variant."""
     if action == "approve" and variant.blocking:
         raise ConflictError(
-            "This text breaks a blocking rule (limit, banned term or language); edit it first.",
+            _("This text breaks a blocking rule (limit, banned term or language); edit it first."),
             code="blocking_violations",
-            details=[violation for violation in variant.violations if violation.get("blocking", True)],
+            details=[violation for violation in variant.violations_shown if violation.get("blocking", True)],
         )
     variant.status = {"approve": Variant.Status.APPROVED, "reject": Variant.Status.REJECTED}.get(
         action, Variant.Status.DRAFT
@@ -73,7 +74,7 @@ def variant_results_record(
     variant = Variant.objects.select_for_update().get(pk=variant.pk)
     values = [impressions, clicks, conversions]
     if any(value < 0 for value in values):
-        raise ApplicationError("Results are never negative.", code="invalid_results")
+        raise ApplicationError(_("Results are never negative."), code="invalid_results")
     if add:
         impressions, clicks, conversions = (
             variant.impressions + impressions,
@@ -81,10 +82,12 @@ def variant_results_record(
             variant.conversions + conversions,
         )
     if impressions > MAX_COUNT:
-        raise ApplicationError(f"At most {MAX_COUNT} impressions.", code="invalid_results")
+        raise ApplicationError(
+            _("At most %(count)s impressions.") % {"count": MAX_COUNT}, code="invalid_results"
+        )
     if clicks > impressions or conversions > impressions:
         raise ApplicationError(
-            "Clicks and conversions cannot exceed impressions.",
+            _("Clicks and conversions cannot exceed impressions."),
             code="invalid_results",
             details={"impressions": impressions, "clicks": clicks, "conversions": conversions},
         )
@@ -111,12 +114,12 @@ def ab_test_create(
     metric: str = "conversion",
 ) -> ABTest:
     if variant_a.pk == variant_b.pk:
-        raise ApplicationError("An A/B test compares two different variants.", code="same_variant")
+        raise ApplicationError(_("An A/B test compares two different variants."), code="same_variant")
     for variant in (variant_a, variant_b):
         if variant.request.campaign_id != campaign.pk:
-            raise ApplicationError("Both variants must belong to this campaign.", code="other_campaign")
+            raise ApplicationError(_("Both variants must belong to this campaign."), code="other_campaign")
     if metric not in ABTest.Metric.values:
-        raise ApplicationError(f"Unknown metric {metric!r}.", code="unknown_metric")
+        raise ApplicationError(_("Unknown metric %(metric)r.") % {"metric": metric}, code="unknown_metric")
     test = ABTest.objects.create(
         store=campaign.store,
         campaign=campaign,
