@@ -45,8 +45,11 @@ from apps.inference.backends.local import LocalBackend  # noqa: E402
 from apps.inference.registry import get_spec  # noqa: E402
 from apps.jobs.services import job_process_chunk  # noqa: E402
 from apps.reviews.models import Review  # noqa: E402
-from apps.training.engine.config import accuracy, macro_f1  # noqa: E402
-from apps.training.engine.finetune import RunConfig  # noqa: E402
+from apps.training.engine.config import (  # noqa: E402
+    RunConfig,
+    accuracy,
+    macro_f1,
+)
 from apps.training.models import ModelVersion, ReviewLabel  # noqa: E402
 from apps.training.services.datasets import DatasetOptions, dataset_build  # noqa: E402
 from apps.training.services.runs import run_start  # noqa: E402

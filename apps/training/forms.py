@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .engine.finetune import RunConfig
+from .engine.config import RunConfig
 from .models import Kind, ModelVersion, TrainingDataset
 from .services.datasets import DatasetOptions
 

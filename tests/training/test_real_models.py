@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from apps import inference
 from apps.accounts.actor import Actor
 from apps.jobs.services import job_process_chunk
-from apps.training.engine.finetune import RunConfig
+from apps.training.engine.config import RunConfig
 from apps.training.models import ModelVersion
 from apps.training.services import versions
 from apps.training.services.datasets import DatasetOptions, dataset_build

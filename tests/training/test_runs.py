@@ -13,7 +13,7 @@ from apps.core.errors import ApplicationError
 from apps.inference import GenerationRequest
 from apps.jobs.models import Job
 from apps.jobs.services import job_process_chunk
-from apps.training.engine.finetune import RunConfig
+from apps.training.engine.config import RunConfig
 from apps.training.models import ModelVersion, TrainingRun
 from apps.training.services import versions
 from apps.training.services.datasets import DatasetOptions, dataset_build

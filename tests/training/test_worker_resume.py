@@ -12,7 +12,7 @@ import pytest
 
 from apps.accounts.actor import Actor
 from apps.jobs.models import Job
-from apps.training.engine.finetune import RunConfig
+from apps.training.engine.config import RunConfig
 from apps.training.models import ModelVersion, TrainingRun
 from apps.training.services.datasets import DatasetOptions, dataset_build
 from apps.training.services.runs import run_cancel, run_start

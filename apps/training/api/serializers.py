@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.reviews.models import Sentiment
-from apps.training.engine.finetune import RunConfig
+from apps.training.engine.config import RunConfig
 from apps.training.models import (
     Activation,
     DatasetExample,

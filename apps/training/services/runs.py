@@ -18,7 +18,7 @@ from apps.inference.registry import Task, default_model_key, get_spec
 from apps.jobs import services as job_services
 from apps.jobs.models import Job
 
-from ..engine.finetune import RunConfig
+from ..engine.config import RunConfig
 from ..models import Kind, ModelVersion, TrainingDataset, TrainingRun
 
 RUN_JOB_KIND = "training.run"
