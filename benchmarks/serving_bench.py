@@ -123,6 +123,24 @@ class Worker:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the worker did not start; see {self.log.name}")
             time.sleep(0.2)
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        """Loads the models the runs use (a load is not what the runs measure)."""
+        from apps.inference.backends.server import ServerBackend
+        from apps.inference.registry import resolve_model
+        from apps.inference.types import GenerationRequest
+
+        backend = ServerBackend(f"unix:{SOCKET}")
+        backend.generate(
+            [GenerationRequest(prompt="Hello", max_new_tokens=2)], resolve_model(None, task="generate")
+        )
+        for key in ("sentiment-zh-en", "multilingual-e5-small"):
+            spec = resolve_model(key, task="classify" if key.startswith("sentiment") else "embed")
+            if spec.task == "classify":
+                backend.classify(["fine"], spec)
+            else:
+                backend.embed(["fine"], spec)
 
     def stats(self) -> dict[str, Any]:
         with httpx.Client(
@@ -434,9 +452,15 @@ def main() -> None:
     spec = resolve_model(None, task="generate")
     rows = batch_rows_for(get_loaded(spec))
     pure = pure_decoding(args, rows)
+    print(f"pure batched decoding: {pure}", flush=True)
     static, _, _ = bulk_run("static", continuous=False, args=args)
+    print(f"static: {static['seconds']} s, {static['products_per_minute']} products/min", flush=True)
     continuous, ttfts, during = bulk_run("continuous", continuous=True, args=args, ttft_tries=args.ttft_tries)
+    print(
+        f"continuous: {continuous['seconds']} s, {continuous['products_per_minute']} products/min", flush=True
+    )
     classification_result = classification_overhead(args)
+    print(f"classification: {classification_result}", flush=True)
     results = {
         "command": "DATABASE_URL=... CELERY_BROKER_URL=redis://... "
         ".venv/bin/python benchmarks/serving_bench.py " + " ".join(sys.argv[1:]),

@@ -138,3 +138,22 @@ def test_generation_runs_under_inference_mode(local, tiny_specs, on_forward) -> 
     seen = on_forward(loaded.model, torch.is_inference_mode_enabled)
     backend.generate([GenerationRequest(prompt="great", max_new_tokens=2)], tiny_specs["lm"])
     assert seen and all(seen)
+
+
+@pytest.mark.parametrize("scale", [0.5, 4.0, 12.0])
+def test_nucleus_sampling_draws_only_from_the_exact_nucleus(scale: float) -> None:
+    """The top-k shortcut keeps exactly the tokens a full sort would keep (flat and peaked alike)."""
+    from apps.inference.engine.generation import _generator, _pick
+
+    logits = torch.randn(5000, generator=torch.Generator().manual_seed(0)) * scale
+    request = GenerationRequest(prompt="x", temperature=0.7, top_p=0.9)
+    probabilities = torch.softmax(logits / request.temperature, dim=-1)
+    ordered, order = torch.sort(probabilities, descending=True)
+    inside = (torch.cumsum(ordered, dim=-1) - ordered) < request.top_p
+    nucleus = set(order[inside].tolist())
+    generator = _generator(7)
+    drawn = {_pick(logits, request, generator) for _ in range(300)}
+    assert drawn <= nucleus
+    # Flat distributions have a nucleus far beyond the first 64 tokens: the draws reach past them.
+    if scale == 0.5:
+        assert len(nucleus) > 64 and len(drawn) > 64
