@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("apps.support.api.urls")),
     path("", include("apps.reviews.api.urls")),
     path("", include("apps.marketing.api.urls")),
+    path("", include("apps.training.api.urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("", include("apps.support.urls")),
     path("", include("apps.reviews.urls")),
     path("", include("apps.marketing.urls")),
+    path("", include("apps.training.urls")),
 ]
 
 handler400 = "apps.core.views.bad_request"

@@ -30,6 +30,20 @@ def glossary_load(language: str) -> dict[str, str]:
     return glossary
 
 
+def _unfuzzy(block: str, glossary: dict[str, str]) -> str:
+    match = re.search(r'^msgid (?P<msgid>(?:".*"\n?)+)', block, flags=re.M)
+    if "#, fuzzy" not in block or match is None or _unquote(match.group("msgid")) not in glossary:
+        return block
+    lines = [line for line in block.split("\n") if not line.startswith("#|")]
+    flags = [
+        "#, " + ", ".join(flag for flag in line[3:].split(", ") if flag != "fuzzy")
+        if line.startswith("#, ")
+        else line
+        for line in lines
+    ]
+    return "\n".join(line for line in flags if line != "#, ")
+
+
 def fill(language: str) -> int:
     po_path = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
     glossary = glossary_load(language)
@@ -60,15 +74,10 @@ def fill(language: str) -> int:
 
     plural = r'^msgid (?P<msgid>(?:".*"\n)+)msgid_plural (?P<plural>(?:".*"\n)+)msgstr\[0\] (?:".*"\n)+'
     text = re.sub(plural, translate_plural, text, flags=re.M)
-    # Entries are now reviewed translations, not guesses: drop the fuzzy flag and the previous
-    # msgid makemessages guessed from ("#| msgid ..."); a fuzzy entry is left out of the .mo.
-    # The other flags stay ("#, fuzzy, python-format" becomes "#, python-format").
-    text = re.sub(
-        r"^#, fuzzy(?:, (?P<flags>.*))?\n(?:#\|.*\n)*(?=#:|msgid)",
-        lambda match: f"#, {match.group('flags')}\n" if match.group("flags") else "",
-        text,
-        flags=re.M,
-    )
+    # Entries filled from a glossary are reviewed translations, not guesses: drop their fuzzy flag
+    # (alone or beside python-format) and the previous msgid makemessages guessed from ("#| msgid
+    # ..."); a fuzzy entry is left out of the .mo, so the page would show English.
+    text = "\n\n".join(_unfuzzy(block, glossary) for block in text.split("\n\n"))
     po_path.write_text(text, encoding="utf-8")
     for msgid in missing:
         print(f"untranslated: {msgid!r}", file=sys.stderr)

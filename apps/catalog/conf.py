@@ -12,3 +12,8 @@ def describe_candidates() -> int:
 
 def describe_model() -> str:
     return str(settings.CATALOG_DESCRIBE_MODEL or "")
+
+
+def describe_parallelism() -> int:
+    """Items of one bulk describe job in flight at once: their products share the running batch."""
+    return max(1, int(settings.CATALOG_DESCRIBE_PARALLELISM))

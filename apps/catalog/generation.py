@@ -14,7 +14,7 @@ from apps.accounts.models import Store
 from . import conf
 from .text.drafts import Draft
 from .text.options import GenerationOptions
-from .text.prompting import max_new_tokens, stop_strings
+from .text.prompting import max_new_tokens, shared_prefix, stop_strings
 
 TEMPERATURE = 0.8
 TOP_P = 0.95
@@ -57,6 +57,7 @@ def _request(
         stop=stop_strings(options.language),
         n=n,
         seed=options.seed,
+        shared_prefix=shared_prefix(prompt),
     )
 
 

@@ -14,17 +14,18 @@ DASHBOARD_MODULES = [
     ("reviews", _("Reviews & sentiment")),
     ("support", _("Customer service")),
     ("marketing", _("Marketing copy")),
+    ("training", _("Models & training")),
 ]
 
 
-def _module_links(store_id: Any) -> list[dict[str, Any]]:
+def _module_links(store_id: Any, path: str) -> list[dict[str, Any]]:
     links = []
     for key, label in DASHBOARD_MODULES:
         try:
             url: str | None = reverse(f"{key}:home", kwargs={"store_id": store_id})
         except NoReverseMatch:
             url = None
-        links.append({"key": key, "label": label, "url": url})
+        links.append({"key": key, "label": label, "url": url, "current": bool(url and path.startswith(url))})
     return links
 
 
@@ -37,5 +38,5 @@ def stores(request: HttpRequest) -> dict[str, Any]:
     match = getattr(request, "resolver_match", None)
     store_id = match.kwargs.get("store_id") if match else None
     if store_id is not None:
-        context["dashboard_modules"] = _module_links(store_id)
+        context["dashboard_modules"] = _module_links(store_id, request.path)
     return context

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from apps.accounts.dashboard import dashboard_store
+from apps.accounts.models import Store
 from apps.accounts.selectors import store_list_for_user
 from apps.accounts.usage import usage_summary
+from apps.core.charts import Chart, Series
 from apps.jobs.selectors import job_list
-from apps.reviews.selectors import alert_list
+from apps.reviews.insights import sentiment_over_time
+from apps.reviews.selectors import alert_list, review_list
+
+from .modules import module_states
+
+
+def _sentiment_chart(store: Store) -> Chart | None:
+    """The store's review sentiment week by week, once some reviews are classified."""
+    periods = sentiment_over_time(review_list(store=store), "week")["periods"]
+    if not periods:
+        return None
+    sentiments = (("positive", _("Positive")), ("neutral", _("Neutral")), ("negative", _("Negative")))
+    return Chart(
+        chart_id="home-sentiment-chart",
+        title=_("Review sentiment by week"),
+        kind="stacked",
+        axis="date",
+        labels=[date.fromisoformat(row["period"]) for row in periods],
+        series=[Series(key, label, [row[key] for row in periods]) for key, label in sentiments],
+        x_title=_("Week"),
+        y_title=_("Reviews"),
+    )
 
 
 @login_required
@@ -36,5 +62,7 @@ def store_overview(request: HttpRequest, store_id: int) -> HttpResponse:
             "recent_jobs": job_list(store=store)[:5],
             "usage": usage_summary(store=store),
             "review_alerts": alert_list(store=store, status="open")[:5],
+            "modules": module_states(store),
+            "sentiment_chart": _sentiment_chart(store),
         },
     )

@@ -7,6 +7,6 @@ class InferenceConfig(AppConfig):
     verbose_name = "Inference"
 
     def ready(self) -> None:
-        from . import api_errors, checks  # noqa: F401  (checks registers the system checks)
+        from . import api_errors, checks, worker  # noqa: F401  (system checks; the worker's endpoint signals)
 
         api_errors.register()

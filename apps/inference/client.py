@@ -6,8 +6,9 @@ Where the work runs is decided per call, never by the caller:
   server; classification (which such servers do not offer) still runs on local models.
 * local models, inside a Celery worker (or with ``INFERENCE_IN_PROCESS``): run in this
   process with transformers + torch;
-* local models anywhere else (the web process): sent to the ``inference`` queue, so the
-  web process never imports torch.
+* local models anywhere else (the web process): sent to the inference worker's own endpoint
+  where ``INFERENCE_SERVER_URL`` is set (interactive lane, no queue; server.py), else to the
+  ``inference`` queue, so the web process never imports torch.
 
 Tests swap the whole decision for a fake with ``use_backend`` (the suite's is tests/inference_fake.py).
 """
@@ -68,6 +69,10 @@ def backend_for(task: Task) -> Backend:
         from .backends.local import LocalBackend
 
         return LocalBackend()
+    if settings.INFERENCE_SERVER_URL:
+        from .backends.server import ServerBackend
+
+        return ServerBackend()
     from .backends.queue import QueueBackend
 
     return QueueBackend()

@@ -35,7 +35,10 @@ class GenerationRequest:
 
     ``temperature == 0`` is greedy decoding. ``seed`` makes sampling repeatable: the same
     request with the same seed gives the same text whatever else is in the batch. With
-    ``n > 1`` candidate ``i`` uses ``seed + i``.
+    ``n > 1`` candidate ``i`` uses ``seed + i``. ``shared_prefix``: the leading part of
+    ``prompt`` that other requests share (a store's few-shot examples); the local engine
+    computes its keys and values once and reuses them (engine/serving.py), other backends
+    ignore it.
     """
 
     prompt: str | None = None
@@ -46,6 +49,7 @@ class GenerationRequest:
     stop: tuple[str, ...] = ()
     n: int = 1
     seed: int | None = None
+    shared_prefix: str = ""
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (self.messages is None):

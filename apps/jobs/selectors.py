@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from apps.accounts.models import Store
@@ -80,3 +81,46 @@ def job_queue_status(*, job: Job, statuses: dict[str, QueueStatus] | None = None
     if statuses is not None and queue in statuses:
         return statuses[queue]
     return queue_status_get(queue=queue)
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """Items finished per period: by the hour over the last two days when everything is that recent
+    (a store's first jobs), else by the day over ``days``."""
+
+    bucket: str  # "hour" or "day"
+    periods: list[datetime]
+    succeeded: list[int]
+    failed: list[int]
+
+
+def job_throughput(*, store: Store, days: int = 14, now: datetime | None = None) -> Throughput:
+    now = now or timezone.now()
+    finished = JobItem.objects.filter(
+        job__store=store, finished_at__gte=now - timedelta(days=days), finished_at__lte=now
+    ).exclude(status=JobItem.Status.CANCELLED)
+    first = finished.order_by("finished_at").values_list("finished_at", flat=True).first()
+    hourly = first is not None and first >= now - timedelta(hours=48)
+    trunc = TruncHour if hourly else TruncDay
+    rows = {
+        row["period"]: row
+        for row in finished.annotate(period=trunc("finished_at"))
+        .values("period")
+        .annotate(
+            succeeded=Count("pk", filter=Q(status=JobItem.Status.SUCCEEDED)),
+            failed=Count("pk", filter=Q(status=JobItem.Status.FAILED)),
+        )
+    }
+    if not rows:
+        return Throughput("day", [], [], [])
+    step = timedelta(hours=1) if hourly else timedelta(days=1)
+    periods, current, last = [], min(rows), max(rows)
+    while current <= last:
+        periods.append(current)
+        current += step
+    return Throughput(
+        "hour" if hourly else "day",
+        periods,
+        [rows[period]["succeeded"] if period in rows else 0 for period in periods],
+        [rows[period]["failed"] if period in rows else 0 for period in periods],
+    )

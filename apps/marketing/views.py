@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from apps import inference
 from apps.accounts.actor import Actor
 from apps.accounts.dashboard import dashboard_store
 from apps.accounts.models import Role
+from apps.core.charts import Chart, Series
 from apps.core.errors import ApplicationError
 from apps.core.spreadsheets import csv_response
 
@@ -61,14 +61,20 @@ def home_page(request: HttpRequest, store_id: int) -> HttpResponse:
     )
 
 
-def _chart(summary: variants.ABSummary) -> str:
-    result = summary.result
-    return json.dumps(
-        {
-            "labels": [f"A #{summary.test.variant_a_id}", f"B #{summary.test.variant_b_id}"],
-            "rates": [round(100 * result.rate_a, 3), round(100 * result.rate_b, 3)] if result else [0, 0],
-            "metric": summary.test.get_metric_display(),
-        }
+def _chart(summary: variants.ABSummary) -> Chart:
+    """A against B on the test's metric, as shares of impressions."""
+    result, test = summary.result, summary.test
+    return Chart(
+        chart_id=f"ab-chart-{test.pk}",
+        title=_("Rates of A and B"),
+        kind="bar",
+        values="share",
+        labels=[test.get_metric_display()],
+        series=[
+            Series("a", f"A #{test.variant_a_id}", [result.rate_a if result else 0]),
+            Series("b", f"B #{test.variant_b_id}", [result.rate_b if result else 0]),
+        ],
+        x_title=_("Metric"),
     )
 
 

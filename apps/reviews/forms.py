@@ -17,8 +17,16 @@ class FilterForm(forms.Form):
     )
     date_to = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     sku = forms.CharField(required=False, max_length=64, label=_("SKU"))
-    language = forms.ChoiceField(required=False, choices=[("", _("Any language")), *Language.choices])
-    sentiment = forms.ChoiceField(required=False, choices=[("", _("Any sentiment")), *Sentiment.choices])
+    language = forms.ChoiceField(
+        required=False,
+        choices=[("", _("Any language")), *Language.choices],
+        widget=forms.Select(attrs={"aria-label": _("Language")}),
+    )
+    sentiment = forms.ChoiceField(
+        required=False,
+        choices=[("", _("Any sentiment")), *Sentiment.choices],
+        widget=forms.Select(attrs={"aria-label": _("Sentiment")}),
+    )
     aspect = forms.CharField(required=False, max_length=64, label=_("Aspect"))
     mismatch = forms.BooleanField(required=False, label=_("Rating and text disagree"))
     search = forms.CharField(required=False, max_length=200, label=_("Search"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.actor import Actor
 from apps.accounts.dashboard import dashboard_store
 from apps.accounts.models import Role
+from apps.core.charts import Chart, Series
 from apps.core.errors import ApplicationError
 from apps.inference import InferenceError, public_error
 from apps.jobs.models import Job
@@ -149,22 +150,31 @@ def reply_queue_page(request: HttpRequest, store_id: int) -> HttpResponse:
     )
 
 
-def _chart_data(data: dict[str, Any]) -> str:
+def _charts(data: dict[str, Any]) -> list[Chart]:
+    """Sentiment over time (stacked by period) and by aspect (the ten most mentioned)."""
     periods = data["over_time"]["periods"]
-    return json.dumps(
-        {
-            "labels": [row["period"] for row in periods],
-            "series": [
-                {"key": key, "label": label, "data": [row[key] for row in periods]}
-                for key, label in (
-                    ("positive", _("Positive")),
-                    ("neutral", _("Neutral")),
-                    ("negative", _("Negative")),
-                )
-            ],
-        },
-        ensure_ascii=False,
-    )
+    sentiments = (("positive", _("Positive")), ("neutral", _("Neutral")), ("negative", _("Negative")))
+    aspects = sorted(data["aspects"], key=lambda row: -row["total"])[:10]
+    return [
+        Chart(
+            chart_id="sentiment-chart",
+            title=_("Sentiment over time"),
+            kind="stacked",
+            axis="date",
+            labels=[date.fromisoformat(row["period"]) for row in periods],
+            series=[Series(key, label, [row[key] for row in periods]) for key, label in sentiments],
+            y_title=_("Reviews"),
+        ),
+        Chart(
+            chart_id="aspect-chart",
+            title=_("Sentiment by aspect"),
+            kind="stacked-horizontal",
+            labels=[row["aspect"] for row in aspects],
+            series=[Series(key, label, [row[key] for row in aspects]) for key, label in sentiments],
+            x_title=_("Aspect"),
+            y_title=_("Mentions"),
+        ),
+    ]
 
 
 @login_required
@@ -181,7 +191,7 @@ def insights_page(request: HttpRequest, store_id: int) -> HttpResponse:
             "membership": membership,
             "form": form,
             "data": data,
-            "chart": _chart_data(data),
+            "charts": _charts(data),
             "query": filters.as_query(),
             "query_string": urlencode(filters.as_query()),
             "skus": selectors.review_skus(store=store),

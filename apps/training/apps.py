@@ -7,6 +7,10 @@ class TrainingConfig(AppConfig):
     verbose_name = "Training"
 
     def ready(self) -> None:
+        from apps.inference import set_store_resolver
+
         from . import sentiment
+        from .services.versions import store_resolver
 
         sentiment.register()
+        set_store_resolver(store_resolver)

@@ -35,6 +35,8 @@ def _embedded_secret_key() -> str:
 SECRET_KEY = env.str("SECRET_KEY", default="") or _embedded_secret_key()
 # Off unless asked for (`make dev`): a traceback page shows settings and code to whoever hits an error.
 DEBUG = env.bool("DEBUG", default=False)
+# `manage.py demo_seed` (run by `make run`) fills the demo stores with sample data unless this is false.
+DEMO_DATA = env.bool("DEMO_DATA", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -273,6 +275,11 @@ SPECTACULAR_SETTINGS = {
         "DescriptionFormatEnum": "apps.catalog.text.options.FORMATS",
         # Reply drafts and copy variants share one choice set: draft, approved, rejected.
         "ApprovalStatusEnum": "apps.reviews.models.ReplyStatus",
+        "SentimentEnum": "apps.reviews.models.Sentiment",
+        "TrainingKindEnum": "apps.training.models.Kind",
+        "ServedKindEnum": "apps.training.api.serializers.SERVED_KINDS",
+        "LabelSourceEnum": "apps.training.models.TrainingDataset.LabelSource",
+        "TrainingRunStatusEnum": "apps.training.models.TrainingRun.Status",
     },
 }
 
@@ -327,6 +334,12 @@ CELERY_BEAT_SCHEDULE = {
     "reviews-detect-spikes": {"task": "reviews.detect_spikes_all", "schedule": 3600.0},
 }
 
+# --- Training ----------------------------------------------------------------------------
+# The model loop (apps/training): seconds of training a store may use in any 24 hours.
+TRAINING_SECONDS_PER_DAY = env.int("TRAINING_SECONDS_PER_DAY", default=4 * 3600)
+# Held-out products a generator version drafts for its description checks.
+TRAINING_EVAL_DRAFTS = env.int("TRAINING_EVAL_DRAFTS", default=16)
+
 # --- Reviews ------------------------------------------------------------------------------
 # The sentiment classifier; empty uses the store's activated or the default classify model.
 REVIEWS_SENTIMENT_MODEL = env.str("REVIEWS_SENTIMENT_MODEL", default="")
@@ -358,6 +371,12 @@ INFERENCE_OPENAI_MODELS = env.dict("INFERENCE_OPENAI_MODELS", default={})
 INFERENCE_IN_PROCESS = env.bool("INFERENCE_IN_PROCESS", default=False)
 # Seconds the web process waits for an inference worker before giving up (a transient error).
 INFERENCE_QUEUE_TIMEOUT_SECONDS = env.float("INFERENCE_QUEUE_TIMEOUT_SECONDS", default=300.0)
+# The inference worker's own endpoint for interactive calls (apps/inference/server.py): where the worker
+# listens ("unix:/path.sock" or "host:port") and where the web process calls it ("unix:/path.sock" or
+# "http://host:port"); `manage.py serve` sets both to a socket under VAR_DIR. A TCP endpoint needs the token.
+INFERENCE_SERVER_LISTEN = env.str("INFERENCE_SERVER_LISTEN", default="")
+INFERENCE_SERVER_URL = env.str("INFERENCE_SERVER_URL", default="")
+INFERENCE_SERVER_TOKEN = env.str("INFERENCE_SERVER_TOKEN", default="")
 # Local engine: device ("auto", "cpu", "cuda"), torch threads (0 = the cores this process may
 # use), smoothed int8 Linear layers on CPU for every model (engine/quantization.py), and
 # the memory budget of loaded models.
@@ -378,6 +397,14 @@ INFERENCE_CPU_PACKED_ENCODERS = env.bool("INFERENCE_CPU_PACKED_ENCODERS", defaul
 # later), slower on others.
 INFERENCE_CPU_BF16 = env.bool("INFERENCE_CPU_BF16", default=False)
 INFERENCE_CACHE_BYTES = env.int("INFERENCE_CACHE_BYTES", default=6 * 1024**3)
+# Continuous batching (apps/inference/engine/serving.py; false: each call decodes a static batch of
+# its own). Rows of the running batch: what INFERENCE_BATCH_MEMORY_FRACTION of the free memory holds at
+# the model's full context, at most INFERENCE_MAX_BATCH_ROWS (0: the model's max_batch); shared prompt
+# prefixes keep their keys and values within INFERENCE_PREFIX_CACHE_BYTES.
+INFERENCE_CONTINUOUS_BATCHING = env.bool("INFERENCE_CONTINUOUS_BATCHING", default=True)
+INFERENCE_BATCH_MEMORY_FRACTION = env.float("INFERENCE_BATCH_MEMORY_FRACTION", default=0.25)
+INFERENCE_MAX_BATCH_ROWS = env.int("INFERENCE_MAX_BATCH_ROWS", default=0)
+INFERENCE_PREFIX_CACHE_BYTES = env.int("INFERENCE_PREFIX_CACHE_BYTES", default=256 * 1024**2)
 # Inference tasks return results (everything else ignores them): Redis beside a Redis broker,
 # else a folder under VAR_DIR that the embedded web process and worker share.
 _broker_is_redis = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
@@ -406,6 +433,7 @@ IMPORT_BLOCK_ROWS = env.int("IMPORT_BLOCK_ROWS", default=env.int("CATALOG_IMPORT
 # --- Catalog ----------------------------------------------------------------------------
 CATALOG_DESCRIBE_CANDIDATES = env.int("CATALOG_DESCRIBE_CANDIDATES", default=4)
 CATALOG_DESCRIBE_MODEL = env.str("CATALOG_DESCRIBE_MODEL", default="")
+CATALOG_DESCRIBE_PARALLELISM = env.int("CATALOG_DESCRIBE_PARALLELISM", default=2)
 # The generator marketing copy is written with; empty: the store's (or the default) generator.
 MARKETING_COPY_MODEL = env.str("MARKETING_COPY_MODEL", default="")
 

@@ -26,6 +26,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from apps.core.management.commands.serve import WORKER_THREADS
 from apps.core.workers import celery_beat_argv, celery_worker_argv
 from tests.processes import TAG_VARIABLE, descendants, describe, free_port, tagged_processes, wait_for
 
@@ -216,7 +217,9 @@ def test_a_killed_worker_comes_back_and_the_job_finishes(
     [beat] = serve.child_pids("beat")
     # The one worker command line (apps/core/workers.py), as compose and the other tests run it.
     hostname = f"embedded@{socket.gethostname()}"
-    assert psutil.Process(worker).cmdline() == celery_worker_argv(concurrency=2, hostname=hostname)
+    assert psutil.Process(worker).cmdline() == celery_worker_argv(
+        concurrency=WORKER_THREADS, hostname=hostname
+    )
     schedule = Path(serve.env["ECOMAI_VAR_DIR"]) / "celerybeat-schedule"
     assert psutil.Process(beat).cmdline() == celery_beat_argv(schedule=schedule)
 

@@ -111,7 +111,7 @@ def test_import_classify_insights_alert_and_approve_a_reply(
     assert "within 30 days" in page.locator("textarea[name=text]").input_value()
     with page.expect_navigation():
         page.click("button[value=approved]")
-    assert "Reply approved." in page.locator("main").inner_text()
+    assert "Reply approved." in page.locator("#toasts").inner_text()
     assert ReplyDraft.objects.get(store=store).status == "approved"
 
 

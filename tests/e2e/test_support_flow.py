@@ -90,7 +90,7 @@ def test_faq_policy_widget_answers_order_handoff_and_staff_reply(
     tmp_path: Any,
 ) -> None:
     # The fake encoder's cosine range, and no cross-language matching (tests/support/conftest.py).
-    settings.SUPPORT_RETRIEVAL = {"dense_floor": 0.2, "dense_ceiling": 0.55, "cross_language_weight": 0.0}
+    settings.SUPPORT_RETRIEVAL = {"dense_floor": 0.2, "dense_ceiling": 0.55, "cross_language_shift": 0.0}
     shop = shop_site.url
     log_in(page, live_server, owner.username)
     page.wait_for_url(re.compile(rf"/s/{store.pk}/$"))

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,7 @@ try:
     inference.generate([GenerationRequest(prompt="great " * 90, max_new_tokens=8)], model="tiny-lm")
 except inference.InvalidRequest as error:
     out["error"] = str(error)
+out["backend"] = type(inference.client.backend_for("generate")).__name__
 out["heavy_modules"] = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "transformers"))
 print(json.dumps(out))
 """
@@ -65,8 +67,14 @@ def _redis_up() -> bool:
         return False
 
 
-@pytest.fixture(params=["filesystem", "redis"])
+@pytest.fixture(params=["filesystem", "redis", "endpoint"])
 def broker_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The web side's environment, with a worker consuming the ``inference`` queue.
+
+    ``endpoint``: the worker also listens on its own socket (apps/inference/server.py) and the web
+    side calls it there; the web side's broker is a folder no worker reads, so a call that fell
+    back to the queue would time out instead of passing.
+    """
     if request.param == "redis" and not _redis_up():
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("CELERY_", "INFERENCE_"))}
@@ -80,17 +88,31 @@ def broker_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[
             "PYTHONPATH": str(ROOT),
         }
     )
+    worker_env = dict(env)
+    socket_path = tmp_path / "inference.sock"
+    if request.param == "endpoint":
+        worker_env["INFERENCE_SERVER_LISTEN"] = f"unix:{socket_path}"
+        env["INFERENCE_SERVER_URL"] = f"unix:{socket_path}"
+        env["CELERY_BROKER_URL"] = "filesystem://"
+        env["ECOMAI_VAR_DIR"] = str(tmp_path / "web-var")
+        env["INFERENCE_QUEUE_TIMEOUT_SECONDS"] = "60"
     queue_name = f"inference-test-{uuid.uuid4().hex[:8]}"
     worker = subprocess.Popen(
         celery_worker_argv(
             queues=["inference"], concurrency=1, hostname=f"{queue_name}@%h", loglevel="WARNING"
         ),
         cwd=ROOT,
-        env=env,
+        env=worker_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
+        if request.param == "endpoint":
+            deadline = time.monotonic() + 120
+            while not socket_path.exists():
+                assert worker.poll() is None, "the worker exited"
+                assert time.monotonic() < deadline, "the worker never listened on its socket"
+                time.sleep(0.2)
         yield env
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -113,6 +135,7 @@ def test_web_process_gets_worker_results_without_torch(broker_env: dict[str, str
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["heavy_modules"] == []
+    assert out["backend"] == ("ServerBackend" if broker_env.get("INFERENCE_SERVER_URL") else "QueueBackend")
 
     backend, _ = local
     requests = [

@@ -76,14 +76,16 @@ def test_store_resolver_wins_and_falls_back() -> None:
     def resolver(store: Any, key: str | None, task: str) -> ModelSpec | None:
         return activated if store == "store-7" and task == "classify" else None
 
+    installed = registry._store_resolver  # the training app's, put back afterwards
     set_store_resolver(resolver)
     try:
         assert resolve_model(None, task="classify", store="store-7") is activated
         assert resolve_model(None, task="generate", store="store-7").key == "gemma-3-270m"
         assert resolve_model(None, task="generate", store="store-8").key == "gemma-3-270m"
-    finally:
         set_store_resolver(None)
-    assert resolve_model(None, task="classify", store="store-7").key == "sentiment-zh-en"
+        assert resolve_model(None, task="classify", store="store-7").key == "sentiment-zh-en"
+    finally:
+        set_store_resolver(installed)
 
 
 def test_spec_travels_as_json_and_resolves_under_models_cache(settings: Any, tmp_path: Any) -> None:

@@ -84,7 +84,7 @@ def test_campaign_flow_in_the_dashboard(client_for: Any, store: Any, tee: Any, c
             {"impressions": 1000, "clicks": clicks, "conversions": 5},
         )
     page = client.get(url).content.decode()
-    assert f"Variant B (#{variants[2].pk}) wins" in page and 'class="ab-chart"' in page
+    assert f"Variant B (#{variants[2].pk}) wins" in page and 'class="chart-canvas ab-chart"' in page
     assert "/static/vendor/chartjs/chart.umd.min.js" in page and test.metric == "click"
 
     exported = client.get(f"{url}export/")

@@ -65,7 +65,7 @@ def test_insights_page_carries_the_chart_data_and_loads_the_vendored_library(
         )
     html = client_for().get(f"/s/{store.pk}/reviews/insights/").content.decode()
     assert '<script src="/static/vendor/chartjs/chart.umd.min.js" defer>' in html
-    assert '<script src="/static/js/reviews-insights.js" defer>' in html
+    assert '<script src="/static/js/charts.js" defer>' in html
     raw = re.search(r'data-chart="([^"]+)"', html)
     assert raw is not None
     chart = json.loads(raw.group(1).replace("&quot;", '"'))

@@ -184,6 +184,39 @@ def _support_conversation(store: Store) -> int:
     return inbox.conversation_start(store=store).pk
 
 
+def _dataset(store: Store) -> Any:
+    from apps.training.models import TrainingDataset
+
+    return TrainingDataset.objects.get_or_create(
+        store=store, kind="sentiment", name="Stars", defaults={"content_sha256": "0" * 64}
+    )[0]
+
+
+def _training_run(store: Store) -> Any:
+    from apps.training.models import TrainingRun
+
+    return TrainingRun.objects.get_or_create(
+        store=store, kind="sentiment", dataset=_dataset(store), defaults={"base_model": "sentiment-zh-en"}
+    )[0]
+
+
+def _model_version(store: Store) -> int:
+    from apps.training.models import ModelVersion
+
+    return ModelVersion.objects.get_or_create(
+        store=store,
+        kind="sentiment",
+        number=1,
+        defaults={
+            "key": f"store{store.pk}-sentiment-v1",
+            "run": _training_run(store),
+            "base_model": "sentiment-zh-en",
+            "dataset": _dataset(store),
+            "path": f"versions/store-{store.pk}/v1",
+        },
+    )[0].pk
+
+
 # How to make (or find) an object of a store for each id a route takes.
 OBJECTS: dict[str, Callable[[Store], int | str]] = {
     "product_id": lambda store: _catalog(store).product.pk,
@@ -206,6 +239,9 @@ OBJECTS: dict[str, Callable[[Store], int | str]] = {
     "request_id": lambda store: _copy_request(store).pk,
     "variant_id": lambda store: _copy_variant(store).pk,
     "ab_test_id": _ab_test,
+    "dataset_id": lambda store: _dataset(store).pk,
+    "run_id": lambda store: _training_run(store).pk,
+    "version_id": _model_version,
 }
 # An import belongs to one target: each import route is given an import of its own target.
 IMPORT_TARGETS = ("catalog.products", "reviews.reviews", "support.orders")

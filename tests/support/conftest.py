@@ -29,4 +29,4 @@ def _fake_encoder_calibration(settings: Any) -> None:
     defaults lift a cross-language hit, whose e5 cosine runs low); its own range is set here. Tests on the
     real encoder (test_real_encoder.py) use the defaults.
     """
-    settings.SUPPORT_RETRIEVAL = {"dense_floor": 0.2, "dense_ceiling": 0.55, "cross_language_weight": 0.0}
+    settings.SUPPORT_RETRIEVAL = {"dense_floor": 0.2, "dense_ceiling": 0.55, "cross_language_shift": 0.0}

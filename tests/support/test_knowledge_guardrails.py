@@ -14,6 +14,15 @@ from apps.support.knowledge import looks_like_injection, needs_handoff, redact_p
         ("I want a human agent", "human_requested"),
         ("转人工", "human_requested"),
         ("我要人工客服", "human_requested"),
+        ("人工", "human_requested"),
+        ("有没有人工客服？", "human_requested"),
+        ("能不能让真人来回答", "human_requested"),
+        ("I was charged but the order never came", "money_complaint"),
+        ("No refund has arrived yet", "money_complaint"),
+        ("My card was charged three times for one order", "money_complaint"),
+        ("I will dispute the charge with my bank", "money_complaint"),
+        ("钱被扣了三次", "money_complaint"),
+        ("快递盒里的钉子把手扎破了", "safety_complaint"),
         ("You charged me twice for one order!", "money_complaint"),
         ("I still haven't received my refund after a month", "money_complaint"),
         ("我被重复扣款了", "money_complaint"),
@@ -37,6 +46,11 @@ def test_messages_that_need_a_person(message: str, reason: str) -> None:
         "Do you ship to Canada?",
         "What payment methods do you accept?",
         "支持哪些付款方式",
+        "人工客服周末上班吗？",  # asks about the people, does not ask for one
+        "客服什么时候在线",
+        "手表表面划伤了能保修吗",  # a scratched watch, not a hurt shopper
+        "When will I be charged?",
+        "Will I be charged twice if I split the order?",
     ],
 )
 def test_ordinary_questions_stay_with_the_assistant(message: str) -> None:

@@ -29,6 +29,12 @@ def test_chinese_tokens_match_without_spaces_through_words_and_bigrams() -> None
     assert "的" not in tokenize("我的订单")
 
 
+def test_a_negated_word_also_gives_the_word_it_negates() -> None:
+    assert tokenize("unused and unwashed") == ["unus", "use", "unwash", "wash"]
+    assert set(tokenize("a shirt I washed")) <= set(tokenize("Shirts must be unwashed."))
+    assert tokenize("understand the unit") == ["understand", "unit"]
+
+
 def test_full_width_text_is_folded() -> None:
     assert tokenize("ＲＥＴＵＲＮ ３０ days") == tokenize("return 30 days")
 
@@ -174,3 +180,41 @@ def test_a_small_index_scans_exactly() -> None:
     vectors = _clustered(300, seed=2)
     index.add(list(range(300)), vectors)
     assert index.search(vectors[3], 3) == index.search(vectors[3], 3, exact=True)
+
+
+def test_chinese_bigrams_stop_at_stop_words_so_question_shapes_do_not_match() -> None:
+    tokens = tokenize("可以开发票吗？")
+    assert "发票" in tokens
+    assert not {"可以", "票吗"} & set(tokens)
+    keywords = KeywordIndex()
+    keywords.add(["wrap", "invoice"], ["可以礼品包装吗？\n可以，每单10元。", "发票\n发货后发送电子发票。"])
+    query = tokenize("可以开发票吗？")
+    assert keywords.coverage(query, "wrap") == 0.0
+    assert keywords.coverage(query, "invoice") > 0
+    assert [chunk_id for chunk_id, _ in keywords.search(query, k=2)] == ["invoice"]
+
+
+def test_same_language_synonyms_count_as_the_question_s_words() -> None:
+    retriever = HybridRetriever()
+    chunks = [
+        faq_chunk("Where do you ship?", "We ship to Australia and New Zealand."),
+        faq_chunk("运费多少？", "满199元免运费。"),
+        faq_chunk("How do I pay?", "We accept cards."),
+    ]
+    retriever.add([1, 2, 3], [chunk.search_text for chunk in chunks])
+    (hit,) = retriever.search("Do you deliver to Australia?", None, k=1)
+    assert hit.chunk_id == 1 and hit.keyword == pytest.approx(1.0)
+    (hit,) = retriever.search("邮费", None, k=1)
+    assert hit.chunk_id == 2 and hit.keyword == pytest.approx(1.0)
+
+
+def test_a_cross_language_cosine_is_raised_by_the_language_gap_up_to_the_ceiling() -> None:
+    retriever = HybridRetriever(
+        settings=RetrievalSettings(dense_floor=0.7, dense_ceiling=0.9, cross_language_shift=0.05)
+    )
+    assert retriever.scaled_dense(0.8, cross_language=False) == pytest.approx(0.5)
+    assert retriever.scaled_dense(0.8, cross_language=True) == pytest.approx(0.75)
+    assert retriever.scaled_dense(0.88, cross_language=True) == pytest.approx(1.0)  # capped at the ceiling
+    assert retriever.scaled_dense(0.95, cross_language=True) == pytest.approx(1.25)  # never lowered
+    low = retriever.confidence(0.8, 0.5, cross_language=False)
+    assert retriever.confidence(0.8, 0.5, cross_language=True) > low

@@ -256,6 +256,8 @@ def descriptions_generate_bulk(
         params={"options": options.to_dict(), "batch_size": batch_size},
         title=f"Descriptions for {len(product_ids)} products",
         items=((f"products {batch[0]}-{batch[-1]}", {"products": batch}) for batch in batches),
+        # Several items in flight: their rows join the running batch as others finish (continuous batching).
+        parallelism=conf.describe_parallelism(),
     )
 
 

@@ -216,6 +216,16 @@ def build_prompt(
     return Prompt(text=text, facts=cleaned, dropped=dropped)
 
 
+def shared_prefix(prompt: str) -> str:
+    """The part of a prompt that other products' prompts share: the header and the examples.
+
+    Everything up to the product's own block, which follows the last separator; the engine
+    computes this part once per store and options (apps/inference/engine/serving.py).
+    """
+    head, separator, _target = prompt.rpartition(f"\n{SEPARATOR}\n")
+    return head + separator if separator else ""
+
+
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
 _SYMBOL = re.compile(r"[^\w\s]")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -101,6 +102,7 @@ def load(spec: ModelSpec) -> LoadedModel:
     dtype = choose_dtype(spec, device)
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = _auto_class(spec.task).from_pretrained(path, dtype=dtype)
+    model = merge_adapters(model, spec)
     model.eval()
     model.to(device)
     quantized = False
@@ -135,7 +137,28 @@ def load(spec: ModelSpec) -> LoadedModel:
     return loaded
 
 
+def merge_adapters(model: Any, spec: ModelSpec) -> Any:
+    """A store's fine-tuned generator: the LoRA adapters in ``spec.extra["adapters"]`` (folders,
+    bottom first) merged into the base weights just loaded, so it runs as fast as the base."""
+    adapters = spec.extra.get("adapters") or []
+    if not adapters:
+        return model
+    from peft import PeftModel
+
+    for adapter in adapters:
+        if not (Path(adapter) / "adapter_config.json").is_file():
+            raise ModelNotInstalled(f"Model {spec.key!r}: its adapter {adapter} is missing.")
+        model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        if hasattr(model, "peft_config"):
+            del model.peft_config
+    return model
+
+
 def _release(loaded: LoadedModel) -> None:
+    if loaded.spec.task == "generate":
+        from .serving import drop_server
+
+        drop_server(loaded)
     if loaded.device.type == "cuda":
         loaded.model = None
         torch.cuda.empty_cache()
@@ -160,7 +183,15 @@ def get_loaded(spec: ModelSpec) -> LoadedModel:
     store-activated spec sharing the weights is served with its own settings. On a miss the
     weight files' headers tell the cache how much room to make before the load.
     """
-    key = (spec.key, str(spec.local_path), spec.task, spec.cpu_quantization, spec.dtype, *spec.int8_exclude)
+    key = (
+        spec.key,
+        str(spec.local_path),
+        spec.task,
+        spec.cpu_quantization,
+        spec.dtype,
+        *spec.int8_exclude,
+        *(spec.extra.get("adapters") or []),
+    )
 
     def expected_bytes() -> int | None:
         from .sizing import PACKED_ENCODER_TENSORS, weights_nbytes

@@ -1,9 +1,13 @@
-"""A bilingual shop glossary: Chinese words shoppers use and the English words policies use, both ways.
+"""A bilingual shop glossary: Chinese words shoppers use and the English words policies use, both ways,
+and the words within one language that shoppers and policies use for the same thing.
 
 Keyword retrieval matches a Chinese question to an English-only policy (and the other way round)
-through these pairs: each side's tokens are added to the other as a second view of the question. The
-list is general e-commerce vocabulary (returns, shipping, payment, sizing, warranty, service), not any
-store's wording; a store's own terms belong in its documents.
+through the ``PAIRS``: each side's tokens are added to the other as a second view of the question.
+``SYNONYMS`` does the same within a language: a shopper asks whether the shop *delivers* to Canada, the
+policy says where it *ships*; "邮费" and "运费", "质保" and "保修" are one thing. Word forms the stemmer
+keeps apart ("deliver" / "delivery", "wore" / "worn") are grouped the same way. Both lists are general
+e-commerce vocabulary (returns, shipping, payment, sizing, warranty, service), not any store's wording;
+a store's own terms belong in its documents.
 """
 
 from __future__ import annotations
@@ -43,6 +47,67 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("内衣", "underwear"), ("泳衣", "swimwear"), ("刻字", "engraved"), ("定制", "personalised"),
     ("账户", "account"), ("邮箱", "email"), ("手机", "phone"), ("短信", "sms"),
 )  # fmt: skip
+
+
+# Groups of words (one language each) that mean the same thing in a shop's questions and policies.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("ship", "shipping", "deliver", "delivery", "delivered", "dispatch", "send", "sent", "postage"),
+    ("fee", "cost", "price", "charge"),
+    ("parcel", "package", "shipment"),
+    ("exchange", "swap"),
+    ("change", "modify", "edit", "amend"),
+    ("repair", "fix", "mend"),
+    ("warranty", "guarantee"),
+    ("purchase", "buy", "bought"),
+    ("wear", "wore", "worn"),
+    ("break", "broke", "broken"),
+    ("lost", "lose", "missing"),
+    ("duties", "duty", "tax", "taxes"),
+    ("invoice", "receipt", "fapiao"),
+    ("sweater", "jumper", "cardigan", "knitwear"),
+    ("shoe", "shoes", "sneaker", "trainer", "boot"),
+    ("store", "shop"),
+    ("colour", "color"),
+    ("personalised", "personalized"),
+    ("jewellery", "jewelry"),
+    ("退货", "退回", "退"), ("退款", "退钱"), ("换货", "更换", "换", "调换"),
+    ("保修", "质保", "保修期"), ("维修", "修理", "修"), ("坏", "损坏", "破损", "摔坏"),
+    ("丢失", "丢件", "丢"), ("运费", "邮费", "快递费"), ("包邮", "免运费"),
+    ("配送", "发货", "寄", "邮寄", "送", "送达", "寄送"), ("签收", "收到", "收货", "到货"),
+    ("包裹", "快递", "货"), ("关税", "税"), ("修改", "改", "更改"), ("地址", "收货地址"),
+    ("付款", "支付", "付"), ("扣款", "扣钱", "扣费"), ("信用卡", "银行卡", "卡"),
+    ("发票", "开票"), ("优惠", "折扣", "打折"), ("尺码", "尺寸", "码", "号"), ("鞋", "鞋子"),
+    ("衣服", "服装"), ("店铺", "门店", "实体店", "店"), ("客服", "人工客服"),
+    ("多久", "几天", "多长时间"), ("礼品", "礼物"),
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _synonym_table() -> dict[str, list[str]]:
+    """Each ``SYNONYMS`` word as a keyword token, mapped to the other words of its group. A Chinese word
+    is its own token (a chunk holds its words and bigrams); an English word its stem."""
+    from apps.core.text import CJK
+
+    from .tokens import tokenize
+
+    table: dict[str, list[str]] = {}
+    for group in SYNONYMS:
+        keys = list(dict.fromkeys(word if CJK.match(word) else "".join(tokenize(word)) for word in group))
+        for key in keys:
+            table.setdefault(key, []).extend(other for other in keys if other != key)
+    return table
+
+
+def synonyms(token: str) -> list[str]:
+    """Other tokens for the same thing in the same language (``SYNONYMS``)."""
+    return [other for other in dict.fromkeys(_synonym_table().get(token, ())) if other != token]
+
+
+def expand_token(token: str) -> list[str]:
+    """What else a keyword of the question may appear as in a chunk: its synonyms, its glossary
+    translations and theirs (a Chinese question's "邮费" finds "shipping" through "运费")."""
+    near = [token, *synonyms(token)]
+    return [other for other in dict.fromkeys([*near[1:], *translate_tokens(near)]) if other != token]
 
 
 @lru_cache(maxsize=1)

@@ -33,13 +33,22 @@ _HUMAN = _any(
         r"\bi\s+(?:want|need|would\s+like)\s+(?:a|an|to\s+talk\s+to\s+a)\s+(?:human|person|agent|manager)\b",
         r"\bnot\s+(?:a|this)\s+(?:bot|robot|machine)\b",
         r"\bescalate\b",
-        r"转人工|人工客服|人工服务|找人工|要人工|真人|活人|客服人员|联系客服|找客服|叫客服|转接客服|让.{0,4}经理",
+        # Chinese: naming a person is not asking for one ("人工客服几点上班？" asks for the hours), so
+        # the noun needs a request (转, 要, 找, 让...) or must be the whole message ("人工！").
+        r"转人工|转接\s*(?:人工|客服|真人)",
+        r"(?:要|找|叫|请|接|换|联系|需要|想要|给我|让|来|有没有)(?:一?个|一下|位)?\s*"
+        r"(?:人工客服|人工服务|人工|真人|活人|客服人员|客服|经理|店长|主管)",
+        r"^\W*(?:人工客服|人工服务|人工|真人|客服)\W*$",
+        r"(?:不要|不想|别)(?:跟|和|用)?机器人",
         r"人工(?:回复|处理|帮)",
     ]
 )
 _MONEY = _any(
     [
-        r"\b(?:charged|billed)\s+(?:me\s+)?(?:twice|two\s+times|double|again)",
+        # "charged me twice" said of what happened (not "will I be charged twice?")
+        r"(?:^|\b(?:you|they|i|i've|been|was|were|got|have|has|just)\s+)(?:charged|billed)\s+(?:me\s+)?"
+        r"(?:twice|double|again|(?:two|three|four|\d+|several|multiple|many)\s+times)",
+        r"\b(?:dispute|contest)\s+(?:this|it|the\s+(?:charge|payment))\s+with\s+my\s+(?:bank|card)|\bfile\s+a\s+dispute\b",
         r"\bdouble[-\s]?(?:charged|billed|charge)\b",
         r"\bover[-\s]?charg",
         r"\b(?:unauthori[sz]ed|fraudulent|unknown)\s+(?:charge|payment|transaction)",
@@ -51,7 +60,9 @@ _MONEY = _any(
         r"reach|shown?|been)",
         r"\bwhere\s+is\s+my\s+(?:refund|money)\b",
         r"\b(?:want|demand)\s+my\s+money\s+back\b",
-        r"重复扣款|扣了两次|扣两次|多扣|乱扣|扣错|被扣了?.{0,6}(?:钱|款)|盗刷|诈骗|骗子|骗钱|黑店",
+        r"\b(?:was|were|been|got)\s+charged\b[^.?!]{0,60}\bbut\b",
+        r"\bno\s+(?:refund|money)\s+(?:has\s+)?(?:came|come|arrived|yet|back)\b",
+        r"扣了(?:两|三|四|几|好几|多)次|重复扣款|扣了两次|扣两次|多扣|乱扣|扣错|被扣了?.{0,6}(?:钱|款)|盗刷|诈骗|骗子|骗钱|黑店",
         r"退款.{0,6}(?:没|未|还没|一直没)(?:有)?(?:到|收到|退|到账)",
         r"(?:钱|款).{0,4}(?:没|未|还没)(?:有)?(?:退|到账|收到)",
         r"还我钱|退我钱",
@@ -66,6 +77,7 @@ _SAFETY = _any(
         r"\b(?:explod|exploded|explosion|smok(?:e|ing)\s+(?:came|coming|from))\w*",
         r"\b(?:allergic|allergy|rash|poison|toxic|chok(?:e|ed|ing))\w*",
         r"\b(?:dangerous|unsafe|hazard)\w*",
+        r"(?:扎|割|刺)(?:破|伤)|(?:砸|夹|咬|弄|摔|磕|划)伤(?:了|到)?(?:我|手|脚|腿|脸|孩子|宝宝)",
         r"着火|起火|烧伤|烫伤|烧坏|冒烟|爆炸|炸了|触电|漏电|受伤|割伤|流血|过敏|中毒|有毒|窒息|危险|安全隐患",
     ]
 )

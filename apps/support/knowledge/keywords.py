@@ -17,8 +17,8 @@ from .tokens import tokenize
 from .vectors import ChunkId
 
 MIN_CORRECTED_LENGTH = 4
-# In BM25 ranking a keyword found only through a glossary translation counts half, so a chunk in the
-# question's own language ranks above its translation.
+# In BM25 ranking a keyword found only through a synonym or a glossary translation counts half, so a
+# chunk with the question's own words (and in its language) ranks above one that only means the same.
 TRANSLATED_MATCH = 0.5
 
 
@@ -123,9 +123,9 @@ class KeywordIndex:
     def search(
         self, query_tokens: Sequence[str], k: int, *, translated: Sequence[str] = ()
     ) -> list[tuple[ChunkId, float]]:
-        """The ``k`` chunks with the highest BM25 score for the tokens; ``translated`` tokens (glossary
-        counterparts) add ``TRANSLATED_MATCH`` of their score, so a chunk in the question's own
-        language ranks above its translation."""
+        """The ``k`` chunks with the highest BM25 score for the tokens; ``translated`` tokens (synonyms and
+        glossary counterparts) add ``TRANSLATED_MATCH`` of their score, so a chunk with the question's
+        own words ranks above one that only means the same."""
         if not self._tokens or k <= 0:
             return []
         bm25, ids, vocabulary = self._build()
@@ -151,7 +151,8 @@ class KeywordIndex:
         translations: dict[str, list[str]] | None = None,
     ) -> float:
         """The idf-weighted share of the question's distinct keywords that the chunk contains (0..1); a
-        keyword also counts as present when one of its glossary ``translations`` is."""
+        keyword also counts as present when one of its ``translations`` (synonyms, glossary
+        counterparts) is."""
         return self.coverages(query_tokens, [chunk_id], translations)[0]
 
     def coverages(

@@ -30,7 +30,9 @@ from apps.core import services
 from apps.core.supervisor import Backoff, ChildExit, ChildSpec, Supervisor
 from apps.core.workers import QUEUES, celery_beat_argv, celery_worker_argv
 
-WEB_TIMEOUT_SECONDS = 120
+WEB_TIMEOUT_SECONDS = 330
+# Worker threads of the embedded default: bulk items mostly wait on the model's running batch.
+WORKER_THREADS = 4
 
 
 def parse_addrport(addrport: str) -> tuple[str, int]:
@@ -100,7 +102,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
-        parser.add_argument("--concurrency", type=int, default=2, help="Worker threads (default 2).")
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=WORKER_THREADS,
+            help=f"Worker threads (default {WORKER_THREADS}; bulk items mostly wait on the running batch).",
+        )
         parser.add_argument("--web-threads", type=int, default=8, help="Web server threads (default 8).")
         parser.add_argument(
             "--stop-timeout",
@@ -125,10 +132,15 @@ class Command(BaseCommand):
         # Whatever DEBUG says, the web server finds the static files where WhiteNoise serves them.
         call_command("collectstatic", interactive=False, verbosity=0)
         sock = listening_socket(host, port)
+        # The worker's own endpoint for interactive calls (apps/inference/server.py): a socket only this
+        # user can open; the web process calls it, bulk work keeps the queue.
+        endpoint = f"unix:{settings.VAR_DIR / 'inference.sock'}"
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
             "PYTHONUNBUFFERED": "1",
+            "INFERENCE_SERVER_LISTEN": os.environ.get("INFERENCE_SERVER_LISTEN", endpoint),
+            "INFERENCE_SERVER_URL": os.environ.get("INFERENCE_SERVER_URL", endpoint),
         }
         hostname = f"embedded@{socket.gethostname()}"
         children = [

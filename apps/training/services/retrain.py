@@ -18,9 +18,9 @@ from typing import Any
 from apps.inference import installers
 from apps.inference.registry import get_spec
 
-from . import sentiment
-from .engine import sentiment as recipe_module
-from .engine.config import TrainConfig
+from .. import sentiment
+from ..engine import sentiment as recipe_module
+from ..engine.config import TrainConfig
 
 # The bigger run, as measured in benchmarks/results/sentiment.md: almost twice the install's texts
 # and three times its epochs (training is cheap next to encoding the texts once).

@@ -1,0 +1,140 @@
+"""Runs end to end on tiny models: train, evaluate beside the active version, register, activate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apps import inference
+from apps.accounts.actor import Actor
+from apps.core.errors import ApplicationError
+from apps.inference import GenerationRequest
+from apps.jobs.models import Job
+from apps.jobs.services import job_process_chunk
+from apps.training.engine.config import RunConfig
+from apps.training.models import ModelVersion, TrainingRun
+from apps.training.services import versions
+from apps.training.services.datasets import DatasetOptions, dataset_build
+from apps.training.services.runs import run_cancel, run_start
+
+from .conftest import add_descriptions, add_reviews
+
+pytestmark = pytest.mark.django_db
+
+FAST = RunConfig(max_steps=16, batch_size=4, eval_steps=4, logging_steps=2, learning_rate=5e-3, max_length=48)
+
+
+@pytest.fixture
+def in_process(settings: Any) -> None:
+    settings.INFERENCE_IN_PROCESS = True  # classify/generate load the models in this process
+
+
+def finished(run: TrainingRun) -> TrainingRun:
+    job_process_chunk(job_id=run.job_id)
+    run.refresh_from_db()
+    return run
+
+
+def test_a_sentiment_run_registers_an_evaluated_version_that_serves_only_its_store_once_activated(
+    store: Any, other_store: Any, tiny_cache: Path, in_process: None
+) -> None:
+    add_reviews(store, copies=4)
+    dataset = dataset_build(
+        store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
+    )
+    run = finished(run_start(store=store, actor=Actor.system(), dataset=dataset, config=FAST))
+    assert run.status == "succeeded", run.error
+    assert Job.objects.get(pk=run.job_id).status == "succeeded"
+    assert run.progress["step"] == run.progress["max_steps"] == 16 or run.progress["stopped_early"]
+    losses = [point["loss"] for point in run.history if "loss" in point]
+    assert len(losses) >= 3 and all("learning_rate" in p for p in run.history if "loss" in p)
+    assert any("eval_loss" in point for point in run.history)
+
+    version = ModelVersion.objects.get(run=run)
+    metrics = version.metrics
+    assert metrics["examples"] == dataset.split_counts["test"]
+    assert set(metrics["new"]) == {"accuracy", "macro_f1"}
+    assert metrics["baseline"]["answer"] in ("negative", "positive")
+    assert metrics["active"]["key"] == "sentiment-zh-en" and "macro_f1" in metrics["active"]
+    assert version.proposed == (metrics["new"]["macro_f1"] > metrics["active"]["macro_f1"])
+    assert version.files and "model.safetensors" in version.files
+    assert version.key == f"store{store.pk}-sentiment-v1"
+    assert not (tiny_cache / "training" / f"store-{store.pk}" / f"run-{run.pk}" / "checkpoints").exists()
+
+    texts = ["great price good quality", "delivery was late"]
+    assert {result.model for result in inference.classify(texts, store=store)} == {"sentiment-zh-en"}
+    versions.version_activate(store=store, version=version, kind="sentiment", actor=Actor.system())
+    assert {result.model for result in inference.classify(texts, store=store)} == {version.key}
+    assert {result.model for result in inference.classify(texts, store=other_store)} == {"sentiment-zh-en"}
+    versions.version_rollback(store=store, kind="sentiment", actor=Actor.system())
+    assert {result.model for result in inference.classify(texts, store=store)} == {"sentiment-zh-en"}
+
+
+def test_a_version_whose_files_changed_is_not_activated(
+    store: Any, tiny_cache: Path, in_process: None
+) -> None:
+    add_reviews(store, copies=2)
+    dataset = dataset_build(
+        store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
+    )
+    run = finished(run_start(store=store, actor=Actor.system(), dataset=dataset, config=FAST))
+    version = ModelVersion.objects.get(run=run)
+    (tiny_cache / version.path / "config.json").write_text("{}")
+    with pytest.raises(ApplicationError) as error:
+        versions.version_activate(store=store, version=version, kind="sentiment", actor=Actor.system())
+    assert error.value.code == "checksum_mismatch"
+
+
+def test_pretraining_then_a_description_generator_on_top(
+    store: Any, tiny_cache: Path, in_process: None
+) -> None:
+    add_descriptions(store)
+    add_reviews(store)
+    lora = RunConfig(
+        max_steps=8, batch_size=2, eval_steps=4, logging_steps=2, learning_rate=5e-3, max_length=96
+    )
+    text = dataset_build(store=store, actor=Actor.system(), options=DatasetOptions(kind="pretrain"))
+    pretrain = finished(run_start(store=store, actor=Actor.system(), dataset=text, config=lora))
+    assert pretrain.status == "succeeded", pretrain.error
+    base_version = ModelVersion.objects.get(run=pretrain)
+    assert base_version.adapter and "adapter_model.safetensors" in base_version.files
+    assert set(base_version.metrics["new"]) == {"loss", "perplexity"}
+    with pytest.raises(ApplicationError):
+        versions.version_activate(store=store, version=base_version, kind="pretrain", actor=Actor.system())
+
+    described = dataset_build(store=store, actor=Actor.system(), options=DatasetOptions(kind="description"))
+    run = finished(
+        run_start(
+            store=store, actor=Actor.system(), dataset=described, config=lora, base_version=base_version
+        )
+    )
+    assert run.status == "succeeded", run.error
+    version = ModelVersion.objects.get(run=run)
+    assert version.parent == base_version
+    assert [path.name for path in versions.adapter_chain(version)] == [base_version.key, version.key]
+    checks = version.metrics["new"]["checks"]
+    assert checks["drafts"] == described.split_counts["test"]
+    assert set(checks) == {"drafts", "invented_share", "coverage", "length_within_30pct"}
+    assert version.metrics["baseline"]["checks"]["coverage"] == 1.0  # the facts, listed, cover the facts
+    assert version.proposed == (version.metrics["new"]["loss"] < version.metrics["active"]["loss"])
+
+    request = [GenerationRequest(prompt="Product: red leather bag", max_new_tokens=4)]
+    assert inference.generate(request, store=store)[0].model == "gemma-3-270m"
+    versions.version_activate(store=store, version=version, kind="description", actor=Actor.system())
+    assert inference.generate(request, store=store)[0].model == version.key
+
+
+def test_a_cancelled_run_stops_and_registers_nothing(store: Any, tiny_cache: Path) -> None:
+    add_reviews(store, copies=2)
+    dataset = dataset_build(
+        store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
+    )
+    run = run_start(store=store, actor=Actor.system(), dataset=dataset, config=FAST)
+    with pytest.raises(ApplicationError):
+        run_start(store=store, actor=Actor.system(), dataset=dataset, config=FAST)  # one run at a time
+    run_cancel(run=run, actor=Actor.system())
+    run = finished(run)
+    assert run.status == "cancelled" and not ModelVersion.objects.filter(run=run).exists()
+    assert Job.objects.get(pk=run.job_id).status == "cancelled"
