@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from apps.accounts.actor import Actor
 from apps.accounts.services import audit_record
@@ -40,7 +41,7 @@ def copy_request_written(
         channel=channel, goal=goal, language=language, promotion=promotion, variant_count=len(cleaned) or 1
     )
     if not cleaned:
-        raise ApplicationError("Give at least one text.", code="empty_text")
+        raise ApplicationError(_("Give at least one text."), code="empty_text")
     products = [
         catalog_selectors.product_get(store=store, product_id=pk) for pk in dict.fromkeys(product_ids)
     ]
