@@ -14,7 +14,9 @@ from typing import Any
 from celery import shared_task
 
 from .errors import InferenceError
+from .lanes import lane
 from .registry import spec_from_dict
+from .server import error_payload, run_operation
 from .types import GenerationRequest
 
 STREAMING = "STREAMING"
@@ -22,27 +24,11 @@ STREAMING = "STREAMING"
 STREAM_FLUSH_SECONDS = 0.05
 
 
-def _error(error: InferenceError) -> dict[str, Any]:
-    return {"error": {"type": type(error).__name__, "message": str(error)}}
-
-
 @shared_task(name="inference.run", ignore_result=False)
 def inference_run_task(operation: str, spec: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
-    from .backends.local import LocalBackend
-
-    backend, model = LocalBackend(), spec_from_dict(spec)
-    try:
-        if operation == "generate":
-            requests = [GenerationRequest.from_dict(item) for item in payload["requests"]]
-            return {"ok": [result.to_dict() for result in backend.generate(requests, model)]}
-        if operation == "classify":
-            return {"ok": [result.to_dict() for result in backend.classify(payload["texts"], model)]}
-        if operation == "embed":
-            results = backend.embed(payload["texts"], model, kind=payload.get("kind", "passage"))
-            return {"ok": [result.to_dict() for result in results]}
-    except InferenceError as error:
-        return _error(error)
-    raise ValueError(f"Unknown inference operation {operation!r}.")
+    # The web process waits for this answer: it joins the running batch ahead of bulk work.
+    with lane("interactive"):
+        return run_operation(operation, spec, payload)
 
 
 @shared_task(bind=True, name="inference.stream", ignore_result=False)
@@ -52,9 +38,12 @@ def inference_stream_task(self: Any, spec: dict[str, Any], request: dict[str, An
 
     text, last_flush = "", 0.0
     try:
-        for event in LocalBackend().generate_stream(
-            GenerationRequest.from_dict(request), spec_from_dict(spec)
-        ):
+        # A person waits for this stream: its rows join the running batch ahead of bulk work.
+        with lane("interactive"):
+            events = LocalBackend().generate_stream(
+                GenerationRequest.from_dict(request), spec_from_dict(spec)
+            )
+        for event in events:
             text += event.delta
             if event.final:
                 return {
@@ -70,5 +59,5 @@ def inference_stream_task(self: Any, spec: dict[str, Any], request: dict[str, An
                 self.update_state(state=STREAMING, meta={"text": text})
                 last_flush = now
     except InferenceError as error:
-        return _error(error)
+        return error_payload(error)
     raise InferenceError("The stream ended without a final event.")

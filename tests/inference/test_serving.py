@@ -14,13 +14,8 @@ from apps.inference.engine.serving import Server
 from apps.inference.errors import InferenceError
 from apps.inference.types import GenerationRequest
 
-PROMPTS = [
-    "the shirt fits",
-    "delivery was late and the box was damaged please",
-    "great",
-    "write a short title for a red leather bag and",
-    "colour faded after one",
-]
+from .test_generation import PROMPTS
+
 # The tiny model's sliding window is 16 tokens: 20 new tokens take every prompt past it.
 NEW = 20
 
