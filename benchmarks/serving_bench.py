@@ -59,7 +59,7 @@ from django.db import connection  # noqa: E402
 from apps.accounts.actor import Actor  # noqa: E402
 from apps.accounts.models import Merchant, Store  # noqa: E402
 from apps.catalog.models import DescriptionVersion, Product  # noqa: E402
-from apps.catalog.services import drafting  # noqa: E402
+from apps.catalog.services import drafting, drafting_stream  # noqa: E402
 from apps.core.workers import celery_worker_argv  # noqa: E402
 from apps.jobs.models import Job  # noqa: E402
 
@@ -250,7 +250,7 @@ def interactive_tries(
     for attempt in range(tries):
         product = products[(attempt * 7) % len(products)]
         started = time.perf_counter()
-        stream: Any = drafting.description_generate_stream(
+        stream: Any = drafting_stream.description_generate_stream(
             product=product, actor=actor, options=options.for_language(product.language)
         )
         first = None

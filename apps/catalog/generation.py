@@ -5,8 +5,10 @@ Importing the inference layer never imports torch (the web process relies on tha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
 
 from apps import inference
 from apps.accounts.models import Store
@@ -61,6 +63,22 @@ def _request(
     )
 
 
+def _requests(
+    prompts: list[str], options: GenerationOptions, count: int, max_tokens: list[int] | None
+) -> list[inference.GenerationRequest]:
+    limits = max_tokens or [0] * len(prompts)
+    return [_request(prompt, options, count, limit) for prompt, limit in zip(prompts, limits, strict=True)]
+
+
+def _batch(generations: Sequence[inference.Generation], key: str, version: str) -> DraftBatch:
+    drafts = [
+        [Draft(text=choice.text, finish_reason=choice.finish_reason) for choice in generated.choices]
+        for generated in generations
+    ]
+    model = generations[0].model if generations else key
+    return DraftBatch(model_key=model, model_version=version, drafts=drafts)
+
+
 def drafts_generate(
     *,
     prompts: list[str],
@@ -74,17 +92,17 @@ def drafts_generate(
     ``store`` None uses the default generator (benchmarks)."""
     count = n if n is not None else options.candidates
     key, version = model_identity(store=store) if store is not None else ("", "")
-    limits = max_tokens or [0] * len(prompts)
-    requests = [
-        _request(prompt, options, count, limit) for prompt, limit in zip(prompts, limits, strict=True)
-    ]
-    generations = inference.generate(requests, model=key or None, store=store)
-    drafts = [
-        [Draft(text=choice.text, finish_reason=choice.finish_reason) for choice in generated.choices]
-        for generated in generations
-    ]
-    model = generations[0].model if generations else key
-    return DraftBatch(model_key=model, model_version=version, drafts=drafts)
+    requests = _requests(prompts, options, count, max_tokens)
+    return _batch(inference.generate(requests, model=key or None, store=store), key, version)
+
+
+async def adrafts_generate(
+    *, prompts: list[str], options: GenerationOptions, store: Store, n: int, max_tokens: list[int]
+) -> DraftBatch:
+    """``drafts_generate`` for async views."""
+    key, version = await sync_to_async(model_identity)(store=store)
+    requests = _requests(prompts, options, n, max_tokens)
+    return _batch(await inference.agenerate(requests, model=key or None, store=store), key, version)
 
 
 def draft_stream(
@@ -95,3 +113,18 @@ def draft_stream(
     request = _request(prompt, options, 1, max_tokens)
     for event in inference.generate_stream(request, model=key or None, store=store):
         yield event.delta, event.finish_reason
+
+
+async def adraft_stream(
+    *, prompt: str, options: GenerationOptions, store: Store, max_tokens: int | None = None
+) -> AsyncIterator[tuple[str, str | None]]:
+    """``draft_stream`` for async views: closing it stops the generation."""
+    key, _version = await sync_to_async(model_identity)(store=store)
+    events = inference.agenerate_stream(
+        _request(prompt, options, 1, max_tokens), model=key or None, store=store
+    )
+    try:
+        async for event in events:
+            yield event.delta, event.finish_reason
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]

@@ -16,13 +16,13 @@ from apps.accounts.actor import Actor
 from apps.accounts.dashboard import dashboard_store
 from apps.accounts.models import Role, Store
 from apps.core.errors import ApplicationError
-from apps.core.streaming import ndjson_response
+from apps.core.streaming import ndjson_response, serves_async
 
 from . import exporting, selectors
 from .forms import BrandVoiceForm, GenerateForm, ProductForm, ReviewForm
 from .models import DescriptionStatus, Language, Product
 from .platforms import exports as platform_exports
-from .services import brand_voices, descriptions, drafting
+from .services import brand_voices, descriptions, drafting, drafting_stream
 from .services import products as product_services
 
 PAGE_SIZE = 50
@@ -154,11 +154,13 @@ def describe_stream_action(request: HttpRequest, store_id: int, product_id: int)
     form = GenerateForm(request.POST, voices=_voices(store))
     if not form.is_valid():
         return ndjson_response([{"error": form.errors.as_text()}], status=400)
-    return ndjson_response(
-        drafting.description_generate_stream(
-            product=product, actor=Actor.from_request(request), options=form.options(store)
-        )
+    actor = Actor.from_request(request)
+    events = (
+        drafting_stream.description_generate_stream_async
+        if serves_async(request)
+        else drafting_stream.description_generate_stream
     )
+    return ndjson_response(events(product=product, actor=actor, options=form.options(store)))
 
 
 @login_required

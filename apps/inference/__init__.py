@@ -7,7 +7,7 @@
 Importing this package never imports torch (the web process relies on it).
 """
 
-from .client import classify, embed, generate, generate_stream, use_backend
+from .client import agenerate, agenerate_stream, classify, embed, generate, generate_stream, use_backend
 from .errors import (
     BackendError,
     InferenceError,
@@ -41,6 +41,8 @@ __all__ = [
     "StreamEvent",
     "TransientInferenceError",
     "UsageMeter",
+    "agenerate",
+    "agenerate_stream",
     "classify",
     "embed",
     "generate",

@@ -10,19 +10,25 @@ Where the work runs is decided per call, never by the caller:
   where ``INFERENCE_SERVER_URL`` is set (interactive lane, no queue; server.py), else to the
   ``inference`` queue, so the web process never imports torch.
 
+``agenerate`` and ``agenerate_stream`` are the same calls for async views: where the backend can
+await the worker (the endpoint), the wait holds no thread; other backends run in a thread.
+
 Tests swap the whole decision for a fake with ``use_backend`` (the suite's is tests/inference_fake.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+
+from apps.core.streaming import iterate_in_thread
 
 from . import usage
 from .backends.base import Backend, EmbedKind
-from .registry import Task, resolve_model
+from .registry import ModelSpec, Task, resolve_model
 from .types import Classification, Embedding, Generation, GenerationRequest, StoreRef, StreamEvent
 
 _override: Backend | None = None
@@ -87,6 +93,11 @@ def generate(
     spec = resolve_model(model, task="generate", store=store)
     usage.check(store)
     generations = backend_for("generate").generate(list(requests), spec)
+    _record_generations(store, generations)
+    return generations
+
+
+def _record_generations(store: StoreRef | None, generations: Sequence[Generation]) -> None:
     usage.record(
         store,
         prompt_tokens=sum(generation.prompt_tokens for generation in generations),
@@ -94,7 +105,53 @@ def generate(
             choice.completion_tokens for generation in generations for choice in generation.choices
         ),
     )
+
+
+def _checked_spec(model: str | None, store: StoreRef | None) -> ModelSpec:
+    spec = resolve_model(model, task="generate", store=store)
+    usage.check(store)
+    return spec
+
+
+async def agenerate(
+    requests: Sequence[GenerationRequest], *, model: str | None = None, store: StoreRef | None = None
+) -> list[Generation]:
+    """``generate`` for async code."""
+    if not requests:
+        return []
+    spec = await sync_to_async(_checked_spec)(model, store)
+    backend = backend_for("generate")
+    awaitable = getattr(backend, "agenerate", None)
+    generations = await awaitable(list(requests), spec) if awaitable is not None else None
+    if generations is None:  # no async form, or its worker is not listening
+        generations = await sync_to_async(backend.generate, thread_sensitive=False)(list(requests), spec)
+    await sync_to_async(_record_generations)(store, generations)
     return generations
+
+
+async def agenerate_stream(
+    request: GenerationRequest, *, model: str | None = None, store: StoreRef | None = None
+) -> AsyncIterator[StreamEvent]:
+    """``generate_stream`` for async code: closing it stops the generation."""
+    spec = await sync_to_async(_checked_spec)(model, store)
+    backend = backend_for("generate")
+    streaming = getattr(backend, "agenerate_stream", None)
+    events: AsyncIterator[StreamEvent] = (
+        streaming(request, spec)
+        if streaming is not None
+        else iterate_in_thread(backend.generate_stream(request, spec))
+    )
+    try:
+        async for event in events:
+            if event.final:
+                await sync_to_async(usage.record)(
+                    store,
+                    prompt_tokens=event.prompt_tokens or 0,
+                    generated_tokens=event.completion_tokens or 0,
+                )
+            yield event
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]
 
 
 def generate_stream(

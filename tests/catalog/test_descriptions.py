@@ -9,7 +9,7 @@ import pytest
 
 from apps.accounts.actor import Actor
 from apps.catalog.models import Description, DescriptionStatus, DescriptionVersion, Product
-from apps.catalog.services import descriptions, drafting
+from apps.catalog.services import descriptions, drafting, drafting_stream
 from apps.catalog.services import products as catalog_services
 from apps.catalog.text import grounding, prompting
 from apps.catalog.text.facts import ProductFacts
@@ -163,7 +163,7 @@ def test_generation_keeps_the_grounded_candidate_with_score_and_all_candidates(
 
 def test_streamed_generation_sends_text_then_the_saved_version(shirt: Any, catalog_fake: Any) -> None:
     events = list(
-        drafting.description_generate_stream(
+        drafting_stream.description_generate_stream(
             product=shirt, actor=Actor.system(), options=describe_options(shirt.store, target_length=20)
         )
     )

@@ -11,7 +11,7 @@ import pytest
 
 from apps.accounts.actor import Actor
 from apps.catalog.models import Description, DescriptionVersion, Product
-from apps.catalog.services import drafting, products
+from apps.catalog.services import drafting, drafting_stream, products
 from apps.catalog.text.grounding import text_length
 from apps.core.text import is_chinese
 from apps.inference.registry import ModelSpec, register_model, resolve_model, unregister_model
@@ -100,7 +100,7 @@ def test_bulk_job_runs_a_real_transformers_model(store: Any, tiny_registered: Mo
 def test_streamed_generation_with_a_real_model(store: Any, tiny_registered: ModelSpec) -> None:
     product = products.product_create(store=store, actor=Actor.system(), sku="S1", title="blue dress")
     events = list(
-        drafting.description_generate_stream(
+        drafting_stream.description_generate_stream(
             product=product,
             actor=Actor.system(),
             options=describe_options(store, candidates=2, target_length=20, seed=3),

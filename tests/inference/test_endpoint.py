@@ -123,3 +123,101 @@ def test_nothing_listening_falls_back_to_the_queue(tiny_specs, tmp_path: Path) -
     remote.fallback = Queue()  # type: ignore[assignment]
     assert remote.classify(["x"], tiny_specs["classifier"]) == []
     assert calls == ["classify"]
+
+
+def test_the_async_client_gets_what_the_plain_one_gets(endpoint, local, tiny_specs) -> None:  # type: ignore[no-untyped-def]
+    """The async views' calls (``agenerate``, ``agenerate_stream``) over the same endpoint."""
+    from asgiref.sync import async_to_sync
+
+    remote = ServerBackend(endpoint)
+    requests = [GenerationRequest(prompt="the shirt fits", max_new_tokens=6, n=2, temperature=0.8, seed=3)]
+    stream_request = GenerationRequest(prompt="great", max_new_tokens=12)
+
+    async def both() -> tuple[list[Any], list[Any]]:
+        generations = await remote.agenerate(requests, tiny_specs["lm"])
+        events = [event async for event in remote.agenerate_stream(stream_request, tiny_specs["lm"])]
+        return generations or [], events
+
+    generations, events = async_to_sync(both)()
+    assert [g.to_dict() for g in generations] == [
+        g.to_dict() for g in remote.generate(requests, tiny_specs["lm"])
+    ]
+    assert [e.delta for e in events] == [
+        e.delta for e in remote.generate_stream(stream_request, tiny_specs["lm"])
+    ]
+    assert events[-1].final
+
+    async def too_long() -> None:
+        async for _event in remote.agenerate_stream(
+            GenerationRequest(prompt="great " * 90, max_new_tokens=8), tiny_specs["lm"]
+        ):
+            pass
+
+    with pytest.raises(errors.InvalidRequest, match="exceeds"):
+        async_to_sync(too_long)()
+
+
+def test_an_async_caller_that_goes_away_frees_its_rows(endpoint, local, tiny_specs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from asgiref.sync import async_to_sync
+
+    from apps.inference.engine.loading import get_loaded
+    from apps.inference.engine.serving import server_for
+
+    loop = server_for(get_loaded(tiny_specs["lm"]))
+    forward = loop._forward
+
+    def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(0.02)
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "_forward", slow)
+    before = loop.stats.generated_tokens
+
+    async def first_piece_then_leave() -> None:
+        stream = ServerBackend(endpoint).agenerate_stream(
+            GenerationRequest(prompt="the shirt fits", max_new_tokens=80, temperature=1.0, seed=1),
+            tiny_specs["lm"],
+        )
+        await stream.__anext__()
+        await stream.aclose()  # the browser went away: the ASGI server closes the response's generator
+
+    async_to_sync(first_piece_then_leave)()
+    deadline = time.monotonic() + 30
+    while loop._rows and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert loop._rows == []
+    assert loop.stats.generated_tokens - before < 40
+
+
+def test_the_async_calls_fall_back_to_the_queue_where_nothing_listens(tiny_specs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from asgiref.sync import async_to_sync
+
+    from apps.inference.types import StreamEvent
+
+    remote = ServerBackend(f"unix:{tmp_path / 'absent.sock'}")
+
+    class Queue:
+        def generate_stream(self, request, spec):  # type: ignore[no-untyped-def]
+            yield StreamEvent(delta="queued")
+            yield StreamEvent(delta="", finish_reason="stop", prompt_tokens=1, completion_tokens=1)
+
+    remote.fallback = Queue()  # type: ignore[assignment]
+
+    async def both() -> tuple[Any, list[str]]:
+        generations = await remote.agenerate([GenerationRequest(prompt="x")], tiny_specs["lm"])
+        stream = remote.agenerate_stream(GenerationRequest(prompt="x"), tiny_specs["lm"])
+        return generations, [event.delta async for event in stream]
+
+    generations, deltas = async_to_sync(both)()
+    assert generations is None  # the client then runs the plain call in a thread
+    assert deltas == ["queued", ""]
+
+
+def test_a_body_over_the_limit_answers_413(endpoint, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(server, "MAX_BODY_BYTES", 1024)
+    with _client(endpoint, "s3cret") as client:
+        response = client.post("/v1/run", json={"operation": "classify", "payload": {"texts": ["x" * 2048]}})
+        assert response.status_code == 413
+        assert client.post("/v1/run", json={"operation": "classify"}).status_code == 400  # still serving

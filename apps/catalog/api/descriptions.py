@@ -18,8 +18,8 @@ from rest_framework.views import APIView
 from apps.accounts.api.mixins import StoreScopedMixin
 from apps.catalog import selectors
 from apps.catalog.models import Description, DescriptionVersion
-from apps.catalog.services import descriptions, drafting
-from apps.core.streaming import ndjson_response
+from apps.catalog.services import descriptions, drafting, drafting_stream
+from apps.core.streaming import ndjson_response, serves_async
 from apps.jobs.api.serializers import JobOutputSerializer
 
 from . import serializers as s
@@ -72,9 +72,12 @@ class ProductDescribeApi(StoreScopedMixin, APIView):
         # break a 200 already under way.
         options = data.options(self.store)
         if stream:
-            return ndjson_response(
-                drafting.description_generate_stream(product=product, actor=self.actor, options=options)
+            events = (
+                drafting_stream.description_generate_stream_async
+                if serves_async(request)
+                else drafting_stream.description_generate_stream
             )
+            return ndjson_response(events(product=product, actor=self.actor, options=options))
         version = drafting.description_generate(product=product, actor=self.actor, options=options)
         return Response(s.DescriptionVersionOutputSerializer(version).data, status=status.HTTP_201_CREATED)
 

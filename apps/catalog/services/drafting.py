@@ -7,14 +7,12 @@ and the best is kept as a new draft version with the others beside it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
-from django.utils.translation import gettext as _
 
-from apps import inference
 from apps.accounts.actor import Actor
 from apps.accounts.models import Store
 from apps.accounts.services import audit_record
@@ -24,7 +22,7 @@ from apps.jobs.services import job_create
 
 from .. import conf, generation, selectors
 from ..models import Description, DescriptionVersion, Product
-from ..text.drafts import Draft, ScoredDraft, drafts_plan, prompt_flags, version_flags
+from ..text.drafts import ScoredDraft, drafts_plan, prompt_flags, version_flags
 from ..text.options import BrandVoiceStyle, Format, GenerationOptions, Tone
 from ..text.planning import build_planned_prompt, planned_max_new_tokens
 from ..text.prompting import Prompt, estimate_tokens
@@ -156,74 +154,6 @@ def description_generate(*, product: Product, actor: Actor, options: GenerationO
         model_version=batch.model_version,
         actor=actor,
     )
-
-
-def _stream_error(error: Exception) -> tuple[str, str]:
-    """(code, message) for a failure mid-stream, as the API would answer it."""
-    if isinstance(error, ApplicationError):
-        return error.code, error.message
-    if isinstance(error, inference.InferenceError):
-        public = inference.public_error(error)
-        if not public.client_fault:
-            logger.warning("catalog: streamed generation failed (%s): %s", public.code, error)
-        return public.code, public.message
-    logger.exception("catalog: streamed generation failed", exc_info=error)
-    return "generation_failed", _("Generation failed; the error was logged.")
-
-
-def description_generate_stream(
-    *, product: Product, actor: Actor, options: GenerationOptions
-) -> Iterator[dict[str, Any]]:
-    """The first candidate as it is written ({"delta": ...}), then the others in one batch, then the saved
-    version ({"version": n, "score": ..., "flags": [...]}) or an error ({"error": ...})."""
-    options = options.for_language(product.language)
-    prompt = description_prompt(product=product, options=options)
-    try:
-        pieces: list[str] = []
-        finish = "stop"
-        limit = planned_max_new_tokens(prompt.facts, options)
-        for delta, finish_reason in generation.draft_stream(
-            prompt=prompt.text, options=options, store=product.store, max_tokens=limit
-        ):
-            pieces.append(delta)
-            finish = finish_reason or finish
-            if delta:
-                yield {"delta": delta}
-        drafts = [Draft(text="".join(pieces), finish_reason=finish)]
-        model_key, model_version = generation.model_identity(store=product.store)
-        if options.candidates > 1:
-            yield {"status": "scoring"}
-            batch = generation.drafts_generate(
-                prompts=[prompt.text],
-                options=options,
-                store=product.store,
-                n=options.candidates - 1,
-                max_tokens=[limit],
-            )
-            drafts += batch.drafts[0]
-            model_key, model_version = batch.model_key, batch.model_version
-        version = description_draft_save(
-            product=product,
-            options=options,
-            prompt=prompt,
-            scored=drafts_plan(prompt=prompt, options=options, drafts=drafts),
-            model_key=model_key,
-            model_version=model_version,
-            actor=actor,
-        )
-    except Exception as error:  # the page shows it; the stream must end cleanly
-        code, message = _stream_error(error)
-        yield {"error": message, "code": code}
-        return
-    yield {
-        "version": version.number,
-        "description": version.description_id,
-        "text": version.text,
-        "score": version.score,
-        "coverage": version.coverage,
-        "flags": version.flags,
-        "spans": version.spans,
-    }
 
 
 def descriptions_generate_bulk(

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import httpx
 from django.conf import settings
+
+from apps.core.streaming import iterate_in_thread
 
 from .. import errors
 from ..registry import ModelSpec, spec_to_dict
@@ -35,16 +37,58 @@ def _raise_remote(error: dict[str, str]) -> None:
     raise cls(error.get("message", "inference failed on the worker"))
 
 
-def _client(url: str) -> httpx.Client:
+def _client_options(url: str) -> dict[str, Any]:
     timeout = httpx.Timeout(float(settings.INFERENCE_QUEUE_TIMEOUT_SECONDS), connect=CONNECT_SECONDS)
     token = str(settings.INFERENCE_SERVER_TOKEN or "")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if url.startswith("unix:"):
+        return {"base_url": "http://inference", "timeout": timeout, "headers": headers}
+    return {"base_url": url.rstrip("/"), "timeout": timeout, "headers": headers}
+
+
+def _client(url: str) -> httpx.Client:
+    if url.startswith("unix:"):
         transport = httpx.HTTPTransport(uds=url.removeprefix("unix:"))
-        return httpx.Client(
-            transport=transport, base_url="http://inference", timeout=timeout, headers=headers
-        )
-    return httpx.Client(base_url=url.rstrip("/"), timeout=timeout, headers=headers)
+        return httpx.Client(transport=transport, **_client_options(url))
+    return httpx.Client(**_client_options(url))
+
+
+def _async_client(url: str) -> httpx.AsyncClient:
+    """The async views' client: waiting on the worker holds no thread."""
+    if url.startswith("unix:"):
+        transport = httpx.AsyncHTTPTransport(uds=url.removeprefix("unix:"))
+        return httpx.AsyncClient(transport=transport, **_client_options(url))
+    return httpx.AsyncClient(**_client_options(url))
+
+
+def _results(result: dict[str, Any]) -> list[dict[str, Any]]:
+    if "error" in result:
+        _raise_remote(result["error"])
+    return list(result["ok"])
+
+
+def _stream_event(line: str) -> StreamEvent | None:
+    """The event a line of the worker's stream carries (None for a blank line); raises its error."""
+    if not line:
+        return None
+    event = json.loads(line)
+    if "error" in event:
+        _raise_remote(event["error"])
+    if "final" in event:
+        return StreamEvent(**event["final"])
+    return StreamEvent(delta=str(event["delta"]))
+
+
+def _ended_early() -> errors.TransientInferenceError:
+    return errors.TransientInferenceError("The inference worker ended the stream early.")
+
+
+def _timed_out(error: Exception) -> errors.TransientInferenceError:
+    return errors.TransientInferenceError(f"The inference worker stopped answering: {error}")
+
+
+def _went_away(error: Exception) -> errors.TransientInferenceError:
+    return errors.TransientInferenceError(f"The inference worker went away: {error}")
 
 
 class ServerBackend:
@@ -64,13 +108,8 @@ class ServerBackend:
             logger.info("inference server %s unreachable (%s); using the queue", self.url, error)
             return None
         except httpx.TimeoutException as error:
-            raise errors.TransientInferenceError(
-                f"The inference worker did not answer in time: {error}"
-            ) from None
-        result = response.json()
-        if "error" in result:
-            _raise_remote(result["error"])
-        return list(result["ok"])
+            raise _timed_out(error) from None
+        return _results(response.json())
 
     def generate(self, requests: Sequence[GenerationRequest], spec: ModelSpec) -> list[Generation]:
         rows = self._run("generate", spec, {"requests": [request.to_dict() for request in requests]})
@@ -92,8 +131,7 @@ class ServerBackend:
 
     def generate_stream(self, request: GenerationRequest, spec: ModelSpec) -> Iterator[StreamEvent]:
         body = {"spec": spec_to_dict(spec), "request": request.to_dict()}
-        client = _client(self.url)
-        try:
+        with _client(self.url) as client:
             try:
                 context = client.stream("POST", "/v1/stream", json=body)
                 response = context.__enter__()
@@ -103,23 +141,64 @@ class ServerBackend:
                 return
             try:
                 for line in response.iter_lines():
-                    if not line:
-                        continue
-                    event = json.loads(line)
-                    if "error" in event:
-                        _raise_remote(event["error"])
-                    if "final" in event:
-                        yield StreamEvent(**event["final"])
-                        return
-                    yield StreamEvent(delta=str(event["delta"]))
-                raise errors.TransientInferenceError("The inference worker ended the stream early.")
+                    event = _stream_event(line)
+                    if event is not None:
+                        yield event
+                        if event.final:
+                            return
+                raise _ended_early()
             except httpx.TimeoutException as error:
-                raise errors.TransientInferenceError(
-                    f"The inference worker stopped answering: {error}"
-                ) from None
+                raise _timed_out(error) from None
             except httpx.RemoteProtocolError as error:
-                raise errors.TransientInferenceError(f"The inference worker went away: {error}") from None
+                raise _went_away(error) from None
             finally:
                 context.__exit__(None, None, None)
-        finally:
-            client.close()
+
+    async def agenerate(
+        self, requests: Sequence[GenerationRequest], spec: ModelSpec
+    ) -> list[Generation] | None:
+        """As ``generate``, awaited; None where no worker listens (the caller then uses a thread)."""
+        body = {
+            "operation": "generate",
+            "spec": spec_to_dict(spec),
+            "payload": {"requests": [request.to_dict() for request in requests]},
+        }
+        try:
+            async with _async_client(self.url) as client:
+                response = await client.post("/v1/run", json=body)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            logger.info("inference server %s unreachable (%s); using the queue", self.url, error)
+            return None
+        except httpx.TimeoutException as error:
+            raise _timed_out(error) from None
+        return [Generation.from_dict(row) for row in _results(response.json())]
+
+    async def agenerate_stream(
+        self, request: GenerationRequest, spec: ModelSpec
+    ) -> AsyncIterator[StreamEvent]:
+        """As ``generate_stream``, relayed by the event loop; closing it closes the connection, which
+        cancels the request's rows on the worker."""
+        body = {"spec": spec_to_dict(spec), "request": request.to_dict()}
+        async with _async_client(self.url) as client:
+            try:
+                context = client.stream("POST", "/v1/stream", json=body)
+                response = await context.__aenter__()
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                logger.info("inference server %s unreachable (%s); using the queue", self.url, error)
+                async for event in iterate_in_thread(self.fallback.generate_stream(request, spec)):
+                    yield event
+                return
+            try:
+                async for line in response.aiter_lines():
+                    event = _stream_event(line)
+                    if event is not None:
+                        yield event
+                        if event.final:
+                            return
+                raise _ended_early()
+            except httpx.TimeoutException as error:
+                raise _timed_out(error) from None
+            except httpx.RemoteProtocolError as error:
+                raise _went_away(error) from None
+            finally:
+                await context.__aexit__(None, None, None)

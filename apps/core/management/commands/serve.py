@@ -2,8 +2,9 @@
 
 ``serve`` is the parent of three processes, each in a process group of its own:
 
-* ``web``: gunicorn (threads) on a listening socket that ``serve`` opened, so the port stays bound
-  and connections wait in its backlog while a restarted web server comes back;
+* ``web``: gunicorn running the ASGI application in uvicorn's worker, on a listening socket that
+  ``serve`` opened, so the port stays bound and connections wait in its backlog while a restarted
+  web server comes back. Streamed drafts are relayed by the event loop; other views run in threads;
 * ``worker``: a Celery worker consuming every queue (command line from apps/core/workers.py);
 * ``beat``: the Celery scheduler (re-queues work whose worker died, among other periodic tasks).
 
@@ -30,6 +31,8 @@ from apps.core import services
 from apps.core.supervisor import Backoff, ChildExit, ChildSpec, Supervisor
 from apps.core.workers import QUEUES, celery_beat_argv, celery_worker_argv
 
+# The web worker's heartbeat: an ASGI worker whose event loop stalls this long is restarted. Requests
+# themselves are bounded by the inference waits (README, "Timeouts").
 WEB_TIMEOUT_SECONDS = 330
 # Worker threads of the embedded default: bulk items mostly wait on the model's running batch.
 WORKER_THREADS = 4
@@ -67,22 +70,20 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def web_argv(*, fd: int, threads: int, graceful_timeout: float) -> list[str]:
-    # One process with threads: the embedded default's traffic is a handful of people, the
-    # description stream holds a thread while it waits on the worker, and SQLite prefers one writer.
+def web_argv(*, fd: int, graceful_timeout: float) -> list[str]:
+    # One process: the embedded default's traffic is a handful of people, a streamed draft waits on the
+    # worker's endpoint inside the event loop (no thread held), and SQLite prefers one writer.
     return [
         sys.executable,
         "-m",
         "gunicorn",
-        "ecomai.wsgi:application",
+        "ecomai.asgi:application",
         "--bind",
         f"fd://{fd}",
         "--workers",
         "1",
         "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
+        "uvicorn_worker.UvicornWorker",
         "--timeout",
         str(WEB_TIMEOUT_SECONDS),
         "--graceful-timeout",
@@ -108,7 +109,6 @@ class Command(BaseCommand):
             default=WORKER_THREADS,
             help=f"Worker threads (default {WORKER_THREADS}; bulk items mostly wait on the running batch).",
         )
-        parser.add_argument("--web-threads", type=int, default=8, help="Web server threads (default 8).")
         parser.add_argument(
             "--stop-timeout",
             type=float,
@@ -122,7 +122,6 @@ class Command(BaseCommand):
         *args: Any,
         addrport: str,
         concurrency: int,
-        web_threads: int,
         stop_timeout: float,
         no_worker: bool,
         **options: Any,
@@ -146,8 +145,10 @@ class Command(BaseCommand):
         children = [
             ChildSpec(
                 "web",
-                web_argv(fd=sock.fileno(), threads=web_threads, graceful_timeout=stop_timeout - 1),
-                env=env,
+                web_argv(fd=sock.fileno(), graceful_timeout=stop_timeout - 1),
+                # Under ASGI each request runs in a thread of its own: a kept connection would stay open
+                # per thread, so the web server opens one per request (a no-op on SQLite).
+                env={**env, "DATABASE_CONN_MAX_AGE": "0"},
                 pass_fds=(sock.fileno(),),
             )
         ]
