@@ -85,6 +85,13 @@ class _Child:
     exits: deque[float] = field(default_factory=deque)
 
 
+def die_with_parent(parent_pid: int) -> None:
+    """Make this process die with ``parent_pid`` (Linux; elsewhere nothing happens)."""
+    setup = _parent_death_signal_setter(parent_pid)
+    if setup is not None:
+        setup()
+
+
 def _parent_death_signal_setter(parent_pid: int) -> Callable[[], None] | None:
     """A preexec function that makes the child die with its parent (Linux); None elsewhere."""
     if not sys.platform.startswith("linux"):

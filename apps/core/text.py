@@ -94,3 +94,11 @@ def formula_risk(value: str) -> bool:
 def neutralise_formula(value: str) -> str:
     """``value`` with an apostrophe in front where a spreadsheet would read it as a formula."""
     return "'" + value if formula_risk(value) else value
+
+
+def prompt_head(prompt: str, separator: str) -> str:
+    """The leading part of a few-shot prompt that other requests share (its instructions and
+    examples): everything through the last ``separator``, or "" where there is none. The local
+    engine keeps its keys and values once per model (``GenerationRequest.shared_prefix``)."""
+    head, found, _own = prompt.rpartition(separator)
+    return head + found if found else ""

@@ -399,7 +399,8 @@ INFERENCE_CPU_BF16 = env.bool("INFERENCE_CPU_BF16", default=False)
 INFERENCE_CACHE_BYTES = env.int("INFERENCE_CACHE_BYTES", default=6 * 1024**3)
 # Continuous batching (apps/inference/engine/serving.py; false: each call decodes a static batch of
 # its own). Rows of the running batch: what INFERENCE_BATCH_MEMORY_FRACTION of the free memory holds at
-# the model's full context, at most INFERENCE_MAX_BATCH_ROWS (0: the model's max_batch); shared prompt
+# the model's full context, at most INFERENCE_MAX_BATCH_ROWS (0: the model's max_batch on a CPU, 256
+# on a GPU, where the memory decides: apps/inference/engine/kv_cache.py); shared prompt
 # prefixes keep their keys and values within INFERENCE_PREFIX_CACHE_BYTES.
 INFERENCE_CONTINUOUS_BATCHING = env.bool("INFERENCE_CONTINUOUS_BATCHING", default=True)
 INFERENCE_BATCH_MEMORY_FRACTION = env.float("INFERENCE_BATCH_MEMORY_FRACTION", default=0.25)

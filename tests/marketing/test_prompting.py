@@ -66,3 +66,18 @@ def test_a_variant_is_kept_once_whatever_its_case_spacing_and_punctuation() -> N
     assert same_copy("Rillo Stainless Steel Water", "rillo stainless steel water.")
     assert same_copy("途伴不锈钢保温杯，8.5折", "途伴 不锈钢保温杯 8.5折。")
     assert not same_copy("Rillo bottle", "Rillo bottles")
+
+
+def test_requests_of_one_channel_and_language_share_the_header_and_examples() -> None:
+    from apps.marketing.copy.prompting import shared_prefix
+
+    def text(product: ProductFacts) -> str:
+        return build_prompt(
+            channel="sms", language="en", goal="launch", products=[product], promotion=None
+        ).text
+
+    bottle, other = text(BOTTLE), text(ProductFacts(title="Linen shirt", attributes={"fit": "relaxed"}))
+    prefix = shared_prefix(bottle)
+    assert prefix and bottle.startswith(prefix) and other.startswith(prefix)
+    assert prefix == shared_prefix(other)
+    assert "Rillo" not in prefix and "Rillo" in bottle[len(prefix) :]

@@ -16,6 +16,7 @@ from apps.reviews.text.replies import (
     promise_concepts,
     reply_flags,
     reply_prompt,
+    reply_shared_prefix,
 )
 
 from .helpers import make_review
@@ -201,3 +202,13 @@ def test_a_reply_that_ignores_what_the_review_is_about_is_flagged_and_ranked_low
         replies.reply_review(reply=generic, actor=Actor.system(), decision=ReplyStatus.APPROVED).status
         == "approved"
     )
+
+
+def test_reviews_of_one_store_share_the_prompts_instructions_policy_and_examples() -> None:
+    zipper, late = reply_prompt(_context()), reply_prompt(_context("Arrived two weeks late."))
+    prefix = reply_shared_prefix(zipper)
+    assert prefix == reply_shared_prefix(late) and POLICY in prefix
+    assert zipper.startswith(prefix) and late.startswith(prefix)
+    assert "zipper" not in prefix.lower() and "zipper" in zipper[len(prefix) :].lower()
+    # Another store's policy is another prefix.
+    assert reply_shared_prefix(reply_prompt(_context(policy="No returns."))) != prefix

@@ -265,3 +265,28 @@ def test_the_answer_without_streaming(widget: Any) -> None:
     assert response.status_code == 200
     messages = [event["message"] for event in response.json()["events"] if event["type"] == "message"]
     assert "40 countries" in messages[-1]["text"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_the_answer_is_sent_event_by_event(widget: Any) -> None:
+    """The web server speaks ASGI: the shopper's stream is served from an async iterator, one event at a
+    time from the request's thread, with the same answer as under WSGI."""
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    token = start(APIClient(), widget)
+
+    async def asked() -> tuple[bool, list[dict[str, Any]]]:
+        response = await AsyncClient().post(
+            f"/api/v1/widget/{widget.widget_key}/conversations/{token}/messages/",
+            {"text": "How long does standard shipping take?"},
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+        body = b"".join([chunk async for chunk in response.streaming_content])
+        return response.is_async, [json.loads(line) for line in body.decode().splitlines() if line.strip()]
+
+    is_async, events = async_to_sync(asked)()
+    assert is_async
+    assert events[0]["type"] == "received"
+    assert "3 to 5 business days" in last_message(events)["text"]

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from apps.core.text import CJK
+from apps.core.text import CJK, prompt_head
 
 from .facts import ProductFacts
 from .options import GenerationOptions
@@ -222,8 +222,7 @@ def shared_prefix(prompt: str) -> str:
     Everything up to the product's own block, which follows the last separator; the engine
     computes this part once per store and options (apps/inference/engine/serving.py).
     """
-    head, separator, _target = prompt.rpartition(f"\n{SEPARATOR}\n")
-    return head + separator if separator else ""
+    return prompt_head(prompt, f"\n{SEPARATOR}\n")
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+")

@@ -59,8 +59,21 @@ def batch_rows_for(loaded: LoadedModel) -> int:
     per_row = kv_bytes_per_token(loaded.model, loaded.dtype) * loaded.spec.max_length
     budget = available_memory_bytes(loaded.device) * float(settings.INFERENCE_BATCH_MEMORY_FRACTION)
     by_memory = max(1, int(budget // max(per_row, 1)))
-    cap = int(settings.INFERENCE_MAX_BATCH_ROWS) or loaded.spec.max_batch
-    return max(1, min(by_memory, cap))
+    return max(1, min(by_memory, rows_cap(loaded)))
+
+
+# On a GPU a decoding step costs about the same for 1 row as for hundreds (it is bound by reading the
+# weights), so there the memory decides, up to this many rows; on a CPU the spec's max_batch (where
+# more rows stop paying) does.
+GPU_MAX_ROWS = 256
+
+
+def rows_cap(loaded: LoadedModel) -> int:
+    """INFERENCE_MAX_BATCH_ROWS where set, else the spec's max_batch on a CPU and GPU_MAX_ROWS on a GPU."""
+    configured = int(settings.INFERENCE_MAX_BATCH_ROWS)
+    if configured:
+        return configured
+    return GPU_MAX_ROWS if loaded.device.type == "cuda" else loaded.spec.max_batch
 
 
 class PrefixCache:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from apps.catalog.text.facts import ProductFacts
 from apps.catalog.text.prompting import clean_facts, fact_value, looks_like_instruction
+from apps.core.text import prompt_head
 
 from .channels import CHANNELS
 from .counting import display_width
@@ -316,6 +317,12 @@ def build_prompt(
             or display_width(lead) <= CHANNELS[channel].limit // 2
         ),
     )
+
+
+def shared_prefix(prompt: str) -> str:
+    """The header and examples every request of the language shares (the request's own block follows
+    the last separator): the local engine computes them once."""
+    return prompt_head(prompt, f"\n{SEPARATOR}\n")
 
 
 def stop_strings(language: str) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from django.conf import settings
 from apps import inference
 
 from ..copy.pipeline import CopyContext, VariantOutcome, finish
-from ..copy.prompting import clean_output, max_new_tokens, stop_strings
+from ..copy.prompting import clean_output, max_new_tokens, shared_prefix, stop_strings
 
 MAX_ROUNDS = 3
 # Copy with a blocking problem or an invented fact is not kept, so each round asks for more candidates
@@ -75,6 +75,7 @@ class PromptJob:
                     stop=stop_strings(language),
                     n=n,
                     seed=seed + 100 * index,
+                    shared_prefix=shared_prefix(self.prompt),
                 ),
             )
             for index, (lead, n) in enumerate(zip(leads, per_lead, strict=True))

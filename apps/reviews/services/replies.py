@@ -19,7 +19,7 @@ from apps.core.text import clean_text
 
 from .. import analysis, conf
 from ..models import AspectMention, ReplyDraft, ReplyStatus, Review, ReviewSettings
-from ..text.replies import STOP, ReplyContext, clean_reply, reply_flags, reply_prompt
+from ..text.replies import STOP, ReplyContext, clean_reply, reply_flags, reply_prompt, reply_shared_prefix
 from .aspects import aspect_definitions
 
 CANDIDATES = 3
@@ -57,8 +57,10 @@ def _flags(text: str, context: ReplyContext, store: Store) -> list[dict[str, str
 def reply_draft_generate(*, review: Review, actor: Actor) -> ReplyDraft:
     """Generate candidates, keep the one with the fewest flags (then the longest), save it as a draft."""
     context = _context(review)
+    prompt = reply_prompt(context)
     request = inference.GenerationRequest(
-        prompt=reply_prompt(context),
+        prompt=prompt,
+        shared_prefix=reply_shared_prefix(prompt),
         max_new_tokens=MAX_NEW_TOKENS,
         temperature=0.7,
         top_p=0.9,

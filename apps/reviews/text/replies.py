@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from apps.core.text import CJK, clean_text, is_chinese
+from apps.core.text import CJK, clean_text, is_chinese, prompt_head
 
 REVIEW_MAX_CHARS = 600
 
@@ -122,6 +122,12 @@ def reply_prompt(context: ReplyContext) -> str:
     rating = f"{context.rating} {stars_label}" if context.rating else "-"
     lines += [f"{review_label} ({rating}): {_one_line(context.text, REVIEW_MAX_CHARS)}", f"{reply_label}:"]
     return "\n".join(lines)
+
+
+def reply_shared_prefix(prompt: str) -> str:
+    """The instructions, the store's policy and the examples: the same for every review of a store and
+    language (the review follows the last blank line), so the local engine computes them once."""
+    return prompt_head(prompt, "\n\n")
 
 
 def _mentions(text: str, term: str) -> bool:

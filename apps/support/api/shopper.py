@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.actor import client_ip
 from apps.core.selectors import get_or_not_found
-from apps.core.streaming import ndjson_response
+from apps.core.streaming import ndjson_response_for
 from apps.support import selectors
 from apps.support.models import Conversation, Message, SupportSettings
 from apps.support.services import assistant, inbox
@@ -84,9 +84,10 @@ def _stream_flag(request: Request) -> bool:
     return value in ("", "1", "true")
 
 
-def _respond(events: Any, stream: bool) -> HttpResponseBase:
+def _respond(request: Request, events: Any, stream: bool) -> HttpResponseBase:
     if stream:
-        return ndjson_response(events)
+        # Under ASGI the events are sent one by one as the answer is made, not gathered first.
+        return ndjson_response_for(request, events)
     return Response({"events": list(events)})
 
 
@@ -158,7 +159,7 @@ class ShopperMessagesApi(ShopperApi):
         events = assistant.assistant_turn(
             conversation=conversation, message=message, ip_address=client_ip(request)
         )
-        return _respond(events, stream)
+        return _respond(request, events, stream)
 
 
 class ShopperFeedbackApi(ShopperApi):

@@ -78,6 +78,8 @@ def web_argv(*, fd: int, graceful_timeout: float) -> list[str]:
         "-m",
         "gunicorn",
         "ecomai.asgi:application",
+        "--config",
+        "python:apps.core.gunicorn_hooks",
         "--bind",
         f"fd://{fd}",
         "--workers",
