@@ -51,7 +51,7 @@ from apps.inference.registry import GEMMA3_270M  # noqa: E402
 from apps.inference.types import GenerationRequest  # noqa: E402
 
 KEY = "gemma-3-270m-random"
-NEW_TOKENS = (64, 256)  # the range of a request's new tokens
+NEW_TOKENS = (32, 64)  # new tokens of the greedy probes, and of each measured request
 WORDS = [
     "linen",
     "shirt",
@@ -133,13 +133,30 @@ def synchronize() -> None:
         torch.cuda.synchronize()
 
 
-def timed(server: Server, requests: list[GenerationRequest]) -> tuple[float, int]:
+def phase(server: Server, rng: random.Random, rows: int, new_tokens: int) -> dict[str, Any]:
+    """``rows`` requests of ``new_tokens`` each, submitted at once: tokens/s and time per decoding step."""
+    requests = [
+        GenerationRequest(prompt=prompt(rng), max_new_tokens=new_tokens, temperature=0.8, top_p=0.95, seed=n)
+        for n in range(rows)
+    ]
+    steps, tokens = server.stats.steps, server.stats.generated_tokens
     synchronize()
     started = time.perf_counter()
-    generations = server.generate(requests, lane="bulk")
+    server.generate(requests, lane="bulk")
     synchronize()
     seconds = time.perf_counter() - started
-    return seconds, sum(choice.completion_tokens for g in generations for choice in g.choices)
+    steps, tokens = server.stats.steps - steps, server.stats.generated_tokens - tokens
+    result = {
+        "rows": rows,
+        "new_tokens": new_tokens,
+        "seconds": round(seconds, 3),
+        "steps": steps,
+        "tokens": tokens,
+        "tokens_per_second": round(tokens / seconds, 1),
+        "ms_per_step": round(1000 * seconds / max(1, steps), 2),
+    }
+    print(json.dumps(result), flush=True)
+    return result
 
 
 def agreement(server: Server, rng: random.Random, rows: int) -> dict[str, Any]:
@@ -170,7 +187,6 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--model-dir", type=Path, required=True)
-    parser.add_argument("--requests-per-row", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--smoke", action="store_true", help="a few short requests, CPU allowed (no figures)")
     args = parser.parse_args()
@@ -178,24 +194,14 @@ def main() -> None:
         raise SystemExit("No CUDA device: this benchmark measures the GPU path.")
     global NEW_TOKENS
     if args.smoke:
-        NEW_TOKENS = (4, 8)
+        NEW_TOKENS = (4, 6)
     loaded = build_model(args.model_dir)
     rows = batch_rows_for(loaded)
     server = Server(loaded)
     rng = random.Random(7)
     server.generate([GenerationRequest(prompt=prompt(rng), max_new_tokens=8)])  # warm-up
-    one_seconds, one_tokens = timed(
-        server,
-        [GenerationRequest(prompt=prompt(rng), max_new_tokens=NEW_TOKENS[1], temperature=0.8, seed=1)],
-    )
-    count = 4 if args.smoke else rows * args.requests_per_row
-    requests = [
-        GenerationRequest(
-            prompt=prompt(rng), max_new_tokens=rng.randint(*NEW_TOKENS), temperature=0.8, top_p=0.95, seed=n
-        )
-        for n in range(count)
-    ]
-    full_seconds, full_tokens = timed(server, requests)
+    sizes = sorted({1, min(rows, 16), min(rows, 64), rows}) if not args.smoke else [1, 4]
+    phases = [phase(server, rng, size, NEW_TOKENS[1]) for size in sizes]
     results = {
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU (smoke run)",
         "torch": torch.__version__,
@@ -203,11 +209,10 @@ def main() -> None:
         "dtype": str(loaded.dtype).removeprefix("torch."),
         "rows_from_free_memory": rows,
         "max_rows_seen": server.stats.max_rows_seen,
-        "batch_1": {"tokens": one_tokens, "seconds": round(one_seconds, 3)},
-        "batch_1_tokens_per_second": round(one_tokens / one_seconds, 1),
-        "full_loop": {"requests": len(requests), "tokens": full_tokens, "seconds": round(full_seconds, 3)},
-        "full_loop_tokens_per_second": round(full_tokens / full_seconds, 1),
-        "speedup_over_batch_1": round((full_tokens / full_seconds) / (one_tokens / one_seconds), 2),
+        "phases": phases,
+        "speedup_full_over_batch_1": round(
+            phases[-1]["tokens_per_second"] / phases[0]["tokens_per_second"], 2
+        ),
         "greedy_alone_vs_in_batch": agreement(server, rng, rows),
         "command": "python benchmarks/serving_gpu.py " + " ".join(sys.argv[1:]),
     }
@@ -220,25 +225,31 @@ def main() -> None:
 
 def markdown(r: dict[str, Any]) -> str:
     agree = r["greedy_alone_vs_in_batch"]
-    low, high = NEW_TOKENS
-    return f"""# Serving on a GPU
-
-Written by `{r["command"]}` (benchmarks/serving_gpu.py): the default generator's architecture
-(Gemma 3 270M config, random weights) through the worker's loader and serving loop, on {r["gpu"]}
-(torch {r["torch"]}).
-
-| figure | value |
-|---|---|
-| device / dtype the loader chose | {r["device"]} / {r["dtype"]} |
-| rows of the running batch, from free GPU memory | {r["rows_from_free_memory"]} \
-(most seen at once: {r["max_rows_seen"]}) |
-| one request alone, tokens/s (prefill included) | {r["batch_1_tokens_per_second"]} |
-| loop kept full ({r["full_loop"]["requests"]} requests, {low}-{high} new tokens each), tokens/s | \
-{r["full_loop_tokens_per_second"]} |
-| full loop over one request alone | {r["speedup_over_batch_1"]}x |
-| greedy rows identical alone and in a full batch | {agree["identical"]} of {agree["probes"]} \
-(mean common prefix {agree["mean_common_prefix_share"]:.1%}) |
-"""
+    lines = [
+        "# Serving on a GPU",
+        "",
+        f"Written by `{r['command']}` (benchmarks/serving_gpu.py): the default generator's architecture",
+        "(Gemma 3 270M config, random weights) through the worker's loader and serving loop, on",
+        f"{r['gpu']} (torch {r['torch']}). The loader chose {r['device']} / {r['dtype']}; the running batch",
+        f"gets {r['rows_from_free_memory']} rows from the free GPU memory (most seen at once:",
+        f"{r['max_rows_seen']}).",
+        "",
+        "| rows at once | new tokens each | tokens/s | ms per decoding step | seconds |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {p['rows']} | {p['new_tokens']} | {p['tokens_per_second']} | {p['ms_per_step']} "
+        f"| {p['seconds']} |"
+        for p in r["phases"]
+    ]
+    lines += [
+        "",
+        f"A full batch gives {r['speedup_full_over_batch_1']}x the tokens/s of one row. Greedy rows",
+        f"identical alone and in a full batch: {agree['identical']} of {agree['probes']} (mean common prefix",
+        f"{agree['mean_common_prefix_share']:.1%}).",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

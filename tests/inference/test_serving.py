@@ -186,14 +186,15 @@ def test_rows_come_from_memory_within_the_cap_of_the_device(local, tiny_specs, s
     per_row = kv_cache.kv_bytes_per_token(loaded.model, loaded.dtype) * loaded.spec.max_length
     settings.INFERENCE_BATCH_MEMORY_FRACTION = 0.5
     settings.INFERENCE_MAX_BATCH_ROWS = 0
+    cpu = dataclasses.replace(loaded, device=torch.device("cpu"))
     gpu = dataclasses.replace(loaded, device=torch.device("cuda"))
     free = {"bytes": per_row * 1000}
     monkeypatch.setattr(kv_cache, "available_memory_bytes", lambda device: free["bytes"])
-    assert kv_cache.batch_rows_for(loaded) == loaded.spec.max_batch == 4
+    assert kv_cache.batch_rows_for(cpu) == loaded.spec.max_batch == 4
     assert kv_cache.batch_rows_for(gpu) == kv_cache.GPU_MAX_ROWS
     free["bytes"] = per_row * 20  # half of it holds 10 rows at the full context
     assert kv_cache.batch_rows_for(gpu) == 10
-    assert kv_cache.batch_rows_for(loaded) == 4
+    assert kv_cache.batch_rows_for(cpu) == 4
     settings.INFERENCE_MAX_BATCH_ROWS = 6
     assert kv_cache.batch_rows_for(gpu) == 6
     free["bytes"] = per_row  # too little for even one row at the full context: still one

@@ -205,10 +205,10 @@ def test_a_reply_that_ignores_what_the_review_is_about_is_flagged_and_ranked_low
 
 
 def test_reviews_of_one_store_share_the_prompts_instructions_policy_and_examples() -> None:
-    zipper, late = reply_prompt(_context()), reply_prompt(_context("Arrived two weeks late."))
-    prefix = reply_shared_prefix(zipper)
+    handle, late = reply_prompt(_context("The handle cracked.")), reply_prompt(_context("Arrived late."))
+    prefix = reply_shared_prefix(handle)
     assert prefix == reply_shared_prefix(late) and POLICY in prefix
-    assert zipper.startswith(prefix) and late.startswith(prefix)
-    assert "zipper" not in prefix.lower() and "zipper" in zipper[len(prefix) :].lower()
+    assert handle.startswith(prefix) and late.startswith(prefix)
+    assert "handle" not in prefix.lower() and "handle cracked" in handle[len(prefix) :].lower()
     # Another store's policy is another prefix.
     assert reply_shared_prefix(reply_prompt(_context(policy="No returns."))) != prefix
