@@ -157,3 +157,39 @@ def test_nucleus_sampling_draws_only_from_the_exact_nucleus(scale: float) -> Non
     # Flat distributions have a nucleus far beyond the first 64 tokens: the draws reach past them.
     if scale == 0.5:
         assert len(nucleus) > 64 and len(drawn) > 64
+
+
+def test_tokens_picked_for_the_whole_batch_equal_those_picked_row_by_row() -> None:
+    """pick_tokens (the serving loop's batched pick) chooses what _pick would for each row: greedy rows,
+    nucleus rows whose top tokens hold top_p, flat rows that need the wider search, plain sampling,
+    and finished rows (None)."""
+    import torch
+
+    from apps.inference.engine.generation import Row, _generator, _pick, pick_tokens
+
+    torch.manual_seed(0)
+    vocabulary = 5000
+    logits = torch.randn(6, vocabulary) * 4
+    logits[3] = torch.randn(vocabulary) * 0.01  # flat: 64 tokens hold far less than top_p
+    requests = [
+        GenerationRequest(prompt="a"),  # greedy
+        GenerationRequest(prompt="a", temperature=0.8, top_p=0.95, seed=1),
+        GenerationRequest(prompt="a", temperature=1.3, top_p=0.5, seed=2),
+        GenerationRequest(prompt="a", temperature=1.0, top_p=0.9, seed=3),
+        GenerationRequest(prompt="a", temperature=0.7, seed=4),  # no top_p
+        GenerationRequest(prompt="a", temperature=0.7, top_p=0.9, seed=5),
+    ]
+
+    def rows() -> list[Row]:
+        made = [Row(0, [1], r, None if r.greedy else _generator(r.seed)) for r in requests]
+        made[5].finish_reason = "stop"
+        return made
+
+    for _shift in range(3):  # three sets of logits
+        batched, single = rows(), rows()
+        expected = [
+            None if row.finish_reason else _pick(logits[i].clone(), row.request, row.generator)
+            for i, row in enumerate(single)
+        ]
+        assert pick_tokens(logits, batched) == expected
+        logits = logits.roll(1, dims=-1)

@@ -105,12 +105,51 @@ def _pick(logits: torch.Tensor, request: GenerationRequest, generator: torch.Gen
             if float(top.sum()) >= request.top_p or k >= size:
                 break
             k *= 8
-        # Keep the smallest prefix whose mass reaches top_p (always at least the top token).
-        outside = torch.cumsum(top, dim=-1) - top >= request.top_p
-        top[outside] = 0.0
-        choice = torch.multinomial(top, 1, generator=generator)
-        return int(order[choice])
+        return _nucleus_choice(top, order, request.top_p, generator)
     return int(torch.multinomial(probabilities, 1, generator=generator))
+
+
+def _nucleus_choice(top: torch.Tensor, order: torch.Tensor, top_p: float, generator: torch.Generator) -> int:
+    """A token from the most likely ``top`` probabilities (token ids ``order``) whose mass reaches top_p."""
+    # Keep the smallest prefix whose mass reaches top_p (always at least the top token).
+    outside = torch.cumsum(top, dim=-1) - top >= top_p
+    top[outside] = 0.0
+    choice = torch.multinomial(top, 1, generator=generator)
+    return int(order[choice])
+
+
+def pick_tokens(logits: torch.Tensor, rows: Sequence[Row]) -> list[int | None]:
+    """The next token of each unfinished row (None for finished ones) from ``logits`` (rows x vocabulary,
+    on the model's device), as ``_pick`` would choose it row by row.
+
+    The vocabulary-wide work (argmax, softmax, the top tokens) runs once for the whole batch where the
+    logits are; only the few top tokens of each sampled row come to the CPU, where its own seeded
+    generator draws. A row whose top tokens hold less than its top_p (or that samples without top_p)
+    takes the row-by-row path."""
+    picks: list[int | None] = [None] * len(rows)
+    live = [index for index, row in enumerate(rows) if row.finish_reason is None]
+    greedy = [index for index in live if rows[index].request.greedy or rows[index].generator is None]
+    sampled = [index for index in live if not (rows[index].request.greedy or rows[index].generator is None)]
+    if greedy:
+        for index, token in zip(greedy, logits[greedy].argmax(dim=-1).tolist(), strict=True):
+            picks[index] = int(token)
+    if sampled:
+        temperatures = torch.tensor(
+            [rows[index].request.temperature for index in sampled], dtype=logits.dtype, device=logits.device
+        )
+        probabilities = torch.softmax(logits[sampled] / temperatures.unsqueeze(-1), dim=-1)
+        top, order = (
+            part.cpu() for part in torch.topk(probabilities, min(NUCLEUS_FIRST_K, logits.shape[-1]))
+        )
+        for position, index in enumerate(sampled):
+            row = rows[index]
+            generator = row.generator
+            assert generator is not None
+            if row.request.top_p < 1.0 and float(top[position].sum()) >= row.request.top_p:
+                picks[index] = _nucleus_choice(top[position], order[position], row.request.top_p, generator)
+            else:
+                picks[index] = _pick(logits[index].cpu(), row.request, generator)
+    return picks
 
 
 def _update_text(loaded: LoadedModel, row: Row) -> None:

@@ -35,9 +35,9 @@ from .generation import (
     _generator,
     _held_back,
     _pad_token_id,
-    _pick,
     _stop_token_ids,
     _update_text,
+    pick_tokens,
     prompt_token_ids,
 )
 from .kv_cache import KV, BatchCache, PrefixCache, batch_rows_for, cache_from, kv_of, shared_prefix_ids
@@ -224,7 +224,8 @@ class Server:
                 logits_to_keep=1,
                 **{self._cache_argument: cache},
             )
-        return output.logits[:, -1, :].float().cpu()
+        # Kept where they are: the next tokens are picked there for the whole batch (pick_tokens).
+        return output.logits[:, -1, :].float()
 
     def _prefill(self, work: Work) -> None:
         device = self.loaded.device
@@ -257,8 +258,9 @@ class Server:
         count = len(work.rows)
         new_kv = [(k.expand(count, -1, -1, -1), v.expand(count, -1, -1, -1)) for k, v in kv]
         joining = []
-        for row in work.rows:
-            self._advance(row, logits[0])
+        tokens = pick_tokens(logits[:1].expand(count, -1), work.rows)
+        for row, token in zip(work.rows, tokens, strict=True):
+            self._advance(row, token)
             joining.append(row.finish_reason is None)
         self._emit(work)
         if work.finished():
@@ -295,11 +297,13 @@ class Server:
         self._lengths = [length + 1 for length in self._lengths]
         self.stats.steps += 1
         touched: dict[int, Work] = {}
+        for row in self._rows:
+            if self._works[id(row)].cancelled:
+                row.finish_reason = row.finish_reason or "length"
+        tokens = pick_tokens(logits, self._rows)
         for index, row in enumerate(self._rows):
             work = self._works[id(row)]
-            if work.cancelled:
-                row.finish_reason = row.finish_reason or "length"
-            self._advance(row, logits[index])
+            self._advance(row, tokens[index])
             self._next[index] = row.tokens[-1] if row.tokens else self._pad_id
             touched[id(work)] = work
         for work in touched.values():
@@ -308,11 +312,10 @@ class Server:
                 self._complete(work)
         self._drop_finished()
 
-    def _advance(self, row: Row, logits: torch.Tensor) -> None:
-        """One token for ``row`` from its next-token ``logits``."""
-        if row.finish_reason is not None:
+    def _advance(self, row: Row, token: int | None) -> None:
+        """``row`` takes ``token`` (None: the row has finished)."""
+        if row.finish_reason is not None or token is None:
             return
-        token = _pick(logits, row.request, row.generator)
         if token in self._stop_ids:
             row.finish_reason = "stop"
             row.ended_by_eos = True
