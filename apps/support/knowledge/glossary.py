@@ -110,6 +110,15 @@ def expand_token(token: str) -> list[str]:
     return [other for other in dict.fromkeys([*near[1:], *translate_tokens(near)]) if other != token]
 
 
+def direct_counterparts(token: str) -> list[str]:
+    """The token's synonyms and its own glossary translations, without the translations of its
+    synonyms: a narrower view than ``expand_token``, for matching short texts such as headings, where
+    one loose match ("send" to 运费 through "ship") would decide."""
+    return [
+        other for other in dict.fromkeys([*synonyms(token), *translate_tokens([token])]) if other != token
+    ]
+
+
 @lru_cache(maxsize=1)
 def _tables() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     from .tokens import tokenize
