@@ -60,11 +60,11 @@ class RetrievalSettings:
     # FAQ entry's question) that the question names the same way: a heading says what a section is
     # about, where its body may mention a word in passing ("Canada" in both "Countries we ship to" and
     # "Customs and import duties").
-    bias: float = -7.67
-    dense_weight: float = 6.47
-    keyword_weight: float = 5.97
-    heading_weight: float = 2.94
-    support_threshold: float = 0.35
+    bias: float = -7.88
+    dense_weight: float = 7.58
+    keyword_weight: float = 5.44
+    heading_weight: float = 2.39
+    support_threshold: float = 0.4
     # Without question vectors (no encoder at hand) a hit supports an answer by keyword coverage alone.
     keyword_only_threshold: float = 0.6
 
