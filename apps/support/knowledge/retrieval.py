@@ -60,10 +60,10 @@ class RetrievalSettings:
     # FAQ entry's question) that the question names the same way: a heading says what a section is
     # about, where its body may mention a word in passing ("Canada" in both "Countries we ship to" and
     # "Customs and import duties").
-    bias: float = -7.88
-    dense_weight: float = 7.58
-    keyword_weight: float = 5.44
-    heading_weight: float = 2.39
+    bias: float = -7.93
+    dense_weight: float = 7.61
+    keyword_weight: float = 5.51
+    heading_weight: float = 2.35
     support_threshold: float = 0.4
     # Without question vectors (no encoder at hand) a hit supports an answer by keyword coverage alone.
     keyword_only_threshold: float = 0.6
@@ -176,6 +176,21 @@ class HybridRetriever:
         chinese_question = is_chinese(question)
         hits = []
         coverages = self.keywords.coverages(query_tokens, candidates, translations)
+        # A chunk in the other language can only hold the question's words through the glossary, never
+        # its character bigrams, which exist to match Chinese text that jieba cut differently: a
+        # Chinese question's coverage of an English chunk is over its dictionary words alone.
+        words = [token for token in query_tokens if not is_segmentation_artefact(token)]
+        other_language = [
+            chunk_id for chunk_id in candidates if self._chinese.get(chunk_id) != chinese_question
+        ]
+        if chinese_question and other_language and len(words) < len(query_tokens):
+            by_words = dict(
+                zip(other_language, self.keywords.coverages(words, other_language, translations), strict=True)
+            )
+            coverages = [
+                by_words.get(chunk_id, coverage)
+                for chunk_id, coverage in zip(candidates, coverages, strict=True)
+            ]
         named = {
             *query_tokens,
             *(other for token in set(query_tokens) for other in direct_counterparts(token)),
