@@ -15,6 +15,7 @@ from apps.support.knowledge import looks_like_injection, needs_handoff, redact_p
         ("Could I speak with your supervisor?", "human_requested"),
         ("Get me a manager, please.", "human_requested"),
         ("Is there someone in charge I can write to?", "human_requested"),
+        ("Could somebody call me back about this?", "human_requested"),
         ("转人工", "human_requested"),
         ("我要人工客服", "human_requested"),
         ("人工", "human_requested"),

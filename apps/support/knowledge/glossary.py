@@ -40,6 +40,7 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("美码", "us"), ("英码", "uk"), ("衣服", "clothing"), ("衬衫", "shirt"), ("外套", "jacket"),
     ("针织衫", "knitwear"), ("胸围", "chest"), ("脚长", "foot length"), ("测量", "measure"),
     ("耳机", "headphones"), ("充电器", "charger"), ("手表", "watch"), ("电池", "battery"),
+    ("智能", "smart"), ("智能手表", "smart watch"), ("电量", "charge battery"), ("充电", "charge"),
     ("拉链", "zip"), ("包", "bag"), ("进水", "water damage"), ("防水", "waterproof"),
     ("实体店", "physical store"), ("门店", "store"), ("店铺", "store shop"), ("客服", "customer service"),
     ("工作时间", "hours"), ("营业时间", "hours"), ("几点", "hours time"),

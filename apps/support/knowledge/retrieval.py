@@ -47,11 +47,11 @@ class RetrievalSettings:
     # what a close paraphrase scores. A question and a passage in different languages score lower for
     # the same meaning; ``cross_language_shift`` is that gap, added to a cross-language cosine (measured
     # without labels: a question's best chunk in its own language against its best chunk in the other,
-    # over a bilingual knowledge base). multilingual-e5-small: 0.78 / 0.92 and a gap of 0.062. Another
+    # over a bilingual knowledge base). multilingual-e5-small: 0.78 / 0.92 and a gap of 0.061. Another
     # encoder only needs its own three; the weights below work on the shifted cosine scaled to the range.
     dense_floor: float = 0.78
     dense_ceiling: float = 0.92
-    cross_language_shift: float = 0.062
+    cross_language_shift: float = 0.061
     # Confidence that a hit answers the question: sigmoid(bias + dense_weight * scaled cosine
     #   + keyword_weight * coverage + heading_weight * heading match), fitted on the dev part of
     # tests/data/support (benchmarks/support_bench.py --tune). Keyword coverage counts a question's
@@ -60,11 +60,11 @@ class RetrievalSettings:
     # FAQ entry's question) that the question names the same way: a heading says what a section is
     # about, where its body may mention a word in passing ("Canada" in both "Countries we ship to" and
     # "Customs and import duties").
-    bias: float = -7.93
-    dense_weight: float = 7.61
-    keyword_weight: float = 5.51
-    heading_weight: float = 2.35
-    support_threshold: float = 0.4
+    bias: float = -8.43
+    dense_weight: float = 7.84
+    keyword_weight: float = 6.37
+    heading_weight: float = 2.32
+    support_threshold: float = 0.35
     # Without question vectors (no encoder at hand) a hit supports an answer by keyword coverage alone.
     keyword_only_threshold: float = 0.6
 
