@@ -79,6 +79,11 @@ def load_knowledge() -> dict[str, Chunk]:
     return chunks
 
 
+def headings(chunks: dict[str, Chunk], keys: list[str]) -> list[str]:
+    """Each chunk's own heading (a section's, or an FAQ entry's question), as the service indexes it."""
+    return [chunks[key].heading_path[-1] if chunks[key].heading_path else "" for key in keys]
+
+
 def load_questions() -> list[dict[str, Any]]:
     lines = (DATA / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
@@ -144,7 +149,7 @@ def evaluate(
 ) -> dict[str, Tally]:
     retriever = HybridRetriever(settings=settings)
     keys = list(chunks)
-    retriever.add(keys, [chunks[key].search_text for key in keys], chunk_vectors)
+    retriever.add(keys, [chunks[key].search_text for key in keys], chunk_vectors, headings(chunks, keys))
     tallies = {"dev": Tally(), "held": Tally(), "all": Tally()}
     for question, vector in zip(questions, question_vectors, strict=True):
         parts = [tallies[question["split"]], tallies["all"]]
@@ -210,6 +215,7 @@ def _features(retriever: HybridRetriever, hits: list[Any], question: str) -> lis
         [
             retriever.scaled_dense(hit.dense, cross_language=retriever._chinese[hit.chunk_id] != chinese),
             hit.keyword,
+            hit.heading,
         ]
         for hit in hits
     ]
@@ -262,7 +268,7 @@ def tune(
     # Candidates come from reciprocal-rank fusion, which does not depend on the confidence being fitted.
     retriever = HybridRetriever(settings=RetrievalSettings(fusion="rrf", cross_language_shift=shift))
     keys = list(chunks)
-    retriever.add(keys, [chunks[key].search_text for key in keys], chunk_vectors)
+    retriever.add(keys, [chunks[key].search_text for key in keys], chunk_vectors, headings(chunks, keys))
     rows: list[list[float]] = []
     labels: list[float] = []
     for question, vector in zip(dev_questions, dev_vectors, strict=True):
@@ -280,7 +286,7 @@ def tune(
         labels.append(float(str(hits[0].chunk_id) in question["gold"]))
     weights = fit_logistic(np.array(rows), np.array(labels))
     print(
-        "logistic weights (bias, scaled dense, keyword):",
+        "logistic weights (bias, scaled dense, keyword, heading):",
         np.round(weights, 2).tolist(),
     )
     best: tuple[float, RetrievalSettings] | None = None
@@ -292,6 +298,7 @@ def tune(
                 bias=round(float(weights[0]), 2),
                 dense_weight=round(float(weights[1]), 2),
                 keyword_weight=round(float(weights[2]), 2),
+                heading_weight=round(float(weights[3]), 2),
                 support_threshold=round(float(threshold), 2),
             )
             counts = evaluate(settings, chunks, chunk_vectors, dev_questions, dev_vectors, orders)[

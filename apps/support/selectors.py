@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from apps.accounts.models import Membership, Store
 from apps.core.errors import NotFound
@@ -87,7 +88,7 @@ def conversation_messages(*, conversation: Conversation, after: Any = None) -> Q
         try:
             messages = messages.filter(pk__gt=int(str(after)))
         except ValueError:
-            raise NotFound(NOT_FOUND) from None
+            raise NotFound(gettext(NOT_FOUND)) from None
     return messages.order_by("id")
 
 

@@ -219,6 +219,16 @@ def test_staff_replies_reach_the_widget_and_notes_do_not(
     assert resolved.json()["status"] == "resolved"
 
 
+def test_a_bad_polling_cursor_is_not_found_in_the_shoppers_language(widget: Any) -> None:
+    client = APIClient()
+    token = start(client, widget)
+    url = f"/api/v1/widget/{widget.widget_key}/conversations/{token}/messages/"
+    chinese = client.get(url, {"after": "abc"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    english = client.get(url, {"after": "abc"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert chinese.status_code == 404 and chinese.json()["error"]["message"] == "未找到。"
+    assert english.status_code == 404 and english.json()["error"]["message"] == "Not found."
+
+
 def test_a_page_on_another_site_may_not_call_the_chat_api(widget: Any) -> None:
     client = APIClient()
     response = client.post(

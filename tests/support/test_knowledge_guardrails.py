@@ -12,6 +12,10 @@ from apps.support.knowledge import looks_like_injection, needs_handoff, redact_p
     [
         ("Can I talk to a real person please?", "human_requested"),
         ("I want a human agent", "human_requested"),
+        ("Could I speak with your supervisor?", "human_requested"),
+        ("Get me a manager, please.", "human_requested"),
+        ("Is there someone in charge I can write to?", "human_requested"),
+        ("Could somebody call me back about this?", "human_requested"),
         ("转人工", "human_requested"),
         ("我要人工客服", "human_requested"),
         ("人工", "human_requested"),
@@ -51,6 +55,7 @@ def test_messages_that_need_a_person(message: str, reason: str) -> None:
         "手表表面划伤了能保修吗",  # a scratched watch, not a hurt shopper
         "When will I be charged?",
         "Will I be charged twice if I split the order?",
+        "Who is in charge of shipping costs for returns?",
     ],
 )
 def test_ordinary_questions_stay_with_the_assistant(message: str) -> None:

@@ -46,7 +46,8 @@ def knowledge() -> tuple[HybridRetriever, dict[str, Chunk], LocalBackend, object
         embedding.vector for embedding in backend.embed([c.search_text for c in chunks.values()], spec)
     ]
     retriever = HybridRetriever()
-    retriever.add(list(chunks), [chunk.search_text for chunk in chunks.values()], vectors)
+    headings = [chunk.heading_path[-1] for chunk in chunks.values()]  # as the store's retriever has them
+    retriever.add(list(chunks), [chunk.search_text for chunk in chunks.values()], vectors, headings)
     return retriever, chunks, backend, spec
 
 

@@ -218,3 +218,33 @@ def test_a_cross_language_cosine_is_raised_by_the_language_gap_up_to_the_ceiling
     assert retriever.scaled_dense(0.95, cross_language=True) == pytest.approx(1.25)  # never lowered
     low = retriever.confidence(0.8, 0.5, cross_language=False)
     assert retriever.confidence(0.8, 0.5, cross_language=True) > low
+
+
+def test_a_section_whose_heading_the_question_names_outranks_one_that_mentions_its_words() -> None:
+    # Both sections name Canada; only one is about where the shop delivers. With equal cosines and
+    # equal keyword coverage, the heading decides, and it counts synonyms ("deliver" for "ship").
+    retriever = HybridRetriever(settings=RetrievalSettings(heading_weight=2.0))
+    countries = "We ship to the European Union, the United Kingdom, the United States and Canada."
+    customs = "Shoppers in Canada may be charged import duties when the parcel is delivered."
+    retriever.add(
+        ["countries", "customs"],
+        [f"Countries we ship to\n{countries}", f"Customs and import duties\n{customs}"],
+        np.array([[1.0, 0.0], [1.0, 0.0]]),
+        headings=["Countries we ship to", "Customs and import duties"],
+    )
+    hits = retriever.search("Do you deliver to Canada?", np.array([1.0, 0.0]), k=2)
+    assert [hit.chunk_id for hit in hits] == ["countries", "customs"]
+    assert hits[0].heading == pytest.approx(0.5) and hits[1].heading == 0.0
+    assert hits[0].keyword == pytest.approx(hits[1].keyword)
+    assert hits[0].confidence > hits[1].confidence
+    retriever.remove(["countries"])
+    assert retriever.heading_match("countries", {"ship"}) == 0.0
+
+
+def test_chunks_added_without_headings_have_no_heading_match() -> None:
+    retriever = HybridRetriever()
+    retriever.add([1], ["Countries we ship to\nWe ship to Canada."], np.array([[1.0, 0.0]]))
+    (hit,) = retriever.search("Do you ship to Canada?", np.array([1.0, 0.0]), k=1)
+    assert hit.heading == 0.0
+    with pytest.raises(ValueError):
+        retriever.add([2, 3], ["a", "b"], headings=["only one"])

@@ -28,6 +28,7 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("关税", "customs duties"), ("海关", "customs"), ("进口", "import"), ("国际", "international"),
     ("地址", "address"), ("收货地址", "delivery address"), ("邮政信箱", "box"),
     ("订单", "order"), ("下单", "order place"), ("取消", "cancel"), ("修改", "change"),
+    ("申请", "claim apply request"),
     ("付款", "pay payment"), ("支付", "pay payment"), ("扣款", "charge"), ("收费", "charge fee"),
     ("货到付款", "cash delivery"), ("现金", "cash"), ("信用卡", "credit card"), ("银行卡", "card"),
     ("分期", "instalments"), ("免息", "interest free"), ("发票", "invoice"), ("币种", "currency"),
@@ -39,6 +40,7 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("美码", "us"), ("英码", "uk"), ("衣服", "clothing"), ("衬衫", "shirt"), ("外套", "jacket"),
     ("针织衫", "knitwear"), ("胸围", "chest"), ("脚长", "foot length"), ("测量", "measure"),
     ("耳机", "headphones"), ("充电器", "charger"), ("手表", "watch"), ("电池", "battery"),
+    ("智能", "smart"), ("智能手表", "smart watch"), ("电量", "charge battery"), ("充电", "charge"),
     ("拉链", "zip"), ("包", "bag"), ("进水", "water damage"), ("防水", "waterproof"),
     ("实体店", "physical store"), ("门店", "store"), ("店铺", "store shop"), ("客服", "customer service"),
     ("工作时间", "hours"), ("营业时间", "hours"), ("几点", "hours time"),
@@ -73,7 +75,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("退货", "退回", "退"), ("退款", "退钱"), ("换货", "更换", "换", "调换"),
     ("保修", "质保", "保修期"), ("维修", "修理", "修"), ("坏", "损坏", "破损", "摔坏"),
     ("丢失", "丢件", "丢"), ("运费", "邮费", "快递费"), ("包邮", "免运费"),
-    ("配送", "发货", "寄", "邮寄", "送", "送达", "寄送"), ("签收", "收到", "收货", "到货"),
+    ("配送", "发货", "寄", "邮寄", "送", "送达", "寄送", "寄到", "寄往", "送到"),
+    ("签收", "收到", "收货", "到货"),
     ("包裹", "快递", "货"), ("关税", "税"), ("修改", "改", "更改"), ("地址", "收货地址"),
     ("付款", "支付", "付"), ("扣款", "扣钱", "扣费"), ("信用卡", "银行卡", "卡"),
     ("发票", "开票"), ("优惠", "折扣", "打折"), ("尺码", "尺寸", "码", "号"), ("鞋", "鞋子"),
@@ -108,6 +111,15 @@ def expand_token(token: str) -> list[str]:
     translations and theirs (a Chinese question's "邮费" finds "shipping" through "运费")."""
     near = [token, *synonyms(token)]
     return [other for other in dict.fromkeys([*near[1:], *translate_tokens(near)]) if other != token]
+
+
+def direct_counterparts(token: str) -> list[str]:
+    """The token's synonyms and its own glossary translations, without the translations of its
+    synonyms: a narrower view than ``expand_token``, for matching short texts such as headings, where
+    one loose match ("send" to 运费 through "ship") would decide."""
+    return [
+        other for other in dict.fromkeys([*synonyms(token), *translate_tokens([token])]) if other != token
+    ]
 
 
 @lru_cache(maxsize=1)

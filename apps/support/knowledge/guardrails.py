@@ -26,11 +26,16 @@ def _any(patterns: list[str]) -> re.Pattern[str]:
 _HUMAN = _any(
     [
         r"\b(?:talk|speak|chat|connect|transfer)\w*\s+(?:me\s+)?(?:to|with)\s+(?:a|an|the|some|your)?\s*"
-        r"(?:real\s+|live\s+)?(?:human|person|agent|representative|rep|someone|somebody|staff|manager|operator)",
+        r"(?:real\s+|live\s+)?(?:human|person|agent|representative|rep|someone|somebody|staff|manager|supervisor|operator|boss)",
         r"\b(?:real|live)\s+(?:human|person|agent)\b",
         r"\bhuman\s+(?:agent|being|support|help)\b",
         r"\b(?:customer\s+service|support)\s+(?:agent|representative|rep)\b",
-        r"\bi\s+(?:want|need|would\s+like)\s+(?:a|an|to\s+talk\s+to\s+a)\s+(?:human|person|agent|manager)\b",
+        r"\bi\s+(?:want|need|would\s+like)\s+(?:a|an|to\s+talk\s+to\s+a)\s+(?:human|person|agent|manager|supervisor)\b",
+        r"\b(?:get|put|bring)\s+(?:me\s+)?(?:a|an|the|your)\s+(?:manager|supervisor|boss)\b",
+        r"\b(?:someone|somebody)\s+in\s+charge\b|\bput\s+me\s+through\b",
+        # a person to get in touch ("can a manager call me back?", "have someone email me")
+        r"\b(?:a|an|the|your|some)?\s*(?:human|person|agent|manager|supervisor|representative|someone|"
+        r"somebody)\s+(?:to\s+)?(?:call|ring|phone|contact|email|get\s+back\s+to)\s+me\b",
         r"\bnot\s+(?:a|this)\s+(?:bot|robot|machine)\b",
         r"\bescalate\b",
         # Chinese: naming a person is not asking for one ("人工客服几点上班？" asks for the hours), so

@@ -19,10 +19,10 @@ import numpy as np
 
 from apps.core.text import is_chinese
 
-from .glossary import expand_token
+from .glossary import direct_counterparts, expand_token
 from .guardrails import strip_injection
 from .keywords import KeywordIndex
-from .tokens import tokenize
+from .tokens import is_segmentation_artefact, tokenize
 from .vectors import ChunkId, NumpyVectorIndex, VectorIndex
 
 Fusion = Literal["rrf", "weighted"]
@@ -35,6 +35,7 @@ class Hit:
     dense: float  # cosine similarity to the question (0 when no vector was given)
     keyword: float  # idf-weighted keyword coverage of the question, 0..1
     confidence: float = 0.0  # 0..1: how likely the chunk answers the question
+    heading: float = 0.0  # share of the chunk's own heading that the question names, 0..1
 
 
 @dataclass(frozen=True)
@@ -46,18 +47,23 @@ class RetrievalSettings:
     # what a close paraphrase scores. A question and a passage in different languages score lower for
     # the same meaning; ``cross_language_shift`` is that gap, added to a cross-language cosine (measured
     # without labels: a question's best chunk in its own language against its best chunk in the other,
-    # over a bilingual knowledge base). multilingual-e5-small: 0.78 / 0.92 and a gap of 0.062. Another
+    # over a bilingual knowledge base). multilingual-e5-small: 0.78 / 0.92 and a gap of 0.061. Another
     # encoder only needs its own three; the weights below work on the shifted cosine scaled to the range.
     dense_floor: float = 0.78
     dense_ceiling: float = 0.92
-    cross_language_shift: float = 0.062
+    cross_language_shift: float = 0.061
     # Confidence that a hit answers the question: sigmoid(bias + dense_weight * scaled cosine
-    #   + keyword_weight * coverage), fitted on the dev part of tests/data/support
-    # (benchmarks/support_bench.py --tune). Keyword coverage counts a question's word as found when the
-    # chunk has it, a synonym or a glossary translation, so it carries cross-language evidence too.
-    bias: float = -7.1
-    dense_weight: float = 7.23
-    keyword_weight: float = 6.22
+    #   + keyword_weight * coverage + heading_weight * heading match), fitted on the dev part of
+    # tests/data/support (benchmarks/support_bench.py --tune). Keyword coverage counts a question's
+    # word as found when the chunk has it, a synonym or a glossary translation, so it carries
+    # cross-language evidence too. The heading match is the share of the chunk's section heading (an
+    # FAQ entry's question) that the question names the same way: a heading says what a section is
+    # about, where its body may mention a word in passing ("Canada" in both "Countries we ship to" and
+    # "Customs and import duties").
+    bias: float = -8.43
+    dense_weight: float = 7.84
+    keyword_weight: float = 6.37
+    heading_weight: float = 2.32
     support_threshold: float = 0.35
     # Without question vectors (no encoder at hand) a hit supports an answer by keyword coverage alone.
     keyword_only_threshold: float = 0.6
@@ -71,6 +77,7 @@ class HybridRetriever:
         self.keywords = KeywordIndex()
         self.settings = settings or RetrievalSettings()
         self._chinese: dict[ChunkId, bool] = {}
+        self._headings: dict[ChunkId, frozenset[str]] = {}
 
     def __len__(self) -> int:
         return len(self.keywords)
@@ -80,11 +87,17 @@ class HybridRetriever:
         ids: Sequence[ChunkId],
         texts: Sequence[str],
         vectors: np.ndarray | Sequence[Sequence[float]] | None = None,
+        headings: Sequence[str] | None = None,
     ) -> None:
-        """Index chunks by id (their ``search_text``); an id already present is replaced."""
-        if len(ids) != len(texts):
-            raise ValueError("add() needs one text per id")
+        """Index chunks by id (their ``search_text``, and optionally each one's own section heading, or
+        an FAQ entry's question); an id already present is replaced."""
+        if len(ids) != len(texts) or (headings is not None and len(headings) != len(ids)):
+            raise ValueError("add() needs one text (and one heading, if any) per id")
         self.keywords.add(ids, texts)
+        for chunk_id, heading in zip(ids, headings or [""] * len(ids), strict=True):
+            self._headings[chunk_id] = frozenset(
+                token for token in tokenize(heading) if not is_segmentation_artefact(token)
+            )
         self._chinese.update((chunk_id, is_chinese(text)) for chunk_id, text in zip(ids, texts, strict=True))
         if vectors is not None and len(ids):
             self.vectors.add(ids, vectors)
@@ -94,6 +107,7 @@ class HybridRetriever:
         self.vectors.remove(ids)
         for chunk_id in ids:
             self._chinese.pop(chunk_id, None)
+            self._headings.pop(chunk_id, None)
 
     def scaled_dense(self, dense: float, *, cross_language: bool) -> float:
         """The cosine on the encoder's scale (0 at ``dense_floor``, 1 at ``dense_ceiling``), a cross-language
@@ -104,15 +118,34 @@ class HybridRetriever:
             shifted = max(dense, min(dense + settings.cross_language_shift, settings.dense_ceiling))
         return (shifted - settings.dense_floor) / (settings.dense_ceiling - settings.dense_floor)
 
+    def heading_match(self, chunk_id: ChunkId, named: set[str]) -> float:
+        """The share of the chunk's heading tokens that the question names (``named``: its tokens with
+        their synonyms and their own translations); 0 for a chunk indexed without a heading."""
+        heading = self._headings.get(chunk_id)
+        if not heading:
+            return 0.0
+        return len(heading & named) / len(heading)
+
     def confidence(
-        self, dense: float, keyword: float, *, cross_language: bool, has_vector: bool = True
+        self,
+        dense: float,
+        keyword: float,
+        *,
+        cross_language: bool,
+        has_vector: bool = True,
+        heading: float = 0.0,
     ) -> float:
         """0..1: how likely a chunk with these scores answers the question."""
         if not has_vector:
             return keyword
         settings = self.settings
         scaled = self.scaled_dense(dense, cross_language=cross_language)
-        z = settings.bias + settings.dense_weight * scaled + settings.keyword_weight * keyword
+        z = (
+            settings.bias
+            + settings.dense_weight * scaled
+            + settings.keyword_weight * keyword
+            + settings.heading_weight * heading
+        )
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
     def search(
@@ -143,10 +176,32 @@ class HybridRetriever:
         chinese_question = is_chinese(question)
         hits = []
         coverages = self.keywords.coverages(query_tokens, candidates, translations)
+        # A chunk in the other language can only hold the question's words through the glossary, never
+        # its character bigrams, which exist to match Chinese text that jieba cut differently: a
+        # Chinese question's coverage of an English chunk is over its dictionary words alone.
+        words = [token for token in query_tokens if not is_segmentation_artefact(token)]
+        other_language = [
+            chunk_id for chunk_id in candidates if self._chinese.get(chunk_id) != chinese_question
+        ]
+        if chinese_question and other_language and len(words) < len(query_tokens):
+            by_words = dict(
+                zip(other_language, self.keywords.coverages(words, other_language, translations), strict=True)
+            )
+            coverages = [
+                by_words.get(chunk_id, coverage)
+                for chunk_id, coverage in zip(candidates, coverages, strict=True)
+            ]
+        named = {
+            *query_tokens,
+            *(other for token in set(query_tokens) for other in direct_counterparts(token)),
+        }
         for chunk_id, coverage in zip(candidates, coverages, strict=True):
             dense = dense_scores.get(chunk_id, 0.0)
             cross = self._chinese.get(chunk_id, False) != chinese_question
-            confidence = self.confidence(dense, coverage, cross_language=cross, has_vector=vector is not None)
+            heading = self.heading_match(chunk_id, named)
+            confidence = self.confidence(
+                dense, coverage, cross_language=cross, has_vector=vector is not None, heading=heading
+            )
             if self.settings.fusion == "rrf":
                 score = sum(
                     1.0 / (self.settings.rrf_k + ranks[chunk_id] + 1)
@@ -155,7 +210,7 @@ class HybridRetriever:
                 )
             else:
                 score = confidence
-            hits.append(Hit(chunk_id, score, dense, coverage, confidence))
+            hits.append(Hit(chunk_id, score, dense, coverage, confidence, heading))
         hits.sort(key=lambda hit: (-hit.score, -hit.confidence))
         return hits[:k]
 

@@ -109,6 +109,14 @@ def chinese_tokens(run: str) -> list[str]:
     return tokens
 
 
+def is_segmentation_artefact(token: str) -> bool:
+    """Whether a Chinese token is only a cut between words: a character bigram ("生优" of 学生优惠) or a
+    guessed word ("能寄到") that jieba's dictionary does not hold. Latin tokens never are."""
+    if not CJK.match(token) or len(token) < 2:
+        return False
+    return not _jieba_module().dt.FREQ.get(token, 0)
+
+
 def tokenize(text: str) -> list[str]:
     """Keyword tokens of ``text`` in order (repeats kept, for term frequencies)."""
     tokens: list[str] = []

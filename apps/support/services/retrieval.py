@@ -56,16 +56,18 @@ def _build(store: Store, model: str) -> HybridRetriever:
     )
     ids: list[int] = []
     texts: list[str] = []
+    headings: list[str] = []
     dense_ids: list[int] = []
     vectors: list[np.ndarray] = []
     for pk, heading_path, text, embedding, chunk_model in rows.iterator(chunk_size=2000):
         ids.append(pk)
         texts.append("\n".join([*(heading_path or []), text]))
+        headings.append(heading_path[-1] if heading_path else "")
         # Chunks embedded by another model (before a switch, until re-indexed) are matched by keywords only.
         if chunk_model == model and embedding:
             dense_ids.append(pk)
             vectors.append(np.frombuffer(bytes(embedding), dtype=np.float32))
-    retriever.add(ids, texts)
+    retriever.add(ids, texts, headings=headings)
     if dense_ids:
         retriever.vectors.add(dense_ids, np.vstack(vectors))
     return retriever
