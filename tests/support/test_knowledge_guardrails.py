@@ -21,6 +21,8 @@ from apps.support.knowledge import looks_like_injection, needs_handoff, redact_p
         ("人工", "human_requested"),
         ("有没有人工客服？", "human_requested"),
         ("能不能让真人来回答", "human_requested"),
+        ("麻烦叫一下你们的店长", "human_requested"),
+        ("我想联系贵店经理", "human_requested"),
         ("I was charged but the order never came", "money_complaint"),
         ("No refund has arrived yet", "money_complaint"),
         ("My card was charged three times for one order", "money_complaint"),

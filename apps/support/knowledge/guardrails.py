@@ -41,7 +41,9 @@ _HUMAN = _any(
         # Chinese: naming a person is not asking for one ("人工客服几点上班？" asks for the hours), so
         # the noun needs a request (转, 要, 找, 让...) or must be the whole message ("人工！").
         r"转人工|转接\s*(?:人工|客服|真人)",
+        # ... also with whose person it is ("找你们主管", "叫一下你们的经理")
         r"(?:要|找|叫|请|接|换|联系|需要|想要|给我|让|来|有没有)(?:一?个|一下|位)?\s*"
+        r"(?:(?:你们|您们|贵店|店里|店铺)的?)?\s*"
         r"(?:人工客服|人工服务|人工|真人|活人|客服人员|客服|经理|店长|主管)",
         r"^\W*(?:人工客服|人工服务|人工|真人|客服)\W*$",
         r"(?:不要|不想|别)(?:跟|和|用)?机器人",
