@@ -185,8 +185,8 @@ class ServerBackend:
                 response = await context.__aenter__()
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
                 logger.info("inference server %s unreachable (%s); using the queue", self.url, error)
-                async for event in iterate_in_thread(self.fallback.generate_stream(request, spec)):
-                    yield event
+                async for queued in iterate_in_thread(self.fallback.generate_stream(request, spec)):
+                    yield queued
                 return
             try:
                 async for line in response.aiter_lines():
