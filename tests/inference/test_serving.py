@@ -199,3 +199,39 @@ def test_rows_come_from_memory_within_the_cap_of_the_device(local, tiny_specs, s
     assert kv_cache.batch_rows_for(gpu) == 6
     free["bytes"] = per_row  # too little for even one row at the full context: still one
     assert kv_cache.batch_rows_for(gpu) == 1
+
+
+def test_a_batch_that_empties_is_sized_again_from_the_memory_free_then(
+    local, tiny_specs, settings, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+    import time
+
+    import torch
+
+    from apps.inference.engine import kv_cache
+
+    _backend, get_loaded = local
+    loaded = dataclasses.replace(get_loaded(tiny_specs["lm"]), device=torch.device("cpu"))
+    per_row = kv_cache.kv_bytes_per_token(loaded.model, loaded.dtype) * loaded.spec.max_length
+    settings.INFERENCE_BATCH_MEMORY_FRACTION = 1.0
+    settings.INFERENCE_MAX_BATCH_ROWS = 0
+    free = {"bytes": per_row * 2}
+    monkeypatch.setattr(kv_cache, "available_memory_bytes", lambda device: free["bytes"])
+    server = Server(loaded)
+    try:
+        assert (server.max_rows, server.reserved) == (2, 1)
+        free["bytes"] = per_row * 3  # something else let go of its memory
+        server.generate([GenerationRequest(prompt=PROMPTS[0], max_new_tokens=3)])
+        deadline = time.monotonic() + 30  # the loop empties its batch just after answering
+        while server.max_rows != 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert (server.max_rows, server.reserved) == (3, 1)
+    finally:
+        server.close()
+    fixed = Server(loaded, max_rows=2, reserved=0)  # sizes given by the caller stay
+    try:
+        fixed.generate([GenerationRequest(prompt=PROMPTS[0], max_new_tokens=3)])
+        assert (fixed.max_rows, fixed.reserved) == (2, 0)
+    finally:
+        fixed.close()

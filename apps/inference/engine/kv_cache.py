@@ -41,7 +41,8 @@ def available_memory_bytes(device: torch.device) -> int:
     """Memory free for new tensors on ``device``: the GPU's free memory, or the host's available RAM."""
     if device.type == "cuda":
         free, _total = torch.cuda.mem_get_info(device)
-        return int(free)
+        # What torch's allocator holds but no tensor uses (a finished batch's cache) is free to us too.
+        return int(free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device))
     try:
         import psutil
 
@@ -54,12 +55,18 @@ def batch_rows_for(loaded: LoadedModel) -> int:
     """How many rows the running batch may hold: what the memory allows, within the configured cap.
 
     Each row may grow to the model's whole context; the batch gets
-    ``INFERENCE_BATCH_MEMORY_FRACTION`` of the memory free when the server starts.
+    ``INFERENCE_BATCH_MEMORY_FRACTION`` of the memory free when the server starts, and again
+    whenever its batch has emptied.
     """
     per_row = kv_bytes_per_token(loaded.model, loaded.dtype) * loaded.spec.max_length
     budget = available_memory_bytes(loaded.device) * float(settings.INFERENCE_BATCH_MEMORY_FRACTION)
     by_memory = max(1, int(budget // max(per_row, 1)))
     return max(1, min(by_memory, rows_cap(loaded)))
+
+
+def reserved_rows(rows: int) -> int:
+    """Rows of a batch of ``rows`` that bulk work may not take, so an interactive request finds room."""
+    return min(rows - 1, max(1, rows // 8))
 
 
 # On a GPU a decoding step costs about the same for 1 row as for hundreds (it is bound by reading the

@@ -27,6 +27,7 @@ from django.conf import settings
 from ..errors import InferenceError, InvalidRequest, TransientInferenceError
 from ..lanes import Lane
 from ..types import Generation, GenerationRequest, StreamEvent
+from . import kv_cache
 from .decode_threads import torch_threads
 from .generation import (
     Row,
@@ -55,11 +56,10 @@ class Server:
         self, loaded: LoadedModel, *, max_rows: int | None = None, reserved: int | None = None
     ) -> None:
         self.loaded = loaded
+        self._sized_by_memory = not max_rows and reserved is None
         self.max_rows = max_rows or batch_rows_for(loaded)
         # Rows bulk work may not take, so an interactive request always finds room.
-        self.reserved = (
-            reserved if reserved is not None else min(self.max_rows - 1, max(1, self.max_rows // 8))
-        )
+        self.reserved = reserved if reserved is not None else kv_cache.reserved_rows(self.max_rows)
         self.prefixes = PrefixCache(int(settings.INFERENCE_PREFIX_CACHE_BYTES))
         self.stats = Stats()
         self._stop_ids = _stop_token_ids(loaded)
@@ -191,6 +191,9 @@ class Server:
         self._rows, self._works = [], {}
         self._batch.clear()
         self._lengths, self._next = [], []
+        if self._sized_by_memory:  # the batch is empty: size it again from what is free now
+            self.max_rows = batch_rows_for(self.loaded)
+            self.reserved = kv_cache.reserved_rows(self.max_rows)
 
     def _admit(self) -> None:
         while True:
