@@ -111,7 +111,9 @@ def _candidate(run: TrainingRun, folder: Path) -> tuple[ModelSpec, Path, bool]:
         *map(str, versions.adapter_chain(run.base_version) if run.base_version else []),
         str(folder / "adapter"),
     ]
-    return replace(base, key=key, checksum="", extra={"adapters": adapters}), folder / "adapter", True
+    # "base": the candidate's adapters go onto the process's one loaded base model.
+    candidate = replace(base, key=key, checksum="", extra={"adapters": adapters, "base": base.key})
+    return candidate, folder / "adapter", True
 
 
 class LeaseKeeper(threading.Thread):
