@@ -95,9 +95,14 @@ def _file_numel(chain: list[str]) -> int:
 
 
 def _logits(loaded: Any, text: str) -> torch.Tensor:
-    ids = loaded.tokenizer(text, return_tensors="pt")["input_ids"]
+    ids = loaded.tokenizer(text, return_tensors="pt")["input_ids"].to(loaded.device)
     with torch.inference_mode(), adapters.rows([loaded.adapter]):
-        return loaded.model(input_ids=ids).logits[0].float()
+        return loaded.model(input_ids=ids).logits[0].float().cpu()
+
+
+def _tolerance(loaded: Any) -> dict[str, float]:
+    """float32 on a CPU; on a GPU the weights are bf16/fp16, where merging rounds differently."""
+    return {"atol": 1e-5, "rtol": 1e-4} if loaded.dtype == torch.float32 else {"atol": 0.05, "rtol": 0.05}
 
 
 def _greedy(loaded: Any, prompts: list[str]) -> list[str]:
@@ -110,8 +115,11 @@ def test_an_adapter_on_the_shared_base_serves_what_the_merged_model_would(specs,
     adapted, reference = get_loaded(specs[store]), get_loaded(specs[merged])
     assert adapted.adapter != adapters.BASE
     for prompt in PROMPTS:
-        torch.testing.assert_close(_logits(adapted, prompt), _logits(reference, prompt), atol=1e-5, rtol=1e-4)
-    assert _greedy(adapted, PROMPTS) == _greedy(reference, PROMPTS)
+        torch.testing.assert_close(
+            _logits(adapted, prompt), _logits(reference, prompt), **_tolerance(adapted)
+        )
+    if adapted.dtype == torch.float32:  # in half precision a near tie may fall either way
+        assert _greedy(adapted, PROMPTS) == _greedy(reference, PROMPTS)
 
 
 def test_two_stores_share_one_base_model_in_memory(specs) -> None:  # type: ignore[no-untyped-def]
@@ -142,11 +150,13 @@ def test_the_base_model_serves_unchanged_beside_adapters(specs, folders) -> None
 
     get_loaded(specs["a"])
     get_loaded(specs["b"])
-    fresh = AutoModelForCausalLM.from_pretrained(folders["base"]).eval()
     base = get_loaded(specs["base"])
-    ids = base.tokenizer(PROMPTS[0], return_tensors="pt")["input_ids"]
+    fresh = AutoModelForCausalLM.from_pretrained(folders["base"], dtype=base.dtype).to(base.device).eval()
+    ids = base.tokenizer(PROMPTS[0], return_tensors="pt")["input_ids"].to(base.device)
     with torch.inference_mode():
-        torch.testing.assert_close(base.model(input_ids=ids).logits, fresh(input_ids=ids).logits)
+        torch.testing.assert_close(
+            base.model(input_ids=ids).logits, fresh(input_ids=ids).logits, **_tolerance(base)
+        )
 
 
 def test_a_batch_mixing_stores_decodes_each_row_as_it_would_alone(specs, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -108,6 +108,11 @@ class RunCreateSerializer(serializers.Serializer):
     logging_steps = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
     early_stopping_patience = serializers.IntegerField(required=False, min_value=1, max_value=100)
     lora_r = serializers.IntegerField(required=False, min_value=1, max_value=256)
+    method = serializers.ChoiceField(
+        required=False,
+        choices=["full", "lora"],
+        help_text="Sentiment runs: fine-tune every weight (full) or a LoRA adapter and the head (lora).",
+    )
 
     def config(self, default: RunConfig) -> RunConfig:
         given = {

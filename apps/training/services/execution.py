@@ -207,6 +207,8 @@ def _execute(*, run_id: int, item: JobItem | None, lease: timedelta) -> dict[str
         "best_eval_loss": outcome.best_eval_loss,
         "examples_per_second": outcome.examples_per_second,
         "eta_seconds": 0,
+        # Where it ran: device, precision (bf16/fp16/fp32), examples per pass and passes per step.
+        **outcome.extra,
     }
     _set(run, status=TrainingRun.Status.EVALUATING, progress=progress)
     spec, output, adapter = _candidate(run, folder)
