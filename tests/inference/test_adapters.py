@@ -96,7 +96,7 @@ def _file_numel(chain: list[str]) -> int:
 
 def _logits(loaded: Any, text: str) -> torch.Tensor:
     ids = loaded.tokenizer(text, return_tensors="pt")["input_ids"].to(loaded.device)
-    with torch.inference_mode(), adapters.rows([loaded.adapter]):
+    with torch.inference_mode(), adapters.rows(loaded.adapters, [loaded.adapter]):
         return loaded.model(input_ids=ids).logits[0].float().cpu()
 
 
@@ -164,9 +164,10 @@ def test_a_batch_mixing_stores_decodes_each_row_as_it_would_alone(specs, monkeyp
     seen: list[set[str]] = []
     rows = adapters.rows
 
-    def recording(names: list[str]) -> Any:
+    def recording(adapter_set: Any, names: list[str]) -> Any:
+        assert adapter_set is loaded["base"].adapters  # one set: the shared base's
         seen.append(set(names))
-        return rows(names)
+        return rows(adapter_set, names)
 
     monkeypatch.setattr(adapters, "rows", recording)
     server = Server(loaded["base"], max_rows=8, reserved=0)
@@ -218,3 +219,23 @@ def test_a_shared_prefix_is_cached_per_adapter(specs) -> None:  # type: ignore[n
     assert again.choices[0].text == from_first.choices[0].text
     assert from_first.choices[0].text == _greedy(first, [request.prompt])[0]
     assert from_second.choices[0].text == _greedy(second, [request.prompt])[0]
+
+
+def test_an_adapter_loads_only_between_forward_passes(specs, folders) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    base = get_loaded(specs["base"])
+    chain = [str(folders["b"]), str(folders["a"])]  # not loaded by any other test
+    loaded = threading.Event()
+
+    def load() -> None:
+        base.adapters.ensure(chain)
+        loaded.set()
+
+    with adapters.rows(base.adapters, [adapters.BASE]):  # a forward pass under way
+        thread = threading.Thread(target=load)
+        thread.start()
+        assert not loaded.wait(0.5)  # the load waits: the pass's modules are not changed under it
+    assert loaded.wait(60)
+    thread.join()
+    assert adapters.adapter_name(chain) in base.adapters.names

@@ -11,7 +11,8 @@ Every forward pass of the base model then names the adapter of each row (peft's 
 ``"__base__"`` for none): ``rows(...)`` sets the names for the calling thread, and a pre-hook on
 every LoRA layer hands them to it. Without names every row runs the plain base, so a request
 for the base model is never changed by the adapters loaded beside it. The serving loop
-(serving.py) mixes rows of different stores in one batch this way.
+(serving.py) mixes rows of different stores in one batch this way. Loading an adapter changes
+the model's modules, so it waits for the forward passes under way and holds new ones back.
 """
 
 from __future__ import annotations
@@ -43,14 +44,54 @@ def adapter_name(chain: Sequence[str]) -> str:
 
 
 @contextlib.contextmanager
-def rows(names: Sequence[str]) -> Iterator[None]:
-    """Forward passes run in this block (this thread) apply ``names[i]`` to row ``i``."""
+def rows(adapters: AdapterSet | None, names: Sequence[str]) -> Iterator[None]:
+    """Forward passes run in this block (this thread) apply ``names[i]`` to row ``i``; no adapter
+    of ``adapters`` (the model's set) is loaded meanwhile."""
     previous = getattr(_names, "value", None)
     _names.value = list(names)
     try:
-        yield
+        with adapters.gate.shared() if adapters is not None else contextlib.nullcontext():
+            yield
     finally:
         _names.value = previous
+
+
+class _Gate:
+    """Many forward passes at once, or one adapter load alone (a load waits for the passes under
+    way and new passes wait for the load)."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._passes = 0
+        self._loading = False
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._condition:
+            while self._loading:
+                self._condition.wait()
+            self._passes += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._passes -= 1
+                self._condition.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._condition:
+            while self._loading:
+                self._condition.wait()
+            self._loading = True
+            while self._passes:
+                self._condition.wait()
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._loading = False
+                self._condition.notify_all()
 
 
 def _pre_hook(module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -79,6 +120,7 @@ class AdapterSet:
         self._loaded: dict[str, int] = {}  # name -> bytes of its weights
         self._hooked: set[int] = set()
         self._lock = threading.Lock()
+        self.gate = _Gate()
 
     @property
     def names(self) -> list[str]:
@@ -99,19 +141,8 @@ class AdapterSet:
             for folder in chain:
                 if not (Path(folder) / "adapter_config.json").is_file():
                     raise ModelNotInstalled(f"The adapter {folder} is missing.")
-            parts = [name] if len(chain) == 1 else [f"{name}_part{index}" for index in range(len(chain))]
-            for part, folder in zip(parts, chain, strict=True):
-                self._load(part, str(folder))
-            if len(parts) > 1:
-                # One adapter whose update is the sum of the chain's: rank r1 + r2, scaling folded in.
-                self._peft.base_model.add_weighted_adapter(
-                    parts, [1.0] * len(parts), name, combination_type="cat"
-                )
-                for part in parts:
-                    self._peft.delete_adapter(part)
-                self._unit_scaling(name)
-            self._hook_new_layers()
-            self.model.eval()
+            with self.gate.exclusive():
+                self._load_chain(name, chain)
             size = _adapter_nbytes(self.model, name)
             self._loaded[name] = size
             logger.info("inference: adapter %s loaded on the shared base (%d KiB)", name, size >> 10)
@@ -125,6 +156,21 @@ class AdapterSet:
         for module in self.model.modules():
             if isinstance(module, LoraLayer) and name in module.scaling:
                 module.scaling[name] = 1.0
+
+    def _load_chain(self, name: str, chain: Sequence[str]) -> None:
+        parts = [name] if len(chain) == 1 else [f"{name}_part{index}" for index in range(len(chain))]
+        for part, folder in zip(parts, chain, strict=True):
+            self._load(part, str(folder))
+        if len(parts) > 1:
+            # One adapter whose update is the sum of the chain's: rank r1 + r2, scaling folded in.
+            self._peft.base_model.add_weighted_adapter(
+                parts, [1.0] * len(parts), name, combination_type="cat"
+            )
+            for part in parts:
+                self._peft.delete_adapter(part)
+            self._unit_scaling(name)
+        self._hook_new_layers()
+        self.model.eval()
 
     def _load(self, name: str, folder: str) -> None:
         from peft import PeftModel

@@ -160,7 +160,11 @@ def decode(loaded: LoadedModel, rows: list[Row]) -> Iterator[list[Row]]:
             switched = (
                 torch_threads(threads) if threads is not None and step >= 1 else contextlib.nullcontext()
             )
-            with torch.inference_mode(), switched, adapters.rows([loaded.adapter] * len(rows)):
+            with (
+                torch.inference_mode(),
+                switched,
+                adapters.rows(loaded.adapters, [loaded.adapter] * len(rows)),
+            ):
                 output = model(
                     input_ids=input_ids,
                     attention_mask=attention_mask,

@@ -227,7 +227,7 @@ class Server:
         positions: torch.Tensor,
         names: list[str],
     ) -> torch.Tensor:
-        with torch.inference_mode(), adapters.rows(names):
+        with torch.inference_mode(), adapters.rows(self.loaded.adapters, names):
             output = self.loaded.model(
                 input_ids=input_ids,
                 attention_mask=attention_mask,
