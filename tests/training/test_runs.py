@@ -73,6 +73,16 @@ def test_a_sentiment_run_registers_an_evaluated_version_that_serves_only_its_sto
     assert {result.model for result in inference.classify(texts, store=store)} == {"sentiment-zh-en"}
 
 
+def test_sentiment_runs_default_to_lora_and_the_learning_rate_follows_the_method() -> None:
+    from apps.training.services.runs import run_config
+
+    assert (run_config("sentiment", {}).method, run_config("sentiment", {}).learning_rate) == ("lora", 5e-4)
+    full = run_config("sentiment", {"method": "full", "epochs": 2})
+    assert (full.method, full.learning_rate, full.epochs) == ("full", 3e-5, 2)
+    assert run_config("sentiment", {"method": "full", "learning_rate": 1e-4}).learning_rate == 1e-4
+    assert run_config("description", {}).learning_rate == 2e-4
+
+
 def test_a_lora_sentiment_run_registers_the_adapter_merged_into_a_whole_checkpoint(
     store: Any, tiny_cache: Path, in_process: None
 ) -> None:
