@@ -239,3 +239,16 @@ def test_an_adapter_loads_only_between_forward_passes(specs, folders) -> None:  
     assert loaded.wait(60)
     thread.join()
     assert adapters.adapter_name(chain) in base.adapters.names
+
+
+def test_an_int8_base_gets_its_adapters_merged_into_its_own_copy(specs) -> None:  # type: ignore[no-untyped-def]
+    if get_loaded(specs["base"]).device.type != "cpu":
+        pytest.skip("int8 Linear layers are a CPU path")
+    quantized = replace(specs["a"], cpu_quantization="int8")
+    loaded = get_loaded(quantized)
+    # peft cannot wrap the int8 Linear layers: the adapter is merged before quantizing, into a copy.
+    assert loaded.quantized and loaded.adapters is None and loaded.adapter == adapters.BASE
+    assert loaded.model is not get_loaded(specs["base"]).model
+    assert not any("lora_" in name for name, _ in loaded.model.named_parameters())
+    reference = get_loaded(replace(specs["merged-a"], cpu_quantization="int8"))
+    torch.testing.assert_close(_logits(loaded, PROMPTS[0]), _logits(reference, PROMPTS[0]))

@@ -110,3 +110,20 @@ def test_on_a_gpu_the_device_precision_and_free_memory_come_from_torch_cuda() ->
     assert chosen.precision == ("bf16" if torch.cuda.is_bf16_supported() else "fp16")
     _free, total = torch.cuda.mem_get_info()
     assert chosen.free_bytes is not None and 0 < chosen.free_bytes <= total
+
+
+def test_a_checkpoint_a_killed_worker_left_half_written_is_not_resumed_from(tmp_path: Any) -> None:
+    from apps.training.engine.checkpoints import last_complete_checkpoint
+
+    checkpoints = tmp_path / "checkpoints"
+    assert last_complete_checkpoint(checkpoints) is None
+    for step, complete in ((25, True), (50, True), (75, False), (100, False), (125, None)):
+        folder = checkpoints / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        (folder / "adapter_model.safetensors").write_bytes(b"weights")
+        if complete:
+            (folder / "trainer_state.json").write_text(f'{{"global_step": {step}}}')
+        elif complete is None:  # killed while writing the state file
+            (folder / "trainer_state.json").write_text('{"global_st')
+    assert last_complete_checkpoint(checkpoints) == str(checkpoints / "checkpoint-50")
+    assert sorted(path.name for path in checkpoints.iterdir()) == ["checkpoint-25", "checkpoint-50"]

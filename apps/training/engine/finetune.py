@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import torch
 
+from .checkpoints import last_complete_checkpoint
 from .config import RunConfig
 from .datasets import RawExample
 from .device import TrainingDevice, batch_split, step_memory, training_device
@@ -137,11 +138,9 @@ def _split(device: TrainingDevice, model: torch.nn.Module, config: RunConfig) ->
 
 def _train(trainer: Any, folder: Path, config: RunConfig, outcome: TrainOutcome) -> None:
     from transformers import EarlyStoppingCallback
-    from transformers.trainer_utils import get_last_checkpoint
 
     trainer.add_callback(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
-    checkpoints = folder / "checkpoints"
-    last = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
+    last = last_complete_checkpoint(folder / "checkpoints")
     outcome.resumed_from = Path(last).name if last else ""
     from transformers import PrinterCallback
 
