@@ -136,13 +136,15 @@ def test_two_stores_share_one_base_model_in_memory(specs) -> None:  # type: igno
     plain = sum(p.numel() for name, p in base.model.named_parameters() if "lora_" not in name)
     reference = sum(p.numel() for p in get_loaded(specs["merged-a"]).model.parameters())
     assert plain == reference
+    shared = base.adapters
+    assert shared is not None
     expected = sum(
         _file_numel(chain)
         for chain in (specs[name].extra["adapters"] for name in ("a", "b", "ab"))
-        if adapters.adapter_name(chain) in base.adapters.names
+        if adapters.adapter_name(chain) in shared.names
     )
     assert lora == expected > 0
-    assert base.nbytes == before + base.adapters.nbytes > before
+    assert base.nbytes == before + shared.nbytes > before
 
 
 def test_the_base_model_serves_unchanged_beside_adapters(specs, folders) -> None:  # type: ignore[no-untyped-def]
@@ -204,9 +206,8 @@ def test_a_shared_prefix_is_cached_per_adapter(specs) -> None:  # type: ignore[n
     first, second = get_loaded(specs["a"]), get_loaded(specs["b"])
     server = Server(first, max_rows=4, reserved=0)
     prefix = "product description cotton blue summer dress size medium write a short title "
-    request = GenerationRequest(
-        prompt=prefix + "for a red leather bag", max_new_tokens=NEW, shared_prefix=prefix
-    )
+    tail = "for a red leather bag"
+    request = GenerationRequest(prompt=prefix + tail, max_new_tokens=NEW, shared_prefix=prefix)
     try:
         (from_first,) = server.generate([request], loaded=first)
         (from_second,) = server.generate([request], loaded=second)
@@ -217,28 +218,29 @@ def test_a_shared_prefix_is_cached_per_adapter(specs) -> None:  # type: ignore[n
     finally:
         server.close()
     assert again.choices[0].text == from_first.choices[0].text
-    assert from_first.choices[0].text == _greedy(first, [request.prompt])[0]
-    assert from_second.choices[0].text == _greedy(second, [request.prompt])[0]
+    assert from_first.choices[0].text == _greedy(first, [prefix + tail])[0]
+    assert from_second.choices[0].text == _greedy(second, [prefix + tail])[0]
 
 
 def test_an_adapter_loads_only_between_forward_passes(specs, folders) -> None:  # type: ignore[no-untyped-def]
     import threading
 
-    base = get_loaded(specs["base"])
+    shared = get_loaded(specs["base"]).adapters
+    assert shared is not None
     chain = [str(folders["b"]), str(folders["a"])]  # not loaded by any other test
     loaded = threading.Event()
 
     def load() -> None:
-        base.adapters.ensure(chain)
+        shared.ensure(chain)
         loaded.set()
 
-    with adapters.rows(base.adapters, [adapters.BASE]):  # a forward pass under way
+    with adapters.rows(shared, [adapters.BASE]):  # a forward pass under way
         thread = threading.Thread(target=load)
         thread.start()
         assert not loaded.wait(0.5)  # the load waits: the pass's modules are not changed under it
     assert loaded.wait(60)
     thread.join()
-    assert adapters.adapter_name(chain) in base.adapters.names
+    assert adapters.adapter_name(chain) in shared.names
 
 
 def test_an_int8_base_gets_its_adapters_merged_into_its_own_copy(specs) -> None:  # type: ignore[no-untyped-def]

@@ -52,9 +52,9 @@ def sentiment_run(
 
 @pytest.mark.parametrize("sentiment_run", ["full", "lora"], indirect=True)
 def test_a_worker_killed_mid_run_is_resumed_from_the_last_checkpoint(
+    start_worker: Any,  # noqa: F811  (first: it empties the queues, so before the run is queued)
     sentiment_run: TrainingRun,
     tiny_cache: Path,
-    start_worker: Any,  # noqa: F811
 ) -> None:
     run = sentiment_run
     first = start_worker("w1", beat=True)
@@ -87,8 +87,8 @@ def test_a_worker_killed_mid_run_is_resumed_from_the_last_checkpoint(
 
 
 def test_a_run_cancelled_mid_run_stops_at_its_next_step(
+    start_worker: Any,  # noqa: F811  (first: it empties the queues, so before the run is queued)
     sentiment_run: TrainingRun,
-    start_worker: Any,  # noqa: F811
 ) -> None:
     run = sentiment_run
     start_worker("w1")
