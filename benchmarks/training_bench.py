@@ -1,7 +1,7 @@
 """Model-loop benchmark: what a store gains by fine-tuning the sentiment classifier on its own labels.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecomai_bench MODELS_CACHE=models_cache \
-        .venv/bin/python benchmarks/training_bench.py [--epochs 4]
+        .venv/bin/python benchmarks/training_bench.py [--epochs 4] [--method lora --learning-rate 5e-4]
 
 The store's labelled reviews are the ``tune`` rows of the hand-labelled sets (tests/data/reviews/
 sentiment_en.csv and sentiment_zh.csv), entered as a person's labels. They go through the same
@@ -9,8 +9,9 @@ services and job code as the dashboard: a dataset is built (cleaned, split, froz
 installed sentiment-zh-en on it (the job's item runs in this process, as a worker would), and the run
 registers its version. Both the default classifier and the new version then classify the ``held`` rows,
 which neither the default's training nor this fine-tune ever saw. Writes benchmarks/results/training.md
-and training.json: accuracy and macro-F1 per language and overall, training seconds per 1,000 examples
-on this machine, and the run's own held-out evaluation (its dataset's test split).
+and training.json (``--method lora``: training_lora.md and training_lora.json): accuracy and macro-F1
+per language and overall, training seconds per 1,000 examples on this machine, and the run's own
+held-out evaluation (its dataset's test split).
 """
 
 from __future__ import annotations
@@ -87,6 +88,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=4)
     parser.add_argument("--learning-rate", type=float, default=3e-5)
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument(
+        "--method",
+        choices=["full", "lora"],
+        default="full",
+        help="full fine-tune, or a LoRA adapter and the head",
+    )
     arguments = parser.parse_args()
 
     rows = read_rows()
@@ -118,6 +125,7 @@ def main() -> None:
         eval_steps=10,
         logging_steps=5,
         early_stopping_patience=3,
+        method=arguments.method,
     )
     run = run_start(store=store, actor=Actor.system(), dataset=dataset, config=config)
     started = time.monotonic()
@@ -159,9 +167,11 @@ def main() -> None:
         "held_rows": {"default": scores(default, held), "fine_tuned": scores(tuned, held)},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "training.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+    name = "training" if arguments.method == "full" else f"training_{arguments.method}"
+    (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
     lines = [
-        "# Fine-tuning the sentiment classifier on a store's own labelled reviews",
+        "# Fine-tuning the sentiment classifier on a store's own labelled reviews"
+        + ("" if arguments.method == "full" else f" ({arguments.method})"),
         "",
         f"Command: `{figures['command']}` ({figures['machine']}).",
         "",
@@ -186,15 +196,17 @@ def main() -> None:
         "",
         f"Training: {training['steps']} of {training['max_steps']} steps "
         f"(stopped early: {training['stopped_early']}), {training['train_seconds']} s of training, "
-        f"{training['seconds_per_1000_examples']} s per 1,000 examples (transformers.Trainer, full "
-        f"fine-tune, CPU float32); the whole job with evaluation and registration "
+        f"{training['seconds_per_1000_examples']} s per 1,000 examples (transformers.Trainer, "
+        f"{'full fine-tune' if arguments.method == 'full' else 'LoRA adapter and head'}, "
+        f"{run.progress.get('device', 'cpu')} {run.progress.get('precision', 'fp32')}); "
+        f"the whole job with evaluation and registration "
         f"{training['job_wall_seconds']} s.",
         "",
         f"The run's own evaluation on its dataset's test split: {json.dumps(version.metrics['new'])} "
         f"against the default's {json.dumps(default_on_test)}; proposed: {version.proposed}.",
         "",
     ]
-    (RESULTS / "training.md").write_text("\n".join(lines))
+    (RESULTS / f"{name}.md").write_text("\n".join(lines))
     print("\n".join(lines))
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from .engine.config import RunConfig
 from .models import Kind, ModelVersion, TrainingDataset
 from .services.datasets import DatasetOptions
+from .services.runs import run_config
 
 
 class DatasetForm(forms.Form):
@@ -41,6 +42,12 @@ class RunForm(forms.Form):
     epochs = forms.FloatField(label=_("Epochs"), initial=3, min_value=0.01, max_value=100)
     learning_rate = forms.FloatField(label=_("Learning rate"), required=False, min_value=1e-7, max_value=0.1)
     batch_size = forms.IntegerField(label=_("Batch size"), required=False, min_value=1, max_value=512)
+    method = forms.ChoiceField(
+        label=_("Sentiment classifier: train"),
+        required=False,
+        choices=[("lora", _("a LoRA adapter and the head (faster)")), ("full", _("every weight"))],
+        initial="lora",
+    )
 
     def __init__(self, *args: Any, store: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,10 +56,10 @@ class RunForm(forms.Form):
             store=store, kind=Kind.PRETRAIN
         )
 
-    def config(self, default: RunConfig) -> RunConfig:
+    def config(self, kind: str) -> RunConfig:
         given = {
             name: self.cleaned_data[name]
-            for name in ("epochs", "learning_rate", "batch_size")
-            if self.cleaned_data.get(name) is not None
+            for name in ("epochs", "learning_rate", "batch_size", "method")
+            if self.cleaned_data.get(name) not in (None, "")
         }
-        return RunConfig.from_dict({**default.to_dict(), **given})
+        return run_config(kind, given)

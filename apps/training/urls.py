@@ -1,5 +1,7 @@
 from django.urls import path
 
+from apps.imports.views import import_page_urls
+
 from . import views
 
 app_name = "training"
@@ -18,4 +20,6 @@ urlpatterns = [
         name="version-activate",
     ),
     path("s/<int:store_id>/training/rollback/", views.rollback_action, name="rollback"),
+    # Files of labelled reviews: /s/<id>/training/labels/imports/
+    *import_page_urls(prefix="s/<int:store_id>/training/labels", target="training.review_labels"),
 ]

@@ -119,7 +119,7 @@ def run_start_action(request: HttpRequest, store_id: int) -> HttpResponse:
             store=store,
             actor=Actor.from_request(request),
             dataset=dataset,
-            config=form.config(runs.DEFAULT_CONFIGS[dataset.kind]),
+            config=form.config(dataset.kind),
             base_version=form.cleaned_data["base_version"],
         )
     except ApplicationError as error:

@@ -55,17 +55,31 @@ def test_a_description_lora_on_gemma_is_served_for_its_store(store: Any, real_ca
     versions.version_activate(store=store, version=version, kind="description", actor=Actor.system())
     request = inference.GenerationRequest(prompt=dataset.examples.first().text, max_new_tokens=4)  # type: ignore[union-attr]
     assert inference.generate([request], store=store)[0].model == version.key
+    # Served as a named adapter on the process's one Gemma, not as a copy of it.
+    from apps.inference.engine.adapters import BASE
+    from apps.inference.engine.loading import get_loaded
+    from apps.inference.registry import get_spec
+
+    served = get_loaded(versions.version_spec(version))
+    assert served.model is get_loaded(get_spec("gemma-3-270m")).model and served.adapter != BASE
 
 
+@pytest.mark.parametrize("method", ["lora", "full"])
 def test_a_sentiment_fine_tune_of_the_installed_classifier_is_served_for_its_store(
-    store: Any, real_cache: Path
+    store: Any, real_cache: Path, method: str
 ) -> None:
     add_reviews(store, copies=2)
     dataset = dataset_build(
         store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
     )
     config = RunConfig(
-        max_steps=2, batch_size=4, eval_steps=2, logging_steps=1, learning_rate=2e-5, max_length=64
+        max_steps=2,
+        batch_size=4,
+        eval_steps=2,
+        logging_steps=1,
+        learning_rate=2e-5,
+        max_length=64,
+        method=method,
     )
     run = run_start(store=store, actor=Actor.system(), dataset=dataset, config=config)
     assert run.job_id is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,45 @@ def test_a_sentiment_run_registers_an_evaluated_version_that_serves_only_its_sto
     assert {result.model for result in inference.classify(texts, store=other_store)} == {"sentiment-zh-en"}
     versions.version_rollback(store=store, kind="sentiment", actor=Actor.system())
     assert {result.model for result in inference.classify(texts, store=store)} == {"sentiment-zh-en"}
+
+
+def test_sentiment_runs_default_to_lora_and_the_learning_rate_follows_the_method() -> None:
+    from apps.training.services.runs import run_config
+
+    assert (run_config("sentiment", {}).method, run_config("sentiment", {}).learning_rate) == ("lora", 5e-4)
+    full = run_config("sentiment", {"method": "full", "epochs": 2})
+    assert (full.method, full.learning_rate, full.epochs) == ("full", 3e-5, 2)
+    assert run_config("sentiment", {"method": "full", "learning_rate": 1e-4}).learning_rate == 1e-4
+    assert run_config("description", {}).learning_rate == 2e-4
+
+
+def test_a_lora_sentiment_run_registers_the_adapter_merged_into_a_whole_checkpoint(
+    store: Any, tiny_cache: Path, in_process: None
+) -> None:
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    add_reviews(store, copies=4)
+    dataset = dataset_build(
+        store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
+    )
+    config = replace(FAST, method="lora", learning_rate=1e-2)
+    run = finished(run_start(store=store, actor=Actor.system(), dataset=dataset, config=config))
+    assert run.status == "succeeded", run.error
+    assert run.hyperparameters["method"] == "lora"
+    version = ModelVersion.objects.get(run=run)
+    assert not version.adapter and "model.safetensors" in version.files
+    assert not any("adapter" in name for name in version.files)
+    trained = AutoModelForSequenceClassification.from_pretrained(versions.version_folder(version))
+    base = AutoModelForSequenceClassification.from_pretrained(tiny_cache / "sentiment-zh-en")
+    assert not any("lora" in name for name, _ in trained.named_parameters())
+    # The adapter's update is in the encoder's weights, and the head was trained.
+    query = "bert.encoder.layer.0.attention.self.query.weight"
+    assert not torch.equal(trained.state_dict()[query], base.state_dict()[query])
+    assert not torch.equal(trained.classifier.weight, base.classifier.weight)
+    texts = ["great price good quality", "delivery was late"]
+    versions.version_activate(store=store, version=version, kind="sentiment", actor=Actor.system())
+    assert {result.model for result in inference.classify(texts, store=store)} == {version.key}
 
 
 def test_a_version_whose_files_changed_is_not_activated(

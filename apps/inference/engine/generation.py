@@ -18,6 +18,7 @@ import torch
 
 from ..errors import InvalidRequest
 from ..types import Choice, FinishReason, Generation, GenerationRequest, StreamEvent
+from . import adapters
 from .decode_threads import MIN_STEPS, chooser_for, torch_threads
 from .loading import LoadedModel
 from .runtime import use_configured_threads
@@ -198,7 +199,11 @@ def decode(loaded: LoadedModel, rows: list[Row]) -> Iterator[list[Row]]:
             switched = (
                 torch_threads(threads) if threads is not None and step >= 1 else contextlib.nullcontext()
             )
-            with torch.inference_mode(), switched:
+            with (
+                torch.inference_mode(),
+                switched,
+                adapters.rows(loaded.adapters, [loaded.adapter] * len(rows)),
+            ):
                 output = model(
                     input_ids=input_ids,
                     attention_mask=attention_mask,

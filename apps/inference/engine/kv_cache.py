@@ -88,7 +88,7 @@ class PrefixCache:
 
     def __init__(self, budget_bytes: int) -> None:
         self.budget_bytes = budget_bytes
-        self._entries: OrderedDict[tuple[int, ...], KV] = OrderedDict()
+        self._entries: OrderedDict[tuple[int | str, ...], KV] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -102,7 +102,7 @@ class PrefixCache:
     def total_bytes(self) -> int:
         return sum(self._nbytes(kv) for kv in self._entries.values())
 
-    def get(self, ids: tuple[int, ...]) -> KV | None:
+    def get(self, ids: tuple[int | str, ...]) -> KV | None:
         kv = self._entries.get(ids)
         if kv is None:
             self.misses += 1
@@ -111,7 +111,7 @@ class PrefixCache:
         self.hits += 1
         return kv
 
-    def put(self, ids: tuple[int, ...], kv: KV) -> None:
+    def put(self, ids: tuple[int | str, ...], kv: KV) -> None:
         size = self._nbytes(kv)
         if size > self.budget_bytes:
             return

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from ..errors import ModelNotInstalled
 from ..registry import ModelSpec
+from .adapters import BASE, AdapterSet
 from .attention import use_cpu_encoder_attention
 from .cache import ModelCache
 from .matmul import cpu_matmul_backend, use_onednn_linears
@@ -35,10 +36,19 @@ class LoadedModel:
     device: torch.device
     dtype: torch.dtype
     quantized: bool
-    nbytes: int
+    weights_nbytes: int
     # The packed, fused forward pass of a BERT-family encoder on CPU (engine/packed_encoder.py);
     # None where the transformers forward pass runs.
     packed: PackedEncoder | None = None
+    # A generator's stores' LoRA adapters on these weights (engine/adapters.py), shared by every
+    # spec served from them; None where adapters cannot be attached (int8 Linear layers).
+    adapters: AdapterSet | None = None
+    # The adapter this spec's rows run with (``BASE``: none).
+    adapter: str = BASE
+
+    @property
+    def nbytes(self) -> int:
+        return self.weights_nbytes + (self.adapters.nbytes if self.adapters is not None else 0)
 
 
 def model_nbytes(model: torch.nn.Module) -> int:
@@ -122,8 +132,9 @@ def load(spec: ModelSpec) -> LoadedModel:
         device=device,
         dtype=dtype,
         quantized=quantized,
-        nbytes=model_nbytes(model) + (packed.nbytes if packed else 0),
+        weights_nbytes=model_nbytes(model) + (packed.nbytes if packed else 0),
         packed=packed,
+        adapters=AdapterSet(model) if spec.task == "generate" and not quantized else None,
     )
     logger.info(
         "inference: loaded %s on %s (%s%s%s, %d MiB)",
@@ -138,8 +149,9 @@ def load(spec: ModelSpec) -> LoadedModel:
 
 
 def merge_adapters(model: Any, spec: ModelSpec) -> Any:
-    """A store's fine-tuned generator: the LoRA adapters in ``spec.extra["adapters"]`` (folders,
-    bottom first) merged into the base weights just loaded, so it runs as fast as the base."""
+    """The LoRA adapters in ``spec.extra["adapters"]`` (folders, bottom first) merged into the
+    base weights just loaded: only for a generator whose base runs int8 Linear layers, which
+    peft's LoRA layers cannot wrap (every other generator shares its base: ``get_loaded``)."""
     adapters = spec.extra.get("adapters") or []
     if not adapters:
         return model
@@ -178,11 +190,20 @@ def model_cache() -> ModelCache[LoadedModel]:
 def get_loaded(spec: ModelSpec) -> LoadedModel:
     """The process-wide loaded instance of ``spec``, loading it on first use.
 
+    A generator spec with LoRA adapters (a store's fine-tuned version) is its base model's one
+    loaded instance with the adapters attached by name (engine/adapters.py): every store of a
+    base shares its weights, its cache entry and its serving loop.
+
     The cache key holds only what shapes the weights; the run-time fields (max_length,
     max_batch, pooling, prefixes) are read from ``spec`` itself, so a re-registered or
     store-activated spec sharing the weights is served with its own settings. On a miss the
     weight files' headers tell the cache how much room to make before the load.
     """
+    chain = [str(path) for path in spec.extra.get("adapters") or []]
+    if chain and spec.task == "generate" and not wants_int8(spec, choose_device()):
+        base = get_loaded(base_spec(spec))
+        if base.adapters is not None:
+            return replace(base, spec=spec, adapter=base.adapters.ensure(chain))
     key = (
         spec.key,
         str(spec.local_path),
@@ -206,3 +227,8 @@ def get_loaded(spec: ModelSpec) -> LoadedModel:
 
     loaded = model_cache().get(key, lambda: load(spec), expected_bytes=expected_bytes)
     return loaded if loaded.spec == spec else replace(loaded, spec=spec)
+
+
+def base_spec(spec: ModelSpec) -> ModelSpec:
+    """The base model under a fine-tuned generator's adapters (``extra["base"]`` names its key)."""
+    return replace(spec, key=str(spec.extra.get("base") or spec.key), extra={})

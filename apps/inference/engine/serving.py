@@ -8,6 +8,11 @@ admitted before bulk ones and a few rows are kept for them. A request's prompt i
 for all its candidates; the prompt part it shares with others (``GenerationRequest.shared_prefix``,
 a store's few-shot examples) keeps its keys and values in a bounded cache keyed by its tokens, so a
 changed prefix is a new entry and the old one ages out unmatched. The cache layout: kv_cache.py.
+
+Stores' fine-tuned generators are LoRA adapters on the same base (adapters.py) and share its
+server: each row carries its adapter's name and every forward pass names them row by row (peft's
+``adapter_names``), so requests of different stores decode side by side in one batch. A shared
+prefix's keys and values depend on the adapter, so the prefix cache keys them by adapter too.
 """
 
 from __future__ import annotations
@@ -27,14 +32,12 @@ from django.conf import settings
 from ..errors import InferenceError, InvalidRequest, TransientInferenceError
 from ..lanes import Lane
 from ..types import Generation, GenerationRequest, StreamEvent
-from . import kv_cache
+from . import adapters, kv_cache
 from .decode_threads import torch_threads
 from .generation import (
     Row,
     _cache_argument,
-    _count,
     _generator,
-    _held_back,
     _pad_token_id,
     _stop_token_ids,
     _update_text,
@@ -76,6 +79,7 @@ class Server:
         self._batch = BatchCache()
         self._timer = SingleRowTimer()
         self._lengths: list[int] = []  # tokens each row has in the cache
+        self._adapters: list[str] = []  # each row's adapter (adapters.BASE: none)
         self._next: list[int] = []  # each row's token to feed at the next step
 
     # --- the callers' side --------------------------------------------------------------
@@ -90,13 +94,15 @@ class Server:
     ) -> list[Work]:
         """Queue ``requests`` (validated here, in the caller's thread, against ``loaded``'s spec)."""
         works = []
+        own = loaded or self.loaded
         for request in requests:
-            ids = prompt_token_ids(loaded or self.loaded, request)
+            ids = prompt_token_ids(own, request)
             works.append(
                 Work(
                     request=request,
                     prompt_ids=ids,
-                    prefix_ids=shared_prefix_ids((loaded or self.loaded).tokenizer, request, ids),
+                    prefix_ids=shared_prefix_ids(own.tokenizer, request, ids),
+                    adapter=own.adapter,
                     lane=lane,
                     order=next(self._orders),
                     events=queue.SimpleQueue() if stream else None,
@@ -190,7 +196,7 @@ class Server:
     def _reset_batch(self) -> None:
         self._rows, self._works = [], {}
         self._batch.clear()
-        self._lengths, self._next = [], []
+        self._lengths, self._next, self._adapters = [], [], []
         if self._sized_by_memory:  # the batch is empty: size it again from what is free now
             self.max_rows = batch_rows_for(self.loaded)
             self.reserved = kv_cache.reserved_rows(self.max_rows)
@@ -216,9 +222,14 @@ class Server:
                 work.fail(error if isinstance(error, InferenceError) else InferenceError(str(error)))
 
     def _forward(
-        self, cache: object, input_ids: torch.Tensor, attention_mask: torch.Tensor, positions: torch.Tensor
+        self,
+        cache: object,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        positions: torch.Tensor,
+        names: list[str],
     ) -> torch.Tensor:
-        with torch.inference_mode():
+        with torch.inference_mode(), adapters.rows(self.loaded.adapters, names):
             output = self.loaded.model(
                 input_ids=input_ids,
                 attention_mask=attention_mask,
@@ -233,7 +244,8 @@ class Server:
     def _prefill(self, work: Work) -> None:
         device = self.loaded.device
         ids = work.prompt_ids
-        reused: KV | None = self.prefixes.get(work.prefix_ids) if work.prefix_ids else None
+        prefix_key: tuple[int | str, ...] = (work.adapter, *work.prefix_ids)
+        reused: KV | None = self.prefixes.get(prefix_key) if work.prefix_ids else None
         start = len(work.prefix_ids) if reused is not None else 0
         cache = cache_from(reused or [])
         suffix = torch.tensor([ids[start:]], dtype=torch.long, device=device)
@@ -242,13 +254,12 @@ class Server:
             suffix,
             torch.ones((1, len(ids)), dtype=torch.long, device=device),
             torch.arange(start, len(ids), device=device).unsqueeze(0),
+            [work.adapter],
         )
         kv = kv_of(cache)
         if work.prefix_ids and reused is None:
             size = len(work.prefix_ids)
-            self.prefixes.put(
-                work.prefix_ids, [(k[:, :, :size].clone(), v[:, :, :size].clone()) for k, v in kv]
-            )
+            self.prefixes.put(prefix_key, [(k[:, :, :size].clone(), v[:, :, :size].clone()) for k, v in kv])
         self.stats.prefill_tokens += len(ids) - start
         self.stats.prefix_tokens_reused += start
         self.stats.admitted[work.lane] += 1
@@ -265,9 +276,9 @@ class Server:
         for row, token in zip(work.rows, tokens, strict=True):
             self._advance(row, token)
             joining.append(row.finish_reason is None)
-        self._emit(work)
+        work.emit()
         if work.finished():
-            self._complete(work)
+            work.complete()
             return
         keep = [index for index, alive in enumerate(joining) if alive]
         self._join(
@@ -282,6 +293,7 @@ class Server:
             self._works[id(row)] = work
             self._lengths.append(length)
             self._next.append(row.tokens[-1])
+            self._adapters.append(work.adapter)
         self.stats.max_rows_seen = max(self.stats.max_rows_seen, len(self._rows))
 
     def _step(self) -> None:
@@ -295,7 +307,7 @@ class Server:
         switched = torch_threads(threads) if threads is not None else contextlib.nullcontext()
         started = time.perf_counter()
         with switched:
-            logits = self._forward(self._batch.cache, input_ids, attention_mask, positions)
+            logits = self._forward(self._batch.cache, input_ids, attention_mask, positions, self._adapters)
         self._timer.record(threads, time.perf_counter() - started)
         self._lengths = [length + 1 for length in self._lengths]
         self.stats.steps += 1
@@ -310,9 +322,9 @@ class Server:
             self._next[index] = row.tokens[-1] if row.tokens else self._pad_id
             touched[id(work)] = work
         for work in touched.values():
-            self._emit(work)
+            work.emit()
             if work.finished():
-                self._complete(work)
+                work.complete()
         self._drop_finished()
 
     def _advance(self, row: Row, token: int | None) -> None:
@@ -329,29 +341,6 @@ class Server:
         if row.finish_reason is None and len(row.tokens) >= row.request.max_new_tokens:
             row.finish_reason = "length"
 
-    def _emit(self, work: Work) -> None:
-        if work.events is None:
-            return
-        row = work.rows[0]
-        if row.finish_reason is None:
-            visible = len(row.text) - _held_back(row.text, row.request.stop)
-            if visible > work.sent:
-                work.events.put(StreamEvent(delta=row.text[work.sent : visible]))
-                work.sent = visible
-
-    def _complete(self, work: Work) -> None:
-        if work.events is not None:
-            row = work.rows[0]
-            work.events.put(
-                StreamEvent(
-                    delta=row.text[work.sent :],
-                    finish_reason=row.finish_reason or "length",
-                    prompt_tokens=len(work.prompt_ids),
-                    completion_tokens=_count(row),
-                )
-            )
-        work.done.set()
-
     def _drop_finished(self) -> None:
         keep = [index for index, row in enumerate(self._rows) if row.finish_reason is None]
         if len(keep) == len(self._rows):
@@ -365,6 +354,7 @@ class Server:
         self._rows = [self._rows[index] for index in keep]
         self._lengths = [self._lengths[index] for index in keep]
         self._next = [self._next[index] for index in keep]
+        self._adapters = [self._adapters[index] for index in keep]
         # Columns no remaining row uses any more are cut from the left.
         self._batch.keep(keep, max(self._lengths))
 

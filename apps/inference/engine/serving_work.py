@@ -10,7 +10,7 @@ from typing import Any
 from ..lanes import Lane
 from ..types import Choice, Generation, GenerationRequest, StreamEvent
 from .decode_threads import MIN_STEPS, chooser_for
-from .generation import Row, _count
+from .generation import Row, _count, _held_back
 from .loading import LoadedModel
 
 _LANE_ORDER = {"interactive": 0, "bulk": 1}
@@ -23,6 +23,7 @@ class Work:
     request: GenerationRequest
     prompt_ids: list[int]
     prefix_ids: tuple[int, ...]
+    adapter: str  # the LoRA adapter its rows run with (adapters.BASE: none)
     lane: Lane
     order: int
     rows: list[Row] = field(default_factory=list)
@@ -43,6 +44,30 @@ class Work:
         self.error = error
         if self.events is not None:
             self.events.put(error)
+        self.done.set()
+
+    def emit(self) -> None:
+        """Streams row 0's new text, short of anything that may yet become a stop string."""
+        if self.events is None:
+            return
+        row = self.rows[0]
+        if row.finish_reason is None:
+            visible = len(row.text) - _held_back(row.text, row.request.stop)
+            if visible > self.sent:
+                self.events.put(StreamEvent(delta=row.text[self.sent : visible]))
+                self.sent = visible
+
+    def complete(self) -> None:
+        if self.events is not None:
+            row = self.rows[0]
+            self.events.put(
+                StreamEvent(
+                    delta=row.text[self.sent :],
+                    finish_reason=row.finish_reason or "length",
+                    prompt_tokens=len(self.prompt_ids),
+                    completion_tokens=_count(row),
+                )
+            )
         self.done.set()
 
     def generation(self, model_key: str) -> Generation:

@@ -15,6 +15,7 @@ from apps.training.models import (
     TrainingRun,
 )
 from apps.training.services.datasets import DatasetOptions
+from apps.training.services.runs import run_config
 
 # The kinds a store is served from (continued pretraining only feeds a generator run).
 SERVED_KINDS = [
@@ -108,14 +109,19 @@ class RunCreateSerializer(serializers.Serializer):
     logging_steps = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
     early_stopping_patience = serializers.IntegerField(required=False, min_value=1, max_value=100)
     lora_r = serializers.IntegerField(required=False, min_value=1, max_value=256)
+    method = serializers.ChoiceField(
+        required=False,
+        choices=["full", "lora"],
+        help_text="Sentiment runs: a LoRA adapter and the head (lora, the default) or every weight (full).",
+    )
 
-    def config(self, default: RunConfig) -> RunConfig:
+    def config(self, kind: str) -> RunConfig:
         given = {
             name: value
             for name, value in self.validated_data.items()
             if name in RunConfig.__dataclass_fields__
         }
-        return RunConfig.from_dict({**default.to_dict(), **given})
+        return run_config(kind, given)
 
 
 class RunOutputSerializer(serializers.ModelSerializer):

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from apps.imports.api.views import import_api_urls
+
 from . import views
 
 prefix = "stores/<int:store_id>/training"
@@ -12,6 +14,7 @@ urlpatterns = [
         name="training-dataset-detail",
     ),
     path(f"{prefix}/labels/", views.ReviewLabelApi.as_view(), name="training-labels"),
+    *import_api_urls(prefix=f"{prefix}/labels", target="training.review_labels", name="training-labels"),
     path(f"{prefix}/runs/", views.RunListCreateApi.as_view(), name="training-run-list"),
     path(f"{prefix}/runs/<int:run_id>/", views.RunDetailApi.as_view(), name="training-run-detail"),
     path(f"{prefix}/runs/<int:run_id>/cancel/", views.RunCancelApi.as_view(), name="training-run-cancel"),

@@ -85,7 +85,7 @@ class RunListCreateApi(StoreScopedMixin, generics.ListAPIView):
             store=self.store,
             actor=self.actor,
             dataset=dataset,
-            config=data.config(runs.DEFAULT_CONFIGS[dataset.kind]),
+            config=data.config(dataset.kind),
             base_model=data.validated_data["base_model"],
             base_version=base_version,
         )

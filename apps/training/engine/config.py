@@ -65,6 +65,9 @@ class RunConfig:
     lora_r: int = 8
     lora_alpha: int = 16
     lora_dropout: float = 0.05
+    # Sentiment runs: "full" fine-tunes every weight; "lora" trains a LoRA adapter and the head,
+    # merged into a whole checkpoint when saved (the version serves like a full fine-tune).
+    method: str = "full"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -6,8 +6,9 @@ interval), evaluate on the validation split at each checkpoint, stop early when 
 loss stops improving, and keep the best checkpoint's weights. A ``Reporter`` hears of each step
 (heartbeat, cancel) and each logged point (loss, learning rate), so the caller can store them.
 
-On CUDA the run uses bf16 where supported (fp16 otherwise); on a CPU, float32. Batches are
-grouped by length (little padding).
+Device and precision come from ``device.training_device`` (CUDA in bf16 where supported, fp16
+otherwise; the CPU in float32); on CUDA the examples per pass come from the free GPU memory
+(``device.batch_split``). Batches are grouped by length (little padding).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from typing import Any, Protocol
 
 import torch
 
+from .checkpoints import last_complete_checkpoint
 from .config import RunConfig
 from .datasets import RawExample
+from .device import TrainingDevice, batch_split, step_memory, training_device
 
 __all__ = ["RunConfig", "TrainOutcome", "load_causal_lm", "train_classifier", "train_lora"]
 
@@ -49,12 +52,6 @@ class TrainOutcome:
     seconds: float = 0.0
     examples_per_second: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def precision() -> dict[str, Any]:
-    if not torch.cuda.is_available():
-        return {"use_cpu": True}
-    return {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
 
 
 class _Rows(torch.utils.data.Dataset):  # type: ignore[type-arg]
@@ -89,16 +86,22 @@ def _callbacks(reporter: Reporter, outcome: TrainOutcome) -> Any:
     return ReportingCallback()
 
 
-def _arguments(folder: Path, config: RunConfig, train_rows: int) -> Any:
+def _arguments(
+    folder: Path, config: RunConfig, train_rows: int, model: torch.nn.Module, outcome: TrainOutcome
+) -> Any:
     from transformers import TrainingArguments
 
     steps_per_epoch = max(1, math.ceil(train_rows / config.batch_size))
     max_steps = config.max_steps if config.max_steps > 0 else math.ceil(steps_per_epoch * config.epochs)
+    device = training_device()
+    per_pass, passes = _split(device, model, config)
+    outcome.extra.update(device.describe(), examples_per_pass=per_pass, passes_per_step=passes)
     return TrainingArguments(
         output_dir=str(folder / "checkpoints"),
         max_steps=max_steps,
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=config.batch_size,
+        per_device_train_batch_size=per_pass,
+        gradient_accumulation_steps=passes,
+        per_device_eval_batch_size=per_pass,
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
         warmup_steps=int(max_steps * config.warmup_fraction),
@@ -120,17 +123,24 @@ def _arguments(folder: Path, config: RunConfig, train_rows: int) -> Any:
         dataloader_num_workers=0,
         remove_unused_columns=False,
         restore_callback_states_from_checkpoint=True,
-        **precision(),
+        **device.trainer_arguments(),
     )
+
+
+def _split(device: TrainingDevice, model: torch.nn.Module, config: RunConfig) -> tuple[int, int]:
+    """(examples per pass, passes per step): the configured batch in one pass, unless the GPU's
+    free memory holds fewer examples."""
+    if device.free_bytes is None:
+        return config.batch_size, 1
+    memory = step_memory(model, max_length=config.max_length, precision=device.precision)
+    return batch_split(free_bytes=device.free_bytes, memory=memory, batch_size=config.batch_size)
 
 
 def _train(trainer: Any, folder: Path, config: RunConfig, outcome: TrainOutcome) -> None:
     from transformers import EarlyStoppingCallback
-    from transformers.trainer_utils import get_last_checkpoint
 
     trainer.add_callback(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
-    checkpoints = folder / "checkpoints"
-    last = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
+    last = last_complete_checkpoint(folder / "checkpoints")
     outcome.resumed_from = Path(last).name if last else ""
     from transformers import PrinterCallback
 
@@ -154,7 +164,8 @@ def train_classifier(
     config: RunConfig,
     reporter: Reporter,
 ) -> TrainOutcome:
-    """Full fine-tune of an encoder with a classification head; the model is saved in ``folder/model``."""
+    """An encoder with a classification head, fully fine-tuned or (``config.method == "lora"``)
+    through a LoRA adapter merged when saved; the model is saved in ``folder/model``."""
     from transformers import (
         AutoModelForSequenceClassification,
         AutoTokenizer,
@@ -176,6 +187,17 @@ def train_classifier(
         ignore_mismatched_sizes=True,
         dtype=torch.float32,
     )
+    if config.method == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        lora = LoraConfig(
+            r=config.lora_r,
+            lora_alpha=config.lora_alpha,
+            lora_dropout=config.lora_dropout,
+            target_modules="all-linear",  # the head is trained whole (peft's modules_to_save for SEQ_CLS)
+            task_type="SEQ_CLS",
+        )
+        model = get_peft_model(model, lora)
 
     def rows(examples: Sequence[RawExample]) -> _Rows:
         encoded = tokenizer([e.text for e in examples], truncation=True, max_length=config.max_length)
@@ -191,7 +213,7 @@ def train_classifier(
     outcome = TrainOutcome()
     trainer = Trainer(
         model=model,
-        args=_arguments(folder, config, len(train)),
+        args=_arguments(folder, config, len(train), model, outcome),
         train_dataset=rows(train),
         eval_dataset=rows(valid),
         data_collator=DataCollatorWithPadding(tokenizer),
@@ -199,7 +221,16 @@ def train_classifier(
         callbacks=[_callbacks(reporter, outcome)],
     )
     _train(trainer, folder, config, outcome)
-    if not outcome.cancelled:
+    if not outcome.cancelled and config.method == "lora":
+        # The best checkpoint's adapter merged into the encoder: a plain checkpoint to serve.
+        trained: Any = trainer.model
+        merged = trained.merge_and_unload()
+        if hasattr(merged, "peft_config"):
+            del merged.peft_config
+        merged.config.architectures = [type(merged).__name__]
+        merged.save_pretrained(str(folder / "model"))
+        tokenizer.save_pretrained(folder / "model")
+    elif not outcome.cancelled:
         model.config.architectures = [type(model).__name__]
         trainer.save_model(str(folder / "model"))
         tokenizer.save_pretrained(folder / "model")
@@ -293,7 +324,7 @@ def train_lora(
     outcome = TrainOutcome()
     trainer = Trainer(
         model=model,
-        args=_arguments(folder, config, len(train)),
+        args=_arguments(folder, config, len(train), model, outcome),
         train_dataset=_Rows(causal_rows(tokenizer, train, config.max_length)),
         eval_dataset=_Rows(causal_rows(tokenizer, valid, config.max_length)),
         data_collator=CausalCollator(pad_id),

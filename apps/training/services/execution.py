@@ -111,7 +111,9 @@ def _candidate(run: TrainingRun, folder: Path) -> tuple[ModelSpec, Path, bool]:
         *map(str, versions.adapter_chain(run.base_version) if run.base_version else []),
         str(folder / "adapter"),
     ]
-    return replace(base, key=key, checksum="", extra={"adapters": adapters}), folder / "adapter", True
+    # "base": the candidate's adapters go onto the process's one loaded base model.
+    candidate = replace(base, key=key, checksum="", extra={"adapters": adapters, "base": base.key})
+    return candidate, folder / "adapter", True
 
 
 class LeaseKeeper(threading.Thread):
@@ -205,6 +207,8 @@ def _execute(*, run_id: int, item: JobItem | None, lease: timedelta) -> dict[str
         "best_eval_loss": outcome.best_eval_loss,
         "examples_per_second": outcome.examples_per_second,
         "eta_seconds": 0,
+        # Where it ran: device, precision (bf16/fp16/fp32), examples per pass and passes per step.
+        **outcome.extra,
     }
     _set(run, status=TrainingRun.Status.EVALUATING, progress=progress)
     spec, output, adapter = _candidate(run, folder)

@@ -3,7 +3,7 @@
 A version's files live under ``MODELS_CACHE/versions/store-<id>/<key>/`` with the sha256 of each
 file recorded; activation re-checks them. A classifier version is a whole checkpoint; a generator
 version is a LoRA adapter over the registered base model (and over its continued-pretraining
-parent's adapter), merged into the base weights when a worker loads it.
+parent's adapter), loaded by name onto the base model a worker already holds, never a copy of it.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def version_folder(version: ModelVersion) -> Path:
 
 
 def adapter_chain(version: ModelVersion) -> list[Path]:
-    """The adapters to merge, bottom first: the parent's (continued pretraining), then this one's."""
+    """The version's adapters, bottom first: the parent's (continued pretraining), then its own."""
     chain = []
     current: ModelVersion | None = version
     while current is not None:
@@ -64,7 +64,7 @@ def adapter_chain(version: ModelVersion) -> list[Path]:
 
 
 def version_spec(version: ModelVersion) -> ModelSpec:
-    """The inference spec of a version: a checkpoint of its own, or the base with adapters merged."""
+    """The inference spec of a version: a checkpoint of its own, or the base with its adapters."""
     base = get_spec(version.base_model)
     revision = f"{version.key} ({version.run.dataset.content_sha256[:12]})"
     if not version.adapter:
@@ -72,7 +72,9 @@ def version_spec(version: ModelVersion) -> ModelSpec:
             base, key=version.key, path=str(version_folder(version)), revision=revision, checksum=""
         )
     adapters = [str(path) for path in adapter_chain(version)]
-    return replace(base, key=version.key, revision=revision, checksum="", extra={"adapters": adapters})
+    # "base": served as named adapters on the one loaded base model (inference engine/adapters.py).
+    extra = {"adapters": adapters, "base": base.key}
+    return replace(base, key=version.key, revision=revision, checksum="", extra=extra)
 
 
 @transaction.atomic
