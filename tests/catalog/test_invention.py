@@ -221,3 +221,31 @@ def test_a_fact_word_put_before_the_wrong_part_is_flagged() -> None:
     assert [(span.text, span.reason) for span in spans] == [
         ("ceramic carafe", "The facts give glass carafe, not “ceramic carafe”.")
     ]
+
+
+def test_chinese_drafts_of_english_keys_name_them_in_chinese() -> None:
+    """A catalog imported with English columns: a Chinese draft never shows "material为亚麻"."""
+    facts = ProductFacts(
+        title="亚麻衬衫",
+        brand="素野",
+        category="男装",
+        attributes={"material": "亚麻", "fit": "宽松", "colour": "白色", "lining": "无", "xq-code": "A7"},
+    )
+    planned = plan_assemble(
+        candidates=[""], facts=facts, options=GenerationOptions(language="zh", target_length=60)
+    )
+    assert "材质采用亚麻。" in planned.text and "版型为宽松。" in planned.text
+    assert "颜色为白色。" in planned.text and "内衬为无。" in planned.text
+    # A key the table does not know is left out: the value is said with the product's name.
+    assert "亚麻衬衫：A7。" in planned.text
+    assert not any(key in planned.text for key in ("material", "fit", "colour", "lining", "xq-code"))
+    # The labels count as the facts' words: the check does not flag them.
+    assert detect(planned.text, facts, language="zh").invented == []
+    # The prompt shows the labels too, so the model does not copy the raw key either.
+    prompt = build_planned_prompt(facts, GenerationOptions(language="zh"), shots=1)
+    assert "- 材质: 亚麻" in prompt.text.split("\n###\n")[-1]
+    # Chinese keys in an English draft: the English label.
+    cup = plan_assemble(
+        candidates=[""], facts=CUP, options=GenerationOptions(language="en", target_length=40)
+    )
+    assert "容量" not in cup.text and "500ml" in cup.text

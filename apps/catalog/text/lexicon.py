@@ -109,12 +109,10 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
         frozenset(
             _words(
                 "wear wardrobe outfit garment clothing layer layering fabric body season seasons "
-                "weather casual dress dressed look fit fits cut sewn men women kids"
+                "weather casual dress dressed look fit fits cut sewn"
             )
         ),
-        frozenset(
-            _words("穿 穿着 穿搭 上身 衣橱 季节 日常 休闲 出门 身材 体型 衣物 男士 女士 搭配 面料 版型")
-        ),
+        frozenset(_words("穿 穿着 穿搭 上身 衣橱 季节 日常 休闲 出门 身材 体型 衣物 搭配 面料 版型")),
     ),
     "footwear": (
         ("shoe", "footwear", "sneaker", "鞋"),

@@ -19,6 +19,7 @@ from typing import Any
 from .facts import ProductFacts
 from .grounding import _covered, text_length
 from .invention import Span, Support, detect, support_build
+from .keys import key_label
 from .options import GenerationOptions
 from .prompting import LABELS, MAX_VALUE_CHARS, SEPARATOR, Prompt, clean_facts, fact_value, max_new_tokens
 
@@ -43,7 +44,7 @@ def _facts_block(facts: ProductFacts, language: str) -> str:
         lines.append(f"- {labels['brand']}: {facts.brand}")
     if facts.category:
         lines.append(f"- {labels['category']}: {facts.category}")
-    lines += [f"- {key}: {value}" for key, value in facts.attributes.items()]
+    lines += [f"- {key_label(key, language) or key}: {value}" for key, value in facts.attributes.items()]
     return "\n".join(lines)
 
 
@@ -146,21 +147,25 @@ def opening_sentence(facts: ProductFacts, language: str) -> str:
 def template_sentence(name: str, value: str, facts: ProductFacts, language: str) -> str:
     """A fact said plainly, in the words of the facts, when no written line states it cleanly."""
     title = facts.title
-    if language == "zh":
-        if name == "brand":
-            return f"{facts.brand}{title}" + (f"，属于{facts.category}类目。" if facts.category else "。")
-        if value.startswith(name):
-            return f"{value}。"  # "保温": "保温12小时"
-        for keys, pattern in _ZH_TEMPLATES:
-            if name in keys:
-                return pattern.format(key=name, value=value)
-        if value.strip().lower() in _YES:
-            return f"{name}：{value}。"
-        return f"{name}为{value}。"
     if name == "brand":
+        if language == "zh":
+            return f"{facts.brand}{title}" + (f"，属于{facts.category}类目。" if facts.category else "。")
         sentence = f"{facts.brand} makes the {title[:1].lower()}{title[1:]}"
         return sentence + (f" for its {facts.category.lower()} range." if facts.category else ".")
-    key = name.lower()
+    # An English key in a Chinese description (or the other way round) is said by its label, never raw.
+    label = key_label(name, language)
+    if label is None:
+        return f"{title}：{value}。" if language == "zh" else f"{title}: {value}."
+    if language == "zh":
+        if value.startswith(label):
+            return f"{value}。"  # "保温": "保温12小时"
+        for keys, pattern in _ZH_TEMPLATES:
+            if label in keys:
+                return pattern.format(key=label, value=value)
+        if value.strip().lower() in _YES:
+            return f"{label}：{value}。"
+        return f"{label}为{value}。"
+    key = label.lower()
     for keys, pattern in _EN_TEMPLATES:
         if key in keys:
             return pattern.format(value=value)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from apps.core.text import CJK
 
 from .facts import ProductFacts
+from .keys import key_labels
 from .lexicon import GENERIC_EN, GENERIC_ZH, STOPWORDS_EN, STOPWORDS_ZH, kind_words
 
 SpanKind = Literal["invented", "number", "puffery"]
@@ -148,14 +149,26 @@ class Support:
         return bool(trimmed) and trimmed != word and (trimmed in self.corpus or trimmed in self.generic_zh)
 
 
+_AUDIENCE = (
+    (r"男", "男士 男性 男生 男款"),
+    (r"女", "女士 女性 女生 女款"),
+    (r"童|儿童|kid|child|baby|婴", "儿童 孩子 宝宝 童 kids children child"),
+    (r"\bmen'?s?\b", "men man"),
+    (r"women'?s?\b", "women woman"),
+)
+
+
 def support_build(
     facts: ProductFacts, *, voice_texts: Iterable[str] = (), keywords: Iterable[str] = ()
 ) -> Support:
     """The product's facts, its kind's generic vocabulary, the brand voice and the keywords, indexed."""
     parts = [facts.title, facts.brand, facts.category, facts.price, facts.currency]
     parts += [f"{key} {value}" for key, value in facts.attributes.items()]
+    parts += key_labels(list(facts.attributes))  # "材质" is said of a "material" fact
     parts += list(voice_texts) + list(keywords)
     corpus = " ".join(parts).lower()
+    # Who the product is for is a fact only when the facts say it ("男装" says 男士, "Kidswear" kids).
+    corpus += "".join(f" {words}" for cue, words in _AUDIENCE if re.search(cue, corpus))
     stems = frozenset(stem(token) for token in re.findall(r"[a-z0-9][a-z0-9'\-]*", corpus))
     stems |= frozenset(stem(piece) for token in stems for piece in token.split("-") if piece)
     kind_en, kind_zh = kind_words(title=facts.title, category=facts.category)

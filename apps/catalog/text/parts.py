@@ -1,0 +1,115 @@
+"""Attributes said of the wrong part: a fact's name linked to another fact's value, or put after the name
+of a part that another fact speaks of. Pure text work; apps.catalog.text.invention reads each sentence
+against it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from apps.core.text import CJK
+
+from .facts import ProductFacts
+from .lexicon import GENERIC_EN, STOPWORDS_EN
+from .support import Span
+
+_EN_LINK = (
+    r"(?:\s+(?:is|are|was|comes?\s+in|made\s+(?:of|from|with)|of|in|uses?|features?|has|with)\b|\s*[:=])"
+)
+_ZH_LINK = r"(?:材质|面料)?(?:为|是|采用|使用|选用|用|[:：])"
+_EN_CONTENT = re.compile(r"[a-z0-9][a-z0-9\-]{2,}")
+
+
+def _pieces(value: str) -> list[str]:
+    """What of an attribute value a sentence can say on its own: content words (English), stretches of
+    three characters (Chinese and codes)."""
+    value = value.lower()
+    if CJK.search(value):
+        return [value[i : i + 3] for i in range(max(1, len(value) - 2))]
+    return [
+        word for word in _EN_CONTENT.findall(value) if word not in STOPWORDS_EN and word not in GENERIC_EN
+    ]
+
+
+def _says(piece: str, lowered: str) -> bool:
+    if CJK.search(piece):
+        return piece in lowered
+    return re.search(rf"(?<![a-z0-9]){re.escape(piece)}(?![a-z0-9])", lowered) is not None
+
+
+def _part_words(key: str, value: str) -> set[str]:
+    """The names of parts an attribute speaks of: its key ("杯盖", "滤杯型号" also "滤杯") and the head
+    nouns of its value's items ("40张滤纸": 滤纸; "glass server": server)."""
+    if CJK.search(key) or CJK.search(value):
+        words = {key} | ({key[:2]} if len(key) >= 3 and CJK.search(key[:2]) else set())
+        for item in re.split(r"[、，,;；/\s]|和|加|与", value):
+            item = re.sub(r"^[\d.]+\S?", "", item)
+            if len(item) >= 2 and CJK.search(item[-2:]):
+                words |= {item[-2:], item[-3:]} if len(item) >= 3 else {item}
+        return {word for word in words if len(word) >= 2}
+    words = {key} if " " not in key else set()
+    for item in re.split(r"[,;/]| and ", value):
+        found = _EN_CONTENT.findall(item)
+        if found and found[-1] not in STOPWORDS_EN and found[-1] not in GENERIC_EN:
+            words.add(found[-1])
+    return words
+
+
+def key_swap_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]:
+    """An attribute given to the wrong part or another attribute's value: "杯盖材质为316不锈钢" where the
+    facts give 杯盖: 弹跳盖 and the 316 steel for the liner; "滤杯容量" where the capacity is the set's; "a
+    glass lid" where the lid is bamboo. Flagged: the name said with none of its own value but linked to
+    another attribute's value, or put after the name of a part that another fact speaks of."""
+    lowered = sentence.lower()
+    named = f"{facts.title} {facts.brand} {facts.category}".lower()
+    items = [(key.lower().strip(), value.lower()) for key, value in facts.attributes.items() if key.strip()]
+    spans: list[Span] = []
+    for key, value in items:
+        if key in named or any(key in other for _, other in items):
+            continue  # "保温": "保温12小时"; a key the title says is no attribute name here
+        zh = bool(CJK.search(key))
+        own = _pieces(value) or [value]
+        own_said = any(_says(piece, lowered) for piece in own)
+        others = {
+            piece: other
+            for other_key, other in items
+            if other_key != key
+            for piece in _pieces(other)
+            if piece not in named and not any(piece in p for p in own)
+        }
+        parts = {
+            word: other_key
+            for other_key, other in items
+            if other_key != key
+            for word in _part_words(other_key, other)
+            if word not in named and word not in value and word not in key and key not in word
+        }
+        pattern = re.escape(key) if zh else rf"(?<![a-z0-9]){re.escape(key)}s?(?![a-z0-9])"
+        for match in re.finditer(pattern, lowered):
+            after = lowered[match.end() : match.end() + 40]
+            before = lowered[max(0, match.start() - 24) : match.start()]
+            start, said = match.start(), ""
+            link = re.match(_ZH_LINK if zh else _EN_LINK, after)
+            if link and not own_said:
+                window = after[link.end() : link.end() + (14 if zh else 32)]
+                piece = next((piece for piece in others if _says(piece, window)), "")
+                said = f"not “{others[piece]}”" if piece else ""
+            if not said:
+                # "<part> <name>": "滤杯容量", "滤纸的容量", "dripper's capacity", "ceramic finish".
+                head = re.sub(r"的$" if zh else r"(?:'s|’s)?\s+$", "", before)
+                word = next((w for w in sorted(parts, key=len, reverse=True) if head.endswith(w)), "")
+                if word and (zh or re.search(rf"(?<![a-z0-9]){re.escape(word)}$", head)):
+                    start = match.start() - (len(before) - len(head)) - len(word)
+                    said = f"not for the “{word}”"
+            if said:
+                phrase = sentence[start : match.end()]
+                spans.append(
+                    Span(
+                        offset + start,
+                        offset + match.end(),
+                        phrase,
+                        "invented",
+                        f"The facts give {key}: {value}, {said}.",
+                    )
+                )
+    return spans
