@@ -29,6 +29,18 @@ CUP = ProductFacts(
     category="水杯",
     attributes={"材质": "304不锈钢", "容量": "500ml", "保温": "保温12小时", "杯盖": "弹跳盖"},
 )
+CUP_316 = ProductFacts(
+    title="真空保温杯",
+    brand="暖途",
+    category="水杯",
+    attributes={"材质": "316不锈钢内胆", "容量": "500ml", "杯盖": "弹跳盖", "颜色": "墨绿"},
+)
+SHIRT_PARTS = ProductFacts(
+    title="Oxford shirt",
+    brand="Harbor Lane",
+    category="Apparel",
+    attributes={"collar": "band collar", "sleeves": "long sleeves", "sizes": "S-XL"},
+)
 EARBUDS_ZH = ProductFacts(
     title="无线蓝牙耳机",
     brand="声阔",
@@ -249,3 +261,65 @@ def test_chinese_drafts_of_english_keys_name_them_in_chinese() -> None:
         candidates=[""], facts=CUP, options=GenerationOptions(language="en", target_length=40)
     )
     assert "容量" not in cup.text and "500ml" in cup.text
+
+
+def test_an_attribute_given_to_the_wrong_part_is_flagged() -> None:
+    # The lid said to be of the liner's steel; the capacity given to the dripper or the filters.
+    assert invented("杯盖材质为316不锈钢。杯盖采用弹跳盖。容量为500ml。", CUP_316, "zh") == ["杯盖材质"]
+    coffee = ProductFacts(
+        title="手冲咖啡壶套装",
+        brand="慢煮",
+        category="厨具",
+        attributes={"材质": "陶瓷滤杯，玻璃分享壶", "容量": "600ml", "套装内容": "滤杯、分享壶、40张滤纸"},
+    )
+    assert invented("滤杯容量为600ml。滤纸的容量为600ml。容量为600ml。", coffee, "zh") == [
+        "滤杯容量",
+        "滤纸的容量",
+    ]
+    assert invented("材质采用陶瓷滤杯，玻璃分享壶。套装内容为滤杯、分享壶、40张滤纸。", coffee, "zh") == []
+    hammock = ProductFacts(
+        title="Camping hammock",
+        brand="Canopy Co",
+        category="Outdoor",
+        attributes={
+            "material": "ripstop nylon",
+            "includes": "2 tree straps, 2 carabiners",
+            "colour": "olive",
+        },
+    )
+    text = "It is made of ripstop nylon. The straps are made from ripstop nylon. It comes with 2 tree straps."
+    assert invented(text, hammock, "en") == ["straps are made from ripstop"]
+    shoes = ProductFacts(
+        title="Trail running shoes",
+        brand="Stridewell",
+        category="Footwear",
+        attributes={"upper": "ripstop mesh", "cushioning": "EVA midsole"},
+    )
+    assert invented("The upper has EVA midsole. Its cushioning is EVA midsole.", shoes, "en") == ["upper"]
+
+
+def test_made_of_what_is_no_material_and_universal_claims_are_flagged() -> None:
+    desk = ProductFacts(
+        title="Standing desk converter",
+        brand="Deskwise",
+        category="Office",
+        attributes={"width": "80 cm", "finish": "oak laminate", "frame": "powder-coated steel"},
+    )
+    assert invented("The desk is made of oak laminate.", desk, "en") == ["made of oak"]
+    assert invented("It is made of powder-coated steel with an oak laminate finish.", desk, "en") == []
+    kettle = ProductFacts(
+        title="Electric kettle", brand="Boilright", category="Kitchen", attributes={"capacity": "1.2 L"}
+    )
+    assert invented("It can be used with any electric kettle.", kettle, "en") == [
+        "used with any electric kettle"
+    ]
+    # Praise of the usual kind is puffery, not a claim of fit.
+    report = detect("It is a perfect addition to any kitchen.", kettle, language="en")
+    assert report.invented == [] and [span.text for span in report.puffery] == ["perfect"]
+    assert invented("适用于所有炉灶。", CUP, "zh") == ["适用于所有炉灶"]
+
+
+def test_planned_fact_sentences_say_a_part_as_a_sentence() -> None:
+    planned = plan_assemble(candidates=[""], facts=SHIRT_PARTS, options=GenerationOptions(target_length=40))
+    assert "It has a band collar." in planned.text and "It has long sleeves." in planned.text
+    assert "Its sizes are S-XL." not in planned.text and "It is available in sizes S-XL." in planned.text

@@ -37,7 +37,7 @@ GENERIC_EN = frozenset(
         suits fit fits available keep keeps keeping hold holds holding add adds adding give gives
         giving bring brings help helps allow allows let enjoy enjoys need needs want wants go goes
         find look looks looking detail details finish day days daily everyday every time times go-to
-        easily simple simply set sets pair pairs piece pieces size sizes colour colours color colors
+        easily simple simply pair pairs size sizes colour colours color colors
         style styles styled type types kind version model part parts range selection whatever
         whenever wherever always ready new own perfect work works working clean cleaning care wear
         wearing wears home life moment moments need needs own people person anyone everyone someone
@@ -109,7 +109,7 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
         frozenset(
             _words(
                 "wear wardrobe outfit garment clothing layer layering fabric body season seasons "
-                "weather casual dress dressed look fit fits cut sewn"
+                "weather casual dressed look fit fits cut sewn"
             )
         ),
         frozenset(_words("穿 穿着 穿搭 上身 衣橱 季节 日常 休闲 出门 身材 体型 衣物 搭配 面料 版型")),

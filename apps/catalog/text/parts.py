@@ -16,6 +16,7 @@ from .support import Span
 _EN_LINK = (
     r"(?:\s+(?:is|are|was|comes?\s+in|made\s+(?:of|from|with)|of|in|uses?|features?|has|with)\b|\s*[:=])"
 )
+_EN_IS = r"(?:\s+(?:is|are|was|were)(?:\s+made\s+(?:of|from))?\b)"
 _ZH_LINK = r"(?:材质|面料)?(?:为|是|采用|使用|选用|用|[:：])"
 _EN_CONTENT = re.compile(r"[a-z0-9][a-z0-9\-]{2,}")
 
@@ -112,4 +113,99 @@ def key_swap_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span
                         f"The facts give {key}: {value}, {said}.",
                     )
                 )
+    return spans + part_value_spans(sentence, offset, facts) + role_spans(sentence, offset, facts)
+
+
+def part_value_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]:
+    """A part one fact names, given another fact's value: "the straps are made from ripstop nylon" where
+    the straps come in the set and the nylon is the product's material."""
+    lowered = sentence.lower()
+    named = f"{facts.title} {facts.brand} {facts.category}".lower()
+    items = [(key.lower().strip(), value.lower()) for key, value in facts.attributes.items() if key.strip()]
+    spans: list[Span] = []
+    for part_key, part_value in items:
+        for word in _part_words("", part_value):
+            if not word or word in named or word == part_key:
+                continue
+            zh = bool(CJK.search(word))
+            pattern = re.escape(word) if zh else rf"(?<![a-z0-9]){re.escape(word)}s?(?![a-z0-9])"
+            for match in re.finditer(pattern, lowered):
+                after = lowered[match.end() : match.end() + 40]
+                link = re.match(_ZH_LINK if zh else _EN_IS, after)
+                if not link:
+                    continue
+                window = after[link.end() : link.end() + (14 if zh else 32)]
+                for key, value in items:
+                    if key == part_key or word in value or word in key or value in part_value:
+                        continue
+                    piece = next((p for p in _pieces(value) if p not in named and _says(p, window)), "")
+                    if piece and not any(_says(p, window) for p in _pieces(part_value) if p != word):
+                        end = match.end() + link.end() + window.index(piece) + len(piece)
+                        spans.append(
+                            Span(
+                                offset + match.start(),
+                                offset + end,
+                                sentence[match.start() : end],
+                                "invented",
+                                f"The facts give {key}: {value} for the product, not for the “{word}”.",
+                            )
+                        )
+                        break
+    return spans
+
+
+_MATERIAL_KEYS = re.compile(
+    r"material|fabric|body|upper|outer|shell|surface|lining|frame|construction|composition|"
+    r"材质|面料|外壳|鞋面|内胆|外层|内衬|主体|框架"
+)
+_MADE_OF = re.compile(r"(?<![a-z])made\s+(?:of|from|with|out\s+of)\s+(?:an?\s+|the\s+)?")
+_UNIVERSAL = re.compile(
+    r"(?<![a-z])(?:used?|fits?|compatible|works?|suitable|suits?|ideal|designed|made|perfect)\s+"
+    r"(?:with|for|in|on|to)\s+(?:any|all|every|each)(?:\s+(?:types?|kinds?|sorts?)\s+of)?"
+    r"(?:\s+[a-z][a-z\-]*){1,2}"
+    r"|(?:适用于?|适合|兼容|通用于?)(?:所有|任何|各种|一切|全部|各类)[\u4e00-\u9fff]{0,4}"
+)
+
+
+def role_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]:
+    """Claims of a kind the facts do not make: "made of" a value that is no material ("made of oak
+    laminate" for a finish, "made from 600 ml"), and universal claims of use or fit ("can be used with
+    any kettle", "suitable for all types of kitchens", "适用于所有炉灶") unless the facts say them."""
+    lowered = sentence.lower()
+    named = f"{facts.title} {facts.brand} {facts.category}".lower()
+    corpus = " ".join([named, *(f"{k} {v}" for k, v in facts.attributes.items())]).lower()
+    spans: list[Span] = []
+    for match in _MADE_OF.finditer(lowered):
+        window = lowered[match.end() : match.end() + 32]
+        # The attribute whose value the words after "made of" say first.
+        first: tuple[int, str, str, str] | None = None
+        for key, value in facts.attributes.items():
+            for piece in _pieces(value):
+                found = re.search(rf"(?<![a-z0-9]){re.escape(piece)}(?![a-z0-9])", window)
+                if piece not in named and found and (first is None or found.start() < first[0]):
+                    first = (found.start(), piece, key, value)
+        if first and not _MATERIAL_KEYS.search(first[2].lower()):
+            position, piece, key, value = first
+            end = match.end() + position + len(piece)
+            spans.append(
+                Span(
+                    offset + match.start(),
+                    offset + end,
+                    sentence[match.start() : end],
+                    "invented",
+                    f"The facts give {key}: {value}, which is not what it is made of.",
+                )
+            )
+    for match in _UNIVERSAL.finditer(lowered):
+        if match.group(0) in corpus:
+            continue
+        spans.append(
+            Span(
+                offset + match.start(),
+                offset + match.end(),
+                sentence[match.start() : match.end()],
+                "invented",
+                f"“{sentence[match.start() : match.end()]}” claims more than the product's facts say.",
+            )
+        )
     return spans

@@ -122,7 +122,7 @@ _EN_TEMPLATES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("size", "dimensions"), "It measures {value}."),
     (("weight",), "It weighs {value}."),
     (("capacity",), "It holds {value}."),
-    (("includes",), "The set includes {value}."),
+    (("includes", "contents", "in the box"), "It comes with {value}."),
     (("care",), "For care: {value}."),
 )
 _ZH_TEMPLATES: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -171,9 +171,14 @@ def template_sentence(name: str, value: str, facts: ProductFacts, language: str)
             return pattern.format(value=value)
     if value.strip().lower() in _YES:
         return f"It is {key}."
-    if key in value.lower():
-        return f"{value[:1].upper()}{value[1:]}."  # "noise cancelling": "active noise cancelling"
-    return f"Its {key} is {value}."
+    if key.rstrip("s") in value.lower():
+        # "collar": "band collar" is a part it has; "noise cancelling": "active noise cancelling".
+        last = value.split()[-1].lower() if value.split() else ""
+        if last.endswith(("ing", "s")) or "," in value:
+            return f"It has {value}."
+        return f"It has {'an' if value[:1].lower() in 'aeiou' else 'a'} {value}."
+    verb = "are" if key.endswith("s") and not key.endswith("ss") else "is"
+    return f"Its {key} {verb} {value}."
 
 
 @dataclass
