@@ -66,10 +66,10 @@ def key_swap_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span
     items = [(key.lower().strip(), value.lower()) for key, value in facts.attributes.items() if key.strip()]
     spans: list[Span] = []
     for key, value in items:
-        if key in named or any(key in other for _, other in items):
-            continue  # "保温": "保温12小时"; a key the title says is no attribute name here
+        if key in named or any(key in other for other_key, other in items if other_key != key):
+            continue  # a key the title or another fact says is no attribute name here
         zh = bool(CJK.search(key))
-        own = _pieces(value) or [value]
+        own = [piece for piece in _pieces(value) if piece not in key] or [value]
         own_said = any(_says(piece, lowered) for piece in own)
         others = {
             piece: other
@@ -95,6 +95,10 @@ def key_swap_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span
                 window = after[link.end() : link.end() + (14 if zh else 32)]
                 piece = next((piece for piece in others if _says(piece, window)), "")
                 said = f"not “{others[piece]}”" if piece else ""
+                if not piece and "made" in link.group(0) + window[:12]:
+                    # "the lid is made of steel": a part's material, which its own fact does not give.
+                    title_piece = next((p for p in _pieces(named) if _says(p, window[:24])), "")
+                    said = f"not a material (“{title_piece}”)" if title_piece else ""
             if not said:
                 # "<part> <name>": "滤杯容量", "滤纸的容量", "dripper's capacity", "ceramic finish".
                 head = re.sub(r"的$" if zh else r"(?:'s|’s)?\s+$", "", before)
@@ -159,11 +163,28 @@ _MATERIAL_KEYS = re.compile(
     r"材质|面料|外壳|鞋面|内胆|外层|内衬|主体|框架"
 )
 _MADE_OF = re.compile(r"(?<![a-z])made\s+(?:of|from|with|out\s+of)\s+(?:an?\s+|the\s+)?")
+# A verb that says which attribute a number is: "weighs 10 kg" is a weight, "measures 18/8" a size.
+_MEASURE_VERBS = (
+    (
+        re.compile(
+            r"(?<![a-z])weigh(?:s|ing)?\s+(?:only\s+|just\s+|about\s+|around\s+|up\s+to\s+)?(\d+(?:\.\d+)?)"
+            r"|(?:重量|重)(?:为|是|约|仅|只有)*(\d+(?:\.\d+)?)"
+        ),
+        re.compile(r"(?:net |item |total )?weight|重量|净重|单只重量", re.IGNORECASE),
+        "what it weighs",
+    ),
+    (
+        re.compile(r"(?<![a-z])measur(?:es|ing)\s+(?:about\s+|around\s+)?(\d+(?:\.\d+)?)()"),
+        re.compile(r"size|sizes|dimensions|length|width|height|depth|diameter|measurements", re.IGNORECASE),
+        "its size",
+    ),
+)
 _UNIVERSAL = re.compile(
     r"(?<![a-z])(?:used?|fits?|compatible|works?|suitable|suits?|ideal|designed|made|perfect)\s+"
     r"(?:with|for|in|on|to)\s+(?:any|all|every|each)(?:\s+(?:types?|kinds?|sorts?)\s+of)?"
     r"(?:\s+[a-z][a-z\-]*){1,2}"
     r"|(?:适用于?|适合|兼容|通用于?)(?:所有|任何|各种|一切|全部|各类)[\u4e00-\u9fff]{0,4}"
+    r"|(?<![a-z])(?:multi-?functional|multi-?purpose|all-in-one)(?![a-z])|多功能|多用途|全能|万能"
 )
 
 
@@ -196,6 +217,24 @@ def role_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]:
                     f"The facts give {key}: {value}, which is not what it is made of.",
                 )
             )
+    for verb, allowed, said in _MEASURE_VERBS:
+        for match in verb.finditer(lowered):
+            number = match.group(1) or match.group(2)
+            owners = [
+                k
+                for k, v in facts.attributes.items()
+                if re.search(rf"(?<![\d.]){re.escape(number)}(?!\d)", v)
+            ]
+            if owners and not any(allowed.fullmatch(k.strip()) for k in owners):
+                spans.append(
+                    Span(
+                        offset + match.start(),
+                        offset + match.end(),
+                        sentence[match.start() : match.end()],
+                        "invented",
+                        f"{number} is the {owners[0]} in the facts, not {said}.",
+                    )
+                )
     for match in _UNIVERSAL.finditer(lowered):
         if match.group(0) in corpus:
             continue

@@ -116,7 +116,8 @@ def planned_max_new_tokens(facts: ProductFacts, options: GenerationOptions) -> i
 
 
 _EN_TEMPLATES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("material", "upper", "outer", "shell", "body", "surface", "fabric"), "It is made of {value}."),
+    (("material", "materials", "fabric"), "It is made of {value}."),
+    (("upper", "body", "surface", "frame"), "Its {key} is made of {value}."),
     (("colour", "color", "colours", "colors"), "It comes in {value}."),
     (("sizes",), "It is available in sizes {value}."),
     (("size", "dimensions"), "It measures {value}."),
@@ -130,6 +131,14 @@ _ZH_TEMPLATES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("颜色",), "颜色为{value}。"),
 )
 _YES = ("yes", "是", "有")
+
+
+_STATES = ("safe", "proof", "ing", "able", "ible", "ed", "off")
+_NEGATION = re.compile(r"\b(?:not|no|without|none)\b", re.IGNORECASE)
+
+
+def _article(words: str) -> str:
+    return "an" if words[:1].lower() in "aeiou" else "a"
 
 
 def opening_sentence(facts: ProductFacts, language: str) -> str:
@@ -168,15 +177,25 @@ def template_sentence(name: str, value: str, facts: ProductFacts, language: str)
     key = label.lower()
     for keys, pattern in _EN_TEMPLATES:
         if key in keys:
-            return pattern.format(value=value)
+            return pattern.format(key=key, value=value)
     if value.strip().lower() in _YES:
-        return f"It is {key}."
+        # "microwave safe", "leakproof", "RFID blocking" say what it is; "tare function" what it has.
+        if key.endswith(_STATES):
+            return f"It is {key}."
+        return f"It has {_article(key)} {key}."
+    if _NEGATION.search(value):
+        # "insert not included", never "It has an insert ..."; "microwave safe: no, metal".
+        if key.rstrip("s") in value.lower():
+            return f"{value[:1].upper()}{value[1:]}."
+        return f"{key[:1].upper()}{key[1:]}: {value}."
     if key.rstrip("s") in value.lower():
         # "collar": "band collar" is a part it has; "noise cancelling": "active noise cancelling".
         last = value.split()[-1].lower() if value.split() else ""
+        if last.endswith("ed"):
+            return f"It is {value}."  # "power": "USB powered"
         if last.endswith(("ing", "s")) or "," in value:
             return f"It has {value}."
-        return f"It has {'an' if value[:1].lower() in 'aeiou' else 'a'} {value}."
+        return f"It has {_article(value)} {value}."
     verb = "are" if key.endswith("s") and not key.endswith("ss") else "is"
     return f"Its {key} {verb} {value}."
 

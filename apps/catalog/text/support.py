@@ -175,8 +175,7 @@ def support_build(
     numbers: dict[str, set[str]] = {}
     # Value by value, so a number never takes the next attribute's name for its unit.
     for value in [facts.title, facts.price, *facts.attributes.values(), *voice_texts, *keywords]:
-        for match in _NUMBER_UNIT.finditer(str(value).lower()):
-            number = match.group(1).replace(",", "")
+        for match, number in _numbers_of(str(value).lower()):
             numbers.setdefault(number, set()).add(_units(match.group(2)))
     pairs: dict[str, set[str]] = {}
     # "ceramic dripper, glass carafe": which word the facts put before which part, to catch a swap.
@@ -222,10 +221,27 @@ def swap_spans(sentence: str, offset: int, support: Support) -> list[Span]:
     return spans
 
 
+_ZH_NUMERAL = re.compile(rf"(?<![一二两三四五六七八九十百])([二两三四五六七八九十]+)({ZH_UNITS})")
+_ZH_DIGITS = {"二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _zh_number(numeral: str) -> str:
+    """ "四" 4, "十二" 12, "二十" 20 ("一" is left out of the pattern: "一个", "一款" are no counts)."""
+    if "十" not in numeral:
+        return "".join(str(_ZH_DIGITS.get(char, 0)) for char in numeral)
+    tens, _, ones = numeral.partition("十")
+    return str(_ZH_DIGITS.get(tens, 1) * 10 + _ZH_DIGITS.get(ones, 0))
+
+
+def _numbers_of(text: str) -> list[tuple[re.Match[str], str]]:
+    """(match, number) for digits with their units and Chinese numerals with theirs ("四色", "三格")."""
+    found = [(match, match.group(1).replace(",", "")) for match in _NUMBER_UNIT.finditer(text)]
+    return found + [(match, _zh_number(match.group(1))) for match in _ZH_NUMERAL.finditer(text)]
+
+
 def number_spans(sentence: str, offset: int, support: Support) -> list[Span]:
     spans = []
-    for match in _NUMBER_UNIT.finditer(sentence):
-        number = match.group(1).replace(",", "")
+    for match, number in _numbers_of(sentence):
         unit = _units(match.group(2))
         plain = number.rstrip("0").rstrip(".") if "." in number else number
         known = support.numbers.get(number) or support.numbers.get(plain)
@@ -239,7 +255,13 @@ def number_spans(sentence: str, offset: int, support: Support) -> list[Span]:
                     f"The number {number} is not in the product's facts.",
                 )
             )
-        elif unit and unit not in known and unit.isalpha() and not _is_word_after_number(unit, support):
+        elif (
+            unit
+            and unit not in known
+            and unit.isalpha()
+            # "5.3 Bluetooth" names what the bare 5.3 of the facts counts; "5 LEDs" is not the "5 m".
+            and not ("" in known and _is_word_after_number(unit, support))
+        ):
             said = ", ".join(sorted(filter(None, known))) or "no unit"
             spans.append(
                 Span(
