@@ -323,3 +323,24 @@ def test_planned_fact_sentences_say_a_part_as_a_sentence() -> None:
     planned = plan_assemble(candidates=[""], facts=SHIRT_PARTS, options=GenerationOptions(target_length=40))
     assert "It has a band collar." in planned.text and "It has long sleeves." in planned.text
     assert "Its sizes are S-XL." not in planned.text and "It is available in sizes S-XL." in planned.text
+
+
+def test_numbers_are_read_with_what_they_measure() -> None:
+    scale = ProductFacts(
+        title="Digital kitchen scale",
+        brand="Gramline",
+        category="Kitchen",
+        attributes={"max weight": "10 kg", "surface": "stainless steel", "size": "20 x 18 cm"},
+    )
+    assert invented("It weighs 10 kg. Its max weight is 10 kg. It measures 20 x 18 cm.", scale, "en") == [
+        "weighs 10"
+    ]
+    chair = ProductFacts(title="露营折叠椅", brand="野趣", attributes={"承重": "120kg", "重量": "2.3kg"})
+    assert invented("承重为120kg。重量为2.3kg。", chair, "zh") == []
+    assert invented("它重120kg。", chair, "zh") == ["它重120"]
+    # Chinese numerals count with their units: "四色" is not the facts' "四格".
+    bank = ProductFacts(title="充电宝", brand="续航家", attributes={"显示": "四格指示灯", "颜色": "黑色"})
+    assert invented("显示为四格指示灯。采用四色设计。", bank, "zh") == ["四色"]
+    # A count word after a bare number of the facts is what it counts; after a measured one it is not.
+    strip = ProductFacts(title="LED strip lights", brand="Glowline", attributes={"length": "5 m"})
+    assert invented("The LED strip lights have 5 LEDs.", strip, "en") == ["5 LEDs"]

@@ -168,7 +168,7 @@ _MEASURE_VERBS = (
     (
         re.compile(
             r"(?<![a-z])weigh(?:s|ing)?\s+(?:only\s+|just\s+|about\s+|around\s+|up\s+to\s+)?(\d+(?:\.\d+)?)"
-            r"|(?:重量|重)(?:为|是|约|仅|只有)*(\d+(?:\.\d+)?)"
+            r"|(?<![克承称载净毛])(?:重量|重)(?:为|是|约|仅|只有)*(\d+(?:\.\d+)?)"
         ),
         re.compile(r"(?:net |item |total )?weight|重量|净重|单只重量", re.IGNORECASE),
         "what it weighs",
