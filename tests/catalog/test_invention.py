@@ -344,3 +344,15 @@ def test_numbers_are_read_with_what_they_measure() -> None:
     # A count word after a bare number of the facts is what it counts; after a measured one it is not.
     strip = ProductFacts(title="LED strip lights", brand="Glowline", attributes={"length": "5 m"})
     assert invented("The LED strip lights have 5 LEDs.", strip, "en") == ["5 LEDs"]
+
+
+def test_word_forms_of_the_facts_and_numbers_in_words() -> None:
+    beanie = ProductFacts(
+        title="Merino wool beanie",
+        brand="Northpine",
+        attributes={"knit": "rib knit", "care": "machine wash", "sizes": "S-L"},
+    )
+    # "ribbed", "washable", "worn" are forms of the facts' words; contractions are function words.
+    assert invented("It's a ribbed beanie that's machine washable and worn all day.", beanie, "en") == []
+    assert invented("It comes in four sizes and two colours.", beanie, "en") == ["four sizes", "two colours"]
+    assert invented("Two of them fit.", beanie, "en") == ["Two of"]

@@ -24,7 +24,10 @@ STOPWORDS_EN = frozenset(
         such only own same too very just also even still again once while whether if because though
         although until unless between through during before after above below against among per via
         s t one two three four five six seven eight nine ten first second whole either neither many
-        much lot lots well way ways thing things get gets got let lets like"""
+        much lot lots well way ways thing things get gets got let lets like
+        it's that's there's here's what's you're we're they're i'm you'll we'll they'll it'll
+        you've we've they've don't doesn't didn't won't can't cannot isn't aren't wasn't weren't
+        possible enough put take takes taking"""
     )
 )
 
@@ -176,10 +179,10 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
         ),
         frozenset(
             _words(
-                "music listen listening sound audio calls call device devices phone phones tablet "
-                "laptop charge"
+                "music listen listening hear hearing sound audio calls call device devices phone phones "
+                "tablet laptop charge "
                 "charging charged battery power connect connection connected typing type desk setup "
-                "room rooms"
+                "room rooms "
                 "light lighting lights mood"
             )
         ),

@@ -84,17 +84,33 @@ class Span:
         return asdict(self)
 
 
+_IRREGULAR = {
+    "worn": "wear",
+    "wore": "wear",
+    "held": "hold",
+    "kept": "keep",
+    "made": "make",
+    "built": "build",
+}
+
+
 def stem(word: str) -> str:
-    """A crude English stem: enough to tell "pockets" from "pocket", not a linguist's."""
+    """A crude English stem: enough to tell "pockets" from "pocket", and "ribbed", "washable", "worn"
+    from "rib", "wash", "wear"; not a linguist's."""
     word = word.lower().replace("’", "'")
     if word.endswith("'s"):
         word = word[:-2]
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
-    if len(word) > 5 and word.endswith("ing"):
-        return word[:-3]
-    if len(word) > 4 and word.endswith("ed"):
-        return word[:-2]
+    for suffix, least in (("ing", 6), ("ed", 5), ("able", 7)):
+        if len(word) >= least and word.endswith(suffix):
+            base = word[: -len(suffix)]
+            # "ribbed", "fitted": one of a doubled final consonant goes with the suffix.
+            if len(base) > 2 and base[-1] == base[-2] and base[-1] not in "aeiouslz":
+                base = base[:-1]
+            return base
     if len(word) > 4 and word.endswith("es") and word[-3] in "sxz":
         return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
@@ -233,16 +249,27 @@ def _zh_number(numeral: str) -> str:
     return str(_ZH_DIGITS.get(tens, 1) * 10 + _ZH_DIGITS.get(ones, 0))
 
 
+_EN_NUMBERS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_EN_NUMBER_WORD = re.compile(rf"(?<![a-z\-])({'|'.join(_EN_NUMBERS)})\s+([a-z]+)", re.IGNORECASE)
+
+
 def _numbers_of(text: str) -> list[tuple[re.Match[str], str]]:
-    """(match, number) for digits with their units and Chinese numerals with theirs ("四色", "三格")."""
+    """(match, number) for digits with their units, and for numbers in words with what they count
+    ("四色", "三格", "four sizes", "two colours")."""
     found = [(match, match.group(1).replace(",", "")) for match in _NUMBER_UNIT.finditer(text)]
-    return found + [(match, _zh_number(match.group(1))) for match in _ZH_NUMERAL.finditer(text)]
+    found += [(match, _zh_number(match.group(1))) for match in _ZH_NUMERAL.finditer(text)]
+    return found + [
+        (match, str(_EN_NUMBERS.index(match.group(1).lower()) + 2))
+        for match in _EN_NUMBER_WORD.finditer(text)
+    ]
 
 
 def number_spans(sentence: str, offset: int, support: Support) -> list[Span]:
     spans = []
     for match, number in _numbers_of(sentence):
         unit = _units(match.group(2))
+        if unit in STOPWORDS_EN:
+            unit = ""  # "two of them": a count, not a unit
         plain = number.rstrip("0").rstrip(".") if "." in number else number
         known = support.numbers.get(number) or support.numbers.get(plain)
         if known is None:
