@@ -98,16 +98,56 @@ def generate_after(group: list[dict[str, Any]], options: GenerationOptions) -> l
     return out
 
 
+def reassemble(source: Path, out_path: Path) -> None:
+    """The planned drafting's assembly re-run on the candidates a run of ``--pipeline after`` stored.
+
+    Generation is unchanged (same prompt, seed and model), so the stored candidates are what the model
+    writes for these products; only the checking and assembly that pick the kept text run again, with
+    the code as it is now. Batch seconds are carried over (the assembly costs milliseconds a product)."""
+    data = json.loads(source.read_text(encoding="utf-8"))
+    settings = data["settings"]
+    products = {e["sku"]: e for e in json.loads(PRODUCTS.read_text(encoding="utf-8"))["products"]}
+    drafts = {}
+    for sku, entry in data["drafts"].items():
+        product = products[sku]
+        options = GenerationOptions(
+            language=product["language"],
+            target_length=int(settings["target_length"]),
+            candidates=int(settings["candidates"]),
+            seed=7,
+        )
+        prompt = build_planned_prompt(facts_of(product), options)
+        raw = [Draft(text=text, finish_reason="stop") for text in entry["candidates"]]
+        scored = drafts_plan(prompt=prompt, options=options, drafts=raw)
+        drafts[sku] = {
+            "sku": sku,
+            "text": scored[0].text,
+            "spans": scored[0].spans,
+            "rejected": scored[0].rejected,
+            "candidates": entry["candidates"],
+        }
+    settings = {**settings, "reassembled_from": source.name}
+    result = {"drafts": drafts, "batches": data["batches"], "settings": settings}
+    out_path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"{len(drafts)} drafts reassembled into {out_path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--pipeline", choices=["before", "after"], required=True)
+    parser.add_argument("--pipeline", choices=["before", "after"])
     parser.add_argument("--out", required=True)
+    parser.add_argument("--reassemble", help="a drafts file of --pipeline after: re-run only the assembly")
     parser.add_argument("--split", choices=["all", "heldout", "tune"], default="all")
     parser.add_argument("--candidates", type=int, default=2)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--target-length", type=int, default=80)
     parser.add_argument("--limit", type=int, default=0)
     args = parser.parse_args()
+    if args.reassemble:
+        reassemble(Path(args.reassemble), Path(args.out))
+        return
+    if not args.pipeline:
+        parser.error("--pipeline is required")
     products = json.loads(PRODUCTS.read_text(encoding="utf-8"))["products"]
     if args.split != "all":
         products = [entry for entry in products if entry["split"] == args.split]

@@ -138,7 +138,17 @@ def test_the_default_generator_drafts_grounded_text_in_both_languages(store: Any
         category="户外",
         attributes={"材质": "不锈钢", "容量": "750ml"},
     )
-    for product in (backpack, bottle):
+    # A catalog imported with English columns, described in Chinese: no raw key in the text.
+    shirt = products.product_create(
+        store=store,
+        actor=Actor.system(),
+        sku="R3",
+        title="亚麻衬衫",
+        brand="素野",
+        category="男装",
+        attributes={"material": "亚麻", "fit": "宽松", "colour": "白色"},
+    )
+    for product in (backpack, bottle, shirt):
         version = drafting.description_generate(
             product=product,
             actor=Actor.system(),
@@ -153,3 +163,5 @@ def test_the_default_generator_drafts_grounded_text_in_both_languages(store: Any
         length = text_length(version.text, product.language)
         assert length <= 1.3 * 30
         assert length >= 0.7 * 30 or "too_short" in {flag["code"] for flag in version.flags}
+    assert not any(key in version.text for key in ("material", "fit", "colour"))
+    assert "材质" in version.text or "亚麻" in version.text

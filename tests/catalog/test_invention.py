@@ -29,6 +29,18 @@ CUP = ProductFacts(
     category="水杯",
     attributes={"材质": "304不锈钢", "容量": "500ml", "保温": "保温12小时", "杯盖": "弹跳盖"},
 )
+CUP_316 = ProductFacts(
+    title="真空保温杯",
+    brand="暖途",
+    category="水杯",
+    attributes={"材质": "316不锈钢内胆", "容量": "500ml", "杯盖": "弹跳盖", "颜色": "墨绿"},
+)
+SHIRT_PARTS = ProductFacts(
+    title="Oxford shirt",
+    brand="Harbor Lane",
+    category="Apparel",
+    attributes={"collar": "band collar", "sleeves": "long sleeves", "sizes": "S-XL"},
+)
 EARBUDS_ZH = ProductFacts(
     title="无线蓝牙耳机",
     brand="声阔",
@@ -221,3 +233,126 @@ def test_a_fact_word_put_before_the_wrong_part_is_flagged() -> None:
     assert [(span.text, span.reason) for span in spans] == [
         ("ceramic carafe", "The facts give glass carafe, not “ceramic carafe”.")
     ]
+
+
+def test_chinese_drafts_of_english_keys_name_them_in_chinese() -> None:
+    """A catalog imported with English columns: a Chinese draft never shows "material为亚麻"."""
+    facts = ProductFacts(
+        title="亚麻衬衫",
+        brand="素野",
+        category="男装",
+        attributes={"material": "亚麻", "fit": "宽松", "colour": "白色", "lining": "无", "xq-code": "A7"},
+    )
+    planned = plan_assemble(
+        candidates=[""], facts=facts, options=GenerationOptions(language="zh", target_length=60)
+    )
+    assert "材质采用亚麻。" in planned.text and "版型为宽松。" in planned.text
+    assert "颜色为白色。" in planned.text and "内衬为无。" in planned.text
+    # A key the table does not know is left out: the value is said with the product's name.
+    assert "亚麻衬衫：A7。" in planned.text
+    assert not any(key in planned.text for key in ("material", "fit", "colour", "lining", "xq-code"))
+    # The labels count as the facts' words: the check does not flag them.
+    assert detect(planned.text, facts, language="zh").invented == []
+    # The prompt shows the labels too, so the model does not copy the raw key either.
+    prompt = build_planned_prompt(facts, GenerationOptions(language="zh"), shots=1)
+    assert "- 材质: 亚麻" in prompt.text.split("\n###\n")[-1]
+    # Chinese keys in an English draft: the English label.
+    cup = plan_assemble(
+        candidates=[""], facts=CUP, options=GenerationOptions(language="en", target_length=40)
+    )
+    assert "容量" not in cup.text and "500ml" in cup.text
+
+
+def test_an_attribute_given_to_the_wrong_part_is_flagged() -> None:
+    # The lid said to be of the liner's steel; the capacity given to the dripper or the filters.
+    assert invented("杯盖材质为316不锈钢。杯盖采用弹跳盖。容量为500ml。", CUP_316, "zh") == ["杯盖材质"]
+    coffee = ProductFacts(
+        title="手冲咖啡壶套装",
+        brand="慢煮",
+        category="厨具",
+        attributes={"材质": "陶瓷滤杯，玻璃分享壶", "容量": "600ml", "套装内容": "滤杯、分享壶、40张滤纸"},
+    )
+    assert invented("滤杯容量为600ml。滤纸的容量为600ml。容量为600ml。", coffee, "zh") == [
+        "滤杯容量",
+        "滤纸的容量",
+    ]
+    assert invented("材质采用陶瓷滤杯，玻璃分享壶。套装内容为滤杯、分享壶、40张滤纸。", coffee, "zh") == []
+    hammock = ProductFacts(
+        title="Camping hammock",
+        brand="Canopy Co",
+        category="Outdoor",
+        attributes={
+            "material": "ripstop nylon",
+            "includes": "2 tree straps, 2 carabiners",
+            "colour": "olive",
+        },
+    )
+    text = "It is made of ripstop nylon. The straps are made from ripstop nylon. It comes with 2 tree straps."
+    assert invented(text, hammock, "en") == ["straps are made from ripstop"]
+    shoes = ProductFacts(
+        title="Trail running shoes",
+        brand="Stridewell",
+        category="Footwear",
+        attributes={"upper": "ripstop mesh", "cushioning": "EVA midsole"},
+    )
+    assert invented("The upper has EVA midsole. Its cushioning is EVA midsole.", shoes, "en") == ["upper"]
+
+
+def test_made_of_what_is_no_material_and_universal_claims_are_flagged() -> None:
+    desk = ProductFacts(
+        title="Standing desk converter",
+        brand="Deskwise",
+        category="Office",
+        attributes={"width": "80 cm", "finish": "oak laminate", "frame": "powder-coated steel"},
+    )
+    assert invented("The desk is made of oak laminate.", desk, "en") == ["made of oak"]
+    assert invented("It is made of powder-coated steel with an oak laminate finish.", desk, "en") == []
+    kettle = ProductFacts(
+        title="Electric kettle", brand="Boilright", category="Kitchen", attributes={"capacity": "1.2 L"}
+    )
+    assert invented("It can be used with any electric kettle.", kettle, "en") == [
+        "used with any electric kettle"
+    ]
+    # Praise of the usual kind is puffery, not a claim of fit.
+    report = detect("It is a perfect addition to any kitchen.", kettle, language="en")
+    assert report.invented == [] and [span.text for span in report.puffery] == ["perfect"]
+    assert invented("适用于所有炉灶。", CUP, "zh") == ["适用于所有炉灶"]
+
+
+def test_planned_fact_sentences_say_a_part_as_a_sentence() -> None:
+    planned = plan_assemble(candidates=[""], facts=SHIRT_PARTS, options=GenerationOptions(target_length=40))
+    assert "It has a band collar." in planned.text and "It has long sleeves." in planned.text
+    assert "Its sizes are S-XL." not in planned.text and "It is available in sizes S-XL." in planned.text
+
+
+def test_numbers_are_read_with_what_they_measure() -> None:
+    scale = ProductFacts(
+        title="Digital kitchen scale",
+        brand="Gramline",
+        category="Kitchen",
+        attributes={"max weight": "10 kg", "surface": "stainless steel", "size": "20 x 18 cm"},
+    )
+    assert invented("It weighs 10 kg. Its max weight is 10 kg. It measures 20 x 18 cm.", scale, "en") == [
+        "weighs 10"
+    ]
+    chair = ProductFacts(title="露营折叠椅", brand="野趣", attributes={"承重": "120kg", "重量": "2.3kg"})
+    assert invented("承重为120kg。重量为2.3kg。", chair, "zh") == []
+    assert invented("它重120kg。", chair, "zh") == ["它重120"]
+    # Chinese numerals count with their units: "四色" is not the facts' "四格".
+    bank = ProductFacts(title="充电宝", brand="续航家", attributes={"显示": "四格指示灯", "颜色": "黑色"})
+    assert invented("显示为四格指示灯。采用四色设计。", bank, "zh") == ["四色"]
+    # A count word after a bare number of the facts is what it counts; after a measured one it is not.
+    strip = ProductFacts(title="LED strip lights", brand="Glowline", attributes={"length": "5 m"})
+    assert invented("The LED strip lights have 5 LEDs.", strip, "en") == ["5 LEDs"]
+
+
+def test_word_forms_of_the_facts_and_numbers_in_words() -> None:
+    beanie = ProductFacts(
+        title="Merino wool beanie",
+        brand="Northpine",
+        attributes={"knit": "rib knit", "care": "machine wash", "sizes": "S-L"},
+    )
+    # "ribbed", "washable", "worn" are forms of the facts' words; contractions are function words.
+    assert invented("It's a ribbed beanie that's machine washable and worn all day.", beanie, "en") == []
+    assert invented("It comes in four sizes and two colours.", beanie, "en") == ["four sizes", "two colours"]
+    assert invented("Two of them fit.", beanie, "en") == ["Two of"]

@@ -21,6 +21,7 @@ from apps.core.text import CJK
 
 from .facts import ProductFacts
 from .lexicon import PUFFERY_EN, PUFFERY_ZH, STOPWORDS_EN, STOPWORDS_ZH
+from .parts import key_swap_spans
 from .support import (
     UNIT_SYNONYMS,
     UNITS,
@@ -216,6 +217,7 @@ def detect(
         sentence = text[start:end]
         found = _word_spans(sentence, start, language, support)
         numbers = number_spans(sentence, start, support) + swap_spans(sentence, start, support)
+        numbers += key_swap_spans(sentence, start, facts)
         covered = [(span.start, span.end) for span in numbers]
         found = [s for s in found if not any(a <= s.start < b for a, b in covered)]
         spans += _merge(text, found + numbers)

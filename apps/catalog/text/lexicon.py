@@ -24,7 +24,10 @@ STOPWORDS_EN = frozenset(
         such only own same too very just also even still again once while whether if because though
         although until unless between through during before after above below against among per via
         s t one two three four five six seven eight nine ten first second whole either neither many
-        much lot lots well way ways thing things get gets got let lets like"""
+        much lot lots well way ways thing things get gets got let lets like
+        it's that's there's here's what's you're we're they're i'm you'll we'll they'll it'll
+        you've we've they've don't doesn't didn't won't can't cannot isn't aren't wasn't weren't
+        possible enough put take takes taking"""
     )
 )
 
@@ -37,7 +40,7 @@ GENERIC_EN = frozenset(
         suits fit fits available keep keeps keeping hold holds holding add adds adding give gives
         giving bring brings help helps allow allows let enjoy enjoys need needs want wants go goes
         find look looks looking detail details finish day days daily everyday every time times go-to
-        easily simple simply set sets pair pairs piece pieces size sizes colour colours color colors
+        easily simple simply pair pairs size sizes colour colours color colors
         style styles styled type types kind version model part parts range selection whatever
         whenever wherever always ready new own perfect work works working clean cleaning care wear
         wearing wears home life moment moments need needs own people person anyone everyone someone
@@ -109,12 +112,10 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
         frozenset(
             _words(
                 "wear wardrobe outfit garment clothing layer layering fabric body season seasons "
-                "weather casual dress dressed look fit fits cut sewn men women kids"
+                "weather casual dressed look fit fits cut sewn"
             )
         ),
-        frozenset(
-            _words("穿 穿着 穿搭 上身 衣橱 季节 日常 休闲 出门 身材 体型 衣物 男士 女士 搭配 面料 版型")
-        ),
+        frozenset(_words("穿 穿着 穿搭 上身 衣橱 季节 日常 休闲 出门 身材 体型 衣物 搭配 面料 版型")),
     ),
     "footwear": (
         ("shoe", "footwear", "sneaker", "鞋"),
@@ -178,10 +179,10 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
         ),
         frozenset(
             _words(
-                "music listen listening sound audio calls call device devices phone phones tablet "
-                "laptop charge"
+                "music listen listening hear hearing sound audio calls call device devices phone phones "
+                "tablet laptop charge "
                 "charging charged battery power connect connection connected typing type desk setup "
-                "room rooms"
+                "room rooms "
                 "light lighting lights mood"
             )
         ),

@@ -19,6 +19,7 @@ from typing import Any
 from .facts import ProductFacts
 from .grounding import _covered, text_length
 from .invention import Span, Support, detect, support_build
+from .keys import key_label
 from .options import GenerationOptions
 from .prompting import LABELS, MAX_VALUE_CHARS, SEPARATOR, Prompt, clean_facts, fact_value, max_new_tokens
 
@@ -43,7 +44,7 @@ def _facts_block(facts: ProductFacts, language: str) -> str:
         lines.append(f"- {labels['brand']}: {facts.brand}")
     if facts.category:
         lines.append(f"- {labels['category']}: {facts.category}")
-    lines += [f"- {key}: {value}" for key, value in facts.attributes.items()]
+    lines += [f"- {key_label(key, language) or key}: {value}" for key, value in facts.attributes.items()]
     return "\n".join(lines)
 
 
@@ -115,13 +116,14 @@ def planned_max_new_tokens(facts: ProductFacts, options: GenerationOptions) -> i
 
 
 _EN_TEMPLATES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("material", "upper", "outer", "shell", "body", "surface", "fabric"), "It is made of {value}."),
+    (("material", "materials", "fabric"), "It is made of {value}."),
+    (("upper", "body", "surface", "frame"), "Its {key} is made of {value}."),
     (("colour", "color", "colours", "colors"), "It comes in {value}."),
     (("sizes",), "It is available in sizes {value}."),
     (("size", "dimensions"), "It measures {value}."),
     (("weight",), "It weighs {value}."),
     (("capacity",), "It holds {value}."),
-    (("includes",), "The set includes {value}."),
+    (("includes", "contents", "in the box"), "It comes with {value}."),
     (("care",), "For care: {value}."),
 )
 _ZH_TEMPLATES: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -129,6 +131,14 @@ _ZH_TEMPLATES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("颜色",), "颜色为{value}。"),
 )
 _YES = ("yes", "是", "有")
+
+
+_STATES = ("safe", "proof", "ing", "able", "ible", "ed", "off")
+_NEGATION = re.compile(r"\b(?:not|no|without|none)\b", re.IGNORECASE)
+
+
+def _article(words: str) -> str:
+    return "an" if words[:1].lower() in "aeiou" else "a"
 
 
 def opening_sentence(facts: ProductFacts, language: str) -> str:
@@ -146,29 +156,48 @@ def opening_sentence(facts: ProductFacts, language: str) -> str:
 def template_sentence(name: str, value: str, facts: ProductFacts, language: str) -> str:
     """A fact said plainly, in the words of the facts, when no written line states it cleanly."""
     title = facts.title
-    if language == "zh":
-        if name == "brand":
-            return f"{facts.brand}{title}" + (f"，属于{facts.category}类目。" if facts.category else "。")
-        if value.startswith(name):
-            return f"{value}。"  # "保温": "保温12小时"
-        for keys, pattern in _ZH_TEMPLATES:
-            if name in keys:
-                return pattern.format(key=name, value=value)
-        if value.strip().lower() in _YES:
-            return f"{name}：{value}。"
-        return f"{name}为{value}。"
     if name == "brand":
+        if language == "zh":
+            return f"{facts.brand}{title}" + (f"，属于{facts.category}类目。" if facts.category else "。")
         sentence = f"{facts.brand} makes the {title[:1].lower()}{title[1:]}"
         return sentence + (f" for its {facts.category.lower()} range." if facts.category else ".")
-    key = name.lower()
+    # An English key in a Chinese description (or the other way round) is said by its label, never raw.
+    label = key_label(name, language)
+    if label is None:
+        return f"{title}：{value}。" if language == "zh" else f"{title}: {value}."
+    if language == "zh":
+        if value.startswith(label):
+            return f"{value}。"  # "保温": "保温12小时"
+        for keys, pattern in _ZH_TEMPLATES:
+            if label in keys:
+                return pattern.format(key=label, value=value)
+        if value.strip().lower() in _YES:
+            return f"{label}：{value}。"
+        return f"{label}为{value}。"
+    key = label.lower()
     for keys, pattern in _EN_TEMPLATES:
         if key in keys:
-            return pattern.format(value=value)
+            return pattern.format(key=key, value=value)
     if value.strip().lower() in _YES:
-        return f"It is {key}."
-    if key in value.lower():
-        return f"{value[:1].upper()}{value[1:]}."  # "noise cancelling": "active noise cancelling"
-    return f"Its {key} is {value}."
+        # "microwave safe", "leakproof", "RFID blocking" say what it is; "tare function" what it has.
+        if key.endswith(_STATES):
+            return f"It is {key}."
+        return f"It has {_article(key)} {key}."
+    if _NEGATION.search(value):
+        # "insert not included", never "It has an insert ..."; "microwave safe: no, metal".
+        if key.rstrip("s") in value.lower():
+            return f"{value[:1].upper()}{value[1:]}."
+        return f"{key[:1].upper()}{key[1:]}: {value}."
+    if key.rstrip("s") in value.lower():
+        # "collar": "band collar" is a part it has; "noise cancelling": "active noise cancelling".
+        last = value.split()[-1].lower() if value.split() else ""
+        if last.endswith("ed"):
+            return f"It is {value}."  # "power": "USB powered"
+        if last.endswith(("ing", "s")) or "," in value:
+            return f"It has {value}."
+        return f"It has {_article(value)} {value}."
+    verb = "are" if key.endswith("s") and not key.endswith("ss") else "is"
+    return f"Its {key} {verb} {value}."
 
 
 @dataclass

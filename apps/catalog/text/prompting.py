@@ -19,6 +19,7 @@ from typing import Any
 from apps.core.text import CJK, prompt_head
 
 from .facts import ProductFacts
+from .keys import key_label
 from .options import GenerationOptions
 
 PROMPT_VERSION = "describe-v1"
@@ -148,7 +149,7 @@ def _block(facts: ProductFacts, language: str) -> str:
         lines.append(f"- {labels['brand']}: {facts.brand}")
     if facts.category:
         lines.append(f"- {labels['category']}: {facts.category}")
-    lines += [f"- {key}: {value}" for key, value in facts.attributes.items()]
+    lines += [f"- {key_label(key, language) or key}: {value}" for key, value in facts.attributes.items()]
     return "\n".join(lines)
 
 

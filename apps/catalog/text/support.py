@@ -15,6 +15,7 @@ from typing import Any, Literal
 from apps.core.text import CJK
 
 from .facts import ProductFacts
+from .keys import key_labels
 from .lexicon import GENERIC_EN, GENERIC_ZH, STOPWORDS_EN, STOPWORDS_ZH, kind_words
 
 SpanKind = Literal["invented", "number", "puffery"]
@@ -83,17 +84,33 @@ class Span:
         return asdict(self)
 
 
+_IRREGULAR = {
+    "worn": "wear",
+    "wore": "wear",
+    "held": "hold",
+    "kept": "keep",
+    "made": "make",
+    "built": "build",
+}
+
+
 def stem(word: str) -> str:
-    """A crude English stem: enough to tell "pockets" from "pocket", not a linguist's."""
+    """A crude English stem: enough to tell "pockets" from "pocket", and "ribbed", "washable", "worn"
+    from "rib", "wash", "wear"; not a linguist's."""
     word = word.lower().replace("’", "'")
     if word.endswith("'s"):
         word = word[:-2]
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
-    if len(word) > 5 and word.endswith("ing"):
-        return word[:-3]
-    if len(word) > 4 and word.endswith("ed"):
-        return word[:-2]
+    for suffix, least in (("ing", 6), ("ed", 5), ("able", 7)):
+        if len(word) >= least and word.endswith(suffix):
+            base = word[: -len(suffix)]
+            # "ribbed", "fitted": one of a doubled final consonant goes with the suffix.
+            if len(base) > 2 and base[-1] == base[-2] and base[-1] not in "aeiouslz":
+                base = base[:-1]
+            return base
     if len(word) > 4 and word.endswith("es") and word[-3] in "sxz":
         return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
@@ -148,22 +165,33 @@ class Support:
         return bool(trimmed) and trimmed != word and (trimmed in self.corpus or trimmed in self.generic_zh)
 
 
+_AUDIENCE = (
+    (r"男", "男士 男性 男生 男款"),
+    (r"女", "女士 女性 女生 女款"),
+    (r"童|儿童|kid|child|baby|婴", "儿童 孩子 宝宝 童 kids children child"),
+    (r"\bmen'?s?\b", "men man"),
+    (r"women'?s?\b", "women woman"),
+)
+
+
 def support_build(
     facts: ProductFacts, *, voice_texts: Iterable[str] = (), keywords: Iterable[str] = ()
 ) -> Support:
     """The product's facts, its kind's generic vocabulary, the brand voice and the keywords, indexed."""
     parts = [facts.title, facts.brand, facts.category, facts.price, facts.currency]
     parts += [f"{key} {value}" for key, value in facts.attributes.items()]
+    parts += key_labels(list(facts.attributes))  # "材质" is said of a "material" fact
     parts += list(voice_texts) + list(keywords)
     corpus = " ".join(parts).lower()
+    # Who the product is for is a fact only when the facts say it ("男装" says 男士, "Kidswear" kids).
+    corpus += "".join(f" {words}" for cue, words in _AUDIENCE if re.search(cue, corpus))
     stems = frozenset(stem(token) for token in re.findall(r"[a-z0-9][a-z0-9'\-]*", corpus))
     stems |= frozenset(stem(piece) for token in stems for piece in token.split("-") if piece)
     kind_en, kind_zh = kind_words(title=facts.title, category=facts.category)
     numbers: dict[str, set[str]] = {}
     # Value by value, so a number never takes the next attribute's name for its unit.
     for value in [facts.title, facts.price, *facts.attributes.values(), *voice_texts, *keywords]:
-        for match in _NUMBER_UNIT.finditer(str(value).lower()):
-            number = match.group(1).replace(",", "")
+        for match, number in _numbers_of(str(value).lower()):
             numbers.setdefault(number, set()).add(_units(match.group(2)))
     pairs: dict[str, set[str]] = {}
     # "ceramic dripper, glass carafe": which word the facts put before which part, to catch a swap.
@@ -209,11 +237,39 @@ def swap_spans(sentence: str, offset: int, support: Support) -> list[Span]:
     return spans
 
 
+_ZH_NUMERAL = re.compile(rf"(?<![一二两三四五六七八九十百])([二两三四五六七八九十]+)({ZH_UNITS})")
+_ZH_DIGITS = {"二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _zh_number(numeral: str) -> str:
+    """ "四" 4, "十二" 12, "二十" 20 ("一" is left out of the pattern: "一个", "一款" are no counts)."""
+    if "十" not in numeral:
+        return "".join(str(_ZH_DIGITS.get(char, 0)) for char in numeral)
+    tens, _, ones = numeral.partition("十")
+    return str(_ZH_DIGITS.get(tens, 1) * 10 + _ZH_DIGITS.get(ones, 0))
+
+
+_EN_NUMBERS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_EN_NUMBER_WORD = re.compile(rf"(?<![a-z\-])({'|'.join(_EN_NUMBERS)})\s+([a-z]+)", re.IGNORECASE)
+
+
+def _numbers_of(text: str) -> list[tuple[re.Match[str], str]]:
+    """(match, number) for digits with their units, and for numbers in words with what they count
+    ("四色", "三格", "four sizes", "two colours")."""
+    found = [(match, match.group(1).replace(",", "")) for match in _NUMBER_UNIT.finditer(text)]
+    found += [(match, _zh_number(match.group(1))) for match in _ZH_NUMERAL.finditer(text)]
+    return found + [
+        (match, str(_EN_NUMBERS.index(match.group(1).lower()) + 2))
+        for match in _EN_NUMBER_WORD.finditer(text)
+    ]
+
+
 def number_spans(sentence: str, offset: int, support: Support) -> list[Span]:
     spans = []
-    for match in _NUMBER_UNIT.finditer(sentence):
-        number = match.group(1).replace(",", "")
+    for match, number in _numbers_of(sentence):
         unit = _units(match.group(2))
+        if unit in STOPWORDS_EN:
+            unit = ""  # "two of them": a count, not a unit
         plain = number.rstrip("0").rstrip(".") if "." in number else number
         known = support.numbers.get(number) or support.numbers.get(plain)
         if known is None:
@@ -226,7 +282,13 @@ def number_spans(sentence: str, offset: int, support: Support) -> list[Span]:
                     f"The number {number} is not in the product's facts.",
                 )
             )
-        elif unit and unit not in known and unit.isalpha() and not _is_word_after_number(unit, support):
+        elif (
+            unit
+            and unit not in known
+            and unit.isalpha()
+            # "5.3 Bluetooth" names what the bare 5.3 of the facts counts; "5 LEDs" is not the "5 m".
+            and not ("" in known and _is_word_after_number(unit, support))
+        ):
             said = ", ".join(sorted(filter(None, known))) or "no unit"
             spans.append(
                 Span(

@@ -705,10 +705,123 @@ ZH = [
 
 HELD_OUT_FROM = 18
 
+# Kinds added later (written by hand for this set like the ones above), all held aside; drawn with their
+# own seed after the first set, so the first 208 products stay as they were.
+EN_MORE = [
+    (
+        "Electric toothbrush",
+        "Personal care",
+        ["Brightly", "Oralis"],
+        {
+            "modes": ["3 cleaning modes", "5 cleaning modes"],
+            "battery life": ["30 days per charge", "45 days per charge"],
+            "charging": ["USB-C cradle", "inductive stand"],
+            "timer": ["2-minute timer with 30-second pulses", "2-minute timer"],
+            "water resistance": ["IPX7", "IPX8"],
+            "included heads": ["2 brush heads", "4 brush heads"],
+            "colour": ["matte black", "pearl white"],
+        },
+    ),
+    (
+        "Wooden jigsaw puzzle",
+        "Toys",
+        ["Timbertale", "Piecework"],
+        {
+            "pieces": ["500 pieces", "1000 pieces"],
+            "finished size": ["50 x 38 cm", "68 x 48 cm"],
+            "material": ["3 mm birch plywood", "basswood"],
+            "theme": ["mountain lake", "city map"],
+            "age": ["12+", "8+"],
+            "box": ["cotton drawstring bag", "cardboard box"],
+        },
+    ),
+    (
+        "Expandable garden hose",
+        "Garden",
+        ["Greenreach", "Aquaflex"],
+        {
+            "length": ["15 m expanded", "30 m expanded"],
+            "inner tube": ["latex", "TPE"],
+            "fittings": ["brass fittings", "aluminium fittings"],
+            "spray nozzle": ["10-pattern nozzle", "8-pattern nozzle"],
+            "cover": ["polyester fabric", "nylon fabric"],
+            "weight": ["0.9 kg", "1.4 kg"],
+        },
+    ),
+    (
+        "Scented soy candle",
+        "Home fragrance",
+        ["Emberleaf", "Quietwick"],
+        {
+            "wax": ["100% soy wax", "soy and coconut wax"],
+            "scent": ["cedar and sage", "fig and vanilla"],
+            "burn time": ["40 hours", "60 hours"],
+            "wick": ["cotton wick", "wooden wick"],
+            "vessel": ["amber glass jar", "concrete pot"],
+            "weight": ["200 g", "300 g"],
+        },
+    ),
+]
+ZH_MORE = [
+    (
+        "电动牙刷",
+        "个护",
+        ["亮齿", "洁芯"],
+        {
+            "模式": ["三档清洁模式", "五档清洁模式"],
+            "续航": ["充一次用30天", "充一次用45天"],
+            "充电方式": ["Type-C充电", "感应充电座"],
+            "定时": ["两分钟智能定时", "30秒换区提醒"],
+            "防水等级": ["IPX7", "IPX8"],
+            "刷头": ["附2个刷头", "附4个刷头"],
+            "颜色": ["曜石黑", "珍珠白"],
+        },
+    ),
+    (
+        "木质拼图",
+        "玩具",
+        ["木趣", "拼时光"],
+        {
+            "片数": ["500片", "1000片"],
+            "完成尺寸": ["50x38cm", "68x48cm"],
+            "材质": ["3mm桦木板", "椴木"],
+            "图案": ["山湖风景", "城市地图"],
+            "适用年龄": ["12岁以上", "8岁以上"],
+            "包装": ["棉布抽绳袋", "纸盒"],
+        },
+    ),
+    (
+        "伸缩水管",
+        "园艺",
+        ["绿源", "水韵"],
+        {
+            "长度": ["伸展后15米", "伸展后30米"],
+            "内管": ["乳胶内管", "TPE内管"],
+            "接头": ["黄铜接头", "铝合金接头"],
+            "喷头": ["十种喷水模式", "八种喷水模式"],
+            "外层": ["涤纶布", "尼龙布"],
+            "重量": ["0.9kg", "1.4kg"],
+        },
+    ),
+    (
+        "香薰蜡烛",
+        "家居香氛",
+        ["栖木", "静燃"],
+        {
+            "蜡质": ["纯大豆蜡", "大豆椰子混合蜡"],
+            "香调": ["雪松鼠尾草", "无花果香草"],
+            "燃烧时间": ["约40小时", "约60小时"],
+            "烛芯": ["棉芯", "木芯"],
+            "容器": ["琥珀色玻璃杯", "水泥杯"],
+            "净含量": ["200g", "300g"],
+        },
+    ),
+]
 
-def build(kinds: list, language: str, per_kind: int, rng: random.Random) -> list[dict]:
+
+def build(kinds: list, language: str, per_kind: int, rng: random.Random, first: int = 0) -> list[dict]:
     products = []
-    for kind_index, (title, category, brands, pools) in enumerate(kinds):
+    for kind_index, (title, category, brands, pools) in enumerate(kinds, start=first):
         for variant in range(per_kind):
             keys = list(pools)
             count = min(len(keys), rng.randint(5, 7))
@@ -736,6 +849,8 @@ def build(kinds: list, language: str, per_kind: int, rng: random.Random) -> list
 def main() -> None:
     rng = random.Random(20261130)
     products = build(EN, "en", 4, rng) + build(ZH, "zh", 4, rng)
+    more = random.Random(20261201)
+    products += build(EN_MORE, "en", 4, more, first=len(EN)) + build(ZH_MORE, "zh", 4, more, first=len(ZH))
     path = Path(__file__).with_name("products.json")
     path.write_text(json.dumps({"products": products}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(len(products), sum(p["split"] == "heldout" for p in products))
