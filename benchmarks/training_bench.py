@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecomai_bench MODELS_CACHE=models_cache \
         .venv/bin/python benchmarks/training_bench.py [--epochs 4] [--method lora --learning-rate 5e-4]
+        [--baseline] [--store-rows 500]
 
 The store's labelled reviews are the ``tune`` rows of the hand-labelled sets (tests/data/reviews/
 sentiment_en.csv and sentiment_zh.csv), entered as a person's labels. They go through the same
@@ -12,6 +13,12 @@ which neither the default's training nor this fine-tune ever saw. Writes benchma
 and training.json (``--method lora``: training_lora.md and training_lora.json): accuracy and macro-F1
 per language and overall, training seconds per 1,000 examples on this machine, and the run's own
 held-out evaluation (its dataset's test split).
+
+``--baseline`` also fine-tunes the same base on the same frozen train rows with a plain
+``transformers.Trainer`` (benchmarks/plain_trainer.py) and reports its speed and held-row quality
+beside ecomai's run, measured the same way in the same process (file name ``..._vs_trainer``).
+``--store-rows N`` takes the store's labels from the corpora's test split, which the installed
+classifier never trained or was validated on (benchmarks/store_corpus.py; file name ``..._storeN``).
 """
 
 from __future__ import annotations
