@@ -216,15 +216,15 @@ def main() -> None:
         plain_labels = [result.label for result in backend.classify(texts, plain_spec)]
         ours_seen = examples_seen(int(run.progress.get("step") or 0), len(train_rows), arguments.batch_size)
         plain_seen = examples_seen(plain.steps, len(train_rows), arguments.batch_size)
+        ours_rate = round(ours_seen / run.train_seconds, 3)
+        plain_rate = round(plain_seen / plain.seconds, 3)
         comparison = {
             "how": "examples read (train rows per epoch, short last batches counted as they are) over "
             "the wall seconds of Trainer.train(), the same measure for both",
-            "ecomai_examples_per_second": round(ours_seen / run.train_seconds, 3),
-            "plain_examples_per_second": round(plain_seen / plain.seconds, 3),
+            "ecomai_examples_per_second": ours_rate,
+            "plain_examples_per_second": plain_rate,
+            "ratio": round(ours_rate / plain_rate, 2),
         }
-        comparison["ratio"] = round(
-            comparison["ecomai_examples_per_second"] / comparison["plain_examples_per_second"], 2
-        )
         baseline = {
             "what": "transformers.Trainer, default TrainingArguments but epochs, batch size and "
             "learning rate; full fine-tune; no length grouping, no LoRA, no evaluation during training",
