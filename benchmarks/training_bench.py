@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecomai_bench MODELS_CACHE=models_cache \
         .venv/bin/python benchmarks/training_bench.py [--epochs 4] [--method lora --learning-rate 5e-4]
+        [--baseline] [--store-rows 500]
 
 The store's labelled reviews are the ``tune`` rows of the hand-labelled sets (tests/data/reviews/
 sentiment_en.csv and sentiment_zh.csv), entered as a person's labels. They go through the same
@@ -12,6 +13,12 @@ which neither the default's training nor this fine-tune ever saw. Writes benchma
 and training.json (``--method lora``: training_lora.md and training_lora.json): accuracy and macro-F1
 per language and overall, training seconds per 1,000 examples on this machine, and the run's own
 held-out evaluation (its dataset's test split).
+
+``--baseline`` also fine-tunes the same base on the same frozen train rows with a plain
+``transformers.Trainer`` (benchmarks/plain_trainer.py) and reports its speed and held-row quality
+beside ecomai's run, measured the same way in the same process (file name ``..._vs_trainer``).
+``--store-rows N`` takes the store's labels from the corpora's test split, which the installed
+classifier never trained or was validated on (benchmarks/store_corpus.py; file name ``..._storeN``).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import os
 import platform
 import sys
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -52,9 +60,15 @@ from apps.training.engine.config import (  # noqa: E402
     macro_f1,
 )
 from apps.training.models import ModelVersion, ReviewLabel  # noqa: E402
-from apps.training.services.datasets import DatasetOptions, dataset_build  # noqa: E402
+from apps.training.services.datasets import (  # noqa: E402
+    DatasetOptions,
+    dataset_build,
+    dataset_examples,
+)
 from apps.training.services.runs import run_start  # noqa: E402
 from apps.training.services.versions import version_spec  # noqa: E402
+from benchmarks.plain_trainer import plain_trainer_fit  # noqa: E402
+from benchmarks.store_corpus import corpus_store_rows  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 LABELS = ("negative", "neutral", "positive")
@@ -83,6 +97,13 @@ def scores(predicted: list[str], rows: list[dict[str, str]]) -> dict[str, Any]:
     return figures
 
 
+def examples_seen(steps: int, rows: int, batch_size: int) -> int:
+    """Examples one training pass read in ``steps`` steps over ``rows`` rows (short last batches)."""
+    per_epoch = max(1, -(-rows // batch_size))
+    whole, rest = divmod(steps, per_epoch)
+    return whole * rows + min(rest * batch_size, rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=float, default=4)
@@ -94,11 +115,33 @@ def main() -> None:
         default="full",
         help="full fine-tune, or a LoRA adapter and the head",
     )
+    parser.add_argument(
+        "--store-rows",
+        type=int,
+        default=0,
+        help="the store's labels: this many texts of the corpora's test split, which the installed "
+        "classifier never saw (0: the tune rows of tests/data/reviews)",
+    )
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also fine-tune the same base on the same train rows with a plain transformers.Trainer",
+    )
+    parser.add_argument(
+        "--baseline-learning-rate",
+        type=float,
+        default=3e-5,
+        help="the plain Trainer's learning rate (a full fine-tune: ecomai's full fine-tune rate)",
+    )
     arguments = parser.parse_args()
 
     rows = read_rows()
     tune = [row for row in rows if row["split"] == "tune"]
     held = [row for row in rows if row["split"] == "held"]
+    provenance: dict[str, Any] = {}
+    corpus_judged: list[dict[str, str]] = []
+    if arguments.store_rows:
+        tune, provenance, corpus_judged = corpus_store_rows(arguments.store_rows, held=held, reviews=rows)
     merchant = Merchant.objects.create(name=f"Training bench {time.time():.0f}")
     store = Store.objects.create(merchant=merchant, name="Bench store", slug=f"bench-{time.time():.0f}")
     for number, row in enumerate(tune):
@@ -141,7 +184,62 @@ def main() -> None:
     backend = LocalBackend()
     default = [result.label for result in backend.classify(texts, get_spec("sentiment-zh-en"))]
     tuned = [result.label for result in backend.classify(texts, version_spec(version))]
+    judged_figures: dict[str, Any] = {}
+    if corpus_judged:
+        judged_texts = [row["text"] for row in corpus_judged]
+        judged_figures = {
+            "default": scores(
+                [r.label for r in backend.classify(judged_texts, get_spec("sentiment-zh-en"))], corpus_judged
+            ),
+            "fine_tuned": scores(
+                [r.label for r in backend.classify(judged_texts, version_spec(version))], corpus_judged
+            ),
+        }
     examples_per_second = float(run.progress.get("examples_per_second") or 0.0)
+    baseline: dict[str, Any] | None = None
+    if arguments.baseline:
+        train_rows = dataset_examples(dataset=dataset, split="train")
+        spec = get_spec(run.base_model)
+        plain = plain_trainer_fit(
+            spec.local_path,
+            LABELS,
+            [example.text for example in train_rows],
+            [example.label for example in train_rows],
+            epochs=arguments.epochs,
+            batch_size=arguments.batch_size,
+            learning_rate=arguments.baseline_learning_rate,
+            max_length=config.max_length,
+        )
+        plain_spec = replace(
+            spec, key="plain-trainer-baseline", path=str(plain.folder), revision="plain", checksum=""
+        )
+        plain_labels = [result.label for result in backend.classify(texts, plain_spec)]
+        ours_seen = examples_seen(int(run.progress.get("step") or 0), len(train_rows), arguments.batch_size)
+        plain_seen = examples_seen(plain.steps, len(train_rows), arguments.batch_size)
+        ours_rate = round(ours_seen / run.train_seconds, 3)
+        plain_rate = round(plain_seen / plain.seconds, 3)
+        comparison = {
+            "how": "examples read (train rows per epoch, short last batches counted as they are) over "
+            "the wall seconds of Trainer.train(), the same measure for both",
+            "ecomai_examples_per_second": ours_rate,
+            "plain_examples_per_second": plain_rate,
+            "ratio": round(ours_rate / plain_rate, 2),
+        }
+        baseline = {
+            "what": "transformers.Trainer, default TrainingArguments but epochs, batch size and "
+            "learning rate; full fine-tune; no length grouping, no LoRA, no evaluation during training",
+            "base_model": run.base_model,
+            "train_rows": len(train_rows),
+            "learning_rate": arguments.baseline_learning_rate,
+            "steps": plain.steps,
+            "train_seconds": plain.seconds,
+            "examples_per_second": round(plain.examples_per_second, 3),
+            "seconds_per_1000_examples": (
+                round(1000 / plain.examples_per_second, 1) if plain.examples_per_second else None
+            ),
+            "held_rows": scores(plain_labels, held),
+            "comparison": comparison,
+        }
     figures = {
         "command": "python benchmarks/training_bench.py " + " ".join(sys.argv[1:]),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
@@ -165,19 +263,36 @@ def main() -> None:
         },
         "run_evaluation": version.metrics,
         "held_rows": {"default": scores(default, held), "fine_tuned": scores(tuned, held)},
+        "load_average": [round(value, 2) for value in os.getloadavg()],
     }
+    if provenance:
+        figures["store_rows_provenance"] = provenance
+        figures["judged_corpus_rows"] = judged_figures
+    if baseline is not None:
+        figures["plain_trainer"] = baseline
+        figures["speed_ratio_vs_plain_trainer"] = baseline["comparison"]["ratio"]
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "training" if arguments.method == "full" else f"training_{arguments.method}"
+    if arguments.store_rows:
+        name += f"_store{arguments.store_rows}"
+    if arguments.baseline:
+        name += "_vs_trainer"
     (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
     lines = [
         "# Fine-tuning the sentiment classifier on a store's own labelled reviews"
         + ("" if arguments.method == "full" else f" ({arguments.method})"),
         "",
-        f"Command: `{figures['command']}` ({figures['machine']}).",
+        f"Command: `{figures['command']}` ({figures['machine']}; load average at the end "
+        f"{figures['load_average']}).",
         "",
-        f"The store's labels: the {len(tune)} `tune` rows of tests/data/reviews/sentiment_en.csv and "
-        f"sentiment_zh.csv (dataset {dataset.content_sha256[:12]}: {dataset.split_counts}). Judged on the "
-        f"{len(held)} `held` rows, which neither model trained on.",
+        (
+            f"The store's labels: {provenance['description']} (dataset {dataset.content_sha256[:12]}: "
+            f"{dataset.split_counts})."
+            if provenance
+            else f"The store's labels: the {len(tune)} `tune` rows of tests/data/reviews/sentiment_en.csv "
+            f"and sentiment_zh.csv (dataset {dataset.content_sha256[:12]}: {dataset.split_counts})."
+        )
+        + f" Judged on the {len(held)} `held` rows of those files, which no model here trained on.",
         "",
         "| held rows | texts | default accuracy | default macro-F1 | fine-tuned accuracy "
         "| fine-tuned macro-F1 |",
@@ -206,6 +321,48 @@ def main() -> None:
         f"against the default's {json.dumps(default_on_test)}; proposed: {version.proposed}.",
         "",
     ]
+    if baseline is not None:
+        lines += [
+            "## Against a plain transformers.Trainer on the same train rows",
+            "",
+            f"{baseline['what']}; base {baseline['base_model']}, {baseline['train_rows']} train rows, "
+            f"learning rate {baseline['learning_rate']}, {baseline['steps']} steps in "
+            f"{baseline['train_seconds']} s ({baseline['seconds_per_1000_examples']} s per 1,000 by "
+            f"Trainer's train_samples_per_second). Examples/s, {baseline['comparison']['how']}: "
+            f"ecomai {baseline['comparison']['ecomai_examples_per_second']}, plain Trainer "
+            f"{baseline['comparison']['plain_examples_per_second']}; ratio "
+            f"{baseline['comparison']['ratio']}x.",
+            "",
+            "| held rows | texts | plain Trainer accuracy | plain Trainer macro-F1 | ecomai accuracy "
+            "| ecomai macro-F1 |",
+            "|---|---|---|---|---|---|",
+        ]
+        for language in ("en", "zh", "all"):
+            plain_row = baseline["held_rows"][language]
+            ours = figures["held_rows"]["fine_tuned"][language]
+            lines.append(
+                f"| {language} | {plain_row['texts']} | {plain_row['accuracy']:.4f} | "
+                f"{plain_row['macro_f1']:.4f} | {ours['accuracy']:.4f} | {ours['macro_f1']:.4f} |"
+            )
+        lines.append("")
+    if provenance:
+        lines += [
+            f"## Judged on the store's later reviews: {provenance['judged_corpus_rows']}",
+            "",
+            "| judged rows | texts | default accuracy | default macro-F1 | fine-tuned accuracy "
+            "| fine-tuned macro-F1 |",
+            "|---|---|---|---|---|---|",
+        ]
+        for language in ("en", "zh", "all"):
+            before = judged_figures["default"][language]
+            after = judged_figures["fine_tuned"][language]
+            lines.append(
+                f"| {language} | {before['texts']} | {before['accuracy']:.4f} | {before['macro_f1']:.4f} | "
+                f"{after['accuracy']:.4f} | {after['macro_f1']:.4f} |"
+            )
+        lines.append("")
+        shown = {key: value for key, value in provenance.items() if key not in ("texts", "judged_texts")}
+        lines += ["## Where the store's labels came from", "", "```", json.dumps(shown, indent=2), "```", ""]
     (RESULTS / f"{name}.md").write_text("\n".join(lines))
     print("\n".join(lines))
 
