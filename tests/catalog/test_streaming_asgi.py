@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.test import AsyncClient
 
 from apps.accounts.actor import Actor
@@ -20,6 +20,7 @@ from apps.catalog.models import Description
 from apps.catalog.services import products
 from apps.inference import GenerationRequest, ModelSpec, StreamEvent, use_backend
 from apps.inference.types import Generation
+from tests.async_run import run_async
 from tests.factories import MembershipFactory
 from tests.inference_fake import FakeBackend
 
@@ -29,8 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run(scenario: Any) -> None:
-    """Each test is a coroutine run from the test's thread, where its database steps run too."""
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 @dataclass

@@ -14,6 +14,7 @@ import pytest
 from apps.inference import errors, server
 from apps.inference.backends.server import ServerBackend
 from apps.inference.types import GenerationRequest
+from tests.async_run import run_async
 
 
 @pytest.fixture
@@ -127,8 +128,6 @@ def test_nothing_listening_falls_back_to_the_queue(tiny_specs, tmp_path: Path) -
 
 def test_the_async_client_gets_what_the_plain_one_gets(endpoint, local, tiny_specs) -> None:  # type: ignore[no-untyped-def]
     """The async views' calls (``agenerate``, ``agenerate_stream``) over the same endpoint."""
-    from asgiref.sync import async_to_sync
-
     remote = ServerBackend(endpoint)
     requests = [GenerationRequest(prompt="the shirt fits", max_new_tokens=6, n=2, temperature=0.8, seed=3)]
     stream_request = GenerationRequest(prompt="great", max_new_tokens=12)
@@ -138,7 +137,7 @@ def test_the_async_client_gets_what_the_plain_one_gets(endpoint, local, tiny_spe
         events = [event async for event in remote.agenerate_stream(stream_request, tiny_specs["lm"])]
         return generations or [], events
 
-    generations, events = async_to_sync(both)()
+    generations, events = run_async(both)
     assert [g.to_dict() for g in generations] == [
         g.to_dict() for g in remote.generate(requests, tiny_specs["lm"])
     ]
@@ -154,13 +153,11 @@ def test_the_async_client_gets_what_the_plain_one_gets(endpoint, local, tiny_spe
             pass
 
     with pytest.raises(errors.InvalidRequest, match="exceeds"):
-        async_to_sync(too_long)()
+        run_async(too_long)
 
 
 def test_an_async_caller_that_goes_away_frees_its_rows(endpoint, local, tiny_specs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import time
-
-    from asgiref.sync import async_to_sync
 
     from apps.inference.engine.loading import get_loaded
     from apps.inference.engine.serving import server_for
@@ -183,7 +180,7 @@ def test_an_async_caller_that_goes_away_frees_its_rows(endpoint, local, tiny_spe
         await stream.__anext__()
         await stream.aclose()  # the browser went away: the ASGI server closes the response's generator
 
-    async_to_sync(first_piece_then_leave)()
+    run_async(first_piece_then_leave)
     deadline = time.monotonic() + 30
     while loop._rows and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -192,8 +189,6 @@ def test_an_async_caller_that_goes_away_frees_its_rows(endpoint, local, tiny_spe
 
 
 def test_the_async_calls_fall_back_to_the_queue_where_nothing_listens(tiny_specs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from asgiref.sync import async_to_sync
-
     from apps.inference.types import StreamEvent
 
     remote = ServerBackend(f"unix:{tmp_path / 'absent.sock'}")
@@ -210,7 +205,7 @@ def test_the_async_calls_fall_back_to_the_queue_where_nothing_listens(tiny_specs
         stream = remote.agenerate_stream(GenerationRequest(prompt="x"), tiny_specs["lm"])
         return generations, [event.delta async for event in stream]
 
-    generations, deltas = async_to_sync(both)()
+    generations, deltas = run_async(both)
     assert generations is None  # the client then runs the plain call in a thread
     assert deltas == ["queued", ""]
 

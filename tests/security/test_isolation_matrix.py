@@ -244,7 +244,7 @@ OBJECTS: dict[str, Callable[[Store], int | str]] = {
     "version_id": _model_version,
 }
 # An import belongs to one target: each import route is given an import of its own target.
-IMPORT_TARGETS = ("catalog.products", "reviews.reviews", "support.orders")
+IMPORT_TARGETS = ("catalog.products", "reviews.reviews", "support.orders", "training.review_labels")
 # Route values that name no object of a store.
 NOT_OBJECTS = {"store_id", "platform"}
 

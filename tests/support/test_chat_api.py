@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from apps.support.models import Conversation, Handoff, Message
 from apps.support.services.settings import support_settings_for
+from tests.async_run import run_async
 
 from .helpers import build_knowledge_base, make_order
 
@@ -281,7 +282,6 @@ def test_the_answer_without_streaming(widget: Any) -> None:
 def test_under_asgi_the_answer_is_sent_event_by_event(widget: Any) -> None:
     """The web server speaks ASGI: the shopper's stream is served from an async iterator, one event at a
     time from the request's thread, with the same answer as under WSGI."""
-    from asgiref.sync import async_to_sync
     from django.test import AsyncClient
 
     token = start(APIClient(), widget)
@@ -296,7 +296,7 @@ def test_under_asgi_the_answer_is_sent_event_by_event(widget: Any) -> None:
         body = b"".join([chunk async for chunk in response.streaming_content])
         return response.is_async, [json.loads(line) for line in body.decode().splitlines() if line.strip()]
 
-    is_async, events = async_to_sync(asked)()
+    is_async, events = run_async(asked)
     assert is_async
     assert events[0]["type"] == "received"
     assert "3 to 5 business days" in last_message(events)["text"]
