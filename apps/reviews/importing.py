@@ -16,41 +16,35 @@ from apps.imports.targets import IGNORE, ImportField, RowResult
 from .services.reviews import review_language
 from .text import fields as f
 
+# Column names a review's SKU and text go by (the labelled-review import reads the same columns).
+SKU_SYNONYMS = (
+    "sku",
+    "productsku",
+    "productid",
+    "productcode",
+    "itemcode",
+    "货号",
+    "商品编码",
+    "商家编码",
+    "sku编码",
+)
+TEXT_SYNONYMS = (
+    "text",
+    "review",
+    "reviewtext",
+    "body",
+    "content",
+    "comment",
+    "评价",
+    "评价内容",
+    "评论",
+    "评论内容",
+    "内容",
+)
+
 REVIEW_FIELDS: tuple[ImportField, ...] = (
-    ImportField(
-        "sku",
-        "SKU",
-        required=True,
-        synonyms=(
-            "sku",
-            "productsku",
-            "productid",
-            "productcode",
-            "itemcode",
-            "货号",
-            "商品编码",
-            "商家编码",
-            "sku编码",
-        ),
-    ),
-    ImportField(
-        "text",
-        _("Review text"),
-        required=True,
-        synonyms=(
-            "text",
-            "review",
-            "reviewtext",
-            "body",
-            "content",
-            "comment",
-            "评价",
-            "评价内容",
-            "评论",
-            "评论内容",
-            "内容",
-        ),
-    ),
+    ImportField("sku", "SKU", required=True, synonyms=SKU_SYNONYMS),
+    ImportField("text", _("Review text"), required=True, synonyms=TEXT_SYNONYMS),
     ImportField(
         "rating",
         _("Rating"),

@@ -13,6 +13,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from apps.imports.targets import IGNORE, ImportField, RowResult
+from apps.reviews.importing import SKU_SYNONYMS, TEXT_SYNONYMS
 from apps.reviews.models import Sentiment
 from apps.reviews.text import fields as f
 
@@ -25,23 +26,8 @@ LABEL_FIELDS: tuple[ImportField, ...] = (
     ImportField(
         "source", _("Source"), synonyms=("source", "channel", "marketplace", "platform", "来源", "平台")
     ),
-    ImportField("sku", "SKU", synonyms=("sku", "productsku", "productid", "货号", "商品编码", "商家编码")),
-    ImportField(
-        "text",
-        _("Review text"),
-        synonyms=(
-            "text",
-            "review",
-            "reviewtext",
-            "body",
-            "content",
-            "comment",
-            "评价",
-            "评价内容",
-            "评论",
-            "内容",
-        ),
-    ),
+    ImportField("sku", "SKU", synonyms=SKU_SYNONYMS),
+    ImportField("text", _("Review text"), synonyms=TEXT_SYNONYMS),
     ImportField(
         "label",
         _("Label"),
