@@ -47,6 +47,8 @@ import django  # noqa: E402
 django.setup()
 
 from django.utils import timezone  # noqa: E402
+from plain_trainer import plain_trainer_fit  # noqa: E402
+from store_corpus import corpus_store_rows  # noqa: E402
 
 from apps.accounts.actor import Actor  # noqa: E402
 from apps.accounts.models import Merchant, Store  # noqa: E402
@@ -67,8 +69,6 @@ from apps.training.services.datasets import (  # noqa: E402
 )
 from apps.training.services.runs import run_start  # noqa: E402
 from apps.training.services.versions import version_spec  # noqa: E402
-from benchmarks.plain_trainer import plain_trainer_fit  # noqa: E402
-from benchmarks.store_corpus import corpus_store_rows  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 LABELS = ("negative", "neutral", "positive")
