@@ -13,7 +13,7 @@ from typing import Any
 
 from apps.core.text import clean_identifier, clean_text, is_chinese
 from apps.imports.reading import cell_text
-from apps.imports.targets import ATTRIBUTE_PREFIX, GENERIC, IGNORE, PLATFORM_PREFIX, RowResult
+from apps.imports.targets import ATTRIBUTE_PREFIX, GENERIC, PLATFORM_PREFIX, RowResult, mapped_columns
 
 from .fields import ATTRIBUTE_KEY_MAX, ATTRIBUTE_VALUE_MAX, FIELD_MAX_LENGTH, IMPORT_FIELD_NAMES
 from .models import Language, Product
@@ -134,11 +134,7 @@ class ProductRowValidator:
         profile: str = GENERIC,
     ) -> None:
         self.headers = headers
-        self.columns: list[tuple[int, str, str]] = [
-            (index, header, mapping[header])
-            for index, header in enumerate(headers)
-            if mapping[header] != IGNORE
-        ]
+        self.columns: list[tuple[int, str, str]] = mapped_columns(headers, mapping)
         self.default_currency = default_currency
         self.default_language = default_language
         self.rules = rules_for(profile)

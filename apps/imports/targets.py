@@ -30,9 +30,16 @@ from .reading import header_key
 if TYPE_CHECKING:
     from apps.accounts.models import Store
 
-__all__ = ["ATTRIBUTE_PREFIX", "GENERIC", "IGNORE", "PLATFORM_PREFIX", "ImportProfile"]
+__all__ = ["ATTRIBUTE_PREFIX", "GENERIC", "IGNORE", "PLATFORM_PREFIX", "ImportProfile", "mapped_columns"]
 ATTRIBUTE_KEY_MAX = 64
 _ATTRIBUTE_HEADER_PREFIXES = ("attribute:", "attr:", "属性:", "属性：")
+
+
+def mapped_columns(headers: Sequence[str], mapping: dict[str, str]) -> list[tuple[int, str, str]]:
+    """(index, header, field) of every column the mapping does not ignore, in the file's order."""
+    return [
+        (index, header, mapping[header]) for index, header in enumerate(headers) if mapping[header] != IGNORE
+    ]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.imports.targets import IGNORE, ImportField, RowResult
+from apps.imports.targets import ImportField, RowResult, mapped_columns
 
 from .services.reviews import review_language
 from .text import fields as f
@@ -111,11 +111,7 @@ class ReviewRowValidator:
 
     def __init__(self, *, headers: list[str], mapping: dict[str, str], now: datetime | None = None) -> None:
         self.headers = headers
-        self.columns = [
-            (index, header, mapping[header])
-            for index, header in enumerate(headers)
-            if mapping[header] != IGNORE
-        ]
+        self.columns = mapped_columns(headers, mapping)
         self.fields = {target for _index, _header, target in self.columns}
         self.now = now or timezone.now()
         self.timezone = timezone.get_current_timezone()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from apps.core.text import clean_identifier, clean_text
-from apps.imports.targets import IGNORE, RowResult
+from apps.imports.targets import RowResult, mapped_columns
 
 from .models import OrderStatus
 
@@ -187,11 +187,7 @@ class OrderRowValidator:
 
     def __init__(self, *, headers: list[str], mapping: dict[str, str], default_currency: str) -> None:
         self.headers = headers
-        self.columns = [
-            (index, header, mapping[header])
-            for index, header in enumerate(headers)
-            if mapping[header] != IGNORE
-        ]
+        self.columns = mapped_columns(headers, mapping)
         self.default_currency = default_currency
         self.fields = {target for _i, _h, target in self.columns}
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.imports.targets import IGNORE, ImportField, RowResult
+from apps.imports.targets import ImportField, RowResult, mapped_columns
 from apps.reviews.importing import SKU_SYNONYMS, TEXT_SYNONYMS
 from apps.reviews.models import Sentiment
 from apps.reviews.text import fields as f
@@ -61,11 +61,7 @@ class LabelRowValidator:
     """Turns a row's cells into (reviews, label) under a mapping, or says per column what is wrong."""
 
     def __init__(self, *, headers: Sequence[str], mapping: dict[str, str], find: ReviewFinder) -> None:
-        self.columns = [
-            (index, header, mapping[header])
-            for index, header in enumerate(headers)
-            if mapping[header] != IGNORE
-        ]
+        self.columns = mapped_columns(headers, mapping)
         self.fields = {target for _index, _header, target in self.columns}
         self.find = find
 
