@@ -171,3 +171,34 @@ async def _a_failure_mid_stream_ends_with_a_coded_error() -> None:
     assert events[0] == {"delta": "Blue"}
     assert events[-1]["code"] and "/secret/path" not in events[-1]["error"]
     assert await sync_to_async(Description.objects.count)() == 0
+
+
+def test_bad_options_and_another_stores_product_are_refused_before_any_stream() -> None:
+    run(_bad_options_and_another_stores_product_are_refused_before_any_stream)
+
+
+async def _bad_options_and_another_stores_product_are_refused_before_any_stream() -> None:
+    secret, url = await sync_to_async(_owner_with_product)("MINE")
+    other_secret, other_url = await sync_to_async(_owner_with_product)("THEIRS")
+    backend = GatedBackend(writer=draft)
+    backend.gate.set()
+    client = AsyncClient()
+    headers = {"Authorization": f"Bearer {secret}"}
+    with use_backend(backend):
+        malformed = await client.post(url, "{not json", content_type="application/json", headers=headers)
+        wrong = await client.post(
+            url, {"target_length": "long", "candidates": -3}, content_type="application/json", headers=headers
+        )
+        # The other merchant's product, through my store's URL and through theirs.
+        mine_with_theirs = url.replace(
+            url.split("/products/")[1].split("/")[0], other_url.split("/products/")[1].split("/")[0]
+        )
+        foreign = await client.post(mine_with_theirs, {}, content_type="application/json", headers=headers)
+        their_store = await client.post(other_url, {}, content_type="application/json", headers=headers)
+    assert malformed.status_code == 400 and not malformed.streaming
+    details = wrong.json()["error"]["details"]
+    assert wrong.status_code == 400 and {"target_length", "candidates"} <= set(details)
+    assert (foreign.status_code, their_store.status_code) == (404, 404)
+    assert backend.calls == []  # nothing reached the model
+    assert other_secret  # the other merchant exists with a token of their own
+    assert await sync_to_async(Description.objects.count)() == 0
