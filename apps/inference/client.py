@@ -122,8 +122,9 @@ async def agenerate(
     spec = await sync_to_async(_checked_spec)(model, store)
     backend = backend_for("generate")
     awaitable = getattr(backend, "agenerate", None)
-    generations = await awaitable(list(requests), spec) if awaitable is not None else None
-    if generations is None:  # no async form, or its worker is not listening
+    if awaitable is not None:
+        generations = await awaitable(list(requests), spec)
+    else:  # a backend with no async form runs in a thread
         generations = await sync_to_async(backend.generate, thread_sensitive=False)(list(requests), spec)
     await sync_to_async(_record_generations)(store, generations)
     return generations

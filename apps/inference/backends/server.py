@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import httpx
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from apps.core.streaming import iterate_in_thread
@@ -154,10 +155,8 @@ class ServerBackend:
             finally:
                 context.__exit__(None, None, None)
 
-    async def agenerate(
-        self, requests: Sequence[GenerationRequest], spec: ModelSpec
-    ) -> list[Generation] | None:
-        """As ``generate``, awaited; None where no worker listens (the caller then uses a thread)."""
+    async def agenerate(self, requests: Sequence[GenerationRequest], spec: ModelSpec) -> list[Generation]:
+        """As ``generate``, awaited; where no worker listens, the queue's answer, waited for in a thread."""
         body = {
             "operation": "generate",
             "spec": spec_to_dict(spec),
@@ -168,7 +167,7 @@ class ServerBackend:
                 response = await client.post("/v1/run", json=body)
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
             logger.info("inference server %s unreachable (%s); using the queue", self.url, error)
-            return None
+            return await sync_to_async(self.fallback.generate, thread_sensitive=False)(requests, spec)
         except httpx.TimeoutException as error:
             raise _timed_out(error) from None
         return [Generation.from_dict(row) for row in _results(response.json())]
