@@ -112,6 +112,35 @@ def test_a_lora_sentiment_run_registers_the_adapter_merged_into_a_whole_checkpoi
     assert {result.model for result in inference.classify(texts, store=store)} == {version.key}
 
 
+def test_a_top_layers_sentiment_run_trains_only_the_top_on_the_frozen_bottoms_cached_output(
+    store: Any, tiny_cache: Path, in_process: None
+) -> None:
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    add_reviews(store, copies=4)
+    dataset = dataset_build(
+        store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
+    )
+    config = replace(FAST, method="top", top_layers=1, learning_rate=1e-2)
+    run = finished(run_start(store=store, actor=Actor.system(), dataset=dataset, config=config))
+    assert run.status == "succeeded", run.error
+    assert run.hyperparameters["method"] == "top" and run.hyperparameters["top_layers"] == 1
+    assert any("eval_loss" in point for point in run.history)
+    version = ModelVersion.objects.get(run=run)
+    trained = AutoModelForSequenceClassification.from_pretrained(versions.version_folder(version)).state_dict()
+    base = AutoModelForSequenceClassification.from_pretrained(tiny_cache / "sentiment-zh-en").state_dict()
+    assert trained.keys() == base.keys()  # a whole checkpoint, not the top alone
+    layers = 1 + max(int(name.split(".")[3]) for name in base if name.startswith("bert.encoder.layer."))
+    top = f"bert.encoder.layer.{layers - 1}."
+    changed = {name for name in base if not torch.equal(trained[name], base[name])}
+    assert changed and all(name.startswith((top, "bert.pooler.", "classifier.")) for name in changed)
+    assert any(name.startswith(top) for name in changed) and "classifier.weight" in changed
+    texts = ["great price good quality", "delivery was late"]
+    versions.version_activate(store=store, version=version, kind="sentiment", actor=Actor.system())
+    assert {result.model for result in inference.classify(texts, store=store)} == {version.key}
+
+
 def test_a_version_whose_files_changed_is_not_activated(
     store: Any, tiny_cache: Path, in_process: None
 ) -> None:

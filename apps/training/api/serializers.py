@@ -109,10 +109,12 @@ class RunCreateSerializer(serializers.Serializer):
     logging_steps = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
     early_stopping_patience = serializers.IntegerField(required=False, min_value=1, max_value=100)
     lora_r = serializers.IntegerField(required=False, min_value=1, max_value=256)
+    top_layers = serializers.IntegerField(required=False, min_value=1, max_value=64)
     method = serializers.ChoiceField(
         required=False,
-        choices=["full", "lora"],
-        help_text="Sentiment runs: a LoRA adapter and the head (lora, the default) or every weight (full).",
+        choices=["top", "lora", "full"],
+        help_text="Sentiment runs: the top layers and the head on the frozen bottom's cached output (top), "
+        "a LoRA adapter and the head (lora), or every weight (full).",
     )
 
     def config(self, kind: str) -> RunConfig:

@@ -23,28 +23,14 @@ import torch
 from tqdm import tqdm
 
 from .config import TrainConfig, TrainReport, accuracy, macro_f1
+from .frozen import frozen_states, length_batches, pad_states, top_only
 
 __all__ = ["Classifier", "TrainConfig", "TrainReport", "accuracy", "macro_f1"]
-
-
-class _PassThrough(torch.nn.Module):
-    """Stands in for the embeddings while training on cached states: returns them unchanged."""
-
-    def forward(self, inputs_embeds: torch.Tensor | None = None, **_: Any) -> torch.Tensor | None:
-        return inputs_embeds
 
 
 def _seed_everything(seed: int) -> None:
     random.seed(seed)
     torch.manual_seed(seed)
-
-
-def _length_batches(lengths: Sequence[int], size: int, rng: random.Random) -> list[list[int]]:
-    """Batches of similar length (little padding), in a shuffled order."""
-    order = sorted(range(len(lengths)), key=lambda index: (lengths[index], index))
-    batches = [order[start : start + size] for start in range(0, len(order), size)]
-    rng.shuffle(batches)
-    return batches
 
 
 class Classifier:
@@ -79,45 +65,14 @@ class Classifier:
 
     def cache_states(self, token_ids: Sequence[Sequence[int]], *, desc: str) -> list[torch.Tensor]:
         """The frozen layers' output for every text (unpadded, float16 to halve the memory)."""
-        states: list[torch.Tensor | None] = [None] * len(token_ids)
-        lengths = [len(ids) for ids in token_ids]
-        batches = _length_batches(lengths, self.config.cache_batch, random.Random(0))
-        self.model.eval()
-        full_layers = self.layers
-        self.encoder.encoder.layer = torch.nn.ModuleList(list(full_layers)[: self.frozen])
-        try:
-            with (
-                torch.inference_mode(),
-                tqdm(total=len(token_ids), desc=desc, unit="text", leave=False) as bar,
-            ):
-                for batch in batches:
-                    inputs = self._pad([token_ids[i] for i in batch])
-                    hidden = self.encoder(**inputs).last_hidden_state
-                    for row, index in enumerate(batch):
-                        states[index] = hidden[row, : lengths[index]].to(torch.float16).clone()
-                    bar.update(len(batch))
-        finally:
-            self.encoder.encoder.layer = full_layers
-        return [state for state in states if state is not None]
+        with tqdm(total=len(token_ids), desc=desc, unit="text", leave=False) as bar:
+            model, tokenizer, batch = self.model, self.tokenizer, self.config.cache_batch
+            return frozen_states(model, tokenizer, token_ids, self.frozen, batch=batch, done=bar.update)
 
     def _top_logits(self, states: Sequence[torch.Tensor]) -> torch.Tensor:
         """Logits from cached states through the trainable layers, pooler and head."""
-        width = max(state.shape[0] for state in states)
-        hidden = torch.zeros(len(states), width, states[0].shape[1])
-        mask = torch.zeros(len(states), width, dtype=torch.long)
-        for row, state in enumerate(states):
-            hidden[row, : state.shape[0]] = state.float()
-            mask[row, : state.shape[0]] = 1
+        hidden, mask = pad_states(states)
         return self.model(inputs_embeds=hidden, attention_mask=mask).logits  # type: ignore[no-any-return]
-
-    def _swapped(self) -> tuple[Any, Any]:
-        saved = (self.encoder.embeddings, self.layers)
-        self.encoder.embeddings = _PassThrough()
-        self.encoder.encoder.layer = torch.nn.ModuleList(list(self.layers)[self.frozen :])
-        return saved
-
-    def _restore(self, saved: tuple[Any, Any]) -> None:
-        self.encoder.embeddings, self.encoder.encoder.layer = saved
 
     def fit(
         self,
@@ -157,28 +112,27 @@ class Classifier:
             lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / max(1, steps - warmup))),
         )
         report = TrainReport(train_examples=len(states), epochs=config.epochs)
-        saved = self._swapped()
         self.model.train()
         try:
-            for epoch in range(config.epochs):
-                total, seen = 0.0, 0
-                batches = _length_batches(lengths, config.batch_size, rng)
-                for batch in tqdm(batches, desc=f"train epoch {epoch + 1}/{config.epochs}", leave=False):
-                    logits = self._top_logits([states[i] for i in batch])
-                    loss = torch.nn.functional.cross_entropy(logits, targets[batch])
-                    optimizer.zero_grad()
-                    loss.backward()
-                    torch.nn.utils.clip_grad_norm_(trained, 1.0)
-                    optimizer.step()
-                    scheduler.step()
-                    total += loss.item() * len(batch)
-                    seen += len(batch)
-                report.losses.append(round(total / max(1, seen), 4))
-                if on_epoch is not None:
-                    on_epoch(epoch, report.losses[-1])
+            with top_only(self.model, self.frozen):
+                for epoch in range(config.epochs):
+                    total, seen = 0.0, 0
+                    batches = length_batches(lengths, config.batch_size, rng)
+                    for batch in tqdm(batches, desc=f"train epoch {epoch + 1}/{config.epochs}", leave=False):
+                        logits = self._top_logits([states[i] for i in batch])
+                        loss = torch.nn.functional.cross_entropy(logits, targets[batch])
+                        optimizer.zero_grad()
+                        loss.backward()
+                        torch.nn.utils.clip_grad_norm_(trained, 1.0)
+                        optimizer.step()
+                        scheduler.step()
+                        total += loss.item() * len(batch)
+                        seen += len(batch)
+                    report.losses.append(round(total / max(1, seen), 4))
+                    if on_epoch is not None:
+                        on_epoch(epoch, report.losses[-1])
         finally:
             self.model.eval()
-            self._restore(saved)
             for parameter in self.model.parameters():
                 parameter.requires_grad = False
         report.seconds = round(time.monotonic() - started, 1)
@@ -188,7 +142,7 @@ class Classifier:
         """Top label per text, through the whole (unswapped) model."""
         token_ids = self.tokenize(texts)
         predictions: list[str] = [""] * len(texts)
-        batches = _length_batches([len(ids) for ids in token_ids], batch_size, random.Random(0))
+        batches = length_batches([len(ids) for ids in token_ids], batch_size, random.Random(0))
         self.model.eval()
         with torch.inference_mode():
             for batch in batches:

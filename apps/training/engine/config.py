@@ -66,8 +66,10 @@ class RunConfig:
     lora_alpha: int = 16
     lora_dropout: float = 0.05
     # Sentiment runs: "full" fine-tunes every weight; "lora" trains a LoRA adapter and the head,
-    # merged into a whole checkpoint when saved (the version serves like a full fine-tune).
+    # merged into a whole checkpoint when saved (the version serves like a full fine-tune); "top"
+    # trains the top ``top_layers`` layers and the head on the frozen bottom's output, computed once.
     method: str = "full"
+    top_layers: int = 4
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

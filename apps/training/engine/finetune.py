@@ -13,6 +13,7 @@ otherwise; the CPU in float32); on CUDA the examples per pass come from the free
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
 import time
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 
 import torch
 
+from . import frozen as frozen_module
 from .checkpoints import last_complete_checkpoint
 from .config import RunConfig
 from .datasets import RawExample
@@ -211,16 +213,36 @@ def train_classifier(
         )
 
     outcome = TrainOutcome()
-    trainer = Trainer(
-        model=model,
-        args=_arguments(folder, config, len(train), model, outcome),
-        train_dataset=rows(train),
-        eval_dataset=rows(valid),
-        data_collator=DataCollatorWithPadding(tokenizer),
-        processing_class=tokenizer,
-        callbacks=[_callbacks(reporter, outcome)],
-    )
-    _train(trainer, folder, config, outcome)
+    train_rows, valid_rows = rows(train), rows(valid)
+    collator: Any = DataCollatorWithPadding(tokenizer)
+    frozen, started = 0, time.monotonic()
+    if config.method == "top":  # the bottom's output once per text; the top layers train on it
+        frozen = max(0, frozen_module.layer_count(model) - config.top_layers)
+        train_rows, valid_rows = (
+            _Rows(frozen_module.with_states(model, tokenizer, part.rows, frozen, reporter.should_stop))
+            for part in (train_rows, valid_rows)
+        )
+        collator = frozen_module.StatesCollator()
+        outcome.extra["frozen_layers"] = frozen
+    caching = time.monotonic() - started
+    if reporter.should_stop():
+        outcome.cancelled = True
+        return outcome
+    top = config.method == "top"
+    with frozen_module.top_only(model, frozen) if top else contextlib.nullcontext():
+        trainer = Trainer(
+            model=model,
+            args=_arguments(folder, config, len(train), model, outcome),
+            train_dataset=train_rows,
+            eval_dataset=valid_rows,
+            data_collator=collator,
+            processing_class=tokenizer,
+            callbacks=[_callbacks(reporter, outcome)],
+        )
+        _train(trainer, folder, config, outcome)
+    if caching and outcome.seconds:  # the cached states count as training time
+        outcome.examples_per_second *= outcome.seconds / (outcome.seconds + caching)
+        outcome.seconds = round(outcome.seconds + caching, 2)
     if not outcome.cancelled and config.method == "lora":
         # The best checkpoint's adapter merged into the encoder: a plain checkpoint to serve.
         trained: Any = trainer.model
