@@ -72,6 +72,11 @@ from apps.training.services.versions import version_spec  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 LABELS = ("negative", "neutral", "positive")
+METHODS = {
+    "full": "full fine-tune",
+    "lora": "LoRA adapter and head",
+    "top": "top {top} layers and head on the frozen bottom's output, computed once per text (counted)",
+}
 
 
 def read_rows() -> list[dict[str, str]]:
@@ -111,10 +116,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument(
         "--method",
-        choices=["full", "lora"],
+        choices=["full", "lora", "top"],
         default="full",
-        help="full fine-tune, or a LoRA adapter and the head",
+        help="full fine-tune, a LoRA adapter and the head, or the top layers and the head on the "
+        "frozen bottom's cached output",
     )
+    parser.add_argument("--top-layers", type=int, default=4, help="with --method top: layers trained")
     parser.add_argument(
         "--store-rows",
         type=int,
@@ -169,6 +176,7 @@ def main() -> None:
         logging_steps=5,
         early_stopping_patience=3,
         method=arguments.method,
+        top_layers=arguments.top_layers,
     )
     run = run_start(store=store, actor=Actor.system(), dataset=dataset, config=config)
     started = time.monotonic()
@@ -312,7 +320,7 @@ def main() -> None:
         f"Training: {training['steps']} of {training['max_steps']} steps "
         f"(stopped early: {training['stopped_early']}), {training['train_seconds']} s of training, "
         f"{training['seconds_per_1000_examples']} s per 1,000 examples (transformers.Trainer, "
-        f"{'full fine-tune' if arguments.method == 'full' else 'LoRA adapter and head'}, "
+        f"{METHODS[arguments.method].format(top=arguments.top_layers)}, "
         f"{run.progress.get('device', 'cpu')} {run.progress.get('precision', 'fp32')}); "
         f"the whole job with evaluation and registration "
         f"{training['job_wall_seconds']} s.",

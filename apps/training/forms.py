@@ -45,7 +45,11 @@ class RunForm(forms.Form):
     method = forms.ChoiceField(
         label=_("Sentiment classifier: train"),
         required=False,
-        choices=[("lora", _("a LoRA adapter and the head (faster)")), ("full", _("every weight"))],
+        choices=[
+            ("top", _("the top layers and the head (fastest)")),
+            ("lora", _("a LoRA adapter and the head")),
+            ("full", _("every weight")),
+        ],
         initial="lora",
     )
 

@@ -207,3 +207,14 @@ def test_a_cancelled_run_stops_and_registers_nothing(store: Any, tiny_cache: Pat
     run = finished(run)
     assert run.status == "cancelled" and not ModelVersion.objects.filter(run=run).exists()
     assert Job.objects.get(pk=run.job_id).status == "cancelled"
+
+
+def test_the_final_weights_are_kept_unless_the_best_checkpoint_is_clearly_better() -> None:
+    from apps.training.engine.finetune import _keep_best
+
+    flat = [{"eval_loss": 0.462}, {"loss": 0.3, "step": 20}, {"eval_loss": 0.512}, {"eval_loss": 0.467}]
+    assert not _keep_best(flat, 0.462, 0.05)  # 1% above the best: noise on a small split
+    overfit = [{"eval_loss": 0.462}, {"eval_loss": 0.55}, {"eval_loss": 0.61}]
+    assert _keep_best(overfit, 0.462, 0.05)
+    assert not _keep_best(overfit, 0.462, 0.5)
+    assert not _keep_best([{"loss": 0.4}], None, 0.05)  # never evaluated: nothing to choose

@@ -61,6 +61,9 @@ class RunConfig:
     eval_steps: int = 50  # validation, checkpoint and early-stopping interval
     logging_steps: int = 10
     early_stopping_patience: int = 3
+    # The final weights are kept unless the best checkpoint's validation loss is lower by more than
+    # this fraction (engine/finetune.py, _keep_best).
+    keep_final_within: float = 0.05
     seed: int = 13
     lora_r: int = 8
     lora_alpha: int = 16

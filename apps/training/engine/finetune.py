@@ -2,8 +2,9 @@
 
 Both write checkpoints into ``<output>/checkpoints`` every ``eval_steps`` steps and resume from
 the last one when called again on the same folder (a worker killed mid-run loses at most one
-interval), evaluate on the validation split at each checkpoint, stop early when the validation
-loss stops improving, and keep the best checkpoint's weights. A ``Reporter`` hears of each step
+interval), evaluate on the validation split at each checkpoint, and stop early when the validation
+loss stops improving; the final weights are kept unless the best checkpoint's loss is clearly lower
+(``_keep_best``). A ``Reporter`` hears of each step
 (heartbeat, cancel) and each logged point (loss, learning rate), so the caller can store them.
 
 Device and precision come from ``device.training_device`` (CUDA in bf16 where supported, fp16
@@ -25,14 +26,13 @@ from typing import Any, Protocol
 import torch
 
 from . import frozen as frozen_module
+from .causal import CausalCollator, causal_rows, load_causal_lm
 from .checkpoints import last_complete_checkpoint
 from .config import RunConfig
 from .datasets import RawExample
 from .device import TrainingDevice, batch_split, step_memory, training_device
 
 __all__ = ["RunConfig", "TrainOutcome", "load_causal_lm", "train_classifier", "train_lora"]
-
-IGNORE_INDEX = -100
 
 
 class Reporter(Protocol):
@@ -113,7 +113,7 @@ def _arguments(
         save_strategy="steps",
         save_steps=config.eval_steps,
         save_total_limit=2,
-        load_best_model_at_end=True,
+        load_best_model_at_end=False,  # see _keep_best
         metric_for_best_model="eval_loss",
         greater_is_better=False,
         logging_strategy="steps",
@@ -138,6 +138,15 @@ def _split(device: TrainingDevice, model: torch.nn.Module, config: RunConfig) ->
     return batch_split(free_bytes=device.free_bytes, memory=memory, batch_size=config.batch_size)
 
 
+def _keep_best(history: list[dict[str, Any]], best: float | None, within: float) -> bool:
+    """Whether the best checkpoint replaces the final weights: only when the last validation loss is
+    worse than the best by more than ``within`` (a fraction). A small validation split's loss moves
+    by a few percent from noise alone, and the final weights have seen the whole schedule; past the
+    tolerance the model has overfitted, and early stopping's best checkpoint is served instead."""
+    losses = [point["eval_loss"] for point in history if "eval_loss" in point]
+    return bool(losses) and best is not None and losses[-1] > best * (1 + within)
+
+
 def _train(trainer: Any, folder: Path, config: RunConfig, outcome: TrainOutcome) -> None:
     from transformers import EarlyStoppingCallback
 
@@ -154,6 +163,9 @@ def _train(trainer: Any, folder: Path, config: RunConfig, outcome: TrainOutcome)
     outcome.steps, outcome.max_steps = state.global_step, state.max_steps
     outcome.stopped_early = not outcome.cancelled and state.global_step < state.max_steps
     outcome.best_eval_loss = state.best_metric
+    if not outcome.cancelled and _keep_best(state.log_history, state.best_metric, config.keep_final_within):
+        trainer._load_best_model()  # transformers' own loader: whole weights or a peft adapter
+        outcome.extra["kept"] = Path(state.best_model_checkpoint).name
     outcome.examples_per_second = float(result.metrics.get("train_samples_per_second", 0.0))
 
 
@@ -260,59 +272,6 @@ def train_classifier(
     return outcome
 
 
-def load_causal_lm(base: Path, adapters: Sequence[Path] = (), *, dtype: torch.dtype = torch.float32) -> Any:
-    """The base causal LM with each LoRA adapter of ``adapters`` merged into its weights, in order."""
-    from transformers import AutoModelForCausalLM
-
-    model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
-    if adapters:
-        from peft import PeftModel
-
-        for adapter in adapters:
-            model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
-            if hasattr(model, "peft_config"):
-                del model.peft_config  # merged: plain weights now, ready for a new adapter
-    return model
-
-
-class CausalCollator:
-    """Pads input ids with the pad token and labels with IGNORE_INDEX (no loss on padding)."""
-
-    def __init__(self, pad_id: int) -> None:
-        self.pad_id = pad_id
-
-    def __call__(self, rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        width = max(len(row["input_ids"]) for row in rows)
-        ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
-        labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for index, row in enumerate(rows):
-            size = len(row["input_ids"])
-            ids[index, :size] = torch.tensor(row["input_ids"])
-            labels[index, :size] = torch.tensor(row["labels"])
-            mask[index, :size] = 1
-        return {"input_ids": ids, "labels": labels, "attention_mask": mask}
-
-
-def causal_rows(tokenizer: Any, examples: Sequence[RawExample], max_length: int) -> list[dict[str, Any]]:
-    """Token ids and labels: plain text learns every token; prompt + target learns the target only."""
-    rows = []
-    eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
-    for example in examples:
-        prompt = list(tokenizer(example.text, truncation=False)["input_ids"])
-        if not example.target:
-            ids = (prompt + eos)[:max_length]
-            rows.append({"input_ids": ids, "labels": list(ids)})
-            continue
-        target = (
-            list(tokenizer(example.target, add_special_tokens=False)["input_ids"])[: max_length // 2] + eos
-        )
-        keep = max_length - len(target)
-        prompt = prompt[:1] + prompt[-(keep - 1) :] if len(prompt) > keep else prompt  # keep BOS
-        rows.append({"input_ids": prompt + target, "labels": [IGNORE_INDEX] * len(prompt) + target})
-    return rows
-
-
 def train_lora(
     base: Path,
     train: Sequence[RawExample],
@@ -358,35 +317,6 @@ def train_lora(
         model.save_pretrained(str(folder / "adapter"))
         tokenizer.save_pretrained(folder / "adapter")
     return outcome
-
-
-def causal_loss(
-    base: Path, adapters: Sequence[Path], examples: Sequence[RawExample], max_length: int, batch_size: int = 8
-) -> float:
-    """Mean loss per learnt token on ``examples`` (a target's tokens, or a text's), in nats."""
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    model = load_causal_lm(base, adapters)
-    model.eval()
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    rows = causal_rows(tokenizer, examples, max_length)
-    collate = CausalCollator(pad_id)
-    total, tokens = 0.0, 0
-    with torch.inference_mode():
-        for start in range(0, len(rows), batch_size):
-            batch = collate(rows[start : start + batch_size])
-            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-            shifted = batch["labels"][:, 1:]
-            losses = torch.nn.functional.cross_entropy(
-                logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
-                shifted.reshape(-1),
-                ignore_index=IGNORE_INDEX,
-                reduction="sum",
-            )
-            total += float(losses)
-            tokens += int((shifted != IGNORE_INDEX).sum())
-    return total / max(1, tokens)
 
 
 def remove_checkpoints(folder: Path) -> None:

@@ -25,7 +25,7 @@ from apps.inference.errors import ModelNotFound
 from apps.inference.registry import ModelSpec, get_spec
 from apps.inference.types import GenerationRequest
 
-from ..engine import finetune
+from ..engine import causal
 from ..engine.config import accuracy, macro_f1
 from ..engine.datasets import RawExample
 from ..models import Kind, ModelVersion, TrainingRun
@@ -141,12 +141,12 @@ def evaluate_generator(
     base = get_spec(run.base_model).local_path
     max_length = int(run.hyperparameters.get("max_length", 256))
     below = _chain(run.base_version)
-    new_loss = finetune.causal_loss(base, [*below, own_adapter], test, max_length)
+    new_loss = causal.causal_loss(base, [*below, own_adapter], test, max_length)
     active = versions.active_version(store=run.store, kind=run.kind) if run.kind == Kind.DESCRIPTION else None
     # Continued pretraining is judged against what it started from; a generator against the active one.
     compared = active if active is not None else run.base_version if run.kind == Kind.PRETRAIN else None
     active_key = compared.key if compared is not None else run.base_model
-    active_loss = finetune.causal_loss(base, _chain(compared), test, max_length)
+    active_loss = causal.causal_loss(base, _chain(compared), test, max_length)
     metrics: dict[str, Any] = {
         "split": "test",
         "examples": len(test),
