@@ -27,6 +27,7 @@ import argparse
 import csv
 import hashlib
 import json
+import math
 import os
 import platform
 import sys
@@ -100,6 +101,16 @@ def scores(predicted: list[str], rows: list[dict[str, str]]) -> dict[str, Any]:
             "macro_f1": round(macro_f1(guessed, expected, LABELS), 4),
         }
     return figures
+
+
+def mcnemar(first: list[str], second: list[str], expected: list[str]) -> dict[str, Any]:
+    """Exact two-sided McNemar test on paired predictions: is one model right on texts where the other
+    is wrong more often than chance would give? (b: only the first right, c: only the second.)"""
+    b = sum(f == e != s for f, s, e in zip(first, second, expected, strict=True))
+    c = sum(s == e != f for f, s, e in zip(first, second, expected, strict=True))
+    n, low = b + c, min(b, c)
+    p = min(1.0, 2 * sum(math.comb(n, k) for k in range(low + 1)) / 2**n) if n else 1.0
+    return {"only_first_right": b, "only_second_right": c, "p_value": round(p, 4)}
 
 
 def examples_seen(steps: int, rows: int, batch_size: int) -> int:
@@ -246,6 +257,7 @@ def main() -> None:
                 round(1000 / plain.examples_per_second, 1) if plain.examples_per_second else None
             ),
             "held_rows": scores(plain_labels, held),
+            "mcnemar_ecomai_vs_plain": mcnemar(tuned, plain_labels, [row["label"] for row in held]),
             "comparison": comparison,
         }
     figures = {
@@ -352,7 +364,14 @@ def main() -> None:
                 f"| {language} | {plain_row['texts']} | {plain_row['accuracy']:.4f} | "
                 f"{plain_row['macro_f1']:.4f} | {ours['accuracy']:.4f} | {ours['macro_f1']:.4f} |"
             )
-        lines.append("")
+        test = baseline["mcnemar_ecomai_vs_plain"]
+        lines += [
+            "",
+            f"Paired on the same {len(held)} held rows (exact McNemar test): right only with ecomai's run "
+            f"{test['only_first_right']}, right only with the plain Trainer's {test['only_second_right']}; "
+            f"two-sided p = {test['p_value']} (below 0.05 would mean the two differ beyond chance).",
+            "",
+        ]
     if provenance:
         lines += [
             f"## Judged on the store's later reviews: {provenance['judged_corpus_rows']}",

@@ -50,7 +50,7 @@ class RunForm(forms.Form):
             ("lora", _("a LoRA adapter and the head")),
             ("full", _("every weight")),
         ],
-        initial="lora",
+        initial="top",
     )
 
     def __init__(self, *args: Any, store: Any, **kwargs: Any) -> None:

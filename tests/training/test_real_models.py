@@ -64,7 +64,7 @@ def test_a_description_lora_on_gemma_is_served_for_its_store(store: Any, real_ca
     assert served.model is get_loaded(get_spec("gemma-3-270m")).model and served.adapter != BASE
 
 
-@pytest.mark.parametrize("method", ["lora", "full"])
+@pytest.mark.parametrize("method", ["top", "lora", "full"])
 def test_a_sentiment_fine_tune_of_the_installed_classifier_is_served_for_its_store(
     store: Any, real_cache: Path, method: str
 ) -> None:

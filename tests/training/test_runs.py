@@ -73,10 +73,11 @@ def test_a_sentiment_run_registers_an_evaluated_version_that_serves_only_its_sto
     assert {result.model for result in inference.classify(texts, store=store)} == {"sentiment-zh-en"}
 
 
-def test_sentiment_runs_default_to_lora_and_the_learning_rate_follows_the_method() -> None:
+def test_sentiment_runs_default_to_the_top_layers_and_the_learning_rate_follows_the_method() -> None:
     from apps.training.services.runs import run_config
 
-    assert (run_config("sentiment", {}).method, run_config("sentiment", {}).learning_rate) == ("lora", 5e-4)
+    assert (run_config("sentiment", {}).method, run_config("sentiment", {}).learning_rate) == ("top", 1e-4)
+    assert run_config("sentiment", {"method": "lora"}).learning_rate == 5e-4
     full = run_config("sentiment", {"method": "full", "epochs": 2})
     assert (full.method, full.learning_rate, full.epochs) == ("full", 3e-5, 2)
     assert run_config("sentiment", {"method": "full", "learning_rate": 1e-4}).learning_rate == 1e-4
