@@ -19,6 +19,7 @@ from typing import Any
 
 from apps.core.text import CJK
 
+from .claims import dimension_spans, negated_spans, state_spans
 from .facts import ProductFacts
 from .lexicon import PUFFERY_EN, PUFFERY_ZH, STOPWORDS_EN, STOPWORDS_ZH
 from .parts import key_swap_spans
@@ -92,28 +93,37 @@ def _jieba() -> Any:
     return jieba
 
 
-def _covered_chars(sentence: str, support: Support) -> list[bool]:
-    """Which characters of a Chinese sentence lie in a stretch (2 characters or more) the facts contain,
-    so a segmentation that cuts across a fact ("为手" + "洗" in "为手洗") still finds it."""
+def _covered_chars(sentence: str, support: Support) -> tuple[list[bool], list[bool]]:
+    """Which characters of a Chinese sentence lie in a stretch (2 characters or more) the facts, the
+    generic vocabulary or the function words contain, so a segmentation that cuts across a fact ("为手" +
+    "洗" in "为手洗") or glues words together ("非常适合", "时候一般") still finds them; and which lie in
+    generic praise ("很高的性价比", "使用起来方便快捷")."""
     covered = [False] * len(sentence)
+    praise = [False] * len(sentence)
     for start in range(len(sentence)):
         for end in range(min(len(sentence), start + 24), start + 1, -1):
-            if sentence[start:end] in support.corpus or sentence[start:end] in support.generic_zh:
-                for index in range(start, end):
-                    covered[index] = True
+            piece = sentence[start:end]
+            if piece in support.corpus or piece in support.generic_zh or piece in STOPWORDS_ZH:
+                covered[start:end] = [True] * (end - start)
                 break
-    return covered
+            if piece in PUFFERY_ZH:
+                praise[start:end] = [True] * (end - start)
+                break
+    return covered, praise
 
 
 def _word_spans(sentence: str, offset: int, language: str, support: Support) -> list[Span]:
     spans: list[Span] = []
     tokens: list[tuple[str, int, int]]
     covered: list[bool] = []
+    praise: list[bool] = []
     if language == "zh" or CJK.search(sentence):
         tokens = [(word, start, end) for word, start, end in _jieba().tokenize(sentence)]
-        covered = _covered_chars(sentence.lower(), support)
+        covered, praise = _covered_chars(sentence.lower(), support)
     else:
         tokens = [(m.group(0), m.start(), m.end()) for m in _EN_TOKEN.finditer(sentence)]
+    phrases = [(m.start(), m.end()) for m in _PRAISE_PHRASES_EN.finditer(sentence)]
+    plain = [(m.start(), m.end()) for m in _PLAIN_PHRASES_EN.finditer(sentence)]
     for word, start, end in tokens:
         lowered = word.lower().strip()
         if not lowered or _PUNCT.match(lowered):
@@ -144,9 +154,24 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
                         f"“{word}” is generic praise, not a fact.",
                     )
                 )
-            elif not support.supports_phrase_zh(lowered) and not all(
+            elif support.supports_phrase_zh(lowered) or all(
                 covered[index] or sentence[index] in STOPWORDS_ZH for index in range(start, end)
             ):
+                continue
+            elif all(
+                covered[index] or praise[index] or sentence[index] in STOPWORDS_ZH
+                for index in range(start, end)
+            ):
+                spans.append(
+                    Span(
+                        offset + start,
+                        offset + end,
+                        word,
+                        "puffery",
+                        f"“{word}” is generic praise, not a fact.",
+                    )
+                )
+            else:
                 spans.append(
                     Span(
                         offset + start,
@@ -157,10 +182,11 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
                     )
                 )
             continue
-        if lowered in STOPWORDS_EN:
+        if lowered in STOPWORDS_EN or any(a <= start < b for a, b in plain):
             continue
-        if lowered in PUFFERY_EN or lowered in SUPERLATIVES:
-            if not support.supports_word(lowered) or lowered in SUPERLATIVES:
+        praising = _praise_en(lowered, support) or any(a <= start < b for a, b in phrases)
+        if praising or lowered in SUPERLATIVES:
+            if not support.supports_word(lowered) or lowered in SUPERLATIVES or lowered not in PUFFERY_EN:
                 spans.append(
                     Span(
                         offset + start,
@@ -178,6 +204,29 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
                 )
             )
     return spans
+
+
+_PRAISE_PHRASES_EN = re.compile(
+    r"\bhigh[\s-]quality\b|\bpeace of mind\b|\bworth (?:the|every|your) (?:price|penny|money|investment)\b"
+    r"|\bvalue for money\b|\bgood value\b",
+    re.IGNORECASE,
+)
+_PLAIN_PHRASES_EN = re.compile(r"\bas long as\b|\bfor a long time\b", re.IGNORECASE)
+
+
+def _praise_en(word: str, support: Support) -> bool:
+    """Generic praise: a word of the list, its adverb ("comfortably", "easily") or a compound of praise and
+    plain words ("easy-to-clean", "premium-grade")."""
+    if word in PUFFERY_EN:
+        return True
+    if word.endswith("ly") and {word[:-1] + "e", word[:-3] + "y", word[:-2]} & PUFFERY_EN:
+        return True
+    parts = [part for part in word.split("-") if part]
+    return (
+        len(parts) > 1
+        and any(part in PUFFERY_EN for part in parts)
+        and all(part in PUFFERY_EN or part in STOPWORDS_EN or support.supports_word(part) for part in parts)
+    )
 
 
 _JOINABLE = re.compile(r"^(?:[\s\-]*|\s*(?:and|of|with|or|a|the|to|in|for)\s*|的|和|与|、)$", re.IGNORECASE)
@@ -217,8 +266,11 @@ def detect(
         sentence = text[start:end]
         found = _word_spans(sentence, start, language, support)
         numbers = number_spans(sentence, start, support) + swap_spans(sentence, start, support)
-        numbers += key_swap_spans(sentence, start, facts)
-        covered = [(span.start, span.end) for span in numbers]
+        numbers += key_swap_spans(sentence, start, facts) + negated_spans(sentence, start, facts)
+        numbers += state_spans(sentence, start, facts)
+        dimensions, said = dimension_spans(sentence, start, facts)
+        numbers += dimensions
+        covered = [(span.start, span.end) for span in numbers] + said
         found = [s for s in found if not any(a <= s.start < b for a, b in covered)]
         spans += _merge(text, found + numbers)
     return InventionReport(spans=sorted(spans, key=lambda item: item.start), sentences=sentences)

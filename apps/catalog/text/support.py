@@ -65,6 +65,12 @@ UNIT_SYNONYMS = {
     "° c": "°c",
     "度": "°c",
     "momme": "姆米",
+    "ounces": "oz",
+    "ounce": "oz",
+    "pounds": "lb",
+    "pound": "lb",
+    "inches": "in",
+    "inch": "in",
     "pcs": "个",
     "pieces": "个",
     "只": "个",
@@ -129,8 +135,10 @@ def _related(a: str, b: str) -> bool:
 
 
 def _units(unit: str | None) -> str:
+    """A unit as the facts and a draft may both write it: "hours" is "h", "presets" is "preset"."""
     unit = (unit or "").strip().lower()
-    return UNIT_SYNONYMS.get(unit, unit)
+    unit = UNIT_SYNONYMS.get(unit, unit)
+    return stem(unit) if len(unit) > 3 and unit.isalpha() else unit
 
 
 @dataclass(frozen=True)
@@ -160,10 +168,29 @@ class Support:
     def supports_phrase_zh(self, word: str) -> bool:
         if word in self.generic_zh or word in STOPWORDS_ZH or word in self.corpus:
             return True
-        # "盖子" for a "弹跳盖", "色" endings for colours named in the facts.
+        # "盖子" for a "弹跳盖", "色" endings for colours named in the facts, "混纺布" for a "羊毛混纺",
+        # "保温性" for "保温".
         trimmed = word.rstrip("子儿色款型")
+        if trimmed == word:
+            trimmed = word.rstrip("布材料性")
+            trimmed = trimmed if len(trimmed) >= 2 else ""
         return bool(trimmed) and trimmed != word and (trimmed in self.corpus or trimmed in self.generic_zh)
 
+
+# Words that say a fact in other words: when the facts hold the cue, the words are accounted for.
+_PARAPHRASES = (
+    (
+        r"\bhobs?\b|\bstoves?\b|induction|炉灶|燃气灶|电磁炉",
+        "stove stoves stovetop stovetops hob hobs cooktop 炉灶 灶具",
+    ),
+    (r"precision|accura", "accurate accurately accuracy precise precisely"),
+    (r"\brange\b", "adjustable adjust adjusts adjusted"),
+    (r"usb|type-c|charging", "cable cables"),
+    (r"\bcase\b|pouch|sack", "holder"),
+    (r"\bzip\b", "zipper zippers zipped"),
+    (r"carafe|server|jug", "pot"),
+    (r"容量", "容积"),
+)
 
 _AUDIENCE = (
     (r"男", "男士 男性 男生 男款"),
@@ -185,6 +212,7 @@ def support_build(
     corpus = " ".join(parts).lower()
     # Who the product is for is a fact only when the facts say it ("男装" says 男士, "Kidswear" kids).
     corpus += "".join(f" {words}" for cue, words in _AUDIENCE if re.search(cue, corpus))
+    corpus += "".join(f" {words}" for cue, words in _PARAPHRASES if re.search(cue, corpus))
     stems = frozenset(stem(token) for token in re.findall(r"[a-z0-9][a-z0-9'\-]*", corpus))
     stems |= frozenset(stem(piece) for token in stems for piece in token.split("-") if piece)
     kind_en, kind_zh = kind_words(title=facts.title, category=facts.category)
@@ -268,7 +296,7 @@ def number_spans(sentence: str, offset: int, support: Support) -> list[Span]:
     spans = []
     for match, number in _numbers_of(sentence):
         unit = _units(match.group(2))
-        if unit in STOPWORDS_EN:
+        if (match.group(2) or "").strip().lower() in STOPWORDS_EN:
             unit = ""  # "two of them": a count, not a unit
         plain = number.rstrip("0").rstrip(".") if "." in number else number
         known = support.numbers.get(number) or support.numbers.get(plain)
