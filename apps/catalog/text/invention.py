@@ -128,7 +128,9 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
         lowered = word.lower().strip()
         if not lowered or _PUNCT.match(lowered):
             continue
-        if lowered in UNITS or lowered in UNIT_SYNONYMS:
+        if (lowered in UNITS or lowered in UNIT_SYNONYMS) and not _unit_unsupported(
+            lowered, sentence[:start], support
+        ):
             continue  # a unit after a number: the number check covers it
         if _HAS_DIGIT.search(lowered):
             if re.fullmatch(r"[\d.,]+", lowered) or lowered in support.corpus:
@@ -212,6 +214,16 @@ _PRAISE_PHRASES_EN = re.compile(
     re.IGNORECASE,
 )
 _PLAIN_PHRASES_EN = re.compile(r"\bas long as\b|\bfor a long time\b", re.IGNORECASE)
+
+
+def _unit_unsupported(word: str, before: str, support: Support) -> bool:
+    """A unit named in words with no number before it ("weighs in grams and pounds") must be one of the
+    facts' units; after a number the number check reads it."""
+    if len(word) <= 3 or word not in UNIT_SYNONYMS or re.search(r"\d\s*$", before) or word in support.corpus:
+        return False
+    known = {unit for units in support.numbers.values() for unit in units}
+    unit = UNIT_SYNONYMS[word]
+    return unit not in known and not re.search(rf"(?<![a-z]){re.escape(unit)}(?![a-z])", support.corpus)
 
 
 def _praise_en(word: str, support: Support) -> bool:

@@ -192,6 +192,19 @@ _PARAPHRASES = (
     (r"容量", "容积"),
 )
 
+
+def _doer_verbs(named: str) -> frozenset[str]:
+    """What a product named for what it does does: a "grinder" grinds, a "converter" converts, a "slicer"
+    slices, a "humidifier" humidifies."""
+    verbs = set()
+    for word in re.findall(r"[a-z]{5,}", named):
+        if word.endswith("ier"):
+            verbs.add(word[:-3] + "y")
+        elif word.endswith(("er", "or")):
+            verbs |= {word[:-2], word[:-1]}
+    return frozenset(stem(verb) for verb in verbs if len(verb) >= 4)
+
+
 _AUDIENCE = (
     (r"男", "男士 男性 男生 男款"),
     (r"女", "女士 女性 女生 女款"),
@@ -214,6 +227,7 @@ def support_build(
     corpus += "".join(f" {words}" for cue, words in _AUDIENCE if re.search(cue, corpus))
     corpus += "".join(f" {words}" for cue, words in _PARAPHRASES if re.search(cue, corpus))
     stems = frozenset(stem(token) for token in re.findall(r"[a-z0-9][a-z0-9'\-]*", corpus))
+    stems |= _doer_verbs(f"{facts.title} {facts.category}".lower())
     stems |= frozenset(stem(piece) for token in stems for piece in token.split("-") if piece)
     kind_en, kind_zh = kind_words(title=facts.title, category=facts.category)
     numbers: dict[str, set[str]] = {}
