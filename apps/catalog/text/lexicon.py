@@ -50,7 +50,10 @@ GENERIC_EN = frozenset(
         mean meaning last lasts lasting experience measure measures weigh weighs
         material materials construction manufactured equipped accessory accessories tool tools piece
         pieces grade operate operated operates access sit sits fabric surface outer inner casing task
-        tasks serve serves lover lovers gear measuring read reads run runs"""
+        tasks serve serves lover lovers gear measuring read reads run runs lifestyle routine routines
+        activity activities place places area areas purpose purposes solution solutions requirement
+        requirements preference preferences enhance enhances elevate elevates complement complements
+        upgrade upgrades ensure ensures ensuring deliver delivers meet meets choose chosen"""
     )
 )
 
@@ -68,7 +71,7 @@ PUFFERY_EN = frozenset(
         good safe safely gift gifts worth worthwhile compact robust stable affordable long-lasting
         high-performance extremely useful secure strong handy peace penny investment superb top-notch
         well-made well-crafted crafted thoughtful thoughtfully attractive appealing eye-catching neat
-        pretty hassle-free worry-free stress-free indispensable absolutely truly unique"""
+        pretty hassle-free worry-free stress-free indispensable absolutely truly unique companion"""
     )
 )
 
@@ -98,7 +101,8 @@ GENERIC_ZH = frozenset(
         每日 日常 场合 场景 人群 用户 家 家庭 居家 理想 之选 佳品 必备 好物
         系列 款 型 材质 面料
         做工 工艺 手感 外观 色泽 造型 结构 部分 整体 简约 效果 特点
-        特色 优势 配 附 含 内置 自带 支持 携带 属于 类目"""
+        特色 优势 配 附 含 内置 自带 支持 携带 属于 类目 提升 增添 呈现 展现 彰显 营造 带给 感受
+        兼顾 融合 结合 设计感 环境 方式 状态 过程 使用者 消费者 操作 变得 一般 常见 人 取 放入"""
     )
 )
 
@@ -106,7 +110,7 @@ PUFFERY_ZH = frozenset(
     _words(
         """舒适 舒服 时尚 优雅 美观 精美 精良 优美 美丽 新颖 颜值 高颜值 精巧 精细 考究 讲究 匠心 用心 精心
         上乘 一流 大气 典雅 愉悦 惬意 享受 品味 格调 满意 物美价廉 不错 良好 强 有效 贵重 性价比
-        高档 人性化 高强度 亮丽 持久 均匀 安全 快捷
+        高档 人性化 高强度 亮丽 持久 均匀 安全 快捷 使用寿命 寿命长 自如 随心 自在
         不可或缺 贴合 轻便 流畅 功能性 易用 好 精致 高端 高品质 优质 好看 百搭 大方 漂亮
         经典 品位 质感 耐用 结实 坚固 耐磨 柔软 亲肤 顺滑 细腻 轻盈 轻巧
         小巧 高级 奢华 完美
