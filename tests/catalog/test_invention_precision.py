@@ -135,6 +135,7 @@ def praised(text: str, facts: ProductFacts, language: str = "en") -> list[str]:
         ("It has 5 preset temperatures.", KETTLE, "en"),
         ("It has hidden zippers.", PILLOW, "en"),
         ("The case is an earbud holder and charges over a USB-C cable.", EARBUDS, "en"),
+        ("The shoes are lightweight.", SHOES, "en"),
         # Plain words of saying anything.
         ("It is made of approximately 100% merino wool, a bit like other materials.", BEANIE, "en"),
         # Dimensions said with the fact's own dimension.
@@ -191,6 +192,8 @@ def test_generic_praise_is_puffery_not_invention(
         ),
         ("It is safe to use on the stovetop.", KETTLE, "en", ["stovetop"]),
         ("It reads grams and pounds.", SCALE, "en", ["pounds"]),
+        # "lightweight" says what a product weighs, not what it can carry.
+        ("It is lightweight.", SCALE, "en", ["lightweight"]),
         # Units and numbers are still read.
         ("It has 5.3 inch drivers.", EARBUDS, "en", ["5.3 inch", "drivers"]),
         ("It has 6 presets and 3 speeds.", KETTLE, "en", ["6 presets", "3 speeds"]),

@@ -190,6 +190,7 @@ _PARAPHRASES = (
     (r"\bzip\b", "zipper zippers zipped"),
     (r"carafe|server|jug", "pot"),
     (r"容量", "容积"),
+    (r"(?<!max )\bweight\s+[\d.]", "light lightweight"),  # what it weighs, not a maximum load
 )
 
 
