@@ -84,6 +84,18 @@ SHIRT = ProductFacts(
     category="Apparel",
     attributes={"material": "100% linen", "fit": "relaxed"},
 )
+SHIRT_SIZES = ProductFacts(
+    title="Linen shirt",
+    brand="Harbor Lane",
+    category="Apparel",
+    attributes={"sizes": "S-XL", "colour": "white"},
+)
+TWO_COLOURS = ProductFacts(
+    title="Linen shirt",
+    brand="Harbor Lane",
+    category="Apparel",
+    attributes={"colours": "white, sand"},
+)
 SCARF_ZH = ProductFacts(
     title="羊毛围巾",
     brand="北境",
@@ -153,6 +165,10 @@ def praised(text: str, facts: ProductFacts, language: str = "en") -> list[str]:
         ("不带锅盖，无涂层。", PAN_ZH, "zh"),
         ("无流苏。", SCARF_ZH, "zh"),
         ("展开尺寸为52x50x65cm。", CHAIR_ZH, "zh"),
+        # A label of the prompt echoed back, a size letter the facts give, colours the facts list.
+        ("Brand: Fellgate. Category: Accessories.", BEANIE, "en"),
+        ("It comes in sizes S, M and XL.", SHIRT_SIZES, "en"),
+        ("It comes in a variety of colours.", TWO_COLOURS, "en"),
     ],
 )
 def test_supported_text_is_not_flagged(text: str, facts: ProductFacts, language: str) -> None:
@@ -205,6 +221,9 @@ def test_generic_praise_is_puffery_not_invention(
         ("It comes with an insert.", PILLOW, "en", ["insert"]),
         ("带锅盖。", PAN_ZH, "zh", ["锅盖"]),
         ("围巾带流苏。", SCARF_ZH, "zh", ["流苏"]),
+        ("It comes in size M.", BEANIE, "en", ["M"]),
+        ("It is available in a variety of colours.", SHIRT_SIZES, "en", ["variety of colours"]),
+        ("有多种颜色可选。", SCARF_ZH, "zh", ["多种颜色"]),
         # A size said in another state than the facts give it.
         ("折叠的尺寸为52x50x65cm。", CHAIR_ZH, "zh", ["折叠的尺寸"]),
         # A word of a fact's with a common ending still needs the fact: 木 is only the brand's.

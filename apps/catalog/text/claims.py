@@ -1,6 +1,7 @@
 """Claims read against the facts' own wording: a number said with a dimension word ("95 cm high"), a size
-said in another state than the facts give it ("折叠尺寸" for an unfolded size), and a feature the facts deny
-said without its negation ("microwave safe" for microwave safe: no). Pure text work;
+said in another state than the facts give it ("折叠尺寸" for an unfolded size), a feature the facts deny
+said without its negation ("microwave safe" for microwave safe: no), a choice of colours where the facts
+give one. Pure text work;
 apps.catalog.text.invention reads each sentence against it.
 """
 
@@ -164,3 +165,33 @@ def state_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]:
                     )
                 )
     return spans
+
+
+# "available in a variety of colours", "多种颜色": a choice of colours the facts do not list.
+_MANY_COLOURS = re.compile(
+    r"(?<![a-z])(?:(?:variety|range|choice|selection|array) of colou?rs|(?:many|various|multiple|several|"
+    r"different|all|assorted) colou?rs)(?![a-z])|多种颜色|多种配色|多款颜色|多色|颜色多样|各种颜色|多种色彩"
+)
+_COLOUR_KEY = re.compile(r"colou?rs?|颜色|配色|色彩", re.IGNORECASE)
+
+
+def colour_choice_spans(
+    sentence: str, offset: int, facts: ProductFacts
+) -> tuple[list[Span], list[tuple[int, int]]]:
+    """(invented spans, supported spans): a choice of colours claimed where the facts give one colour (or
+    none) is invented; where they list several, it is the facts in other words."""
+    colours = [value for key, value in facts.attributes.items() if _COLOUR_KEY.search(key)]
+    matches = list(_MANY_COLOURS.finditer(sentence.lower()))
+    if any(len(re.split(r"[,，、/;；]|\band\b|和|及", value)) > 1 for value in colours):
+        return [], [(offset + match.start(), offset + match.end()) for match in matches]
+    said = ", ".join(colours) or "no colour"
+    return [
+        Span(
+            offset + match.start(),
+            offset + match.end(),
+            sentence[match.start() : match.end()],
+            "invented",
+            f"The facts give {said}, not a choice of colours.",
+        )
+        for match in matches
+    ], []

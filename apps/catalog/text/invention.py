@@ -19,10 +19,11 @@ from typing import Any
 
 from apps.core.text import CJK
 
-from .claims import dimension_spans, negated_spans, state_spans
+from .claims import colour_choice_spans, dimension_spans, negated_spans, state_spans
 from .facts import ProductFacts
 from .lexicon import PUFFERY_EN, PUFFERY_ZH, STOPWORDS_EN, STOPWORDS_ZH
 from .parts import key_swap_spans
+from .prompting import LABELS
 from .support import (
     UNIT_SYNONYMS,
     UNITS,
@@ -127,6 +128,16 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
     for word, start, end in tokens:
         lowered = word.lower().strip()
         if not lowered or _PUNCT.match(lowered):
+            continue
+        if lowered in _PROMPT_LABELS and re.match(r"\s*[:：]", sentence[end:]):
+            continue  # a label of the prompt echoed back ("Brand: Tunebay")
+        if _SIZE_LETTER.fullmatch(word) and not re.search(r"\d\s*$", sentence[:start]):
+            if not support.supports_word(lowered):  # "size M" where the facts give S-XL or one size
+                spans.append(
+                    Span(
+                        offset + start, offset + end, word, "invented", f"Size “{word}” is not in the facts."
+                    )
+                )
             continue
         if (lowered in UNITS or lowered in UNIT_SYNONYMS) and not _unit_unsupported(
             lowered, sentence[:start], support
@@ -241,6 +252,10 @@ def _praise_en(word: str, support: Support) -> bool:
     )
 
 
+_PROMPT_LABELS = frozenset(label.lower() for labels in LABELS.values() for label in labels.values())
+_SIZE_LETTER = re.compile(r"X{0,3}[SML]|XX?L|[2-5]XL")
+
+
 _JOINABLE = re.compile(r"^(?:[\s\-]*|\s*(?:and|of|with|or|a|the|to|in|for)\s*|的|和|与|、)$", re.IGNORECASE)
 
 
@@ -279,10 +294,11 @@ def detect(
         found = _word_spans(sentence, start, language, support)
         numbers = number_spans(sentence, start, support) + swap_spans(sentence, start, support)
         numbers += key_swap_spans(sentence, start, facts) + negated_spans(sentence, start, facts)
-        numbers += state_spans(sentence, start, facts)
+        colours, listed = colour_choice_spans(sentence, start, facts)
+        numbers += state_spans(sentence, start, facts) + colours
         dimensions, said = dimension_spans(sentence, start, facts)
         numbers += dimensions
-        covered = [(span.start, span.end) for span in numbers] + said
+        covered = [(span.start, span.end) for span in numbers] + said + listed
         found = [s for s in found if not any(a <= s.start < b for a, b in covered)]
         spans += _merge(text, found + numbers)
     return InventionReport(spans=sorted(spans, key=lambda item: item.start), sentences=sentences)

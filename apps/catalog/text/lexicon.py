@@ -49,7 +49,7 @@ GENERIC_EN = frozenset(
         extra practical functional function functions quality value pick picks rated rating means
         mean meaning last lasts lasting experience measure measures weigh weighs
         material materials construction manufactured equipped accessory accessories tool tools piece
-        pieces grade operate operated operates access sit sits fabric surface outer inner casing task
+        pieces grade operate operated operates access sit sits fabric surface casing task
         tasks serve serves lover lovers gear measuring read reads run runs lifestyle routine routines
         activity activities place places area areas purpose purposes solution solutions requirement
         requirements preference preferences enhance enhances elevate elevates complement complements
@@ -71,7 +71,8 @@ PUFFERY_EN = frozenset(
         good safe safely gift gifts worth worthwhile compact robust stable affordable long-lasting
         high-performance extremely useful secure strong handy peace penny investment superb top-notch
         well-made well-crafted crafted thoughtful thoughtfully attractive appealing eye-catching neat
-        pretty hassle-free worry-free stress-free indispensable absolutely truly unique companion"""
+        pretty hassle-free worry-free stress-free indispensable absolutely truly unique companion
+        gentle special"""
     )
 )
 
@@ -86,7 +87,7 @@ STOPWORDS_ZH = frozenset(
         中 上 下 里 内 外 后 前 来 去 给 用 为了 即 即使 同时 以及 还是
         只是 就是 则 却 吗 呢 吧 啊 哦 呀 啦 而且 不仅 更加 非常 十分
         特别 比较 较 多 少
-        所有 一起 之一 不同 其中 一些 一下 一直 这样 那样 如此 带来 带 选择 起来 性"""
+        所有 一起 之一 不同 其中 一些 一下 一直 这样 那样 如此 带来 带 选择 起来 性 感 极具"""
     )
 )
 
@@ -102,7 +103,8 @@ GENERIC_ZH = frozenset(
         系列 款 型 材质 面料
         做工 工艺 手感 外观 色泽 造型 结构 部分 整体 简约 效果 特点
         特色 优势 配 附 含 内置 自带 支持 携带 属于 类目 提升 增添 呈现 展现 彰显 营造 带给 感受
-        兼顾 融合 结合 设计感 环境 方式 状态 过程 使用者 消费者 操作 变得 一般 常见 人 取 放入"""
+        兼顾 融合 结合 设计感 环境 方式 状态 过程 时间 使用者 消费者 操作 变得 一般 常见 人 取 放入
+        出行 外出 出街"""
     )
 )
 
@@ -110,7 +112,7 @@ PUFFERY_ZH = frozenset(
     _words(
         """舒适 舒服 时尚 优雅 美观 精美 精良 优美 美丽 新颖 颜值 高颜值 精巧 精细 考究 讲究 匠心 用心 精心
         上乘 一流 大气 典雅 愉悦 惬意 享受 品味 格调 满意 物美价廉 不错 良好 强 有效 贵重 性价比
-        高档 人性化 高强度 亮丽 持久 均匀 安全 快捷 使用寿命 寿命长 自如 随心 自在
+        高档 人性化 高强度 亮丽 持久 均匀 安全 快捷 使用寿命 寿命长 自如 随心 自在 稳定
         不可或缺 贴合 轻便 流畅 功能性 易用 好 精致 高端 高品质 优质 好看 百搭 大方 漂亮
         经典 品位 质感 耐用 结实 坚固 耐磨 柔软 亲肤 顺滑 细腻 轻盈 轻巧
         小巧 高级 奢华 完美
@@ -146,7 +148,9 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
                 "shoe shoes heel heels forefoot toe toes"
             )
         ),
-        frozenset(_words("脚 脚感 双脚 跑步 跑者 步伐 行走 脚步 鞋 鞋子 路面 运动 此鞋 鞋款")),
+        frozenset(
+            _words("脚 脚感 双脚 跑步 跑者 步伐 行走 脚步 鞋 鞋子 路面 运动 此鞋 鞋款 鞋身 穿着 休闲 穿搭")
+        ),
     ),
     "kitchen": (
         (
@@ -214,7 +218,7 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
         frozenset(
             _words(
                 "音乐 听歌 声音 音频 通话 设备 手机 平板 电脑 充电 "
-                "电量 电池 连接 打字 桌面 房间 灯光 照明 氛围 播放 娱乐 音质"
+                "电量 电池 连接 打字 桌面 房间 灯光 照明 氛围 播放 娱乐 音质 佩戴 耳塞 入耳 充电盒"
             )
         ),
     ),

@@ -194,6 +194,22 @@ _PARAPHRASES = (
 )
 
 
+_SIZE_ORDER = ["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "4xl", "5xl"]
+_SIZE_RANGE = re.compile(
+    r"(?<![a-z0-9])(x{0,2}s|m|l|x{1,3}l|[2-5]xl)\s*[-–~至到]\s*(x{0,2}s|m|l|x{1,3}l|[2-5]xl)(?![a-z])"
+)
+
+
+def _sizes_between(corpus: str) -> list[str]:
+    """The letter sizes a range of the facts holds: "S-XL" has M and L ("2XL" is "XXL")."""
+    sizes: list[str] = []
+    for low, high in _SIZE_RANGE.findall(corpus):
+        low, high = ({"2xl": "xxl", "3xl": "xxxl"}.get(size, size) for size in (low, high))
+        if low in _SIZE_ORDER and high in _SIZE_ORDER:
+            sizes += _SIZE_ORDER[_SIZE_ORDER.index(low) : _SIZE_ORDER.index(high) + 1]
+    return sizes
+
+
 def _doer_verbs(named: str) -> frozenset[str]:
     """What a product named for what it does does: a "grinder" grinds, a "converter" converts, a "slicer"
     slices, a "humidifier" humidifies."""
@@ -227,6 +243,7 @@ def support_build(
     # Who the product is for is a fact only when the facts say it ("男装" says 男士, "Kidswear" kids).
     corpus += "".join(f" {words}" for cue, words in _AUDIENCE if re.search(cue, corpus))
     corpus += "".join(f" {words}" for cue, words in _PARAPHRASES if re.search(cue, corpus))
+    corpus += "".join(f" {size}" for size in _sizes_between(corpus))
     stems = frozenset(stem(token) for token in re.findall(r"[a-z0-9][a-z0-9'\-]*", corpus))
     stems |= _doer_verbs(f"{facts.title} {facts.category}".lower())
     stems |= frozenset(stem(piece) for token in stems for piece in token.split("-") if piece)
