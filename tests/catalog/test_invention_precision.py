@@ -96,6 +96,12 @@ TWO_COLOURS = ProductFacts(
     category="Apparel",
     attributes={"colours": "white, sand"},
 )
+KETTLE_POWER = ProductFacts(
+    title="Electric kettle",
+    brand="Boilright",
+    category="Kitchen",
+    attributes={"capacity": "1.7 L", "power": "2200 W"},
+)
 SCARF_ZH = ProductFacts(
     title="羊毛围巾",
     brand="北境",
@@ -169,6 +175,11 @@ def praised(text: str, facts: ProductFacts, language: str = "en") -> list[str]:
         ("Brand: Fellgate. Category: Accessories.", BEANIE, "en"),
         ("It comes in sizes S, M and XL.", SHIRT_SIZES, "en"),
         ("It comes in a variety of colours.", TWO_COLOURS, "en"),
+        # Units joined by a hyphen or spelt out, and a range's first number in the range's unit.
+        ("It has a 1.7-litre capacity and 2200 watt power.", KETTLE_POWER, "en"),
+        ("It has a 15-cm height.", DESK, "en"),
+        # Praise by its form: doubled, or a bare grade after praise.
+        ("性价比高，干干净净。", PAN_ZH, "zh"),
     ],
 )
 def test_supported_text_is_not_flagged(text: str, facts: ProductFacts, language: str) -> None:
@@ -216,6 +227,8 @@ def test_generic_praise_is_puffery_not_invention(
         # A fact's number said as another dimension.
         ("It stands 95 cm high.", DESK, "en", ["95 cm high"]),
         ("It is 30 cm deep.", SKILLET, "en", ["30 cm deep"]),
+        ("It has a lever for a 95-cm height.", DESK, "en", ["lever", "95-cm height"]),
+        ("It has 2400 watt power.", KETTLE_POWER, "en", ["2400 watt"]),
         # Features the facts deny.
         ("It is leakproof, but not microwave safe.", LUNCH_BOX, "en", ["leakproof"]),
         ("It comes with an insert.", PILLOW, "en", ["insert"]),

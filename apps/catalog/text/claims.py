@@ -24,9 +24,14 @@ _DIMENSIONS = {
     "high": "height",
     "deep": "depth",
     "thick": "thickness",
+    "length": "length",
+    "width": "width",
+    "height": "height",
+    "depth": "depth",
+    "thickness": "thickness",
 }
 _DIMENSION_SAID = re.compile(
-    r"(?<![\d.])(\d+(?:\.\d+)?)\s?(?:cm|mm|m|in|inches|ft|centimetres|centimeters|metres|meters)\s+"
+    r"(?<![\d.])(\d+(?:\.\d+)?)(?:\s|-)?(?:cm|mm|m|in|inches|ft|centimetres|centimeters|metres|meters)\s+"
     rf"({'|'.join(_DIMENSIONS)})(?![a-z])",
     re.IGNORECASE,
 )

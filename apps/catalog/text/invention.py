@@ -125,8 +125,10 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
         tokens = [(m.group(0), m.start(), m.end()) for m in _EN_TOKEN.finditer(sentence)]
     phrases = [(m.start(), m.end()) for m in _PRAISE_PHRASES_EN.finditer(sentence)]
     plain = [(m.start(), m.end()) for m in _PLAIN_PHRASES_EN.finditer(sentence)]
+    last = ""
     for word, start, end in tokens:
         lowered = word.lower().strip()
+        previous, last = last, (last if not lowered or _PUNCT.match(lowered) else lowered)
         if not lowered or _PUNCT.match(lowered):
             continue
         if lowered in _PROMPT_LABELS and re.match(r"\s*[:：]", sentence[end:]):
@@ -146,7 +148,7 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
         if _HAS_DIGIT.search(lowered):
             if re.fullmatch(r"[\d.,]+", lowered) or lowered in support.corpus:
                 continue  # bare numbers are checked with their units; codes like "IPX4" must be in the facts
-            if re.fullmatch(r"[\d.,]+[a-z°%]{1,4}", lowered):
+            if re.fullmatch(r"[\d.,]+-?[a-z°%]{1,6}", lowered):
                 continue  # "500ml": the number check covers it
             spans.append(
                 Span(
@@ -157,7 +159,11 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
         if CJK.search(lowered):
             if lowered in STOPWORDS_ZH:
                 continue
-            if (lowered in PUFFERY_ZH and lowered not in support.corpus) or lowered in SUPERLATIVES:
+            if (
+                (lowered in PUFFERY_ZH and lowered not in support.corpus)
+                or lowered in SUPERLATIVES
+                or _praise_zh(lowered, previous)
+            ):
                 spans.append(
                     Span(
                         offset + start,
@@ -225,6 +231,18 @@ _PRAISE_PHRASES_EN = re.compile(
     re.IGNORECASE,
 )
 _PLAIN_PHRASES_EN = re.compile(r"\bas long as\b|\bfor a long time\b", re.IGNORECASE)
+
+
+def _praise_zh(word: str, previous: str) -> bool:
+    """Praise by its form: a doubled praise word ("干干净净") or a bare "high, good" after praise or a plain
+    word ("性价比高", "质量好")."""
+    if len(word) == 4 and word[0] == word[1] and word[2] == word[3] and word[0] + word[2] in PUFFERY_ZH:
+        return True
+    return word in _ZH_GRADES and (previous in PUFFERY_ZH or previous in _ZH_GRADED)
+
+
+_ZH_GRADES = frozenset("高好强佳")
+_ZH_GRADED = frozenset(["性价比", "质量", "品质", "音质", "做工", "效果", "性能", "颜值", "手感", "质感"])
 
 
 def _unit_unsupported(word: str, before: str, support: Support) -> bool:

@@ -25,7 +25,10 @@ ZH_UNITS = (
     "人|年|天|月|秒|倍|片|件|双|套|节|号|码|磅|斤|键|颗|次|段|挡|级"
 )
 _NUMBER_UNIT = re.compile(
-    rf"(?<![A-Za-z0-9.])(\d+(?:[.,]\d+)*)\s?(%|°\s?[CF]|[A-Za-z]+|{ZH_UNITS})?", re.UNICODE
+    rf"(?<![A-Za-z0-9.])(\d+(?:[.,]\d+)*)(?:\s|-(?=[A-Za-z]))?(%|°\s?[CF]|[A-Za-z]+|{ZH_UNITS})?", re.UNICODE
+)
+_RANGE_UNIT = re.compile(
+    rf"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s*[-–~至到]\s*\d+(?:\.\d+)?\s?(°\s?[cf]|[a-z]+|{ZH_UNITS})", re.UNICODE
 )
 UNIT_SYNONYMS = {
     "hours": "h",
@@ -60,6 +63,7 @@ UNIT_SYNONYMS = {
     "meter": "m",
     "米": "m",
     "watts": "w",
+    "watt": "w",
     "瓦": "w",
     "°c": "°c",
     "° c": "°c",
@@ -253,6 +257,9 @@ def support_build(
     for value in [facts.title, facts.price, *facts.attributes.values(), *voice_texts, *keywords]:
         for match, number in _numbers_of(str(value).lower()):
             numbers.setdefault(number, set()).add(_units(match.group(2)))
+        # "15-42 cm": the range's first number is in centimetres too.
+        for match in _RANGE_UNIT.finditer(str(value).lower()):
+            numbers.setdefault(match.group(1), set()).add(_units(match.group(2)))
     pairs: dict[str, set[str]] = {}
     # "ceramic dripper, glass carafe": which word the facts put before which part, to catch a swap.
     for value in facts.attributes.values():
