@@ -102,6 +102,12 @@ KETTLE_POWER = ProductFacts(
     category="Kitchen",
     attributes={"capacity": "1.7 L", "power": "2200 W"},
 )
+BOARD = ProductFacts(
+    title="Bamboo cutting board",
+    brand="Grainfold",
+    category="Kitchen",
+    attributes={"material": "bamboo", "size": "35 x 25 cm", "thickness": "2 cm"},
+)
 SCARF_ZH = ProductFacts(
     title="羊毛围巾",
     brand="北境",
@@ -180,6 +186,7 @@ def praised(text: str, facts: ProductFacts, language: str = "en") -> list[str]:
         ("It has a 15-cm height.", DESK, "en"),
         # Praise by its form: doubled, or a bare grade after praise.
         ("性价比高，干干净净。", PAN_ZH, "zh"),
+        ("It is 35 x 25 cm in size and 2 cm thick.", BOARD, "en"),
     ],
 )
 def test_supported_text_is_not_flagged(text: str, facts: ProductFacts, language: str) -> None:
@@ -198,6 +205,7 @@ def test_supported_text_is_not_flagged(text: str, facts: ProductFacts, language:
         ("It fits comfortably and is easy-to-clean.", BEANIE, "en", ["comfortably", "easy-to-clean"]),
         ("A high quality, premium-grade beanie.", BEANIE, "en", ["high", "quality", "premium-grade"]),
         ("使用起来方便快捷，色泽亮丽。", PAN_ZH, "zh", ["方便快捷", "亮丽"]),
+        ("它是最轻的。", PAN_ZH, "zh", ["最轻"]),
     ],
 )
 def test_generic_praise_is_puffery_not_invention(
@@ -229,6 +237,8 @@ def test_generic_praise_is_puffery_not_invention(
         ("It is 30 cm deep.", SKILLET, "en", ["30 cm deep"]),
         ("It has a lever for a 95-cm height.", DESK, "en", ["lever", "95-cm height"]),
         ("It has 2400 watt power.", KETTLE_POWER, "en", ["2400 watt"]),
+        # A size of two dimensions is no thickness where the facts give the thickness apart.
+        ("It has a 35 x 25 cm thickness.", BOARD, "en", ["25 cm thickness"]),
         # Features the facts deny.
         ("It is leakproof, but not microwave safe.", LUNCH_BOX, "en", ["leakproof"]),
         ("It comes with an insert.", PILLOW, "en", ["insert"]),

@@ -57,7 +57,11 @@ def dimension_spans(
         if not owners:
             continue
         meaning = _DIMENSIONS[word]
-        if any(meaning in key.lower() or _ANY_DIMENSION.search(key) for key in owners):
+        # A fact of its own for this dimension ("thickness: 2 cm") outranks a general size ("35 x 25 cm").
+        own = [key for key in facts.attributes if meaning in key.lower()]
+        if any(meaning in key.lower() for key in owners) or (
+            not own and any(_ANY_DIMENSION.search(key) for key in owners)
+        ):
             supported.append((offset + match.start(2), offset + match.end(2)))
             continue
         spans.append(

@@ -160,10 +160,8 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
             if lowered in STOPWORDS_ZH:
                 continue
             if (
-                (lowered in PUFFERY_ZH and lowered not in support.corpus)
-                or lowered in SUPERLATIVES
-                or _praise_zh(lowered, previous)
-            ):
+                (lowered in PUFFERY_ZH or _praise_zh(lowered, previous)) and lowered not in support.corpus
+            ) or lowered in SUPERLATIVES:
                 spans.append(
                     Span(
                         offset + start,
@@ -234,10 +232,12 @@ _PLAIN_PHRASES_EN = re.compile(r"\bas long as\b|\bfor a long time\b", re.IGNOREC
 
 
 def _praise_zh(word: str, previous: str) -> bool:
-    """Praise by its form: a doubled praise word ("干干净净") or a bare "high, good" after praise or a plain
-    word ("性价比高", "质量好")."""
+    """Praise by its form: a doubled praise word ("干干净净"), a superlative ("最轻") or a bare "high, good"
+    after praise or a plain word ("性价比高", "质量好")."""
     if len(word) == 4 and word[0] == word[1] and word[2] == word[3] and word[0] + word[2] in PUFFERY_ZH:
         return True
+    if word[:1] == "最" and 2 <= len(word) <= 3:
+        return True  # "最轻", "最好": a superlative, reported as praise
     return word in _ZH_GRADES and (previous in PUFFERY_ZH or previous in _ZH_GRADED)
 
 
