@@ -172,7 +172,11 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
                     )
                 )
             elif support.supports_phrase_zh(lowered) or all(
-                covered[index] or sentence[index] in STOPWORDS_ZH for index in range(start, end)
+                covered[index]
+                or sentence[index] in STOPWORDS_ZH
+                # "碳化竹材", "混纺布": a material's word with the ending of saying it is one
+                or (sentence[index] in "材料布" and index > start and covered[index - 1])
+                for index in range(start, end)
             ):
                 continue
             elif all(

@@ -28,7 +28,8 @@ STOPWORDS_EN = frozenset(
         it's that's there's here's what's you're we're they're i'm you'll we'll they'll it'll
         you've we've they've don't doesn't didn't won't can't cannot isn't aren't wasn't weren't
         possible enough put take takes taking
-        bit little ones etc approximately approx around roughly main mainly thanks really quite rather"""
+        bit little ones etc approximately approx around roughly main mainly thanks really quite rather
+        according accordingly"""
     )
 )
 
@@ -54,7 +55,7 @@ GENERIC_EN = frozenset(
         activity activities place places area areas purpose purposes solution solutions requirement
         requirements preference preferences enhance enhances elevate elevates complement complements
         upgrade upgrades ensure ensures ensuring deliver delivers meet meets choose chosen series domestic
-        electricity dimension dimensions various fully"""
+        electricity dimension dimensions various fully prevent prevents preventing"""
     )
 )
 
@@ -88,7 +89,7 @@ STOPWORDS_ZH = frozenset(
         中 上 下 里 内 外 后 前 来 去 给 用 为了 即 即使 同时 以及 还是
         只是 就是 则 却 吗 呢 吧 啊 哦 呀 啦 而且 不仅 更加 非常 十分
         特别 比较 较 多 少
-        所有 一起 之一 不同 其中 一些 一下 一直 这样 那样 如此 带来 带 选择 起来 性 感 极具 再 台"""
+        所有 一起 之一 不同 其中 一些 一下 一直 这样 那样 如此 带来 带 选择 起来 性 感 极具 再 台 均"""
     )
 )
 
@@ -102,7 +103,7 @@ GENERIC_ZH = frozenset(
         打造 专为 提供 具有 拥有 具备 带有 可选 多种 满足 随时 随地 每天
         每日 日常 场合 场景 人群 用户 家 家庭 居家 理想 之选 佳品 必备 好物
         系列 款 型 材质 面料
-        做工 工艺 手感 外观 外形 色泽 布料 价格 内部 造型 结构 部分 整体 简约 效果 特点
+        做工 工艺 手感 外观 外形 色泽 布料 织物 主材 价格 内部 造型 结构 部分 整体 简约 效果 特点
         特色 优势 配 附 含 内置 自带 支持 携带 属于 类目 提升 增添 呈现 展现 彰显 营造 带给 感受
         兼顾 融合 结合 设计感 环境 方式 状态 过程 时间 使用者 消费者 操作 变得 一般 常见 人 取 放入
         出行 外出 出街"""
@@ -113,7 +114,8 @@ PUFFERY_ZH = frozenset(
     _words(
         """舒适 舒服 时尚 优雅 美观 精美 精良 优美 美丽 新颖 颜值 高颜值 精巧 精细 考究 讲究 匠心 用心 精心
         上乘 一流 大气 典雅 愉悦 惬意 享受 品味 格调 满意 物美价廉 不错 良好 强 有效 贵重 性价比
-        高档 人性化 高强度 亮丽 持久 均匀 安全 快捷 清爽 光滑 便宜 担心 使用寿命 寿命长 自如 随心 自在 稳定
+        高档 人性化 高强度 亮丽 持久 均匀 安全 快捷 清爽 光滑 便宜 担心 易清洗 够用 牢固
+        使用寿命 寿命长 自如 随心 自在 稳定
         不可或缺 贴合 轻便 流畅 功能性 易用 好 精致 高端 高品质 优质 好看 百搭 大方 漂亮
         经典 品位 质感 耐用 结实 坚固 耐磨 柔软 亲肤 顺滑 细腻 轻盈 轻巧
         小巧 高级 奢华 完美
@@ -132,7 +134,7 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
         frozenset(
             _words(
                 "wear wardrobe outfit garment clothing layer layering fabric body season seasons "
-                "weather casual dressed look fit fits cut sewn clothes garments neck"
+                "weather casual dressed look fit fits cut sewn clothes garments neck head"
             )
         ),
         frozenset(
@@ -283,6 +285,11 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
         frozenset(_words("carry carrying pocket pockets bag cards card cash essentials hand")),
         frozenset(_words("携带 收纳 卡片 现金 随身 背面 皮质")),
     ),
+    "seating": (
+        ("chair", "stool", "椅", "凳"),
+        frozenset(_words("seat seats sit sitting seated")),
+        frozenset(_words("座椅 椅子 座 坐 坐着")),
+    ),
     "headwear": (
         ("beanie", "bucket hat", "sun hat", "baseball cap", "帽子", "毛线帽", "针织帽", "渔夫帽", "棒球帽"),
         frozenset(_words("hat hats cap caps head ears warm warmth winter cold")),
@@ -308,7 +315,8 @@ KIND_VOCABULARY: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]
         frozenset(
             _words(
                 "install installs installed installation wall walls cupboard cupboards cabinet cabinets "
-                "shelf shelves hallway hallways living bedroom kitchen office space spaces"
+                "shelf shelves hallway hallways living bedroom kitchen office space spaces "
+                "decorate decoration decorative"
             )
         ),
         frozenset(_words("安装 墙 墙面 柜子 橱柜 客厅 卧室 卫浴 书房 厨房")),

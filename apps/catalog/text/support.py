@@ -192,6 +192,7 @@ _PARAPHRASES = (
     (r"usb|type-c|charging", "cable cables"),
     (r"\bcase\b|pouch|sack", "holder"),
     (r"\bzip\b", "zipper zippers zipped"),
+    (r"detachable|removable", "detachable removable remove removed"),
     (r"carafe|server|jug", "pot"),
     (r"容量", "容积"),
     (r"(?<!max )\bweight\s+[\d.]", "light lightweight"),  # what it weighs, not a maximum load
