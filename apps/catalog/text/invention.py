@@ -25,14 +25,13 @@ from .lexicon import PUFFERY_EN, PUFFERY_ZH, STOPWORDS_EN, STOPWORDS_ZH
 from .parts import key_swap_spans
 from .prompting import LABELS
 from .support import (
-    UNIT_SYNONYMS,
-    UNITS,
     Span,
     Support,
     number_spans,
     support_build,
     swap_spans,
 )
+from .units import UNIT_SYNONYMS, UNITS
 from .vocabulary import SUPERLATIVES
 
 __all__ = ["InventionReport", "Span", "Support", "detect", "split_sentences", "support_build"]

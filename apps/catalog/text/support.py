@@ -17,69 +17,16 @@ from apps.core.text import CJK
 from .facts import ProductFacts
 from .keys import key_labels
 from .lexicon import GENERIC_EN, GENERIC_ZH, STOPWORDS_EN, STOPWORDS_ZH, kind_words
+from .units import UNIT_SYNONYMS, ZH_UNITS
 
 SpanKind = Literal["invented", "number", "puffery"]
 
-ZH_UNITS = (
-    "英寸|寸|个小时|小时|分钟|毫升|千克|公斤|厘米|毫米|英尺|盎司|升|克|米|瓦|度|个|只|块|色|格|层|档|孔|张|支|"
-    "人|年|天|月|秒|倍|片|件|双|套|节|号|码|磅|斤|键|颗|次|段|挡|级"
-)
 _NUMBER_UNIT = re.compile(
     rf"(?<![A-Za-z0-9.])(\d+(?:[.,]\d+)*)(?:\s|-(?=[A-Za-z]))?(%|°\s?[CF]|[A-Za-z]+|{ZH_UNITS})?", re.UNICODE
 )
 _RANGE_UNIT = re.compile(
     rf"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s*[-–~至到]\s*\d+(?:\.\d+)?\s?(°\s?[cf]|[a-z]+|{ZH_UNITS})", re.UNICODE
 )
-UNIT_SYNONYMS = {
-    "hours": "h",
-    "hour": "h",
-    "hrs": "h",
-    "hr": "h",
-    "小时": "h",
-    "个小时": "h",
-    "millilitres": "ml",
-    "milliliters": "ml",
-    "毫升": "ml",
-    "litres": "l",
-    "liters": "l",
-    "litre": "l",
-    "liter": "l",
-    "升": "l",
-    "grams": "g",
-    "gram": "g",
-    "克": "g",
-    "kilograms": "kg",
-    "公斤": "kg",
-    "千克": "kg",
-    "centimetres": "cm",
-    "centimeters": "cm",
-    "厘米": "cm",
-    "millimetres": "mm",
-    "millimeters": "mm",
-    "毫米": "mm",
-    "metres": "m",
-    "meters": "m",
-    "metre": "m",
-    "meter": "m",
-    "米": "m",
-    "watts": "w",
-    "watt": "w",
-    "瓦": "w",
-    "°c": "°c",
-    "° c": "°c",
-    "度": "°c",
-    "momme": "姆米",
-    "ounces": "oz",
-    "ounce": "oz",
-    "pounds": "lb",
-    "pound": "lb",
-    "inches": "in",
-    "inch": "in",
-    "pcs": "个",
-    "pieces": "个",
-    "只": "个",
-    "块": "个",
-}
 
 
 @dataclass(frozen=True)
@@ -375,41 +322,3 @@ def _is_word_after_number(unit: str, support: Support) -> bool:
     if CJK.search(unit):
         return unit in support.corpus and len(unit) > 1
     return len(unit) > 3 and support.supports_word(unit) and unit not in UNIT_SYNONYMS
-
-
-UNITS = frozenset(
-    [
-        "g",
-        "kg",
-        "mg",
-        "l",
-        "ml",
-        "cl",
-        "cm",
-        "mm",
-        "m",
-        "km",
-        "w",
-        "kw",
-        "v",
-        "mah",
-        "h",
-        "min",
-        "s",
-        "gsm",
-        "oz",
-        "lb",
-        "lbs",
-        "in",
-        "ft",
-        "°c",
-        "°f",
-        "%",
-        "mb",
-        "gb",
-        "tb",
-        "hz",
-        "khz",
-        "db",
-    ]
-)
