@@ -19,18 +19,19 @@ from typing import Any
 
 from apps.core.text import CJK
 
+from .claims import colour_choice_spans, dimension_spans, negated_spans, state_spans
 from .facts import ProductFacts
 from .lexicon import PUFFERY_EN, PUFFERY_ZH, STOPWORDS_EN, STOPWORDS_ZH
 from .parts import key_swap_spans
+from .prompting import LABELS
 from .support import (
-    UNIT_SYNONYMS,
-    UNITS,
     Span,
     Support,
     number_spans,
     support_build,
     swap_spans,
 )
+from .units import UNIT_SYNONYMS, UNITS
 from .vocabulary import SUPERLATIVES
 
 __all__ = ["InventionReport", "Span", "Support", "detect", "split_sentences", "support_build"]
@@ -92,38 +93,61 @@ def _jieba() -> Any:
     return jieba
 
 
-def _covered_chars(sentence: str, support: Support) -> list[bool]:
-    """Which characters of a Chinese sentence lie in a stretch (2 characters or more) the facts contain,
-    so a segmentation that cuts across a fact ("为手" + "洗" in "为手洗") still finds it."""
+def _covered_chars(sentence: str, support: Support) -> tuple[list[bool], list[bool]]:
+    """Which characters of a Chinese sentence lie in a stretch (2 characters or more) the facts, the
+    generic vocabulary or the function words contain, so a segmentation that cuts across a fact ("为手" +
+    "洗" in "为手洗") or glues words together ("非常适合", "时候一般") still finds them; and which lie in
+    generic praise ("很高的性价比", "使用起来方便快捷")."""
     covered = [False] * len(sentence)
+    praise = [False] * len(sentence)
     for start in range(len(sentence)):
         for end in range(min(len(sentence), start + 24), start + 1, -1):
-            if sentence[start:end] in support.corpus or sentence[start:end] in support.generic_zh:
-                for index in range(start, end):
-                    covered[index] = True
+            piece = sentence[start:end]
+            if piece in support.corpus or piece in support.generic_zh or piece in STOPWORDS_ZH:
+                covered[start:end] = [True] * (end - start)
                 break
-    return covered
+            if piece in PUFFERY_ZH:
+                praise[start:end] = [True] * (end - start)
+                break
+    return covered, praise
 
 
 def _word_spans(sentence: str, offset: int, language: str, support: Support) -> list[Span]:
     spans: list[Span] = []
     tokens: list[tuple[str, int, int]]
     covered: list[bool] = []
+    praise: list[bool] = []
     if language == "zh" or CJK.search(sentence):
         tokens = [(word, start, end) for word, start, end in _jieba().tokenize(sentence)]
-        covered = _covered_chars(sentence.lower(), support)
+        covered, praise = _covered_chars(sentence.lower(), support)
     else:
         tokens = [(m.group(0), m.start(), m.end()) for m in _EN_TOKEN.finditer(sentence)]
+    phrases = [(m.start(), m.end()) for m in _PRAISE_PHRASES_EN.finditer(sentence)]
+    plain = [(m.start(), m.end()) for m in _PLAIN_PHRASES_EN.finditer(sentence)]
+    last = ""
     for word, start, end in tokens:
         lowered = word.lower().strip()
+        previous, last = last, (last if not lowered or _PUNCT.match(lowered) else lowered)
         if not lowered or _PUNCT.match(lowered):
             continue
-        if lowered in UNITS or lowered in UNIT_SYNONYMS:
+        if lowered in _PROMPT_LABELS and re.match(r"\s*[:：]", sentence[end:]):
+            continue  # a label of the prompt echoed back ("Brand: Tunebay")
+        if _SIZE_LETTER.fullmatch(word) and not re.search(r"\d\s*$", sentence[:start]):
+            if not support.supports_word(lowered):  # "size M" where the facts give S-XL or one size
+                spans.append(
+                    Span(
+                        offset + start, offset + end, word, "invented", f"Size “{word}” is not in the facts."
+                    )
+                )
+            continue
+        if (lowered in UNITS or lowered in UNIT_SYNONYMS) and not _unit_unsupported(
+            lowered, sentence[:start], support
+        ):
             continue  # a unit after a number: the number check covers it
         if _HAS_DIGIT.search(lowered):
             if re.fullmatch(r"[\d.,]+", lowered) or lowered in support.corpus:
                 continue  # bare numbers are checked with their units; codes like "IPX4" must be in the facts
-            if re.fullmatch(r"[\d.,]+[a-z°%]{1,4}", lowered):
+            if re.fullmatch(r"[\d.,]+-?[a-z°%]{1,6}", lowered):
                 continue  # "500ml": the number check covers it
             spans.append(
                 Span(
@@ -134,7 +158,9 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
         if CJK.search(lowered):
             if lowered in STOPWORDS_ZH:
                 continue
-            if (lowered in PUFFERY_ZH and lowered not in support.corpus) or lowered in SUPERLATIVES:
+            if (
+                (lowered in PUFFERY_ZH or _praise_zh(lowered, previous)) and lowered not in support.corpus
+            ) or lowered in SUPERLATIVES:
                 spans.append(
                     Span(
                         offset + start,
@@ -144,9 +170,28 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
                         f"“{word}” is generic praise, not a fact.",
                     )
                 )
-            elif not support.supports_phrase_zh(lowered) and not all(
-                covered[index] or sentence[index] in STOPWORDS_ZH for index in range(start, end)
+            elif support.supports_phrase_zh(lowered) or all(
+                covered[index]
+                or sentence[index] in STOPWORDS_ZH
+                # "碳化竹材", "混纺布": a material's word with the ending of saying it is one
+                or (sentence[index] in "材料布" and index > start and covered[index - 1])
+                for index in range(start, end)
             ):
+                continue
+            elif all(
+                covered[index] or praise[index] or sentence[index] in STOPWORDS_ZH
+                for index in range(start, end)
+            ):
+                spans.append(
+                    Span(
+                        offset + start,
+                        offset + end,
+                        word,
+                        "puffery",
+                        f"“{word}” is generic praise, not a fact.",
+                    )
+                )
+            else:
                 spans.append(
                     Span(
                         offset + start,
@@ -157,10 +202,11 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
                     )
                 )
             continue
-        if lowered in STOPWORDS_EN:
+        if lowered in STOPWORDS_EN or any(a <= start < b for a, b in plain):
             continue
-        if lowered in PUFFERY_EN or lowered in SUPERLATIVES:
-            if not support.supports_word(lowered) or lowered in SUPERLATIVES:
+        praising = _praise_en(lowered, support) or any(a <= start < b for a, b in phrases)
+        if praising or lowered in SUPERLATIVES:
+            if not support.supports_word(lowered) or lowered in SUPERLATIVES or lowered not in PUFFERY_EN:
                 spans.append(
                     Span(
                         offset + start,
@@ -178,6 +224,57 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
                 )
             )
     return spans
+
+
+_PRAISE_PHRASES_EN = re.compile(
+    r"\bhigh[\s-]quality\b|\bpeace of mind\b|\bworth (?:the|every|your) (?:price|penny|money|investment)\b"
+    r"|\bvalue for money\b|\bgood value\b",
+    re.IGNORECASE,
+)
+_PLAIN_PHRASES_EN = re.compile(r"\bas long as\b|\bfor a long time\b", re.IGNORECASE)
+
+
+def _praise_zh(word: str, previous: str) -> bool:
+    """Praise by its form: a doubled praise word ("干干净净"), a superlative ("最轻") or a bare "high, good"
+    after praise or a plain word ("性价比高", "质量好")."""
+    if len(word) == 4 and word[0] == word[1] and word[2] == word[3] and word[0] + word[2] in PUFFERY_ZH:
+        return True
+    if word[:1] == "最" and 2 <= len(word) <= 3:
+        return True  # "最轻", "最好": a superlative, reported as praise
+    return word in _ZH_GRADES and (previous in PUFFERY_ZH or previous in _ZH_GRADED)
+
+
+_ZH_GRADES = frozenset("高好强佳")
+_ZH_GRADED = frozenset(["性价比", "质量", "品质", "音质", "做工", "效果", "性能", "颜值", "手感", "质感"])
+
+
+def _unit_unsupported(word: str, before: str, support: Support) -> bool:
+    """A unit named in words with no number before it ("weighs in grams and pounds") must be one of the
+    facts' units; after a number the number check reads it."""
+    if len(word) <= 3 or word not in UNIT_SYNONYMS or re.search(r"\d\s*$", before) or word in support.corpus:
+        return False
+    known = {unit for units in support.numbers.values() for unit in units}
+    unit = UNIT_SYNONYMS[word]
+    return unit not in known and not re.search(rf"(?<![a-z]){re.escape(unit)}(?![a-z])", support.corpus)
+
+
+def _praise_en(word: str, support: Support) -> bool:
+    """Generic praise: a word of the list, its adverb ("comfortably", "easily") or a compound of praise and
+    plain words ("easy-to-clean", "premium-grade")."""
+    if word in PUFFERY_EN:
+        return True
+    if word.endswith("ly") and {word[:-1] + "e", word[:-3] + "y", word[:-2]} & PUFFERY_EN:
+        return True
+    parts = [part for part in word.split("-") if part]
+    return (
+        len(parts) > 1
+        and any(part in PUFFERY_EN for part in parts)
+        and all(part in PUFFERY_EN or part in STOPWORDS_EN or support.supports_word(part) for part in parts)
+    )
+
+
+_PROMPT_LABELS = frozenset(label.lower() for labels in LABELS.values() for label in labels.values())
+_SIZE_LETTER = re.compile(r"X{0,3}[SML]|XX?L|[2-5]XL")
 
 
 _JOINABLE = re.compile(r"^(?:[\s\-]*|\s*(?:and|of|with|or|a|the|to|in|for)\s*|的|和|与|、)$", re.IGNORECASE)
@@ -217,8 +314,12 @@ def detect(
         sentence = text[start:end]
         found = _word_spans(sentence, start, language, support)
         numbers = number_spans(sentence, start, support) + swap_spans(sentence, start, support)
-        numbers += key_swap_spans(sentence, start, facts)
-        covered = [(span.start, span.end) for span in numbers]
+        numbers += key_swap_spans(sentence, start, facts) + negated_spans(sentence, start, facts)
+        colours, listed = colour_choice_spans(sentence, start, facts)
+        numbers += state_spans(sentence, start, facts) + colours
+        dimensions, said = dimension_spans(sentence, start, facts)
+        numbers += dimensions
+        covered = [(span.start, span.end) for span in numbers] + said + listed
         found = [s for s in found if not any(a <= s.start < b for a, b in covered)]
         spans += _merge(text, found + numbers)
     return InventionReport(spans=sorted(spans, key=lambda item: item.start), sentences=sentences)

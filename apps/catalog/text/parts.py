@@ -129,7 +129,8 @@ def part_value_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Sp
     spans: list[Span] = []
     for part_key, part_value in items:
         for word in _part_words("", part_value):
-            if not word or word in named or word == part_key:
+            # The product itself ("the blocks" of a "yoga block set") is no part of it.
+            if not word or word in named or word.rstrip("s") in named or word == part_key:
                 continue
             zh = bool(CJK.search(word))
             pattern = re.escape(word) if zh else rf"(?<![a-z0-9]){re.escape(word)}s?(?![a-z0-9])"
@@ -159,8 +160,8 @@ def part_value_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Sp
 
 
 _MATERIAL_KEYS = re.compile(
-    r"material|fabric|body|upper|outer|shell|surface|lining|frame|construction|composition|"
-    r"材质|面料|外壳|鞋面|内胆|外层|内衬|主体|框架"
+    r"material|fabric|body|upper|outer|shell|surface|lining|frame|construction|composition|knit|weave|"
+    r"材质|面料|外壳|鞋面|内胆|外层|内衬|主体|框架|织法"
 )
 _MADE_OF = re.compile(r"(?<![a-z])made\s+(?:of|from|with|out\s+of)\s+(?:an?\s+|the\s+)?")
 # A verb that says which attribute a number is: "weighs 10 kg" is a weight, "measures 18/8" a size.

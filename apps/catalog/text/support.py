@@ -17,59 +17,16 @@ from apps.core.text import CJK
 from .facts import ProductFacts
 from .keys import key_labels
 from .lexicon import GENERIC_EN, GENERIC_ZH, STOPWORDS_EN, STOPWORDS_ZH, kind_words
+from .units import UNIT_SYNONYMS, ZH_UNITS
 
 SpanKind = Literal["invented", "number", "puffery"]
 
-ZH_UNITS = (
-    "英寸|寸|个小时|小时|分钟|毫升|千克|公斤|厘米|毫米|英尺|盎司|升|克|米|瓦|度|个|只|块|色|格|层|档|孔|张|支|"
-    "人|年|天|月|秒|倍|片|件|双|套|节|号|码|磅|斤|键|颗|次|段|挡|级"
-)
 _NUMBER_UNIT = re.compile(
-    rf"(?<![A-Za-z0-9.])(\d+(?:[.,]\d+)*)\s?(%|°\s?[CF]|[A-Za-z]+|{ZH_UNITS})?", re.UNICODE
+    rf"(?<![A-Za-z0-9.])(\d+(?:[.,]\d+)*)(?:\s|-(?=[A-Za-z]))?(%|°\s?[CF]|[A-Za-z]+|{ZH_UNITS})?", re.UNICODE
 )
-UNIT_SYNONYMS = {
-    "hours": "h",
-    "hour": "h",
-    "hrs": "h",
-    "hr": "h",
-    "小时": "h",
-    "个小时": "h",
-    "millilitres": "ml",
-    "milliliters": "ml",
-    "毫升": "ml",
-    "litres": "l",
-    "liters": "l",
-    "litre": "l",
-    "liter": "l",
-    "升": "l",
-    "grams": "g",
-    "gram": "g",
-    "克": "g",
-    "kilograms": "kg",
-    "公斤": "kg",
-    "千克": "kg",
-    "centimetres": "cm",
-    "centimeters": "cm",
-    "厘米": "cm",
-    "millimetres": "mm",
-    "millimeters": "mm",
-    "毫米": "mm",
-    "metres": "m",
-    "meters": "m",
-    "metre": "m",
-    "meter": "m",
-    "米": "m",
-    "watts": "w",
-    "瓦": "w",
-    "°c": "°c",
-    "° c": "°c",
-    "度": "°c",
-    "momme": "姆米",
-    "pcs": "个",
-    "pieces": "个",
-    "只": "个",
-    "块": "个",
-}
+_RANGE_UNIT = re.compile(
+    rf"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s*[-–~至到]\s*\d+(?:\.\d+)?\s?(°\s?[cf]|[a-z]+|{ZH_UNITS})", re.UNICODE
+)
 
 
 @dataclass(frozen=True)
@@ -129,8 +86,10 @@ def _related(a: str, b: str) -> bool:
 
 
 def _units(unit: str | None) -> str:
+    """A unit as the facts and a draft may both write it: "hours" is "h", "presets" is "preset"."""
     unit = (unit or "").strip().lower()
-    return UNIT_SYNONYMS.get(unit, unit)
+    unit = UNIT_SYNONYMS.get(unit, unit)
+    return stem(unit) if len(unit) > 3 and unit.isalpha() else unit
 
 
 @dataclass(frozen=True)
@@ -160,9 +119,59 @@ class Support:
     def supports_phrase_zh(self, word: str) -> bool:
         if word in self.generic_zh or word in STOPWORDS_ZH or word in self.corpus:
             return True
-        # "盖子" for a "弹跳盖", "色" endings for colours named in the facts.
+        # "盖子" for a "弹跳盖", "色" endings for colours named in the facts, "混纺布" for a "羊毛混纺",
+        # "保温性" for "保温".
         trimmed = word.rstrip("子儿色款型")
+        if trimmed == word:
+            trimmed = word.rstrip("布材料性")
+            trimmed = trimmed if len(trimmed) >= 2 else ""
         return bool(trimmed) and trimmed != word and (trimmed in self.corpus or trimmed in self.generic_zh)
+
+
+# Words that say a fact in other words: when the facts hold the cue, the words are accounted for.
+_PARAPHRASES = (
+    (
+        r"\bhobs?\b|\bstoves?\b|induction|炉灶|燃气灶|电磁炉",
+        "stove stoves stovetop stovetops hob hobs cooktop 炉灶 灶具",
+    ),
+    (r"precision|accura", "accurate accurately accuracy precise precisely"),
+    (r"\brange\b", "adjustable adjust adjusts adjusted"),
+    (r"usb|type-c|charging", "cable cables"),
+    (r"\bcase\b|pouch|sack", "holder"),
+    (r"\bzip\b", "zipper zippers zipped"),
+    (r"detachable|removable", "detachable removable remove removed"),
+    (r"carafe|server|jug", "pot"),
+    (r"容量", "容积"),
+    (r"(?<!max )\bweight\s+[\d.]", "light lightweight"),  # what it weighs, not a maximum load
+)
+
+
+_SIZE_ORDER = ["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "4xl", "5xl"]
+_SIZE_RANGE = re.compile(
+    r"(?<![a-z0-9])(x{0,2}s|m|l|x{1,3}l|[2-5]xl)\s*[-–~至到]\s*(x{0,2}s|m|l|x{1,3}l|[2-5]xl)(?![a-z])"
+)
+
+
+def _sizes_between(corpus: str) -> list[str]:
+    """The letter sizes a range of the facts holds: "S-XL" has M and L ("2XL" is "XXL")."""
+    sizes: list[str] = []
+    for low, high in _SIZE_RANGE.findall(corpus):
+        low, high = ({"2xl": "xxl", "3xl": "xxxl"}.get(size, size) for size in (low, high))
+        if low in _SIZE_ORDER and high in _SIZE_ORDER:
+            sizes += _SIZE_ORDER[_SIZE_ORDER.index(low) : _SIZE_ORDER.index(high) + 1]
+    return sizes
+
+
+def _doer_verbs(named: str) -> frozenset[str]:
+    """What a product named for what it does does: a "grinder" grinds, a "converter" converts, a "slicer"
+    slices, a "humidifier" humidifies."""
+    verbs = set()
+    for word in re.findall(r"[a-z]{5,}", named):
+        if word.endswith("ier"):
+            verbs.add(word[:-3] + "y")
+        elif word.endswith(("er", "or")):
+            verbs |= {word[:-2], word[:-1]}
+    return frozenset(stem(verb) for verb in verbs if len(verb) >= 4)
 
 
 _AUDIENCE = (
@@ -185,7 +194,10 @@ def support_build(
     corpus = " ".join(parts).lower()
     # Who the product is for is a fact only when the facts say it ("男装" says 男士, "Kidswear" kids).
     corpus += "".join(f" {words}" for cue, words in _AUDIENCE if re.search(cue, corpus))
+    corpus += "".join(f" {words}" for cue, words in _PARAPHRASES if re.search(cue, corpus))
+    corpus += "".join(f" {size}" for size in _sizes_between(corpus))
     stems = frozenset(stem(token) for token in re.findall(r"[a-z0-9][a-z0-9'\-]*", corpus))
+    stems |= _doer_verbs(f"{facts.title} {facts.category}".lower())
     stems |= frozenset(stem(piece) for token in stems for piece in token.split("-") if piece)
     kind_en, kind_zh = kind_words(title=facts.title, category=facts.category)
     numbers: dict[str, set[str]] = {}
@@ -193,6 +205,9 @@ def support_build(
     for value in [facts.title, facts.price, *facts.attributes.values(), *voice_texts, *keywords]:
         for match, number in _numbers_of(str(value).lower()):
             numbers.setdefault(number, set()).add(_units(match.group(2)))
+        # "15-42 cm": the range's first number is in centimetres too.
+        for match in _RANGE_UNIT.finditer(str(value).lower()):
+            numbers.setdefault(match.group(1), set()).add(_units(match.group(2)))
     pairs: dict[str, set[str]] = {}
     # "ceramic dripper, glass carafe": which word the facts put before which part, to catch a swap.
     for value in facts.attributes.values():
@@ -268,7 +283,7 @@ def number_spans(sentence: str, offset: int, support: Support) -> list[Span]:
     spans = []
     for match, number in _numbers_of(sentence):
         unit = _units(match.group(2))
-        if unit in STOPWORDS_EN:
+        if (match.group(2) or "").strip().lower() in STOPWORDS_EN:
             unit = ""  # "two of them": a count, not a unit
         plain = number.rstrip("0").rstrip(".") if "." in number else number
         known = support.numbers.get(number) or support.numbers.get(plain)
@@ -307,41 +322,3 @@ def _is_word_after_number(unit: str, support: Support) -> bool:
     if CJK.search(unit):
         return unit in support.corpus and len(unit) > 1
     return len(unit) > 3 and support.supports_word(unit) and unit not in UNIT_SYNONYMS
-
-
-UNITS = frozenset(
-    [
-        "g",
-        "kg",
-        "mg",
-        "l",
-        "ml",
-        "cl",
-        "cm",
-        "mm",
-        "m",
-        "km",
-        "w",
-        "kw",
-        "v",
-        "mah",
-        "h",
-        "min",
-        "s",
-        "gsm",
-        "oz",
-        "lb",
-        "lbs",
-        "in",
-        "ft",
-        "°c",
-        "°f",
-        "%",
-        "mb",
-        "gb",
-        "tb",
-        "hz",
-        "khz",
-        "db",
-    ]
-)
