@@ -129,7 +129,8 @@ def test_a_top_layers_sentiment_run_trains_only_the_top_on_the_frozen_bottoms_ca
     assert run.hyperparameters["method"] == "top" and run.hyperparameters["top_layers"] == 1
     assert any("eval_loss" in point for point in run.history)
     version = ModelVersion.objects.get(run=run)
-    trained = AutoModelForSequenceClassification.from_pretrained(versions.version_folder(version)).state_dict()
+    folder = versions.version_folder(version)
+    trained = AutoModelForSequenceClassification.from_pretrained(folder).state_dict()
     base = AutoModelForSequenceClassification.from_pretrained(tiny_cache / "sentiment-zh-en").state_dict()
     assert trained.keys() == base.keys()  # a whole checkpoint, not the top alone
     layers = 1 + max(int(name.split(".")[3]) for name in base if name.startswith("bert.encoder.layer."))

@@ -45,7 +45,8 @@ def sentiment_run(
     dataset = dataset_build(
         store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
     )
-    method = getattr(request, "param", "full")  # the top layers on cached states, or a LoRA adapter and the head
+    # The top layers on cached states, or a LoRA adapter and the head.
+    method = getattr(request, "param", "full")
     config = replace(LONG, method=method)
     return run_start(store=store, actor=Actor.system(), dataset=dataset, config=config)
 
