@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from .sentences import Span, split_clauses
 
 Embed = Callable[[list[str]], list[list[float]]]
@@ -312,8 +314,32 @@ def keyword_hit(aspect: AspectDefinition, text: str) -> bool:
     return bool(pattern and pattern.search(text.lower()))
 
 
-def _dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return sum(x * y for x, y in zip(a, b, strict=True))
+def _best_similarities(
+    clause_vectors: Sequence[Sequence[float]],
+    example_vectors: Sequence[Sequence[float]],
+    owners: Sequence[int],
+    aspect_count: int,
+) -> list[list[float]]:
+    """For each clause, its highest dot product with any example of each aspect (-1 for none above).
+
+    One matrix product for the whole batch (clauses x examples): the vectors are unit length, so
+    dot products are cosines.
+    """
+    if not clause_vectors or not example_vectors:
+        return [[-1.0] * aspect_count for _ in clause_vectors]
+    clauses = np.asarray(clause_vectors, dtype=np.float64)
+    examples = np.asarray(example_vectors, dtype=np.float64)
+    if clauses.ndim != 2 or examples.ndim != 2 or clauses.shape[1] != examples.shape[1]:
+        raise ValueError("embed returned vectors of different lengths")
+    similarity = clauses @ examples.T
+    best = np.full((len(clauses), aspect_count), -1.0)
+    columns = np.asarray(owners)
+    for position in range(aspect_count):
+        mine = similarity[:, columns == position]
+        if mine.shape[1]:
+            best[:, position] = np.maximum(best[:, position], mine.max(axis=1))
+    rows: list[list[float]] = best.tolist()
+    return rows
 
 
 def find_aspects_many(
@@ -335,11 +361,13 @@ def find_aspects_many(
     examples = [(position, example) for position, aspect in enumerate(aspects) for example in aspect.examples]
     vectors = embed([example for _, example in examples] + [clause.text for _, clause in clauses])
     example_vectors, clause_vectors = vectors[: len(examples)], vectors[len(examples) :]
+    if len(clause_vectors) != len(clauses):
+        raise ValueError(f"embed returned {len(vectors)} vectors for {len(examples) + len(clauses)} texts")
+    similarities = _best_similarities(
+        clause_vectors, example_vectors, [position for position, _ in examples], len(aspects)
+    )
     found: list[tuple[int, Span, int]] = []  # (text index, clause, aspect position)
-    for (index, clause), vector in zip(clauses, clause_vectors, strict=True):
-        best = [-1.0] * len(aspects)
-        for (position, _), example_vector in zip(examples, example_vectors, strict=True):
-            best[position] = max(best[position], _dot(vector, example_vector))
+    for (index, clause), best in zip(clauses, similarities, strict=True):
         for position, aspect in enumerate(aspects):
             others = [score for other, score in enumerate(best) if other != position]
             runner_up = max(others) if others else -1.0

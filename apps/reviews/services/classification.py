@@ -30,6 +30,7 @@ CLASSIFY_JOB_KIND = "reviews.classify"
 CLASSIFY_NEW_TASK = "reviews.classify_new"
 DETECT_SPIKES_TASK = "reviews.detect_spikes"
 MAX_REVIEWS_PER_JOB = 200_000
+CLASSIFICATION_FIELDS = ["sentiment", "sentiment_confidence", "sentiment_scores", "model_key", "classified_at"]
 
 
 def reviews_classify_new(*, store: Store) -> None:
@@ -116,25 +117,38 @@ def _classified_text(review: Review) -> str:
 
 
 def reviews_classification_save(*, store: Store, result: dict[str, Any]) -> int:
-    """Write a batch's sentiments and replace its reviews' aspect mentions; in the caller's transaction."""
+    """Write a batch's sentiments and replace its reviews' aspect mentions; in the caller's transaction.
+
+    A fixed number of queries for the whole batch: the reviews that still exist are locked (one
+    deleted meanwhile is skipped, and none can go before the transaction ends), then updated in one
+    statement, their old mentions deleted in one and the new ones inserted in one.
+    """
+    outcomes = {int(review_id): outcome for review_id, outcome in result["reviews"].items()}
+    if not outcomes:
+        return 0
     now = timezone.now()
-    saved = 0
-    for review_id, outcome in result["reviews"].items():
-        updated = Review.objects.filter(store=store, pk=int(review_id)).update(
-            sentiment=outcome["label"],
-            sentiment_confidence=outcome["confidence"],
-            sentiment_scores=outcome["scores"],
-            model_key=outcome["model"],
-            classified_at=now,
+    with transaction.atomic(savepoint=False):
+        reviews = list(
+            Review.objects.select_for_update().filter(store=store, pk__in=outcomes).order_by("pk").only("pk")
         )
-        if not updated:
-            continue  # deleted meanwhile
-        saved += 1
-        AspectMention.objects.filter(review_id=int(review_id)).delete()
+        if not reviews:
+            return 0
+        for review in reviews:
+            outcome = outcomes[review.pk]
+            review.sentiment = outcome["label"]
+            review.sentiment_confidence = outcome["confidence"]
+            review.sentiment_scores = outcome["scores"]
+            review.model_key = outcome["model"]
+            review.classified_at = now
+        Review.objects.bulk_update(reviews, CLASSIFICATION_FIELDS)
+        saved = [review.pk for review in reviews]
+        AspectMention.objects.filter(review_id__in=saved).delete()
         AspectMention.objects.bulk_create(
-            AspectMention(store=store, review_id=int(review_id), **mention) for mention in outcome["aspects"]
+            AspectMention(store=store, review_id=review_id, **mention)
+            for review_id in saved
+            for mention in outcomes[review_id]["aspects"]
         )
-    return saved
+    return len(saved)
 
 
 def reviews_classification_finished(*, job: Job) -> None:
