@@ -8,10 +8,10 @@ the store's settings row, so bursts of writes make few jobs and no review is in 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 
 from apps import inference
@@ -30,7 +30,13 @@ CLASSIFY_JOB_KIND = "reviews.classify"
 CLASSIFY_NEW_TASK = "reviews.classify_new"
 DETECT_SPIKES_TASK = "reviews.detect_spikes"
 MAX_REVIEWS_PER_JOB = 200_000
-CLASSIFICATION_FIELDS = ["sentiment", "sentiment_confidence", "sentiment_scores", "model_key", "classified_at"]
+CLASSIFICATION_FIELDS = [
+    "sentiment",
+    "sentiment_confidence",
+    "sentiment_scores",
+    "model_key",
+    "classified_at",
+]
 
 
 def reviews_classify_new(*, store: Store) -> None:
@@ -120,28 +126,30 @@ def reviews_classification_save(*, store: Store, result: dict[str, Any]) -> int:
     """Write a batch's sentiments and replace its reviews' aspect mentions; in the caller's transaction.
 
     A fixed number of queries for the whole batch: the reviews that still exist are locked (one
-    deleted meanwhile is skipped, and none can go before the transaction ends), then updated in one
-    statement, their old mentions deleted in one and the new ones inserted in one.
+    deleted meanwhile is skipped, and none can go before the transaction ends), updated by one
+    statement run for each of them, their old mentions deleted in one and the new ones inserted in one.
     """
     outcomes = {int(review_id): outcome for review_id, outcome in result["reviews"].items()}
     if not outcomes:
         return 0
     now = timezone.now()
     with transaction.atomic(savepoint=False):
-        reviews = list(
-            Review.objects.select_for_update().filter(store=store, pk__in=outcomes).order_by("pk").only("pk")
+        saved = list(
+            Review.objects.select_for_update()
+            .filter(store=store, pk__in=outcomes)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        if not reviews:
+        if not saved:
             return 0
-        for review in reviews:
-            outcome = outcomes[review.pk]
-            review.sentiment = outcome["label"]
-            review.sentiment_confidence = outcome["confidence"]
-            review.sentiment_scores = outcome["scores"]
-            review.model_key = outcome["model"]
-            review.classified_at = now
-        Review.objects.bulk_update(reviews, CLASSIFICATION_FIELDS)
-        saved = [review.pk for review in reviews]
+        _sentiments_write(
+            store,
+            [
+                (review_id, outcome["label"], outcome["confidence"], outcome["scores"], outcome["model"], now)
+                for review_id in saved
+                for outcome in [outcomes[review_id]]
+            ],
+        )
         AspectMention.objects.filter(review_id__in=saved).delete()
         AspectMention.objects.bulk_create(
             AspectMention(store=store, review_id=review_id, **mention)
@@ -149,6 +157,30 @@ def reviews_classification_save(*, store: Store, result: dict[str, Any]) -> int:
             for mention in outcomes[review_id]["aspects"]
         )
     return len(saved)
+
+
+def _sentiments_write(store: Store, rows: list[tuple[int, str, float, dict[str, float], str, Any]]) -> None:
+    """UPDATE each review's CLASSIFICATION_FIELDS to its row's values, as one statement run many times.
+
+    ``bulk_update`` would build a CASE expression per row and field: for a batch of 32 that took longer
+    than the three queries per review it replaced. One parameterised statement costs nearly nothing.
+    """
+    fields = [cast("Field[Any, Any]", Review._meta.get_field(name)) for name in CLASSIFICATION_FIELDS]
+    key, owner = (cast("Field[Any, Any]", Review._meta.get_field(name)) for name in ("id", "store"))
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Only the model's own table and column names are formatted in; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(Review._meta.db_table)} SET {assignments} "  # noqa: S608
+        f"WHERE {quote(key.column)} = %s AND {quote(owner.column)} = %s"
+    )
+    parameters = [
+        [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
+        + [review_id, store.pk]
+        for review_id, *values in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, parameters)
 
 
 def reviews_classification_finished(*, job: Job) -> None:
