@@ -366,13 +366,15 @@ def find_aspects_many(
     similarities = _best_similarities(
         clause_vectors, example_vectors, [position for position, _ in examples], len(aspects)
     )
+    patterns = [_keyword_pattern(aspect.keywords) for aspect in aspects]
     found: list[tuple[int, Span, int]] = []  # (text index, clause, aspect position)
     for (index, clause), best in zip(clauses, similarities, strict=True):
-        for position, aspect in enumerate(aspects):
+        lowered = clause.text.lower()
+        for position, pattern in enumerate(patterns):
             others = [score for other, score in enumerate(best) if other != position]
             runner_up = max(others) if others else -1.0
             by_meaning = best[position] >= threshold and best[position] >= runner_up + margin
-            if keyword_hit(aspect, clause.text) or by_meaning:
+            if by_meaning or (pattern is not None and pattern.search(lowered)):
                 found.append((index, clause, position))
     if not found:
         return results
