@@ -101,8 +101,11 @@ def reviews_classify_batch(*, store: Store, review_ids: list[int]) -> dict[str, 
     if not reviews:
         return {"reviews": {}}
     texts = [_classified_text(review) for review in reviews]
-    results = inference.classify(texts, model=conf.sentiment_model(), store=store)
-    mentions = aspect_mentions_find(store=store, texts=[review.text for review in reviews])
+    classifier = inference.resolve_model(conf.sentiment_model(), task="classify", store=store)
+    results = inference.classify(texts, model=classifier, store=store)
+    mentions = aspect_mentions_find(
+        store=store, texts=[review.text for review in reviews], classifier=classifier
+    )
     return {
         "reviews": {
             str(review.pk): {
