@@ -21,9 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-
 from .sentences import Span, split_clauses
+from .similarity import best_similarities
 
 Embed = Callable[[list[str]], list[list[float]]]
 Classify = Callable[[list[str]], list[tuple[str, float]]]
@@ -314,34 +313,6 @@ def keyword_hit(aspect: AspectDefinition, text: str) -> bool:
     return bool(pattern and pattern.search(text.lower()))
 
 
-def _best_similarities(
-    clause_vectors: Sequence[Sequence[float]],
-    example_vectors: Sequence[Sequence[float]],
-    owners: Sequence[int],
-    aspect_count: int,
-) -> list[list[float]]:
-    """For each clause, its highest dot product with any example of each aspect (-1 for none above).
-
-    One matrix product for the whole batch (clauses x examples): the vectors are unit length, so
-    dot products are cosines.
-    """
-    if not clause_vectors or not example_vectors:
-        return [[-1.0] * aspect_count for _ in clause_vectors]
-    clauses = np.asarray(clause_vectors, dtype=np.float64)
-    examples = np.asarray(example_vectors, dtype=np.float64)
-    if clauses.ndim != 2 or examples.ndim != 2 or clauses.shape[1] != examples.shape[1]:
-        raise ValueError("embed returned vectors of different lengths")
-    similarity = clauses @ examples.T
-    best = np.full((len(clauses), aspect_count), -1.0)
-    columns = np.asarray(owners)
-    for position in range(aspect_count):
-        mine = similarity[:, columns == position]
-        if mine.shape[1]:
-            best[:, position] = np.maximum(best[:, position], mine.max(axis=1))
-    rows: list[list[float]] = best.tolist()
-    return rows
-
-
 def find_aspects_many(
     texts: Sequence[str],
     *,
@@ -363,7 +334,7 @@ def find_aspects_many(
     example_vectors, clause_vectors = vectors[: len(examples)], vectors[len(examples) :]
     if len(clause_vectors) != len(clauses):
         raise ValueError(f"embed returned {len(vectors)} vectors for {len(examples) + len(clauses)} texts")
-    similarities = _best_similarities(
+    similarities = best_similarities(
         clause_vectors, example_vectors, [position for position, _ in examples], len(aspects)
     )
     patterns = [_keyword_pattern(aspect.keywords) for aspect in aspects]
