@@ -28,6 +28,7 @@ from apps.core.streaming import iterate_in_thread
 
 from . import usage
 from .backends.base import Backend, EmbedKind
+from .errors import InvalidRequest
 from .registry import ModelSpec, Task, resolve_model
 from .types import Classification, Embedding, Generation, GenerationRequest, StoreRef, StreamEvent
 
@@ -173,25 +174,34 @@ def _metered(events: Iterator[StreamEvent], store: StoreRef | None) -> Iterator[
         yield event
 
 
+def _spec(model: str | ModelSpec | None, task: Task, store: StoreRef | None) -> ModelSpec:
+    """A spec given by the caller (resolved once for several calls, e.g. a batch job) is used as it is."""
+    if isinstance(model, ModelSpec):
+        if model.task != task:
+            raise InvalidRequest(f"Model {model.key!r} is a {model.task} model, not a {task} model.")
+        return model
+    return resolve_model(model, task=task, store=store)
+
+
 def classify(
-    texts: Sequence[str], *, model: str | None = None, store: StoreRef | None = None
+    texts: Sequence[str], *, model: str | ModelSpec | None = None, store: StoreRef | None = None
 ) -> list[Classification]:
     """The label and label probabilities of each text, in order."""
     if not texts:
         return []
-    spec = resolve_model(model, task="classify", store=store)
+    spec = _spec(model, "classify", store)
     return backend_for("classify").classify(list(texts), spec)
 
 
 def embed(
     texts: Sequence[str],
     *,
-    model: str | None = None,
+    model: str | ModelSpec | None = None,
     store: StoreRef | None = None,
     kind: EmbedKind = "passage",
 ) -> list[Embedding]:
     """Unit-length vectors, in order. ``kind="query"`` for search queries (models with prefixes differ)."""
     if not texts:
         return []
-    spec = resolve_model(model, task="embed", store=store)
+    spec = _spec(model, "embed", store)
     return backend_for("embed").embed(list(texts), spec, kind=kind)

@@ -103,6 +103,35 @@ def test_calls_resolve_the_store_model_and_skip_empty_batches(fake_inference: Fa
     ]
 
 
+def test_a_spec_resolved_once_is_used_as_given(fake_inference: FakeBackend) -> None:
+    """A batch job resolves the store's model once and passes the spec: no resolver call per request."""
+    activated = ModelSpec(key="store-3-sentiment-v2", task="classify", path="versions/3/2")
+    asked: list[str] = []
+
+    def resolver(store: Any, key: str | None, task: str) -> ModelSpec | None:
+        asked.append(task)
+        return activated if task == "classify" else None
+
+    set_store_resolver(resolver)
+    three = SimpleNamespace(pk=3)
+    try:
+        spec = inference.resolve_model(None, task="classify", store=three)
+        inference.classify(["fine"], model=spec, store=three)
+        inference.classify(["broke"], model=spec, store=three)
+        embedder = inference.resolve_model("multilingual-e5-small", task="embed")
+        with pytest.raises(inference.InvalidRequest, match="embed model, not a classify"):
+            inference.classify(["x"], model=embedder, store=three)
+        inference.embed(["x"], model=embedder, store=three)
+    finally:
+        set_store_resolver(None)
+    assert asked == ["classify"]
+    assert fake_inference.calls == [
+        ("classify", "store-3-sentiment-v2", 1),
+        ("classify", "store-3-sentiment-v2", 1),
+        ("embed", "multilingual-e5-small", 1),
+    ]
+
+
 def test_fake_backend_is_deterministic_and_shaped_like_the_real_one(
     fake_inference: FakeBackend,
     registered: dict[str, ModelSpec],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import random
+
 import pytest
 
 from apps.reviews.analysis import (
@@ -162,3 +165,51 @@ def test_long_and_hostile_texts_keep_offsets() -> None:
     )
     assert {m.aspect for m in mentions} == {"quality", "delivery"}
     assert all(text[m.start : m.end] == m.sentence for m in mentions)
+
+
+def test_embedding_matches_agree_with_pairwise_cosines() -> None:
+    """Every clause against every example, as plain sums: the batch's matrix product decides the same."""
+    rng = random.Random(7)
+    dimensions = 16
+
+    def unit(text: str) -> list[float]:
+        local = random.Random(text)
+        vector = [local.gauss(0, 1) for _ in range(dimensions)]
+        norm = math.sqrt(sum(x * x for x in vector))
+        return [x / norm for x in vector]
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        return [unit(text) for text in texts]
+
+    aspects = tuple(
+        AspectDefinition(f"aspect{index}", tuple(f"example {index}-{k}" for k in range(1 + index % 3)))
+        for index in range(5)
+    )
+    texts = [
+        ". ".join(f"clause {rng.randrange(10_000)} here" for _ in range(rng.randrange(1, 5)))
+        for _ in range(60)
+    ]
+    threshold, margin = 0.3, 0.02
+    found = find_aspects_many(
+        texts, aspects=aspects, embed=embed, classify=polarity, threshold=threshold, margin=margin
+    )
+
+    expected = []
+    for text in texts:
+        mentions = set()
+        for clause in split_clauses(text):
+            vector = unit(clause.text)
+            best = [
+                max(
+                    sum(a * b for a, b in zip(vector, unit(example), strict=True))
+                    for example in aspect.examples
+                )
+                for aspect in aspects
+            ]
+            for position, aspect in enumerate(aspects):
+                runner_up = max(score for other, score in enumerate(best) if other != position)
+                if best[position] >= threshold and best[position] >= runner_up + margin:
+                    mentions.add((aspect.name, clause.start))
+        expected.append(mentions)
+    assert [{(m.aspect, m.start) for m in mentions} for mentions in found] == expected
+    assert sum(map(len, expected)) > 20  # the threshold lets many through: the comparison means something

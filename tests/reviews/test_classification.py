@@ -91,6 +91,64 @@ def test_reviews_deleted_before_their_batch_runs_fail_the_item_not_the_job(
     assert job.failed_count == 1 and "exist" in job.items.get().error
 
 
+def _outcome(label: str, aspect: str) -> dict[str, Any]:
+    return {
+        "label": label,
+        "confidence": 0.75,
+        "scores": {"negative": 0.75, "neutral": 0.15, "positive": 0.1},
+        "model": "sentiment-test",
+        "aspects": [
+            {
+                "aspect": aspect,
+                "start": 0,
+                "end": 6,
+                "sentence": "Broke.",
+                "sentiment": label,
+                "confidence": 0.5,
+            }
+        ],
+    }
+
+
+def test_a_batch_is_saved_in_a_fixed_number_of_queries(
+    store: Any, other_store: Any, django_assert_max_num_queries: Any
+) -> None:
+    reviews = [make_review(store, f"Broke. ({index})") for index in range(32)]
+    stale = AspectMention.objects.create(
+        store=store,
+        review=reviews[0],
+        aspect="price",
+        start=0,
+        end=6,
+        sentence="Broke.",
+        sentiment="positive",
+        confidence=0.9,
+    )
+    deleted, foreign = reviews.pop(), make_review(other_store, "Broke.")
+    result = {"reviews": {str(r.pk): _outcome("negative", "quality") for r in [*reviews, deleted, foreign]}}
+    deleted.delete()
+    # Locking the batch, one update, one delete, one insert: not three queries per review.
+    with django_assert_max_num_queries(4):
+        saved = classification.reviews_classification_save(store=store, result=result)
+    assert saved == len(reviews) == 31
+    for review in Review.objects.filter(pk__in=[r.pk for r in reviews]):
+        assert (review.sentiment, review.sentiment_confidence, review.model_key) == (
+            "negative",
+            0.75,
+            "sentiment-test",
+        )
+        assert review.sentiment_scores == {"negative": 0.75, "neutral": 0.15, "positive": 0.1}
+        assert review.classified_at is not None
+    assert not AspectMention.objects.filter(pk=stale.pk).exists()
+    mentions = AspectMention.objects.order_by("review_id")
+    assert [(m.review_id, m.store_id, m.aspect) for m in mentions] == [
+        (r.pk, store.pk, "quality") for r in reviews
+    ]
+    # Another store's review named in the result is left as it was.
+    foreign.refresh_from_db()
+    assert (foreign.sentiment, foreign.classified_at) == ("", None)
+
+
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("torch")

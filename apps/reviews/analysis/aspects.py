@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .sentences import Span, split_clauses
+from .similarity import best_similarities
 
 Embed = Callable[[list[str]], list[list[float]]]
 Classify = Callable[[list[str]], list[tuple[str, float]]]
@@ -312,10 +313,6 @@ def keyword_hit(aspect: AspectDefinition, text: str) -> bool:
     return bool(pattern and pattern.search(text.lower()))
 
 
-def _dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return sum(x * y for x, y in zip(a, b, strict=True))
-
-
 def find_aspects_many(
     texts: Sequence[str],
     *,
@@ -335,16 +332,20 @@ def find_aspects_many(
     examples = [(position, example) for position, aspect in enumerate(aspects) for example in aspect.examples]
     vectors = embed([example for _, example in examples] + [clause.text for _, clause in clauses])
     example_vectors, clause_vectors = vectors[: len(examples)], vectors[len(examples) :]
+    if len(clause_vectors) != len(clauses):
+        raise ValueError(f"embed returned {len(vectors)} vectors for {len(examples) + len(clauses)} texts")
+    similarities = best_similarities(
+        clause_vectors, example_vectors, [position for position, _ in examples], len(aspects)
+    )
+    patterns = [_keyword_pattern(aspect.keywords) for aspect in aspects]
     found: list[tuple[int, Span, int]] = []  # (text index, clause, aspect position)
-    for (index, clause), vector in zip(clauses, clause_vectors, strict=True):
-        best = [-1.0] * len(aspects)
-        for (position, _), example_vector in zip(examples, example_vectors, strict=True):
-            best[position] = max(best[position], _dot(vector, example_vector))
-        for position, aspect in enumerate(aspects):
+    for (index, clause), best in zip(clauses, similarities, strict=True):
+        lowered = clause.text.lower()
+        for position, pattern in enumerate(patterns):
             others = [score for other, score in enumerate(best) if other != position]
             runner_up = max(others) if others else -1.0
             by_meaning = best[position] >= threshold and best[position] >= runner_up + margin
-            if keyword_hit(aspect, clause.text) or by_meaning:
+            if by_meaning or (pattern is not None and pattern.search(lowered)):
                 found.append((index, clause, position))
     if not found:
         return results

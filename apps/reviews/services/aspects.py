@@ -105,21 +105,28 @@ def aspect_names(*, store: Store) -> list[str]:
 class _StoreModels:
     """The store's embed and classify, as the analysis package calls them."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, classifier: inference.ModelSpec | None = None) -> None:
         self.store = store
+        self.classifier = classifier
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         results = inference.embed(texts, model=conf.aspect_embed_model(), store=self.store)
         return [result.vector for result in results]
 
     def classify(self, texts: list[str]) -> list[tuple[str, float]]:
-        results = inference.classify(texts, model=conf.sentiment_model(), store=self.store)
+        model = self.classifier or conf.sentiment_model()
+        results = inference.classify(texts, model=model, store=self.store)
         return [(result.label, result.score) for result in results]
 
 
-def aspect_mentions_find(*, store: Store, texts: Sequence[str]) -> list[list[dict[str, Any]]]:
-    """For each text, its aspect mentions as AspectMention field values (one embed and one classify call)."""
-    models = _StoreModels(store)
+def aspect_mentions_find(
+    *, store: Store, texts: Sequence[str], classifier: inference.ModelSpec | None = None
+) -> list[list[dict[str, Any]]]:
+    """For each text, its aspect mentions as AspectMention field values (one embed and one classify call).
+
+    ``classifier``: the store's sentiment model where the caller has resolved it already.
+    """
+    models = _StoreModels(store, classifier)
     found = analysis.find_aspects_many(
         list(texts), aspects=aspect_definitions(store=store), embed=models.embed, classify=models.classify
     )

@@ -8,10 +8,10 @@ the store's settings row, so bursts of writes make few jobs and no review is in 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 
 from apps import inference
@@ -30,6 +30,13 @@ CLASSIFY_JOB_KIND = "reviews.classify"
 CLASSIFY_NEW_TASK = "reviews.classify_new"
 DETECT_SPIKES_TASK = "reviews.detect_spikes"
 MAX_REVIEWS_PER_JOB = 200_000
+CLASSIFICATION_FIELDS = [
+    "sentiment",
+    "sentiment_confidence",
+    "sentiment_scores",
+    "model_key",
+    "classified_at",
+]
 
 
 def reviews_classify_new(*, store: Store) -> None:
@@ -94,8 +101,11 @@ def reviews_classify_batch(*, store: Store, review_ids: list[int]) -> dict[str, 
     if not reviews:
         return {"reviews": {}}
     texts = [_classified_text(review) for review in reviews]
-    results = inference.classify(texts, model=conf.sentiment_model(), store=store)
-    mentions = aspect_mentions_find(store=store, texts=[review.text for review in reviews])
+    classifier = inference.resolve_model(conf.sentiment_model(), task="classify", store=store)
+    results = inference.classify(texts, model=classifier, store=store)
+    mentions = aspect_mentions_find(
+        store=store, texts=[review.text for review in reviews], classifier=classifier
+    )
     return {
         "reviews": {
             str(review.pk): {
@@ -116,25 +126,64 @@ def _classified_text(review: Review) -> str:
 
 
 def reviews_classification_save(*, store: Store, result: dict[str, Any]) -> int:
-    """Write a batch's sentiments and replace its reviews' aspect mentions; in the caller's transaction."""
+    """Write a batch's sentiments and replace its reviews' aspect mentions; in the caller's transaction.
+
+    A fixed number of queries for the whole batch: the reviews that still exist are locked (one
+    deleted meanwhile is skipped, and none can go before the transaction ends), updated by one
+    statement run for each of them, their old mentions deleted in one and the new ones inserted in one.
+    """
+    outcomes = {int(review_id): outcome for review_id, outcome in result["reviews"].items()}
+    if not outcomes:
+        return 0
     now = timezone.now()
-    saved = 0
-    for review_id, outcome in result["reviews"].items():
-        updated = Review.objects.filter(store=store, pk=int(review_id)).update(
-            sentiment=outcome["label"],
-            sentiment_confidence=outcome["confidence"],
-            sentiment_scores=outcome["scores"],
-            model_key=outcome["model"],
-            classified_at=now,
+    with transaction.atomic(savepoint=False):
+        saved = list(
+            Review.objects.select_for_update()
+            .filter(store=store, pk__in=outcomes)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        if not updated:
-            continue  # deleted meanwhile
-        saved += 1
-        AspectMention.objects.filter(review_id=int(review_id)).delete()
+        if not saved:
+            return 0
+        _sentiments_write(
+            store,
+            [
+                (review_id, outcome["label"], outcome["confidence"], outcome["scores"], outcome["model"], now)
+                for review_id in saved
+                for outcome in [outcomes[review_id]]
+            ],
+        )
+        AspectMention.objects.filter(review_id__in=saved).delete()
         AspectMention.objects.bulk_create(
-            AspectMention(store=store, review_id=int(review_id), **mention) for mention in outcome["aspects"]
+            AspectMention(store=store, review_id=review_id, **mention)
+            for review_id in saved
+            for mention in outcomes[review_id]["aspects"]
         )
-    return saved
+    return len(saved)
+
+
+def _sentiments_write(store: Store, rows: list[tuple[int, str, float, dict[str, float], str, Any]]) -> None:
+    """UPDATE each review's CLASSIFICATION_FIELDS to its row's values, as one statement run many times.
+
+    ``bulk_update`` would build a CASE expression per row and field: for a batch of 32 that took longer
+    than the three queries per review it replaced. One parameterised statement costs nearly nothing.
+    """
+    fields = [cast("Field[Any, Any]", Review._meta.get_field(name)) for name in CLASSIFICATION_FIELDS]
+    key, owner = (cast("Field[Any, Any]", Review._meta.get_field(name)) for name in ("id", "store"))
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Only the model's own table and column names are formatted in; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(Review._meta.db_table)} SET {assignments} "  # noqa: S608
+        f"WHERE {quote(key.column)} = %s AND {quote(owner.column)} = %s"
+    )
+    parameters = [
+        [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
+        + [review_id, store.pk]
+        for review_id, *values in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, parameters)
 
 
 def reviews_classification_finished(*, job: Job) -> None:
