@@ -103,6 +103,7 @@ class FakeBackend:
     dimensions: int = 64
     writer: Callable[[str, int], str] | None = None
     calls: list[tuple[str, str, int]] = field(default_factory=list)
+    embed_kinds: list[str] = field(default_factory=list)  # the ``kind`` of each embed call
     requests: list[list[GenerationRequest]] = field(default_factory=list)
     name: str = "fake"
 
@@ -166,6 +167,7 @@ class FakeBackend:
 
     def embed(self, texts: Sequence[str], spec: ModelSpec, *, kind: EmbedKind = "passage") -> list[Embedding]:
         self.calls.append(("embed", spec.key, len(texts)))
+        self.embed_kinds.append(kind)
         results = []
         for text in texts:
             words = _words(text)

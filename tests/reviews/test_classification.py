@@ -214,3 +214,12 @@ def test_the_default_classifier_reads_clear_reviews_in_both_languages(store: Any
     assert set(Review.objects.values_list("model_key", flat=True)) == {spec.key}
     aspects = set(AspectMention.objects.values_list("review__sku", "aspect"))
     assert ("R1", "quality") in aspects and ("R3", "quality") in aspects
+
+
+def test_aspects_embed_clauses_and_examples_as_queries_as_their_thresholds_were_chosen(
+    store: Any, fake_inference: Any
+) -> None:
+    from apps.reviews.services.aspects import _StoreModels
+
+    _StoreModels(store).embed(["delivery was late", "物流很快"])
+    assert fake_inference.embed_kinds == ["query"]

@@ -110,7 +110,8 @@ class _StoreModels:
         self.classifier = classifier
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        results = inference.embed(texts, model=conf.aspect_embed_model(), store=self.store)
+        # "query" for clauses and examples alike, as the thresholds were chosen (analysis/aspects.py).
+        results = inference.embed(texts, model=conf.aspect_embed_model(), store=self.store, kind="query")
         return [result.vector for result in results]
 
     def classify(self, texts: list[str]) -> list[tuple[str, float]]:
