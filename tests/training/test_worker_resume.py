@@ -81,7 +81,10 @@ def test_a_worker_killed_mid_run_is_resumed_from_the_last_checkpoint(
     steps = [point["step"] for point in run.history if "loss" in point]
     if any(step > max(complete) for step in logged):
         # Steps after that checkpoint were stored before the kill: they were trained (and logged) again.
-        assert steps != sorted(steps), (logged, complete, steps, run.progress)
+        # The first of them comes before the next validation, which the resumed run always reaches.
+        # (Not "out of order": one point past the checkpoint, logged twice, still reads as sorted.)
+        first_again = min(step for step in logged if step > max(complete))
+        assert steps.count(first_again) == 2, (logged, complete, steps)
     assert ModelVersion.objects.filter(run=run).count() == 1
     job.refresh_from_db()
     assert (job.status, job.done_count, job.failed_count) == ("succeeded", 1, 0)
