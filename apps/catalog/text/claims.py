@@ -129,15 +129,7 @@ def negated_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]
                 negation = _NEGATION_ZH if zh else _NEGATION_EN
                 if negation.search(before) or negation.search(after) or re.match(r"\s*[:：]", after):
                     continue  # said with its negation, or echoed as a label ("insert: not included")
-                spans.append(
-                    Span(
-                        offset + match.start(),
-                        offset + match.end(),
-                        sentence[match.start() : match.end()],
-                        "invented",
-                        f"The facts give {key}: {value}.",
-                    )
-                )
+                spans.append(Span.at(match, sentence, offset, f"The facts give {key}: {value}."))
     return spans
 
 
@@ -165,13 +157,7 @@ def state_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]:
             said = rf"(?<![a-z])(?:{other})(?![a-z])\s*(?:后)?的?\s*{_SIZE_WORDS}"
             for match in re.finditer(said, lowered):
                 spans.append(
-                    Span(
-                        offset + match.start(),
-                        offset + match.end(),
-                        sentence[match.start() : match.end()],
-                        "invented",
-                        f"The facts give {key}: {value}, not this size.",
-                    )
+                    Span.at(match, sentence, offset, f"The facts give {key}: {value}, not this size.")
                 )
     return spans
 
@@ -195,12 +181,6 @@ def colour_choice_spans(
         return [], [(offset + match.start(), offset + match.end()) for match in matches]
     said = ", ".join(colours) or "no colour"
     return [
-        Span(
-            offset + match.start(),
-            offset + match.end(),
-            sentence[match.start() : match.end()],
-            "invented",
-            f"The facts give {said}, not a choice of colours.",
-        )
+        Span.at(match, sentence, offset, f"The facts give {said}, not a choice of colours.")
         for match in matches
     ], []

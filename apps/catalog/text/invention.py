@@ -158,49 +158,29 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
         if CJK.search(lowered):
             if lowered in STOPWORDS_ZH:
                 continue
-            if (
+            praised = (
                 (lowered in PUFFERY_ZH or _praise_zh(lowered, previous)) and lowered not in support.corpus
-            ) or lowered in SUPERLATIVES:
-                spans.append(
-                    Span(
-                        offset + start,
-                        offset + end,
-                        word,
-                        "puffery",
-                        f"“{word}” is generic praise, not a fact.",
-                    )
+            ) or lowered in SUPERLATIVES
+            if not praised and (
+                support.supports_phrase_zh(lowered)
+                or all(
+                    covered[index]
+                    or sentence[index] in STOPWORDS_ZH
+                    # "碳化竹材", "混纺布": a material's word with the ending of saying it is one
+                    or (sentence[index] in "材料布" and index > start and covered[index - 1])
+                    for index in range(start, end)
                 )
-            elif support.supports_phrase_zh(lowered) or all(
-                covered[index]
-                or sentence[index] in STOPWORDS_ZH
-                # "碳化竹材", "混纺布": a material's word with the ending of saying it is one
-                or (sentence[index] in "材料布" and index > start and covered[index - 1])
-                for index in range(start, end)
             ):
                 continue
-            elif all(
+            if praised or all(
                 covered[index] or praise[index] or sentence[index] in STOPWORDS_ZH
                 for index in range(start, end)
             ):
-                spans.append(
-                    Span(
-                        offset + start,
-                        offset + end,
-                        word,
-                        "puffery",
-                        f"“{word}” is generic praise, not a fact.",
-                    )
-                )
+                reason = f"“{word}” is generic praise, not a fact."
+                spans.append(Span(offset + start, offset + end, word, "puffery", reason))
             else:
-                spans.append(
-                    Span(
-                        offset + start,
-                        offset + end,
-                        word,
-                        "invented",
-                        f"“{word}” is not in the product's facts.",
-                    )
-                )
+                reason = f"“{word}” is not in the product's facts."
+                spans.append(Span(offset + start, offset + end, word, "invented", reason))
             continue
         if lowered in STOPWORDS_EN or any(a <= start < b for a, b in plain):
             continue

@@ -228,23 +228,16 @@ def role_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]:
             ]
             if owners and not any(allowed.fullmatch(k.strip()) for k in owners):
                 spans.append(
-                    Span(
-                        offset + match.start(),
-                        offset + match.end(),
-                        sentence[match.start() : match.end()],
-                        "invented",
-                        f"{number} is the {owners[0]} in the facts, not {said}.",
-                    )
+                    Span.at(match, sentence, offset, f"{number} is the {owners[0]} in the facts, not {said}.")
                 )
     for match in _UNIVERSAL.finditer(lowered):
         if match.group(0) in corpus:
             continue
         spans.append(
-            Span(
-                offset + match.start(),
-                offset + match.end(),
-                sentence[match.start() : match.end()],
-                "invented",
+            Span.at(
+                match,
+                sentence,
+                offset,
                 f"“{sentence[match.start() : match.end()]}” claims more than the product's facts say.",
             )
         )

@@ -37,6 +37,13 @@ class Span:
     kind: SpanKind
     reason: str
 
+    @classmethod
+    def at(cls, match: re.Match[str], sentence: str, offset: int, reason: str) -> Span:
+        """An invented span where ``match`` (found in ``sentence`` or its lowered copy) stands; the
+        sentence starts at ``offset`` in the draft."""
+        start, end = match.start(), match.end()
+        return cls(offset + start, offset + end, sentence[start:end], "invented", reason)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
