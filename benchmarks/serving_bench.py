@@ -158,7 +158,9 @@ class Worker:
         SOCKET.unlink(missing_ok=True)
 
 
-def wait_for(job: Job, timeout: float = 3600) -> Job:
+def wait_for(job: Job, timeout: float = 3600, poll: float = 0.05) -> Job:
+    """The job once it has ended, seen within ``poll`` seconds of its end (a coarser poll would count
+    up to its interval into the job's time)."""
     deadline = time.monotonic() + timeout
     while True:
         job.refresh_from_db()
@@ -166,7 +168,7 @@ def wait_for(job: Job, timeout: float = 3600) -> Job:
             return job
         if time.monotonic() > deadline:
             raise SystemExit(f"job {job.pk} did not finish in {timeout:.0f} s")
-        time.sleep(0.5)
+        time.sleep(poll)
 
 
 def count_tokens(texts: list[str]) -> int:
