@@ -30,25 +30,17 @@ import django  # noqa: E402
 
 django.setup()
 
+from description_set import facts_of  # noqa: E402
+
 from apps import inference  # noqa: E402
 from apps.catalog import generation  # noqa: E402
 from apps.catalog.generation import TEMPERATURE, TOP_P  # noqa: E402
 from apps.catalog.text.drafts import Draft, drafts_plan, drafts_score  # noqa: E402
-from apps.catalog.text.facts import ProductFacts  # noqa: E402
 from apps.catalog.text.options import GenerationOptions  # noqa: E402
 from apps.catalog.text.planning import build_planned_prompt, planned_max_new_tokens  # noqa: E402
 from apps.catalog.text.prompting import build_prompt, max_new_tokens, stop_strings  # noqa: E402
 
 PRODUCTS = ROOT / "tests" / "data" / "descriptions" / "products.json"
-
-
-def facts_of(entry: dict[str, Any]) -> ProductFacts:
-    return ProductFacts(
-        title=entry["title"],
-        brand=entry.get("brand", ""),
-        category=entry.get("category", ""),
-        attributes=dict(entry.get("attributes", {})),
-    )
 
 
 def generate_before(group: list[dict[str, Any]], options: GenerationOptions) -> list[dict[str, Any]]:

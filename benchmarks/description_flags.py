@@ -24,25 +24,16 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT / "tests" / "data" / "descriptions"
 RESULT = ROOT / "benchmarks" / "results" / "description_flags_tune.md"
 
-from apps.catalog.text.facts import ProductFacts  # noqa: E402
+from description_set import facts_of  # noqa: E402
+
 from apps.catalog.text.invention import detect, support_build  # noqa: E402
 from apps.catalog.text.planning import _lines, _sentences_of  # noqa: E402
-
-
-def facts_of(entry: dict[str, Any]) -> ProductFacts:
-    return ProductFacts(
-        title=entry["title"],
-        brand=entry.get("brand", ""),
-        category=entry.get("category", ""),
-        attributes=dict(entry.get("attributes", {})),
-    )
 
 
 def candidate_sentences(

@@ -37,20 +37,13 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT / "tests" / "data" / "descriptions"
 RESULT = ROOT / "benchmarks" / "results" / "description_quality.md"
 
+from description_set import facts_of  # noqa: E402
+
 from apps.catalog.text import grounding  # noqa: E402
 from apps.catalog.text.facts import ProductFacts  # noqa: E402
 from apps.catalog.text.invention import detect  # noqa: E402
 
 Span = tuple[int, int]
-
-
-def facts_of(entry: dict[str, Any]) -> ProductFacts:
-    return ProductFacts(
-        title=entry["title"],
-        brand=entry.get("brand", ""),
-        category=entry.get("category", ""),
-        attributes=dict(entry.get("attributes", {})),
-    )
 
 
 def old_check_spans(text: str, facts: ProductFacts, language: str, target: int) -> list[Span]:
