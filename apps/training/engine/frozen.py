@@ -18,7 +18,15 @@ from typing import Any
 
 import torch
 
-__all__ = ["StatesCollator", "frozen_states", "layer_count", "length_batches", "pad_states", "top_only"]
+__all__ = [
+    "StatesCollator",
+    "frozen_states",
+    "layer_count",
+    "length_batches",
+    "pad_states",
+    "top_only",
+    "with_states",
+]
 
 
 class _PassThrough(torch.nn.Module):
