@@ -71,3 +71,31 @@ def test_the_daily_training_quota_is_enforced(
         f"/api/v1/stores/{store.pk}/training/runs/", {"dataset_id": dataset}, format="json"
     )
     assert again.status_code == 429 and again.json()["error"]["code"] == "training_quota_exceeded"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"method": "bogus"}, {"method": "top", "top_layers": 0}, {"top_layers": 10_000}, {"top_layers": "four"}],
+)
+def test_a_run_with_bad_method_options_is_refused_and_nothing_is_queued(
+    store: Any, api_client: Any, tiny_cache: Path, options: dict[str, Any]
+) -> None:
+    dataset = dataset_id(api_client, store)
+    answer = api_client.post(
+        f"/api/v1/stores/{store.pk}/training/runs/", {"dataset_id": dataset, **options}, format="json"
+    )
+    assert answer.status_code == 400, answer.json()
+    assert not TrainingRun.objects.filter(store=store).exists()
+
+
+def test_a_top_layers_run_through_the_api_records_its_method(
+    store: Any, api_client: Any, tiny_cache: Path
+) -> None:
+    answer = api_client.post(
+        f"/api/v1/stores/{store.pk}/training/runs/",
+        {"dataset_id": dataset_id(api_client, store), **FAST, "top_layers": 1},
+        format="json",
+    )
+    assert answer.status_code == 202, answer.json()  # accepted: the run is queued
+    run = TrainingRun.objects.get(pk=answer.json()["id"])
+    assert (run.hyperparameters["method"], run.hyperparameters["top_layers"]) == ("top", 1)
