@@ -220,3 +220,21 @@ def test_the_final_weights_are_kept_unless_the_best_checkpoint_is_clearly_better
     assert _keep_best(overfit, 0.462, 0.05)
     assert not _keep_best(overfit, 0.462, 0.5)
     assert not _keep_best([{"loss": 0.4}], None, 0.05)  # never evaluated: nothing to choose
+
+
+@pytest.mark.parametrize("method", ["top", "lora"])
+def test_a_run_past_the_tolerance_serves_its_best_checkpoint(
+    store: Any, tiny_cache: Path, in_process: None, method: str
+) -> None:
+    add_reviews(store, copies=4)
+    dataset = dataset_build(
+        store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
+    )
+    # A negative tolerance: any final loss counts as worse, so the best checkpoint is always loaded.
+    config = replace(FAST, method=method, top_layers=1, keep_final_within=-1.0)
+    run = finished(run_start(store=store, actor=Actor.system(), dataset=dataset, config=config))
+    assert run.status == "succeeded", run.error
+    evaluations = [point for point in run.history if "eval_loss" in point]
+    best = min(evaluations, key=lambda point: point["eval_loss"])
+    assert run.progress["kept"] == f"checkpoint-{best['step']}"
+    assert ModelVersion.objects.filter(run=run).exists()
