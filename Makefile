@@ -57,8 +57,12 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 
-test: install-dev services browser lint
-	$(BIN)/python manage.py models install
+# The models install (mostly one core) runs beside ruff and mypy (one core); its log is shown after.
+test: install-dev services browser
+	@$(BIN)/python manage.py models install > $(VENV)/models-install.log 2>&1 & models=$$!; \
+		$(BIN)/ruff check . && $(BIN)/mypy .; lint=$$?; \
+		wait $$models; installed=$$?; tr "\r" "\n" < $(VENV)/models-install.log | grep -Ev "%|^ *$$" | tail -n 20; \
+		test $$lint -eq 0 && test $$installed -eq 0
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(BIN)/python -m pytest --create-db -q -rs
 
