@@ -37,6 +37,13 @@ from apps.support.knowledge import looks_like_injection, needs_handoff, redact_p
         ("充电器冒烟了，差点着火", "safety_complaint"),
         ("My lawyer will contact you", "legal_complaint"),
         ("再不处理我就去12315投诉", "legal_complaint"),
+        ("You charged my card twice for the subscription!", "money_complaint"),
+        ("They billed our PayPal account three times", "money_complaint"),
+        ("This tea made my daughter sick, I think it is contaminated.", "safety_complaint"),
+        ("We both got really ill after drinking it", "safety_complaint"),
+        ("The biscuits were mouldy when they arrived", "safety_complaint"),
+        ("孩子喝了这个茶以后一直拉肚子", "safety_complaint"),
+        ("茶叶里面发霉了，还有虫子", "safety_complaint"),
     ],
 )
 def test_messages_that_need_a_person(message: str, reason: str) -> None:
@@ -58,6 +65,12 @@ def test_messages_that_need_a_person(message: str, reason: str) -> None:
         "When will I be charged?",
         "Will I be charged twice if I split the order?",
         "Who is in charge of shipping costs for returns?",
+        "Is my card charged when I order or when it ships?",
+        "Does green tea make you feel less tired?",
+        "How do I keep tea from getting mouldy in summer?",
+        "Is the pu'er safe for children?",
+        "茶叶怎么保存才不会发霉？",
+        "孕妇可以喝这个茶吗",
     ],
 )
 def test_ordinary_questions_stay_with_the_assistant(message: str) -> None:

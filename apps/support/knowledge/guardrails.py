@@ -53,7 +53,8 @@ _HUMAN = _any(
 _MONEY = _any(
     [
         # "charged me twice" said of what happened (not "will I be charged twice?")
-        r"(?:^|\b(?:you|they|i|i've|been|was|were|got|have|has|just)\s+)(?:charged|billed)\s+(?:me\s+)?"
+        r"(?:^|\b(?:you|they|i|i've|been|was|were|got|have|has|just)\s+)(?:charged|billed)\s+"
+        r"(?:me\s+|(?:my|our)\s+(?:credit\s+|debit\s+|bank\s+|paypal\s+)?(?:card|account|paypal)\s+)?"
         r"(?:twice|double|again|(?:two|three|four|\d+|several|multiple|many)\s+times)",
         r"\b(?:dispute|contest)\s+(?:this|it|the\s+(?:charge|payment))\s+with\s+my\s+(?:bank|card)|\bfile\s+a\s+dispute\b",
         r"\bdouble[-\s]?(?:charged|billed|charge)\b",
@@ -84,8 +85,21 @@ _SAFETY = _any(
         r"\b(?:explod|exploded|explosion|smok(?:e|ing)\s+(?:came|coming|from))\w*",
         r"\b(?:allergic|allergy|rash|poison|toxic|chok(?:e|ed|ing))\w*",
         r"\b(?:dangerous|unsafe|hazard)\w*",
+        # someone fell ill from a product ("made my daughter sick", "we got ill after drinking it")
+        r"\b(?:made|makes|making|got|gotten|get|became|become|fell|felt|feel|been|was|were)\s+"
+        r"(?:me|us|him|her|them|(?:my|our)\s+\w+(?:\s+\w+)?)?\s*(?:really\s+|very\s+|so\s+)?"
+        r"(?:sick|ill|nauseous|nauseated)\b",
+        r"\b(?:vomit|vomited|vomiting|threw\s+up|throwing\s+up|food\s+poisoning|diarrh[o]?ea)\b",
+        # said of goods received ("arrived mouldy", "found glass in it"), not asked ("how to avoid mould")
+        r"\bcontaminated\b|\b(?:is|was|were|are|arrived|got|gone|went|came|turned)\s+(?:all\s+)?mou?ldy\b",
+        r"\b(?:there\s+(?:is|was|were|are)|found|has|had)\s+(?:some\s+|a\s+)?(?:mou?ld|insects?|bugs?|"
+        r"worms?|glass|metal|hair)\s+(?:in|on|inside)\b",
         r"(?:扎|割|刺)(?:破|伤)|(?:砸|夹|咬|弄|摔|磕|划)伤(?:了|到)?(?:我|手|脚|腿|脸|孩子|宝宝)",
         r"着火|起火|烧伤|烫伤|烧坏|冒烟|爆炸|炸了|触电|漏电|受伤|割伤|流血|过敏|中毒|有毒|窒息|危险|安全隐患",
+        # fell ill after eating or drinking it; contaminated or mouldy goods
+        r"(?:吃|喝|用)(?:了|完)?.{0,8}(?:拉肚子|腹泻|呕吐|吐了|肚子疼|胃疼|头晕|恶心|生病|住院|进医院)",
+        r"(?:拉肚子|腹泻|呕吐|上吐下泻|食物中毒)|被污染|污染了|有异物|发霉了|霉变了|长毛了|长霉了",
+        r"(?:里面?|里头)(?:有|发现了?|全是|都是)(?:一只|几只|好多|很多)?(?:虫|异物|玻璃|头发|霉)",
     ]
 )
 _LEGAL = _any(
