@@ -57,10 +57,40 @@ def test_new_reviews_make_one_job_and_are_classified_with_their_aspects(
     assert mentions[(reviews[0].pk, "delivery")] == "negative"
     assert mentions[(reviews[2].pk, "quality")] == "negative"
     assert mentions[(reviews[2].pk, "delivery")] == "positive"
-    # One batched classify for the reviews, one embed and one classify for their clauses.
-    assert [call[0] for call in fake_inference.calls].count("embed") == 1
+    # One batched classify for the reviews; the aspects' example phrases embedded once, then one embed
+    # and one classify for the clauses.
+    assert [call[0] for call in fake_inference.calls].count("embed") == 2
     # Spikes are looked for once the job is done.
     assert (DETECT_SPIKES_TASK, (store.pk,), "default") in sent_tasks
+
+
+def test_example_phrases_are_embedded_once_per_model_and_new_phrases_when_they_come(
+    store: Any, fake_inference: Any, settings: Any
+) -> None:
+    from apps.reviews import analysis
+    from apps.reviews.services.aspects import aspect_mentions_find
+
+    examples = len({example for aspect in analysis.DEFAULT_ASPECTS for example in aspect.examples})
+
+    def embedded() -> list[int]:
+        return [count for call, _key, count in fake_inference.calls if call == "embed"]
+
+    first = aspect_mentions_find(store=store, texts=["Delivery was late.", "质量很好"])
+    assert embedded() == [examples, 2]
+    again = aspect_mentions_find(store=store, texts=["Delivery was late.", "质量很好"])
+    assert embedded() == [examples, 2, 2] and again == first  # the phrases' vectors came from the cache
+    CustomAspect.objects.create(store=store, name="battery", examples=["battery lasts all day", "电池很耐用"])
+    found = aspect_mentions_find(store=store, texts=["The battery lasts all day."])
+    assert embedded() == [examples, 2, 2, 2, 1]  # only the new phrases, then the clause
+    assert "battery" in {mention["aspect"] for mention in found[0]}
+    # Another encoder (a store's own version, say) has vectors of its own.
+    register_model(ModelSpec(key="e5-store", task="embed", path="elsewhere"))
+    settings.REVIEWS_ASPECT_EMBED_MODEL = "e5-store"
+    try:
+        aspect_mentions_find(store=store, texts=["Delivery was late."])
+    finally:
+        unregister_model("e5-store")
+    assert embedded()[-2:] == [examples + 2, 1]
 
 
 def test_custom_aspects_are_found_and_reclassifying_replaces_mentions(

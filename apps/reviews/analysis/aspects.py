@@ -321,8 +321,13 @@ def find_aspects_many(
     classify: Classify,
     threshold: float = DEFAULT_THRESHOLD,
     margin: float = DEFAULT_MARGIN,
+    embed_examples: Embed | None = None,
 ) -> list[list[AspectMention]]:
-    """``find_aspects`` for many texts with one ``embed`` and one ``classify`` call in all."""
+    """``find_aspects`` for many texts with one ``embed`` and one ``classify`` call in all.
+
+    ``embed_examples`` embeds the aspects' example phrases where the caller keeps their vectors
+    between calls (they are the same for every batch); by default they go to ``embed`` with the clauses.
+    """
     clauses: list[tuple[int, Span]] = [
         (index, clause) for index, text in enumerate(texts) for clause in split_clauses(text)
     ]
@@ -330,10 +335,18 @@ def find_aspects_many(
     if not clauses or not aspects:
         return results
     examples = [(position, example) for position, aspect in enumerate(aspects) for example in aspect.examples]
-    vectors = embed([example for _, example in examples] + [clause.text for _, clause in clauses])
-    example_vectors, clause_vectors = vectors[: len(examples)], vectors[len(examples) :]
-    if len(clause_vectors) != len(clauses):
-        raise ValueError(f"embed returned {len(vectors)} vectors for {len(examples) + len(clauses)} texts")
+    example_texts = [example for _, example in examples]
+    clause_texts = [clause.text for _, clause in clauses]
+    if embed_examples is None:
+        vectors = embed(example_texts + clause_texts)
+        example_vectors, clause_vectors = vectors[: len(examples)], vectors[len(examples) :]
+    else:
+        example_vectors, clause_vectors = embed_examples(example_texts), embed(clause_texts)
+    if len(clause_vectors) != len(clauses) or len(example_vectors) != len(examples):
+        raise ValueError(
+            f"embed returned {len(example_vectors) + len(clause_vectors)} vectors "
+            f"for {len(examples) + len(clauses)} texts"
+        )
     similarities = best_similarities(
         clause_vectors, example_vectors, [position for position, _ in examples], len(aspects)
     )

@@ -9,10 +9,12 @@ batch of reviews at once.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from apps import inference
@@ -102,17 +104,41 @@ def aspect_names(*, store: Store) -> list[str]:
     return [definition.name for definition in aspect_definitions(store=store)]
 
 
+# Example phrases' vectors are kept a day: the same few dozen phrases come with every batch.
+EXAMPLE_VECTORS_SECONDS = 24 * 3600
+
+
+def _example_key(spec: inference.ModelSpec, text: str) -> str:
+    identity = f"{spec.key}\0{spec.path}\0{spec.checksum}\0{text}"
+    return "reviews:aspect-example:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
 class _StoreModels:
     """The store's embed and classify, as the analysis package calls them."""
 
     def __init__(self, store: Store, classifier: inference.ModelSpec | None = None) -> None:
         self.store = store
         self.classifier = classifier
+        self.encoder = inference.resolve_model(conf.aspect_embed_model(), task="embed", store=store)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         # "query" for clauses and examples alike, as the thresholds were chosen (analysis/aspects.py).
-        results = inference.embed(texts, model=conf.aspect_embed_model(), store=self.store, kind="query")
+        results = inference.embed(texts, model=self.encoder, store=self.store, kind="query")
         return [result.vector for result in results]
+
+    def embed_examples(self, texts: list[str]) -> list[list[float]]:
+        """As ``embed``; each phrase's vector is cached per model, so a batch embeds only new phrases."""
+        keys = [_example_key(self.encoder, text) for text in texts]
+        known: dict[str, list[float]] = cache.get_many(keys)
+        missing = list(dict.fromkeys(text for text, key in zip(texts, keys, strict=True) if key not in known))
+        if missing:
+            fresh = {
+                _example_key(self.encoder, text): vector
+                for text, vector in zip(missing, self.embed(missing), strict=True)
+            }
+            cache.set_many(fresh, timeout=EXAMPLE_VECTORS_SECONDS)
+            known.update(fresh)
+        return [known[key] for key in keys]
 
     def classify(self, texts: list[str]) -> list[tuple[str, float]]:
         model = self.classifier or conf.sentiment_model()
@@ -129,6 +155,10 @@ def aspect_mentions_find(
     """
     models = _StoreModels(store, classifier)
     found = analysis.find_aspects_many(
-        list(texts), aspects=aspect_definitions(store=store), embed=models.embed, classify=models.classify
+        list(texts),
+        aspects=aspect_definitions(store=store),
+        embed=models.embed,
+        classify=models.classify,
+        embed_examples=models.embed_examples,
     )
     return [[asdict(mention) for mention in mentions] for mentions in found]
