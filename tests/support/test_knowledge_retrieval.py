@@ -142,6 +142,26 @@ def test_a_chinese_question_finds_an_english_only_policy_through_the_glossary() 
     assert hits[0].chunk_id == 1 and hits[0].keyword > 0
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Is your matcha organic?", 1),  # only the Chinese FAQ says it
+        ("可以去仓库自提吗", 2),  # only the English policy says it
+        ("Do you sell samples?", 3),
+    ],
+)
+def test_goods_vocabulary_crosses_languages(question: str, expected: int) -> None:
+    retriever = HybridRetriever()
+    chunks = [
+        faq_chunk("你们的茶是有机的吗？", "我们的绿茶都有有机认证。"),
+        faq_chunk("Can I collect my order?", "Orders can be picked up from our warehouse on weekdays."),
+        faq_chunk("有小样吗？", "大部分商品有10克小样。"),
+    ]
+    retriever.add([1, 2, 3], [chunk.search_text for chunk in chunks])
+    hits = retriever.search(question, None, k=3)
+    assert hits[0].chunk_id == expected and hits[0].keyword > 0
+
+
 def test_keyword_only_hits_support_an_answer_by_coverage() -> None:
     retriever, _ = _retriever()
     (hit,) = retriever.search("shoe sizes", None, k=1)

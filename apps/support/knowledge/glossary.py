@@ -6,7 +6,8 @@ through the ``PAIRS``: each side's tokens are added to the other as a second vie
 ``SYNONYMS`` does the same within a language: a shopper asks whether the shop *delivers* to Canada, the
 policy says where it *ships*; "邮费" and "运费", "质保" and "保修" are one thing. Word forms the stemmer
 keeps apart ("deliver" / "delivery", "wore" / "worn") are grouped the same way. Both lists are general
-e-commerce vocabulary (returns, shipping, payment, sizing, warranty, service), not any store's wording;
+e-commerce vocabulary (returns, shipping, payment, sizing, warranty, service, stock and quantities,
+collecting, membership, what goods are made of and how they keep), not any store's wording;
 a store's own terms belong in its documents.
 """
 
@@ -48,6 +49,19 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("时间", "time"), ("期限", "window limit"), ("条件", "condition"), ("吊牌", "tags"), ("洗", "washed"),
     ("内衣", "underwear"), ("泳衣", "swimwear"), ("刻字", "engraved"), ("定制", "personalised"),
     ("账户", "account"), ("邮箱", "email"), ("手机", "phone"), ("短信", "sms"),
+    # goods in general: stock, buying in quantity, collecting, membership, what a product is made of
+    ("库存", "stock"), ("现货", "in stock"), ("缺货", "out of stock"), ("补货", "restock"),
+    ("预售", "pre-order"), ("预订", "pre-order reserve"), ("批发", "wholesale bulk"), ("大量", "bulk"),
+    ("样品", "sample"), ("小样", "sample"), ("试用装", "sample trial"), ("订阅", "subscription"),
+    ("会员", "member membership"), ("积分", "points"), ("学生", "student"), ("新客", "first order"),
+    ("自提", "collect pickup"), ("提货", "collect pickup"), ("仓库", "warehouse"),
+    ("材质", "material"), ("材料", "material"), ("成分", "ingredients"), ("配料", "ingredients"),
+    ("产地", "origin made"), ("有机", "organic"), ("天然", "natural"), ("过敏原", "allergen"),
+    ("保质期", "shelf life expiry"), ("过期", "expired expiry"), ("新鲜", "fresh"), ("保存", "store keep"),
+    ("储存", "storage store"), ("存放", "store keep"), ("冰箱", "fridge"), ("温度", "temperature"),
+    ("水温", "water temperature"), ("水", "water"), ("重量", "weight"), ("克", "g gram"),
+    ("兼容", "compatible"), ("型号", "model"), ("颜色", "colour"), ("贺卡", "card message"),
+    ("留言", "message note"), ("孕妇", "pregnant"), ("儿童", "children kids"), ("孩子", "children kids"),
 )  # fmt: skip
 
 
@@ -82,6 +96,10 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("发票", "开票"), ("优惠", "折扣", "打折"), ("尺码", "尺寸", "码", "号"), ("鞋", "鞋子"),
     ("衣服", "服装"), ("店铺", "门店", "实体店", "店"), ("客服", "人工客服"),
     ("多久", "几天", "多长时间"), ("礼品", "礼物"),
+    ("collect", "pickup", "pick"), ("bulk", "wholesale"), ("sample", "samples", "trial"),
+    ("subscription", "subscribe", "subscribed"), ("store", "keep", "storage"),
+    ("children", "kids", "child"), ("expiry", "expire", "expired", "expiration"),
+    ("保存", "储存", "存放"), ("样品", "小样", "试用装"), ("自提", "提货"), ("孩子", "儿童", "小孩"),
 )  # fmt: skip
 
 
