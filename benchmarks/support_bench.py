@@ -5,10 +5,11 @@ payment; Chinese and English) and tests/data/support/faq.json, embedded with mul
 through apps.inference, and the labelled shopper questions in tests/data/support/questions.jsonl
 (labelling rules in tests/data/support/README.md). Figures are given for the tuning part (``dev``)
 and the held-aside part (``held``) separately; the held-aside part is never used to choose settings.
-Blind stores (``BLIND_STORES``: tests/data/support/fresh, a tea shop, and tests/data/support/store3, a
-phone-accessories shop; each its own FAQ, policy and questions) are reported each as its own part,
-with the same settings and measures: each was written before anything ran on it and is never used for
-tuning, the check of what a new merchant gets.
+Two more stores are reported each as its own part, with the same settings and measures
+(``OTHER_STORES``; each its own FAQ, policy and questions, written before anything ran on it):
+tests/data/support/fresh, a tea shop, whose misses have since guided rule and glossary changes (a
+second tuning store now, reported in its own column), and tests/data/support/store3, a
+phone-accessories shop, never used for tuning: the check of what a new merchant gets.
 
 Speed: retrieval latency (tokenise the question, BM25, dense cosine over a numpy matrix, fusion) over
 10,000 and 100,000 synthetic chunks with random unit vectors of the encoder's 384 dimensions.
@@ -62,8 +63,8 @@ from apps.support.knowledge.orders import is_order_question, lookup_order  # noq
 
 
 @dataclass(frozen=True)
-class BlindStore:
-    """A store written before anything ran on it and never used for tuning, reported as its own part."""
+class OtherStore:
+    """A store written before anything ran on it, reported as its own part."""
 
     split: str  # its questions' ``split``, and the part's name in the tallies
     path: Path
@@ -71,9 +72,14 @@ class BlindStore:
     description: str
 
 
-BLIND_STORES = (
-    BlindStore("fresh", DATA / "fresh", "fresh store", "a tea shop's FAQ and returns and shipping policy"),
-    BlindStore(
+OTHER_STORES = (
+    OtherStore(
+        "fresh",
+        DATA / "fresh",
+        "tea shop (tuned on since)",
+        "a tea shop's FAQ and returns and shipping policy; its misses have guided rule changes",
+    ),
+    OtherStore(
         "store3",
         DATA / "store3",
         "third store (never tuned on)",
@@ -93,7 +99,7 @@ class DemoOrder:
 
 
 def load_knowledge(data: Path = DATA) -> dict[str, Chunk]:
-    """Every chunk of a store's knowledge base (``data``: the demo store, or a blind store's ``path``) by
+    """Every chunk of a store's knowledge base (``data``: the demo store, or another store's ``path``) by
     its label key: ``<document>/<heading>`` or the FAQ id."""
     chunks: dict[str, Chunk] = {}
     for path in sorted((data / "kb").glob("*.md")):
@@ -175,14 +181,14 @@ def evaluate(
     orders: list[DemoOrder],
     misses: list[str] | None = None,
 ) -> dict[str, Tally]:
-    """Tallies by part: ``dev``, ``held`` and ``all`` (the two together) for the demo store, and a blind
+    """Tallies by part: ``dev``, ``held`` and ``all`` (the two together) for the demo store, and another
     store's questions under its own ``split``. ``misses`` collects a line for each *dev* question handled
     wrongly."""
     retriever = HybridRetriever(settings=settings)
     keys = list(chunks)
     retriever.add(keys, [chunks[key].search_text for key in keys], chunk_vectors, headings(chunks, keys))
     tallies: dict[str, Tally] = {"dev": Tally(), "held": Tally(), "all": Tally()}
-    tallies.update((store.split, Tally()) for store in BLIND_STORES)
+    tallies.update((store.split, Tally()) for store in OTHER_STORES)
     for question, vector in zip(questions, question_vectors, strict=True):
         parts = [tallies[question["split"]]]
         if question["split"] in ("dev", "held"):
@@ -242,7 +248,7 @@ def evaluate(
     return tallies
 
 
-PARTS = ("held", "dev", "all", *(store.split for store in BLIND_STORES))
+PARTS = ("held", "dev", "all", *(store.split for store in OTHER_STORES))
 QUALITY_ROWS = [
     ("retrieval hit@1 (answerable)", "hit@1"),
     ("retrieval hit@3 (answerable)", "hit@3"),
@@ -551,7 +557,7 @@ def main() -> None:
             f"{splits['held']}); kinds: {kind_list(questions)}.",
             "",
         ]
-        for store in BLIND_STORES:
+        for store in OTHER_STORES:
             store_chunks = load_knowledge(store.path)
             store_questions = load_questions(store.path)
             tallies[store.split] = evaluate(
@@ -572,7 +578,7 @@ def main() -> None:
             f"Settings: `{asdict(settings)}`",
             "",
             "| measure | held-aside | dev | all (held + dev) | "
-            + " | ".join(store.label for store in BLIND_STORES)
+            + " | ".join(store.label for store in OTHER_STORES)
             + " |",
             "|---" * len(PARTS) + "|---|",
         ]

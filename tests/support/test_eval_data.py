@@ -35,9 +35,9 @@ def _bench() -> ModuleType:
 
 
 bench = _bench()
-# (store directory, the splits its questions may carry): the demo store, then each blind store.
-STORES = [(bench.DATA, {"dev", "held"})] + [(store.path, {store.split}) for store in bench.BLIND_STORES]
-STORE_IDS = ["demo"] + [store.split for store in bench.BLIND_STORES]
+# (store directory, the splits its questions may carry): the demo store, then each other store.
+STORES = [(bench.DATA, {"dev", "held"})] + [(store.path, {store.split}) for store in bench.OTHER_STORES]
+STORE_IDS = ["demo"] + [store.split for store in bench.OTHER_STORES]
 
 
 @pytest.fixture(params=STORES, ids=STORE_IDS)
