@@ -397,6 +397,8 @@ INFERENCE_CPU_PACKED_ENCODERS = env.bool("INFERENCE_CPU_PACKED_ENCODERS", defaul
 # later), slower on others.
 INFERENCE_CPU_BF16 = env.bool("INFERENCE_CPU_BF16", default=False)
 INFERENCE_CACHE_BYTES = env.int("INFERENCE_CACHE_BYTES", default=6 * 1024**3)
+# LoRA adapters (stores' fine-tuned generators) kept on one shared base model; least recently run out.
+INFERENCE_MAX_ADAPTERS = env.int("INFERENCE_MAX_ADAPTERS", default=32)
 # Continuous batching (apps/inference/engine/serving.py; false: each call decodes a static batch of
 # its own). Rows of the running batch: what INFERENCE_BATCH_MEMORY_FRACTION of the free memory holds at
 # the model's full context, at most INFERENCE_MAX_BATCH_ROWS (0: the model's max_batch on a CPU, 256

@@ -243,6 +243,41 @@ def test_an_adapter_loads_only_between_forward_passes(specs, folders) -> None:  
     assert adapters.adapter_name(chain) in shared.names
 
 
+def test_past_the_bound_the_least_recently_run_adapter_is_dropped_and_loaded_again_when_named(  # type: ignore[no-untyped-def]
+    specs, folders, monkeypatch, tmp_path
+) -> None:
+    shared = get_loaded(specs["base"]).adapters
+    assert shared is not None
+    monkeypatch.setattr(shared, "max_adapters", 1)
+    # Two stores whose adapters no other test loads.
+    chains = {
+        name: _build_adapter(folders["base"], tmp_path / name, seed=seed, rank=2)
+        for name, seed in [("c", 5), ("d", 6)]
+    }
+    stores = {
+        name: replace(
+            specs["a"], key=f"store-{name}-v1", extra={**specs["a"].extra, "adapters": [str(chain)]}
+        )
+        for name, chain in chains.items()
+    }
+    merged = _merged(folders["base"], [chains["c"]], tmp_path / "merged-c")
+    expected = _greedy(get_loaded(replace(specs["base"], key="merged-c", path=str(merged))), PROMPTS[:1])
+    first = get_loaded(stores["c"])
+    assert shared.names == [first.adapter]  # the others made room
+    evictions = shared.evictions
+    second = get_loaded(stores["d"])
+    assert shared.names == [second.adapter] and shared.evictions == evictions + 1
+    # The dropped adapter's weights left the model: only the loaded one's factors remain.
+    lora = sum(p.numel() for name, p in first.model.named_parameters() if "lora_" in name)
+    assert lora == _file_numel([str(chains["d"])])
+    # Rows of the first store, admitted before its adapter was dropped, load it again for their pass.
+    assert _greedy(first, PROMPTS[:1]) == expected
+    assert shared.names == [first.adapter]
+    # A pass naming both stores goes over the bound for that pass rather than drop a row's adapter.
+    with adapters.rows(shared, [first.adapter, second.adapter]):
+        assert set(shared.names) == {first.adapter, second.adapter}
+
+
 def test_an_int8_base_gets_its_adapters_merged_into_its_own_copy(specs) -> None:  # type: ignore[no-untyped-def]
     if get_loaded(specs["base"]).device.type != "cpu":
         pytest.skip("int8 Linear layers are a CPU path")

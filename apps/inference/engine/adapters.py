@@ -13,6 +13,11 @@ every LoRA layer hands them to it. Without names every row runs the plain base, 
 for the base model is never changed by the adapters loaded beside it. The serving loop
 (serving.py) mixes rows of different stores in one batch this way. Loading an adapter changes
 the model's modules, so it waits for the forward passes under way and holds new ones back.
+
+A base keeps at most ``INFERENCE_MAX_ADAPTERS`` adapters (default 32); loading one more first
+drops the one whose rows ran longest ago (peft's ``delete_adapter``). Adapters named by the pass
+about to run are never dropped, and a pass that names an adapter dropped since its rows were
+admitted (a long bulk batch) loads it again before it runs: eviction costs a reload, never a row.
 """
 
 from __future__ import annotations
@@ -21,11 +26,13 @@ import contextlib
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
+from django.conf import settings
 
 from ..errors import ModelNotInstalled
 
@@ -47,6 +54,8 @@ def adapter_name(chain: Sequence[str]) -> str:
 def rows(adapters: AdapterSet | None, names: Sequence[str]) -> Iterator[None]:
     """Forward passes run in this block (this thread) apply ``names[i]`` to row ``i``; no adapter
     of ``adapters`` (the model's set) is loaded meanwhile."""
+    if adapters is not None:
+        adapters.prepare(names)
     previous = getattr(_names, "value", None)
     _names.value = list(names)
     try:
@@ -114,10 +123,15 @@ def _adapter_nbytes(model: torch.nn.Module, name: str) -> int:
 class AdapterSet:
     """The LoRA adapters loaded onto one base model (shared by every store that uses it)."""
 
-    def __init__(self, model: torch.nn.Module) -> None:
+    def __init__(self, model: torch.nn.Module, max_adapters: int | None = None) -> None:
         self.model = model  # the base model: peft injects its LoRA layers into it in place
         self._peft: Any = None  # the PeftModel around ``model``, made with the first adapter
-        self._loaded: dict[str, int] = {}  # name -> bytes of its weights
+        # name -> bytes of its weights, least recently run first
+        self._loaded: OrderedDict[str, int] = OrderedDict()
+        self._chains: dict[str, tuple[str, ...]] = {}  # name -> its folders, to load it again
+        configured = max_adapters or int(getattr(settings, "INFERENCE_MAX_ADAPTERS", 32) or 32)
+        self.max_adapters = max(1, configured)
+        self.evictions = 0
         self._hooked: set[int] = set()
         self._lock = threading.Lock()
         self.gate = _Gate()
@@ -137,16 +151,50 @@ class AdapterSet:
         name = adapter_name(chain)
         with self._lock:
             if name in self._loaded:
+                self._loaded.move_to_end(name)
                 return name
+            self._chains[name] = tuple(str(folder) for folder in chain)
+            with self.gate.exclusive():
+                self._bring_in([name], keep={name})
+            return name
+
+    def prepare(self, names: Sequence[str]) -> None:
+        """Before a pass whose rows name ``names``: each counts as just used, and any dropped since
+        its rows were admitted is loaded again."""
+        wanted = [name for name in dict.fromkeys(names) if name != BASE and name in self._chains]
+        if not wanted:
+            return
+        with self._lock:
+            for name in wanted:
+                if name in self._loaded:
+                    self._loaded.move_to_end(name)
+            missing = [name for name in wanted if name not in self._loaded]
+            if missing:
+                with self.gate.exclusive():
+                    self._bring_in(missing, keep=set(wanted))
+
+    def _bring_in(self, names: Sequence[str], keep: set[str]) -> None:
+        """Load ``names`` (the lock and the gate held), dropping the least recently run adapters
+        outside ``keep`` while the set is full."""
+        for name in names:
+            chain = self._chains[name]
             for folder in chain:
                 if not (Path(folder) / "adapter_config.json").is_file():
                     raise ModelNotInstalled(f"The adapter {folder} is missing.")
-            with self.gate.exclusive():
-                self._load_chain(name, chain)
+            while len(self._loaded) >= self.max_adapters:
+                victim = next((loaded for loaded in self._loaded if loaded not in keep), None)
+                if victim is None:
+                    break  # every loaded adapter runs in this pass: go over the bound for it
+                self._peft.delete_adapter(victim)
+                del self._loaded[victim]
+                self.evictions += 1
+                logger.info(
+                    "inference: adapter %s dropped (least recently used of %d)", victim, self.max_adapters
+                )
+            self._load_chain(name, chain)
             size = _adapter_nbytes(self.model, name)
             self._loaded[name] = size
             logger.info("inference: adapter %s loaded on the shared base (%d KiB)", name, size >> 10)
-            return name
 
     def _unit_scaling(self, name: str) -> None:
         """The joined adapter's factors already carry each part's scaling (peft sets alpha = r,
