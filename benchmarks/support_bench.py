@@ -569,7 +569,7 @@ def main() -> None:
                 [],
             )[store.split]
             lines += [
-                f"Never tuned on, column `{store.label}`: {len(store_chunks)} chunks "
+                f"Column `{store.label}`: {len(store_chunks)} chunks "
                 f"(tests/data/support/{store.path.name}: {store.description}), {len(store_questions)} "
                 f"questions; kinds: {kind_list(store_questions)}.",
                 "",
