@@ -126,6 +126,18 @@ PAN_ZH = ProductFacts(
     category="锅具",
     attributes={"口径": "26cm", "锅盖": "不带锅盖", "涂层": "无涂层", "保温": "保温6小时"},
 )
+BOTTLE = ProductFacts(
+    title="Insulated bottle",
+    brand="Packwell",
+    category="Drinkware",
+    attributes={"material": "stainless steel", "dishwasher safe": "yes", "leakproof": "yes"},
+)
+CUP_ZH = ProductFacts(
+    title="保温杯",
+    brand="知温",
+    category="杯具",
+    attributes={"容量": "500ml", "保温": "保温12小时", "防漏": "是"},
+)
 BOARD_ZH = ProductFacts(
     title="竹制砧板",
     brand="木作",
@@ -175,6 +187,10 @@ def praised(text: str, facts: ProductFacts, language: str = "en") -> list[str]:
         ("The insert is not included.", PILLOW, "en"),
         ("Microwave safe: no, metal.", LUNCH_BOX, "en"),
         ("不带锅盖，无涂层。", PAN_ZH, "zh"),
+        # Features the facts affirm, said as they are or added to ("not only", "不仅").
+        ("It is dishwasher safe and leakproof.", BOTTLE, "en"),
+        ("Not only leakproof, it is dishwasher safe too.", BOTTLE, "en"),
+        ("不仅防漏，还能保温。", CUP_ZH, "zh"),
         ("无流苏。", SCARF_ZH, "zh"),
         ("展开尺寸为52x50x65cm。", CHAIR_ZH, "zh"),
         # A label of the prompt echoed back, a size letter the facts give, colours the facts list.
@@ -244,6 +260,11 @@ def test_generic_praise_is_puffery_not_invention(
         ("It comes with an insert.", PILLOW, "en", ["insert"]),
         ("带锅盖。", PAN_ZH, "zh", ["锅盖"]),
         ("围巾带流苏。", SCARF_ZH, "zh", ["流苏"]),
+        # Features the facts affirm, said with a negation.
+        ("It is not dishwasher safe.", BOTTLE, "en", ["not dishwasher safe"]),
+        ("It isn't leakproof.", BOTTLE, "en", ["isn't leakproof"]),
+        ("这款杯子不能保温。", CUP_ZH, "zh", ["不能保温"]),
+        ("这款杯子不防漏。", CUP_ZH, "zh", ["不防漏"]),
         ("It comes in size M.", BEANIE, "en", ["M"]),
         ("It is available in a variety of colours.", SHIRT_SIZES, "en", ["variety of colours"]),
         ("有多种颜色可选。", SCARF_ZH, "zh", ["多种颜色"]),

@@ -1,8 +1,8 @@
 """Claims read against the facts' own wording: a number said with a dimension word ("95 cm high"), a size
 said in another state than the facts give it ("折叠尺寸" for an unfolded size), a feature the facts deny
-said without its negation ("microwave safe" for microwave safe: no), a choice of colours where the facts
-give one. Pure text work;
-apps.catalog.text.invention reads each sentence against it.
+said without its negation ("microwave safe" for microwave safe: no) or one they affirm said with a
+negation ("not dishwasher safe" for dishwasher safe: yes), a choice of colours where the facts give
+one. Pure text work; apps.catalog.text.invention reads each sentence against it.
 """
 
 from __future__ import annotations
@@ -130,6 +130,45 @@ def negated_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]
                 if negation.search(before) or negation.search(after) or re.match(r"\s*[:：]", after):
                     continue  # said with its negation, or echoed as a label ("insert: not included")
                 spans.append(Span.at(match, sentence, offset, f"The facts give {key}: {value}."))
+    return spans
+
+
+# A fact that affirms a feature: "dishwasher safe: yes", "防水: 是", or a value naming it ("保温: 保温6小时").
+_POSITIVE_VALUE = re.compile(
+    r"^\s*(?:yes|y|true|included|supplied|provided|available|supported)\s*$"
+    r"|^\s*(?:是|有|带|可以|可|支持|含|包含|配有|具备)\s*$"
+)
+# A negation governing the words right after it ("not waterproof", "isn't dishwasher safe", "不防水"),
+# not "not only" / "不仅" (which adds to the feature) nor "无论" ("whatever").
+_NEGATED_BEFORE_EN = re.compile(
+    r"(?:\b(?:not|never|no\s+longer|without|non)|\b[a-z]+n't)(?!\s+only\b)(?:\s+|-)(?:[a-z]+\s+){0,2}$"
+)
+_NEGATED_BEFORE_ZH = re.compile(r"(?:不|没有?|无|非|未|不能|不可以?|不会)(?:[一-鿿]{0,2})$")
+_NOT_NEGATION_ZH = re.compile(r"(?:不仅|不但|不只|不光|无论|不管|不论|无需|不用)")
+
+
+def contradicted_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]:
+    """A feature the facts affirm, said with a negation: "it is not dishwasher safe" for dishwasher safe:
+    yes, "不保温" for 保温: 保温6小时."""
+    lowered = sentence.lower()
+    spans: list[Span] = []
+    for key, value in facts.attributes.items():
+        term = key.lower().strip()
+        if len(term) < 2 or _NEGATIVE_VALUE.search(value.lower()):
+            continue
+        if not (_POSITIVE_VALUE.search(value.lower()) or term in value.lower()):
+            continue
+        zh = bool(CJK.search(term))
+        pattern = re.escape(term) if zh else rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])"
+        for match in re.finditer(pattern, lowered):
+            before = _CLAUSE.split(lowered[max(0, match.start() - (5 if zh else 40)) : match.start()])[-1]
+            negation = (_NEGATED_BEFORE_ZH if zh else _NEGATED_BEFORE_EN).search(before)
+            if negation is None or (zh and _NOT_NEGATION_ZH.search(before[negation.start() :])):
+                continue
+            start = match.start() - (len(before) - negation.start())
+            said = re.compile(re.escape(lowered[start : match.end()])).match(lowered, start)
+            if said is not None:
+                spans.append(Span.at(said, sentence, offset, f"The facts give {key}: {value}."))
     return spans
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from apps.core.text import CJK
 
-from .claims import colour_choice_spans, dimension_spans, negated_spans, state_spans
+from .claims import colour_choice_spans, contradicted_spans, dimension_spans, negated_spans, state_spans
 from .facts import ProductFacts
 from .lexicon import PUFFERY_EN, PUFFERY_ZH, STOPWORDS_EN, STOPWORDS_ZH
 from .parts import key_swap_spans
@@ -295,6 +295,7 @@ def detect(
         found = _word_spans(sentence, start, language, support)
         numbers = number_spans(sentence, start, support) + swap_spans(sentence, start, support)
         numbers += key_swap_spans(sentence, start, facts) + negated_spans(sentence, start, facts)
+        numbers += contradicted_spans(sentence, start, facts)
         colours, listed = colour_choice_spans(sentence, start, facts)
         numbers += state_spans(sentence, start, facts) + colours
         dimensions, said = dimension_spans(sentence, start, facts)
