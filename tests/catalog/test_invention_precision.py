@@ -138,6 +138,9 @@ CUP_ZH = ProductFacts(
     category="杯具",
     attributes={"容量": "500ml", "保温": "保温12小时", "防漏": "是"},
 )
+EARBUDS_ZH = ProductFacts(
+    title="无线降噪耳机", brand="声阔", category="数码", attributes={"连接": "无线蓝牙", "降噪": "主动降噪"}
+)
 BOARD_ZH = ProductFacts(
     title="竹制砧板",
     brand="木作",
@@ -191,6 +194,7 @@ def praised(text: str, facts: ProductFacts, language: str = "en") -> list[str]:
         ("It is dishwasher safe and leakproof.", BOTTLE, "en"),
         ("Not only leakproof, it is dishwasher safe too.", BOTTLE, "en"),
         ("不仅防漏，还能保温。", CUP_ZH, "zh"),
+        ("无线降噪耳机，主动降噪。", EARBUDS_ZH, "zh"),  # 无线 (wireless) only starts with 无
         ("无流苏。", SCARF_ZH, "zh"),
         ("展开尺寸为52x50x65cm。", CHAIR_ZH, "zh"),
         # A label of the prompt echoed back, a size letter the facts give, colours the facts list.

@@ -143,7 +143,9 @@ _POSITIVE_VALUE = re.compile(
 _NEGATED_BEFORE_EN = re.compile(
     r"(?:\b(?:not|never|no\s+longer|without|non)|\b[a-z]+n't)(?!\s+only\b)(?:\s+|-)(?:[a-z]+\s+){0,2}$"
 )
-_NEGATED_BEFORE_ZH = re.compile(r"(?:不|没有?|无|非|未|不能|不可以?|不会)(?:[一-鿿]{0,2})$")
+# Chinese: the negation right before the feature, or before a modal ("不能保温", "没有防水"); a word that
+# only starts with one ("无线降噪": wireless) is no negation.
+_NEGATED_BEFORE_ZH = re.compile(r"(?:不|没有?|无|非|未)(?:能|会|可以?|够|是|带|具备|具有|支持|太)?$")
 _NOT_NEGATION_ZH = re.compile(r"(?:不仅|不但|不只|不光|无论|不管|不论|无需|不用)")
 
 
