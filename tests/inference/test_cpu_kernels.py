@@ -107,36 +107,60 @@ def test_loaded_models_follow_the_setting_and_agree(tiny_specs, matmul_choice) -
         assert b.scores == pytest.approx(a.scores, abs=1e-5)
 
 
-def test_the_choice_is_measured_once_and_overridable(matmul_choice, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    calls = []
+def test_the_choice_is_measured_per_model_at_its_own_shapes_once_and_overridable(  # type: ignore[no-untyped-def]
+    tiny_specs, matmul_choice, monkeypatch
+) -> None:
+    calls: list[tuple[object, ...]] = []
+    seconds = {"blas": 2.0, "onednn": 1.0}
 
-    def measured(repeats: int = 5) -> float:
-        calls.append(repeats)
-        return speedup
+    def measured(shapes, rows, *, packed=False, repeats=3):  # type: ignore[no-untyped-def]
+        calls.append((shapes, tuple(rows), packed))
+        return seconds["blas"], seconds["onednn"]
 
     monkeypatch.setattr(matmul, "onednn_available", lambda: True)
-    monkeypatch.setattr(matmul, "measure_speedup", measured)
+    monkeypatch.setattr(matmul, "measure", measured)
     matmul_choice.INFERENCE_CPU_MATMUL = "auto"
-    speedup = 2.0
-    assert matmul.cpu_matmul_backend() == "onednn"
-    assert matmul.cpu_matmul_backend() == "onednn"
+    lm = loading.load(replace(tiny_specs["lm"], key="lm-a"))
+    config = lm.model.config
+    # The generator's own Linear shapes, each with its count, at one row and a batch of rows.
+    shapes, rows, packed = calls[0]
+    assert rows == (1, tiny_specs["lm"].max_batch) and packed is False
+    assert (config.hidden_size, config.vocab_size, 1) in shapes  # type: ignore[operator]
+    assert sum(count for _in, _out, count in shapes) == sum(  # type: ignore[attr-defined]
+        isinstance(module, torch.nn.Linear) for module in lm.model.modules()
+    )
+    assert lm.cpu_matmul is not None and lm.cpu_matmul.backend == "onednn"
+    assert "BLAS 2000.00 ms, oneDNN 1000.00 ms" in lm.cpu_matmul.reason
+    # Same shapes again: no new measurement; an encoder is measured at its own shapes.
+    loading.load(replace(tiny_specs["lm"], key="lm-b"))
     assert len(calls) == 1
+    seconds["onednn"] = 1.95  # within the margin: not worth leaving torch's default
+    classifier = loading.load(tiny_specs["classifier"])
+    assert len(calls) == 2 and calls[1][1] == (loading.matmul_rows(tiny_specs["classifier"])[0],)
+    assert classifier.cpu_matmul is not None and classifier.cpu_matmul.backend == "blas"
+    assert {type(module) for module in classifier.model.modules() if isinstance(module, torch.nn.Linear)} == {
+        torch.nn.Linear
+    }
     matmul.reset_for_tests()
-    speedup = 1.05  # within the margin: not worth leaving torch's default
-    assert matmul.cpu_matmul_backend() == "blas"
-    matmul.reset_for_tests()
-    matmul_choice.INFERENCE_CPU_MATMUL = "BLAS"
-    assert matmul.cpu_matmul_backend() == "blas"
+    matmul_choice.INFERENCE_CPU_MATMUL = "ONEDNN"
+    assert matmul.choose_for(lm.model, (1,)).backend == "onednn"
     assert len(calls) == 2
-    matmul.reset_for_tests()
     matmul_choice.INFERENCE_CPU_MATMUL = "gpu"
     with pytest.raises(ValueError, match="INFERENCE_CPU_MATMUL"):
-        matmul.cpu_matmul_backend()
+        matmul.choose_for(lm.model, (1,))
+
+
+def test_linear_shapes_count_each_shape_and_skip_other_dtypes() -> None:
+    model = torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Linear(4, 8), torch.nn.Linear(8, 4))
+    model.append(torch.nn.Linear(8, 4).to(torch.bfloat16))
+    assert matmul.linear_shapes(model) == ((4, 8, 1), (8, 4, 2))
 
 
 @needs_onednn
-def test_speedup_measurement_runs_both_libraries() -> None:
-    assert matmul.measure_speedup(repeats=1) > 0
+def test_the_measurement_runs_both_libraries() -> None:
+    for packed in (False, True):
+        blas, onednn = matmul.measure(((16, 8, 2), (8, 16, 1)), (1, 4), packed=packed, repeats=1)
+        assert blas > 0 and onednn > 0
 
 
 @pytest.mark.parametrize("length", [5, attention.SHORT_QUERY_MAX, attention.SHORT_QUERY_MAX + 30])

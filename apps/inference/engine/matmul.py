@@ -1,13 +1,19 @@
-"""Which library multiplies fp32 Linear layers on a CPU: torch's BLAS (MKL) or oneDNN.
+"""Which library multiplies a model's fp32 Linear layers on a CPU: torch's BLAS (MKL) or oneDNN.
 
 torch sends an fp32 ``nn.Linear`` to MKL. On AMD CPUs MKL runs its AVX2 kernels even where
-the CPU has AVX-512, while oneDNN (also inside torch) picks kernels by instruction set. On AMD
-EPYCs with AVX-512 (Zen 5, and Zen 4, whose AVX-512 runs on 256-bit units) oneDNN ran the
-encoders' Linear shapes and Gemma's 262k-row output projection faster than MKL: on the
-benchmark machine the encoder's feed-forward shape ran at 216.5 GFLOP/s against 194.3 with
-torch.matmul (benchmarks/results/inference.md). On an Intel CPU MKL was as fast or faster. So
-the choice is measured once per process: a few Linear shapes of the default models, both ways,
-and oneDNN only where it wins clearly.
+the CPU has AVX-512, while oneDNN (also inside torch) picks kernels by instruction set: on an
+AMD EPYC (Zen 4) oneDNN ran the encoder's feed-forward shape at 216.5 GFLOP/s against 194.3
+with torch.matmul (benchmarks/results/inference.md). On an Intel Xeon with AVX-512 MKL was the
+faster one at the encoder's shapes while oneDNN won on a few small fixed shapes, so a pick made
+on shapes other than the model's own went the wrong way there.
+
+So the pick is made per model, once per process, on the shapes that will run: each of the
+model's own Linear layers (in and out features, counted as often as they occur) at the row
+counts it is fed (an encoder: the tokens of a typical batch; a decoder: one row, as in
+single-row decoding, and a batch of rows), both libraries interleaved, best of a few runs.
+oneDNN is kept only where it is faster by ``MARGIN`` over that sum; otherwise torch's default
+stays, so a wrong pick costs at most that margin. The two timings are logged with the pick.
+Models with the same shapes and row counts share one measurement.
 
 ``INFERENCE_CPU_MATMUL`` overrides the measurement: ``auto`` (default), ``onednn`` or ``blas``.
 """
@@ -17,7 +23,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 
 import torch
 from django.conf import settings
@@ -26,13 +34,28 @@ from ..checks import CPU_MATMUL_CHOICES
 
 logger = logging.getLogger(__name__)
 
-# (rows, in, out): encoder batch, encoder feed-forward, a decoder step and a decoder FFN.
-_CALIBRATION_SHAPES = ((256, 384, 1536), (64, 1536, 384), (1, 640, 8192), (16, 640, 2048))
-# oneDNN must be this much faster over the calibration shapes to be chosen.
-_MARGIN = 1.15
+# oneDNN must be this much faster over a model's own shapes to be chosen.
+MARGIN = 1.05
+# Best of this many interleaved runs per shape and library.
+REPEATS = 3
+
+# (in, out) features of a Linear layer and how many layers of the model have them.
+Shapes = tuple[tuple[int, int, int], ...]
+
+
+@dataclass(frozen=True)
+class MatmulChoice:
+    """The library of one model's fp32 Linear layers and why."""
+
+    backend: str  # "onednn" or "blas"
+    reason: str
+    blas_seconds: float | None = None
+    onednn_seconds: float | None = None
+
 
 _lock = threading.Lock()
-_choice: str | None = None
+# Measured choices by (shapes, row counts, oneDNN weights packed), for this process.
+_measured: dict[tuple[Shapes, tuple[int, ...], bool], MatmulChoice] = {}
 
 
 def onednn_available() -> bool:
@@ -86,53 +109,109 @@ class OneDnnLinear(torch.nn.Linear):
         return onednn_linear(input, self.weight, self.bias)
 
 
-def _best_seconds(function: Callable[[], object], repeats: int) -> float:
-    best = float("inf")
+def _interleaved_best(
+    first: Callable[[], object], second: Callable[[], object], repeats: int
+) -> tuple[float, float]:
+    """Best seconds of each of two functions run in turn: a busy neighbour slows both alike."""
+    best = [float("inf"), float("inf")]
     for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
+        for index, function in enumerate((first, second)):
+            start = time.perf_counter()
+            function()
+            best[index] = min(best[index], time.perf_counter() - start)
+    return best[0], best[1]
 
 
-def measure_speedup(repeats: int = 5) -> float:
-    """oneDNN's speed over torch's default fp32 Linear, summed over the calibration shapes."""
+def linear_shapes(model: torch.nn.Module) -> Shapes:
+    """(in, out, count) of the model's fp32 Linear layers (a tied weight counts where it is used)."""
+    counts: dict[tuple[int, int], int] = {}
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear) and module.weight.dtype == torch.float32:
+            key = (module.in_features, module.out_features)
+            counts[key] = counts.get(key, 0) + 1
+    return tuple((inputs, outputs, count) for (inputs, outputs), count in sorted(counts.items()))
+
+
+def measure(
+    shapes: Shapes, rows: Sequence[int], *, packed: bool = False, repeats: int = REPEATS
+) -> tuple[float, float]:
+    """Seconds of one pass through ``shapes`` at each row count: (torch's BLAS, oneDNN).
+
+    ``packed``: oneDNN gets weights reordered ahead of time (as the packed encoder holds them);
+    otherwise plain weights, as ``OneDnnLinear`` gets them.
+    """
     blas = onednn = 0.0
     generator = torch.Generator().manual_seed(0)
     with torch.inference_mode():
-        for rows, inputs, outputs in _CALIBRATION_SHAPES:
-            x = torch.randn(rows, inputs, generator=generator)
-            weight = torch.randn(outputs, inputs, generator=generator)
+        for inputs, outputs, count in shapes:
+            weight = torch.randn(outputs, inputs, generator=generator) * inputs**-0.5
             bias = torch.randn(outputs, generator=generator)
-            torch.nn.functional.linear(x, weight, bias)
-            onednn_linear(x, weight, bias)
-            # Interleaved, best of several: a busy neighbour slows both alike.
-            blas += _best_seconds(lambda: torch.nn.functional.linear(x, weight, bias), repeats)  # noqa: B023
-            onednn += _best_seconds(lambda: onednn_linear(x, weight, bias), repeats)  # noqa: B023
-    return blas / onednn
+            for row_count in rows:
+                x = torch.randn(row_count, inputs, generator=generator)
+                onednn_weight = pack_weight(weight, row_count) if packed else weight
+                torch.nn.functional.linear(x, weight, bias)
+                onednn_linear(x, onednn_weight, bias)
+                seconds = _interleaved_best(
+                    partial(torch.nn.functional.linear, x, weight, bias),
+                    partial(onednn_linear, x, onednn_weight, bias),
+                    repeats,
+                )
+                blas += count * seconds[0]
+                onednn += count * seconds[1]
+    return blas, onednn
 
 
-def cpu_matmul_backend() -> str:
-    """``"onednn"`` or ``"blas"`` for fp32 Linear layers on CPU; decided once per process."""
-    global _choice
+def forced_backend() -> str | None:
+    """The library ``INFERENCE_CPU_MATMUL`` pins (``None``: measure per model)."""
+    wanted = str(getattr(settings, "INFERENCE_CPU_MATMUL", "auto") or "auto").lower()
+    if wanted not in CPU_MATMUL_CHOICES:
+        raise ValueError(
+            f"INFERENCE_CPU_MATMUL must be one of {', '.join(CPU_MATMUL_CHOICES)}, not {wanted!r}"
+        )
+    if not onednn_available():
+        return "blas"
+    return None if wanted == "auto" else wanted
+
+
+def choose_for(
+    model: torch.nn.Module,
+    rows: Sequence[int],
+    label: str = "model",
+    *,
+    packed: bool = False,
+    shapes: Shapes | None = None,
+) -> MatmulChoice:
+    """The library for ``model``'s fp32 Linear layers fed ``rows`` rows at a time.
+
+    Measured on the model's own shapes (or ``shapes``: the products another pass runs with its
+    weights) once per process; models of the same shapes share the measurement. ``packed``
+    measures oneDNN with pre-packed weights, as the packed encoder runs.
+    """
+    forced = forced_backend()
+    if forced is not None:
+        reason = "INFERENCE_CPU_MATMUL" if onednn_available() else "this torch build has no oneDNN"
+        return MatmulChoice(forced, reason)
+    shapes = shapes if shapes is not None else linear_shapes(model)
+    if not shapes:
+        return MatmulChoice("blas", "no fp32 Linear layers")
+    packed = packed and onednn_packing_available()
+    key = (shapes, tuple(rows), packed)
     with _lock:
-        if _choice is None:
-            wanted = str(getattr(settings, "INFERENCE_CPU_MATMUL", "auto") or "auto").lower()
-            if wanted not in CPU_MATMUL_CHOICES:
-                raise ValueError(
-                    f"INFERENCE_CPU_MATMUL must be one of {', '.join(CPU_MATMUL_CHOICES)}, not {wanted!r}"
-                )
-            if not onednn_available():
-                _choice = "blas"
-            elif wanted != "auto":
-                _choice = wanted
-            else:
-                speedup = measure_speedup()
-                _choice = "onednn" if speedup >= _MARGIN else "blas"
-                logger.info(
-                    "inference: oneDNN fp32 Linear is %.2fx torch's BLAS here; using %s", speedup, _choice
-                )
-    return _choice
+        choice = _measured.get(key)
+        if choice is None:
+            blas, onednn = measure(shapes, rows, packed=packed)
+            backend = "onednn" if blas >= MARGIN * onednn else "blas"
+            choice = MatmulChoice(
+                backend,
+                f"measured at its {len(shapes)} Linear shapes, rows {', '.join(map(str, rows))}: "
+                f"BLAS {blas * 1000:.2f} ms, oneDNN {onednn * 1000:.2f} ms "
+                f"(oneDNN is kept when {MARGIN:.2f}x faster)",
+                blas,
+                onednn,
+            )
+            _measured[key] = choice
+            logger.info("inference: %s runs fp32 Linear layers on %s (%s)", label, backend, choice.reason)
+    return choice
 
 
 def use_onednn_linears(model: torch.nn.Module) -> int:
@@ -146,6 +225,5 @@ def use_onednn_linears(model: torch.nn.Module) -> int:
 
 
 def reset_for_tests() -> None:
-    global _choice
     with _lock:
-        _choice = None
+        _measured.clear()
