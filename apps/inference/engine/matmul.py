@@ -7,13 +7,18 @@ with torch.matmul (benchmarks/results/inference.md). On an Intel Xeon with AVX-5
 faster one at the encoder's shapes while oneDNN won on a few small fixed shapes, so a pick made
 on shapes other than the model's own went the wrong way there.
 
-So the pick is made per model, once per process, on the shapes that will run: each of the
-model's own Linear layers (in and out features, counted as often as they occur) at the row
-counts it is fed (an encoder: the tokens of a typical batch; a decoder: one row, as in
-single-row decoding, and a batch of rows), both libraries interleaved, best of a few runs.
-oneDNN is kept only where it is faster by ``MARGIN`` over that sum; otherwise torch's default
-stays, so a wrong pick costs at most that margin. The two timings are logged with the pick.
-Models with the same shapes and row counts share one measurement.
+So the pick is made per model, once per process, on the products that will run: the model's
+own Linear layers at the row counts it is fed (an encoder: the tokens of a typical batch; a
+decoder: one row, as in single-row decoding, and a batch of rows), a whole pass over them with
+each library in turn, best of a few passes. A few rows leave a product bound by memory, not
+arithmetic: there each layer's own weight is read, as a real step reads weights the cache
+no longer holds (timing one weight again and again, hot in cache, picked oneDNN for int8
+Gemma's float layers on an Intel Xeon, where a real step then ran them several times slower
+than MKL). Many rows make it bound by arithmetic: one layer of each shape is timed, counted as
+often as the shape occurs. oneDNN is kept only where it is faster by ``MARGIN`` over the whole
+pass; otherwise torch's default stays, so a wrong pick costs at most that margin. The two
+timings are logged with the pick. Models with the same shapes and row counts share one
+measurement.
 
 ``INFERENCE_CPU_MATMUL`` overrides the measurement: ``auto`` (default), ``onednn`` or ``blas``.
 """
@@ -23,9 +28,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
 import torch
 from django.conf import settings
@@ -109,19 +113,6 @@ class OneDnnLinear(torch.nn.Linear):
         return onednn_linear(input, self.weight, self.bias)
 
 
-def _interleaved_best(
-    first: Callable[[], object], second: Callable[[], object], repeats: int
-) -> tuple[float, float]:
-    """Best seconds of each of two functions run in turn: a busy neighbour slows both alike."""
-    best = [float("inf"), float("inf")]
-    for _ in range(repeats):
-        for index, function in enumerate((first, second)):
-            start = time.perf_counter()
-            function()
-            best[index] = min(best[index], time.perf_counter() - start)
-    return best[0], best[1]
-
-
 def linear_shapes(model: torch.nn.Module) -> Shapes:
     """(in, out, count) of the model's fp32 Linear layers (a tied weight counts where it is used)."""
     counts: dict[tuple[int, int], int] = {}
@@ -132,33 +123,76 @@ def linear_shapes(model: torch.nn.Module) -> Shapes:
     return tuple((inputs, outputs, count) for (inputs, outputs), count in sorted(counts.items()))
 
 
-def measure(
-    shapes: Shapes, rows: Sequence[int], *, packed: bool = False, repeats: int = REPEATS
-) -> tuple[float, float]:
-    """Seconds of one pass through ``shapes`` at each row count: (torch's BLAS, oneDNN).
+# At most this many rows, a product streams its weight (every layer's own weight is timed).
+MEMORY_BOUND_ROWS = 64
 
-    ``packed``: oneDNN gets weights reordered ahead of time (as the packed encoder holds them);
-    otherwise plain weights, as ``OneDnnLinear`` gets them.
+# (weight, bias, how many layers it stands for) as ``measure`` times them.
+Items = list[tuple[torch.Tensor, torch.Tensor | None, int]]
+
+
+def model_items(model: torch.nn.Module, rows: int) -> Items:
+    """The model's fp32 Linear weights to time at ``rows`` rows: every layer's own where the
+    product is bound by memory, else one layer of each shape standing for all of them."""
+    if rows <= MEMORY_BOUND_ROWS:
+        return [
+            (module.weight, module.bias, 1)
+            for module in model.modules()
+            if isinstance(module, torch.nn.Linear) and module.weight.dtype == torch.float32
+        ]
+    first: dict[tuple[int, int], torch.nn.Linear] = {}
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear) and module.weight.dtype == torch.float32:
+            first.setdefault((module.in_features, module.out_features), module)
+    counts = {(inputs, outputs): count for inputs, outputs, count in linear_shapes(model)}
+    return [(module.weight, module.bias, counts[shape]) for shape, module in first.items()]
+
+
+def shape_items(shapes: Shapes) -> Items:
+    """Random weights of ``shapes`` (products whose weights the model does not hold as such)."""
+    generator = torch.Generator().manual_seed(0)
+    return [
+        (torch.randn(outputs, inputs, generator=generator) * inputs**-0.5, torch.zeros(outputs), count)
+        for inputs, outputs, count in shapes
+    ]
+
+
+def measure(items: Items, rows: int, *, packed: bool = False, repeats: int = REPEATS) -> tuple[float, float]:
+    """Seconds of one pass through ``items`` at ``rows`` rows: (torch's BLAS, oneDNN).
+
+    Each pass runs every item with one library; the libraries take turns, best of ``repeats``
+    passes each, so a busy neighbour and the cache treat both alike. ``packed``: oneDNN gets
+    weights reordered ahead of time (as the packed encoder holds them); otherwise the plain
+    weights, as ``OneDnnLinear`` gets them.
     """
-    blas = onednn = 0.0
     generator = torch.Generator().manual_seed(0)
     with torch.inference_mode():
-        for inputs, outputs, count in shapes:
-            weight = torch.randn(outputs, inputs, generator=generator) * inputs**-0.5
-            bias = torch.randn(outputs, generator=generator)
-            for row_count in rows:
-                x = torch.randn(row_count, inputs, generator=generator)
-                onednn_weight = pack_weight(weight, row_count) if packed else weight
-                torch.nn.functional.linear(x, weight, bias)
-                onednn_linear(x, onednn_weight, bias)
-                seconds = _interleaved_best(
-                    partial(torch.nn.functional.linear, x, weight, bias),
-                    partial(onednn_linear, x, onednn_weight, bias),
-                    repeats,
-                )
-                blas += count * seconds[0]
-                onednn += count * seconds[1]
-    return blas, onednn
+        inputs = {
+            weight.shape[1]: torch.randn(rows, weight.shape[1], generator=generator) for weight, _, _ in items
+        }
+        onednn_weights = [pack_weight(weight, rows) if packed else weight for weight, _, _ in items]
+
+        def blas_pass() -> float:
+            seconds = 0.0
+            for weight, bias, count in items:
+                start = time.perf_counter()
+                torch.nn.functional.linear(inputs[weight.shape[1]], weight, bias)
+                seconds += count * (time.perf_counter() - start)
+            return seconds
+
+        def onednn_pass() -> float:
+            seconds = 0.0
+            for (weight, bias, count), onednn_weight in zip(items, onednn_weights, strict=True):
+                start = time.perf_counter()
+                onednn_linear(inputs[weight.shape[1]], onednn_weight, bias)
+                seconds += count * (time.perf_counter() - start)
+            return seconds
+
+        blas_pass(), onednn_pass()  # first calls: kernel selection, buffers
+        best_blas = best_onednn = float("inf")
+        for _ in range(repeats):
+            best_blas = min(best_blas, blas_pass())
+            best_onednn = min(best_onednn, onednn_pass())
+    return best_blas, best_onednn
 
 
 def forced_backend() -> str | None:
@@ -191,6 +225,7 @@ def choose_for(
     if forced is not None:
         reason = "INFERENCE_CPU_MATMUL" if onednn_available() else "this torch build has no oneDNN"
         return MatmulChoice(forced, reason)
+    given_shapes = shapes is not None
     shapes = shapes if shapes is not None else linear_shapes(model)
     if not shapes:
         return MatmulChoice("blas", "no fp32 Linear layers")
@@ -199,7 +234,11 @@ def choose_for(
     with _lock:
         choice = _measured.get(key)
         if choice is None:
-            blas, onednn = measure(shapes, rows, packed=packed)
+            blas = onednn = 0.0
+            for row_count in rows:
+                items = shape_items(shapes) if given_shapes else model_items(model, row_count)
+                seconds = measure(items, row_count, packed=packed)
+                blas, onednn = blas + seconds[0], onednn + seconds[1]
             backend = "onednn" if blas >= MARGIN * onednn else "blas"
             choice = MatmulChoice(
                 backend,
