@@ -127,25 +127,26 @@ def test_the_choice_is_measured_per_model_at_its_own_layers_once_and_overridable
     linears = [module for module in lm.model.modules() if isinstance(module, torch.nn.Linear)]
     for items, _rows, packed in calls:
         assert not packed
-        assert [weight for weight, _bias, _count in items] == [linear.weight for linear in linears]
-        assert any(weight is lm.model.get_input_embeddings().weight for weight, _bias, _count in items)
+        assert [weight for weight, _bias, _count, _post in items] == [linear.weight for linear in linears]
+        assert any(weight is lm.model.get_input_embeddings().weight for weight, *_ in items)
+        assert {post for *_, post in items} == {""}
     assert lm.cpu_matmul is not None and lm.cpu_matmul.backend == "onednn"
     assert "BLAS 4000.00 ms, oneDNN 2000.00 ms" in lm.cpu_matmul.reason
     # Same shapes again: no new measurement.
     loading.load(replace(tiny_specs["lm"], key="lm-b"))
     assert len(calls) == 2
     # An encoder: the packed pass's products at a full bucket's tokens, one weight per shape
-    # counted as often as it runs.
+    # counted as often as it runs, each with what follows it in the pass.
     seconds["onednn"] = 1.95  # within the margin: not worth leaving torch's default
     classifier = loading.load(tiny_specs["classifier"])
     items, rows, packed = calls[2]
     config = classifier.model.config
     assert rows == loading.matmul_rows(tiny_specs["classifier"])[0] and packed
-    assert [(weight.shape[1], weight.shape[0], count) for weight, _bias, count in items] == [
-        (config.hidden_size, 3 * config.hidden_size, config.num_hidden_layers),
-        (config.hidden_size, config.hidden_size, config.num_hidden_layers),
-        (config.hidden_size, config.intermediate_size, config.num_hidden_layers),
-        (config.intermediate_size, config.hidden_size, config.num_hidden_layers),
+    assert [(weight.shape[1], weight.shape[0], count, post) for weight, _bias, count, post in items] == [
+        (config.hidden_size, 3 * config.hidden_size, config.num_hidden_layers, ""),
+        (config.hidden_size, config.hidden_size, config.num_hidden_layers, "add"),
+        (config.hidden_size, config.intermediate_size, config.num_hidden_layers, "gelu"),
+        (config.intermediate_size, config.hidden_size, config.num_hidden_layers, "add"),
     ]
     assert classifier.cpu_matmul is not None and classifier.cpu_matmul.backend == "blas"
     assert classifier.packed is not None and classifier.packed.backend == "blas"
@@ -164,9 +165,11 @@ def test_the_choice_is_measured_per_model_at_its_own_layers_once_and_overridable
 def test_many_rows_time_one_layer_per_shape_few_rows_every_layer() -> None:
     model = torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Linear(4, 8), torch.nn.Linear(8, 4))
     every = matmul.model_items(model, matmul.MEMORY_BOUND_ROWS)
-    assert [(weight, count) for weight, _bias, count in every] == [(layer.weight, 1) for layer in model]
+    assert [(weight, count) for weight, _bias, count, _post in every] == [
+        (layer.weight, 1) for layer in model
+    ]
     one_each = matmul.model_items(model, matmul.MEMORY_BOUND_ROWS + 1)
-    assert [(weight, count) for weight, _bias, count in one_each] == [
+    assert [(weight, count) for weight, _bias, count, _post in one_each] == [
         (model[0].weight, 2),
         (model[1].weight, 1),
     ]

@@ -17,7 +17,7 @@ from .adapters import BASE, AdapterSet
 from .attention import use_cpu_encoder_attention
 from .cache import ModelCache
 from .matmul import MatmulChoice, choose_for, use_onednn_linears
-from .packed_encoder import PackedEncoder, packed_linear_shapes
+from .packed_encoder import PACKED_POST_OPS, PackedEncoder, packed_linear_shapes
 from .quantization import SmoothedInt8Linear, quantize_int8
 from .runtime import choose_device, choose_dtype, configure_threads, wants_int8
 
@@ -94,21 +94,21 @@ def packs_encoder(spec: ModelSpec, device: torch.device, dtype: torch.dtype) -> 
     )
 
 
-# Rows an encoder's Linear layers multiply at once: the tokens of a typical bucket (reviews run
-# about 32 tokens each), at most this many.
+# Tokens of a typical text (reviews run about 32): with ``max_batch`` texts, a bucket's size.
 _ENCODER_TOKENS_PER_TEXT = 32
-_ENCODER_ROWS_MAX = 4096
 
 
 def matmul_rows(spec: ModelSpec) -> tuple[int, ...]:
     """Row counts a model's Linear layers are fed: what ``matmul.choose_for`` measures at.
 
-    An encoder: the tokens of a full bucket of short texts; a generator: one row (single-row
-    decoding) and a batch of ``max_batch`` rows.
+    An encoder: the tokens of a full bucket of short texts (at most the encoders' tokens per
+    pass); a generator: one row (single-row decoding) and a batch of ``max_batch`` rows.
     """
     if spec.task == "generate":
         return (1, max(2, spec.max_batch))
-    return (min(_ENCODER_ROWS_MAX, max(1, spec.max_batch) * _ENCODER_TOKENS_PER_TEXT),)
+    from .encoders import MAX_TOKENS_PER_BATCH  # encoders imports this module
+
+    return (min(MAX_TOKENS_PER_BATCH, max(1, spec.max_batch) * _ENCODER_TOKENS_PER_TEXT),)
 
 
 def load(spec: ModelSpec) -> LoadedModel:
@@ -149,6 +149,7 @@ def load(spec: ModelSpec) -> LoadedModel:
             spec.key,
             packed=packs,
             shapes=packed_linear_shapes(model) if packs else None,
+            post_ops=PACKED_POST_OPS if packs else (),
         )
         if matmul.backend == "onednn":
             use_onednn_linears(model)

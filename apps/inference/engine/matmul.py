@@ -126,8 +126,9 @@ def linear_shapes(model: torch.nn.Module) -> Shapes:
 # At most this many rows, a product streams its weight (every layer's own weight is timed).
 MEMORY_BOUND_ROWS = 64
 
-# (weight, bias, how many layers it stands for) as ``measure`` times them.
-Items = list[tuple[torch.Tensor, torch.Tensor | None, int]]
+# (weight, bias, how many layers it stands for, what follows the product in the same pass:
+# "" nothing, "gelu" the exact GELU, "add" a residual) as ``measure`` times them.
+Items = list[tuple[torch.Tensor, torch.Tensor | None, int, str]]
 
 
 def model_items(model: torch.nn.Module, rows: int) -> Items:
@@ -135,7 +136,7 @@ def model_items(model: torch.nn.Module, rows: int) -> Items:
     product is bound by memory, else one layer of each shape standing for all of them."""
     if rows <= MEMORY_BOUND_ROWS:
         return [
-            (module.weight, module.bias, 1)
+            (module.weight, module.bias, 1, "")
             for module in model.modules()
             if isinstance(module, torch.nn.Linear) and module.weight.dtype == torch.float32
         ]
@@ -144,15 +145,17 @@ def model_items(model: torch.nn.Module, rows: int) -> Items:
         if isinstance(module, torch.nn.Linear) and module.weight.dtype == torch.float32:
             first.setdefault((module.in_features, module.out_features), module)
     counts = {(inputs, outputs): count for inputs, outputs, count in linear_shapes(model)}
-    return [(module.weight, module.bias, counts[shape]) for shape, module in first.items()]
+    return [(module.weight, module.bias, counts[shape], "") for shape, module in first.items()]
 
 
-def shape_items(shapes: Shapes) -> Items:
-    """Random weights of ``shapes`` (products whose weights the model does not hold as such)."""
+def shape_items(shapes: Shapes, post_ops: Sequence[str] = ()) -> Items:
+    """Random weights of ``shapes`` (products whose weights the model does not hold as such),
+    each followed by its entry of ``post_ops`` (none if not given)."""
     generator = torch.Generator().manual_seed(0)
+    posts = list(post_ops) or [""] * len(shapes)
     return [
-        (torch.randn(outputs, inputs, generator=generator) * inputs**-0.5, torch.zeros(outputs), count)
-        for inputs, outputs, count in shapes
+        (torch.randn(outputs, inputs, generator=generator) * inputs**-0.5, torch.zeros(outputs), count, post)
+        for (inputs, outputs, count), post in zip(shapes, posts, strict=True)
     ]
 
 
@@ -167,23 +170,34 @@ def measure(items: Items, rows: int, *, packed: bool = False, repeats: int = REP
     generator = torch.Generator().manual_seed(0)
     with torch.inference_mode():
         inputs = {
-            weight.shape[1]: torch.randn(rows, weight.shape[1], generator=generator) for weight, _, _ in items
+            weight.shape[1]: torch.randn(rows, weight.shape[1], generator=generator) for weight, *_ in items
         }
-        onednn_weights = [pack_weight(weight, rows) if packed else weight for weight, _, _ in items]
+        residuals = {
+            weight.shape[0]: torch.randn(rows, weight.shape[0], generator=generator) for weight, *_ in items
+        }
+        onednn_weights = [pack_weight(weight, rows) if packed else weight for weight, *_ in items]
 
         def blas_pass() -> float:
             seconds = 0.0
-            for weight, bias, count in items:
+            for weight, bias, count, post in items:
                 start = time.perf_counter()
-                torch.nn.functional.linear(inputs[weight.shape[1]], weight, bias)
+                out = torch.nn.functional.linear(inputs[weight.shape[1]], weight, bias)
+                if post == "gelu":
+                    torch.nn.functional.gelu(out)
+                elif post == "add":
+                    out.add_(residuals[weight.shape[0]])
                 seconds += count * (time.perf_counter() - start)
             return seconds
 
         def onednn_pass() -> float:
             seconds = 0.0
-            for (weight, bias, count), onednn_weight in zip(items, onednn_weights, strict=True):
+            for (weight, bias, count, post), onednn_weight in zip(items, onednn_weights, strict=True):
+                x = inputs[weight.shape[1]]
                 start = time.perf_counter()
-                onednn_linear(inputs[weight.shape[1]], onednn_weight, bias)
+                if post == "add":
+                    onednn_linear_add(x, residuals[weight.shape[0]], onednn_weight, bias)
+                else:
+                    onednn_linear(x, onednn_weight, bias, post or "none")
                 seconds += count * (time.perf_counter() - start)
             return seconds
 
@@ -214,12 +228,14 @@ def choose_for(
     *,
     packed: bool = False,
     shapes: Shapes | None = None,
+    post_ops: Sequence[str] = (),
 ) -> MatmulChoice:
     """The library for ``model``'s fp32 Linear layers fed ``rows`` rows at a time.
 
-    Measured on the model's own shapes (or ``shapes``: the products another pass runs with its
-    weights) once per process; models of the same shapes share the measurement. ``packed``
-    measures oneDNN with pre-packed weights, as the packed encoder runs.
+    Measured on the model's own layers (or ``shapes``: the products another pass runs with its
+    weights, each followed by its ``post_ops`` entry) once per process; models of the same
+    shapes share the measurement. ``packed`` measures oneDNN with pre-packed weights, as the
+    packed encoder runs.
     """
     forced = forced_backend()
     if forced is not None:
@@ -236,7 +252,7 @@ def choose_for(
         if choice is None:
             blas = onednn = 0.0
             for row_count in rows:
-                items = shape_items(shapes) if given_shapes else model_items(model, row_count)
+                items = shape_items(shapes, post_ops) if given_shapes else model_items(model, row_count)
                 seconds = measure(items, row_count, packed=packed)
                 blas, onednn = blas + seconds[0], onednn + seconds[1]
             backend = "onednn" if blas >= MARGIN * onednn else "blas"

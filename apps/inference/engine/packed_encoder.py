@@ -128,19 +128,21 @@ def _base_and_head(model: Any) -> tuple[Any, str | None] | None:
 
 def packed_linear_shapes(model: Any) -> tuple[tuple[int, int, int], ...]:
     """(in, out, count) of the products the packed pass runs for ``model`` (one fused
-    query/key/value product per layer), for ``matmul.choose_for``."""
+    query/key/value product per layer), for ``matmul.choose_for``; ``PACKED_POST_OPS`` says
+    what follows each in the same pass."""
     config = model.config
-    hidden, ffn, layers = (
-        int(config.hidden_size),
-        int(config.intermediate_size),
-        int(config.num_hidden_layers),
-    )
+    hidden, ffn = int(config.hidden_size), int(config.intermediate_size)
+    layers = int(config.num_hidden_layers)
     return (
         (hidden, 3 * hidden, layers),
         (hidden, hidden, layers),
         (hidden, ffn, layers),
         (ffn, hidden, layers),
     )
+
+
+# What follows each product of ``packed_linear_shapes`` (fused by oneDNN, a pass of its own on BLAS).
+PACKED_POST_OPS = ("", "add", "gelu", "add")
 
 
 def _unsupported(model: Any, backend: str) -> str | None:
