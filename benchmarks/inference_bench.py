@@ -283,7 +283,10 @@ def bench_classification(texts: list[str], folder: Path) -> dict[str, Any]:
 
     # bf16 where the CPU multiplies bf16 natively (AMX, AVX512-BF16); elsewhere it is emulated
     # and far slower than fp32, so it is not measured.
-    bf16_figures: dict[str, Any] = {"bf16": "not measured: this CPU has no bf16 matmul units"}
+    bf16_figures: dict[str, Any] = {
+        "bf16": "not measured: "
+        + ("the run is limited to AVX2" if cpu_family.forced_isa() else "this CPU has no bf16 matmul units")
+    }
     if cpu_has_bf16_units():
         bf16 = load(replace(spec, key="bench-review-classifier-bf16", dtype="bfloat16"))
         encoders.classify(bf16, texts[:64])
