@@ -8,6 +8,10 @@ benchmarks/results/inference_<family>.json and .md (``intel-avx512-amx``, ``inte
 sets torch, MKL, oneDNN and fbgemm used. (benchmarks/results/inference.md and .json are an
 earlier run on an AMD EPYC with Zen 4 cores, from before results were kept per family.)
 
+Runs measure the engine as shipped, with OpenMP threads that sleep between steps
+(OMP_WAIT_POLICY=PASSIVE); a run with another policy (``make bench-inference
+OMP_WAIT_POLICY=ACTIVE``: a worker with cores of its own) writes inference_<family>_omp-active.*.
+
 ``--cpu-isa avx2`` (``make bench-inference CPU_ISA=avx2``) limits torch, MKL, oneDNN and fbgemm
 to AVX2 for the run, as on an AVX2-only server: it sets ATEN_CPU_CAPABILITY=avx2,
 ONEDNN_MAX_CPU_ISA=AVX2, MKL_ENABLE_INSTRUCTIONS=AVX2 and FBGEMM_ENABLE_INSTRUCTIONS=AVX2
@@ -719,6 +723,10 @@ def main() -> None:
         "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
     }
     name = f"inference_{cpu['family']}"
+    policy = os.environ.get("OMP_WAIT_POLICY", "")
+    if policy.upper() != "PASSIVE":
+        # Not as shipped (engine/__init__.py): a file of its own beside the family's.
+        name += f"_omp-{policy.lower() or 'unset'}"
     previous = RESULTS / f"{name}.json"
     if arguments.only and not arguments.quick and previous.exists():
         # Re-measure some sections, keep the others (and their run's details) from the last full run.
