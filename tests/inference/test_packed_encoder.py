@@ -82,19 +82,22 @@ def _close(got: torch.Tensor, want: torch.Tensor) -> None:
     assert float((got - want).abs().max()) < 1e-4 * max(1.0, float(want.abs().max()))
 
 
-def _packed_and_stock(model_type: str, classifier: bool) -> tuple[PackedEncoder, list[list[int]], Any, Any]:
+def _packed_and_stock(
+    model_type: str, classifier: bool, backend: str = "onednn"
+) -> tuple[PackedEncoder, list[list[int]], Any, Any]:
     """A tiny model's packed pass, the test texts, and the stock outputs and mask for them."""
     model = _model(model_type, classifier=classifier)
-    packed = PackedEncoder.build(model)
-    assert packed is not None
+    packed = PackedEncoder.build(model, backend)
+    assert packed is not None and packed.backend == backend
     token_ids = _token_ids(LENGTHS)
     stock, mask = _stock(model, token_ids)
     return packed, token_ids, stock, mask
 
 
+@pytest.mark.parametrize("backend", ["onednn", "blas"])
 @pytest.mark.parametrize("model_type", ["bert", "roberta", "xlm-roberta"])
-def test_hidden_states_and_pooling_match_transformers(model_type: str) -> None:
-    packed, token_ids, stock, mask = _packed_and_stock(model_type, classifier=False)
+def test_hidden_states_and_pooling_match_transformers(model_type: str, backend: str) -> None:
+    packed, token_ids, stock, mask = _packed_and_stock(model_type, classifier=False, backend=backend)
     with torch.inference_mode():
         batch = packed.encode(token_ids)
         for text, (start, length) in enumerate(
@@ -106,9 +109,10 @@ def test_hidden_states_and_pooling_match_transformers(model_type: str) -> None:
         _close(packed.pooled(token_ids, "cls"), stock.last_hidden_state[:, 0])
 
 
+@pytest.mark.parametrize("backend", ["onednn", "blas"])
 @pytest.mark.parametrize("model_type", ["bert", "roberta", "xlm-roberta"])
-def test_classification_logits_match_transformers(model_type: str) -> None:
-    packed, token_ids, stock, _mask = _packed_and_stock(model_type, classifier=True)
+def test_classification_logits_match_transformers(model_type: str, backend: str) -> None:
+    packed, token_ids, stock, _mask = _packed_and_stock(model_type, classifier=True, backend=backend)
     with torch.inference_mode():
         _close(packed.classify_logits(token_ids), stock.logits)
 
@@ -190,12 +194,15 @@ TEXTS = [
 ]
 
 
-def test_the_engine_packs_encoders_on_onednn_and_agrees_with_the_stock_pass(
-    tiny_specs, engine_settings
+@pytest.mark.parametrize("backend", ["onednn", "blas"])
+def test_the_engine_packs_encoders_on_either_library_and_agrees_with_the_stock_pass(
+    tiny_specs, engine_settings, backend
 ) -> None:  # type: ignore[no-untyped-def]
+    engine_settings.INFERENCE_CPU_MATMUL = backend
     packed_classifier = loading.load(tiny_specs["classifier"])
     packed_encoder = loading.load(tiny_specs["encoder"])
     assert packed_classifier.packed is not None and packed_encoder.packed is not None
+    assert packed_classifier.packed.backend == packed_encoder.packed.backend == backend
     engine_settings.INFERENCE_CPU_PACKED_ENCODERS = False
     stock_classifier = loading.load(replace(tiny_specs["classifier"], key="stock-classifier"))
     stock_encoder = loading.load(replace(tiny_specs["encoder"], key="stock-encoder"))
@@ -213,12 +220,9 @@ def test_the_engine_packs_encoders_on_onednn_and_agrees_with_the_stock_pass(
             assert got_vector.vector == pytest.approx(want_vector.vector, abs=1e-5)
 
 
-def test_int8_and_blas_linear_layers_keep_the_transformers_pass(tiny_specs, engine_settings) -> None:  # type: ignore[no-untyped-def]
+def test_int8_linear_layers_keep_the_transformers_pass(tiny_specs, engine_settings) -> None:  # type: ignore[no-untyped-def]
     int8 = loading.load(replace(tiny_specs["classifier"], key="int8-classifier", cpu_quantization="int8"))
     assert int8.quantized and int8.packed is None
-    engine_settings.INFERENCE_CPU_MATMUL = "blas"
-    matmul.reset_for_tests()  # the choice is made once per process
-    assert loading.load(tiny_specs["classifier"]).packed is None
 
 
 def test_the_cache_makes_room_for_the_packed_copy(tiny_specs, engine_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]

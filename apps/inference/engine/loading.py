@@ -16,8 +16,8 @@ from ..registry import ModelSpec
 from .adapters import BASE, AdapterSet
 from .attention import use_cpu_encoder_attention
 from .cache import ModelCache
-from .matmul import cpu_matmul_backend, use_onednn_linears
-from .packed_encoder import PackedEncoder
+from .matmul import MatmulChoice, choose_for, use_onednn_linears
+from .packed_encoder import PACKED_POST_OPS, PackedEncoder, packed_linear_shapes
 from .quantization import SmoothedInt8Linear, quantize_int8
 from .runtime import choose_device, choose_dtype, configure_threads, wants_int8
 
@@ -45,6 +45,8 @@ class LoadedModel:
     adapters: AdapterSet | None = None
     # The adapter this spec's rows run with (``BASE``: none).
     adapter: str = BASE
+    # The library of its fp32 Linear layers on CPU and why (engine/matmul.py); None elsewhere.
+    cpu_matmul: MatmulChoice | None = None
 
     @property
     def nbytes(self) -> int:
@@ -89,8 +91,24 @@ def packs_encoder(spec: ModelSpec, device: torch.device, dtype: torch.dtype) -> 
         and dtype == torch.float32
         and not wants_int8(spec, device)
         and bool(getattr(settings, "INFERENCE_CPU_PACKED_ENCODERS", True))
-        and cpu_matmul_backend() == "onednn"
     )
+
+
+# Tokens of a typical text (reviews run about 32): with ``max_batch`` texts, a bucket's size.
+_ENCODER_TOKENS_PER_TEXT = 32
+
+
+def matmul_rows(spec: ModelSpec) -> tuple[int, ...]:
+    """Row counts a model's Linear layers are fed: what ``matmul.choose_for`` measures at.
+
+    An encoder: the tokens of a full bucket of short texts (at most the encoders' tokens per
+    pass); a generator: one row (single-row decoding) and a batch of ``max_batch`` rows.
+    """
+    if spec.task == "generate":
+        return (1, max(2, spec.max_batch))
+    from .encoders import MAX_TOKENS_PER_BATCH  # encoders imports this module
+
+    return (min(MAX_TOKENS_PER_BATCH, max(1, spec.max_batch) * _ENCODER_TOKENS_PER_TEXT),)
 
 
 def load(spec: ModelSpec) -> LoadedModel:
@@ -119,12 +137,26 @@ def load(spec: ModelSpec) -> LoadedModel:
     if wants_int8(spec, device):
         model = quantize_int8(model, tokenizer, spec.int8_exclude)
         quantized = True
-    if device.type == "cpu" and cpu_matmul_backend() == "onednn":
-        # fp32 Linear layers left (all of them, or those int8 excludes) run on oneDNN.
-        use_onednn_linears(model)
-    if device.type == "cpu" and spec.task in ("classify", "embed"):
-        use_cpu_encoder_attention(model)
-    packed = PackedEncoder.build(model) if packs_encoder(spec, device, dtype) else None
+    matmul: MatmulChoice | None = None
+    packed = None
+    if device.type == "cpu":
+        packs = packs_encoder(spec, device, dtype) and PackedEncoder.supports(model)
+        # Measured on the products that will run: the packed pass's, or the model's own
+        # fp32 Linear layers (all of them, or those int8 excludes).
+        matmul = choose_for(
+            model,
+            matmul_rows(spec),
+            spec.key,
+            packed=packs,
+            shapes=packed_linear_shapes(model) if packs else None,
+            post_ops=PACKED_POST_OPS if packs else (),
+        )
+        if matmul.backend == "onednn":
+            use_onednn_linears(model)
+        if spec.task in ("classify", "embed"):
+            use_cpu_encoder_attention(model)
+        if packs:
+            packed = PackedEncoder.build(model, matmul.backend)
     loaded = LoadedModel(
         spec=spec,
         model=model,
@@ -135,14 +167,16 @@ def load(spec: ModelSpec) -> LoadedModel:
         weights_nbytes=model_nbytes(model) + (packed.nbytes if packed else 0),
         packed=packed,
         adapters=AdapterSet(model) if spec.task == "generate" and not quantized else None,
+        cpu_matmul=matmul,
     )
     logger.info(
-        "inference: loaded %s on %s (%s%s%s, %d MiB)",
+        "inference: loaded %s on %s (%s%s%s%s, %d MiB)",
         spec.key,
         device,
         dtype,
         ", int8" if quantized else "",
         ", packed encoder" if packed else "",
+        f", fp32 Linear on {matmul.backend}" if matmul else "",
         loaded.nbytes >> 20,
     )
     return loaded

@@ -1,13 +1,24 @@
-"""Which library multiplies fp32 Linear layers on a CPU: torch's BLAS (MKL) or oneDNN.
+"""Which library multiplies a model's fp32 Linear layers on a CPU: torch's BLAS (MKL) or oneDNN.
 
 torch sends an fp32 ``nn.Linear`` to MKL. On AMD CPUs MKL runs its AVX2 kernels even where
-the CPU has AVX-512, while oneDNN (also inside torch) picks kernels by instruction set. On AMD
-EPYCs with AVX-512 (Zen 5, and Zen 4, whose AVX-512 runs on 256-bit units) oneDNN ran the
-encoders' Linear shapes and Gemma's 262k-row output projection faster than MKL: on the
-benchmark machine the encoder's feed-forward shape ran at 216.5 GFLOP/s against 194.3 with
-torch.matmul (benchmarks/results/inference.md). On an Intel CPU MKL was as fast or faster. So
-the choice is measured once per process: a few Linear shapes of the default models, both ways,
-and oneDNN only where it wins clearly.
+the CPU has AVX-512, while oneDNN (also inside torch) picks kernels by instruction set: on an
+AMD EPYC (Zen 4) oneDNN ran the encoder's feed-forward shape at 216.5 GFLOP/s against 194.3
+with torch.matmul (benchmarks/results/inference.md). On an Intel Xeon with AVX-512 MKL was the
+faster one at the encoder's shapes while oneDNN won on a few small fixed shapes, so a pick made
+on shapes other than the model's own went the wrong way there.
+
+So the pick is made per model, once per process, on the products that will run: the model's
+own Linear layers at the row counts it is fed (an encoder: the tokens of a typical batch; a
+decoder: one row, as in single-row decoding, and a batch of rows), a whole pass over them with
+each library in turn, best of a few passes. A few rows leave a product bound by memory, not
+arithmetic: there each layer's own weight is read, as a real step reads weights the cache
+no longer holds (timing one weight again and again, hot in cache, picked oneDNN for int8
+Gemma's float layers on an Intel Xeon, where a real step then ran them several times slower
+than MKL). Many rows make it bound by arithmetic: one layer of each shape is timed, counted as
+often as the shape occurs. oneDNN is kept only where it is faster by ``MARGIN`` over the whole
+pass; otherwise torch's default stays, so a wrong pick costs at most that margin. The two
+timings are logged with the pick. Models with the same shapes and row counts share one
+measurement.
 
 ``INFERENCE_CPU_MATMUL`` overrides the measurement: ``auto`` (default), ``onednn`` or ``blas``.
 """
@@ -17,7 +28,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 from django.conf import settings
@@ -26,13 +38,28 @@ from ..checks import CPU_MATMUL_CHOICES
 
 logger = logging.getLogger(__name__)
 
-# (rows, in, out): encoder batch, encoder feed-forward, a decoder step and a decoder FFN.
-_CALIBRATION_SHAPES = ((256, 384, 1536), (64, 1536, 384), (1, 640, 8192), (16, 640, 2048))
-# oneDNN must be this much faster over the calibration shapes to be chosen.
-_MARGIN = 1.15
+# oneDNN must be this much faster over a model's own shapes to be chosen.
+MARGIN = 1.05
+# Best of this many interleaved runs per shape and library.
+REPEATS = 3
+
+# (in, out) features of a Linear layer and how many layers of the model have them.
+Shapes = tuple[tuple[int, int, int], ...]
+
+
+@dataclass(frozen=True)
+class MatmulChoice:
+    """The library of one model's fp32 Linear layers and why."""
+
+    backend: str  # "onednn" or "blas"
+    reason: str
+    blas_seconds: float | None = None
+    onednn_seconds: float | None = None
+
 
 _lock = threading.Lock()
-_choice: str | None = None
+# Measured choices by (shapes, row counts, oneDNN weights packed), for this process.
+_measured: dict[tuple[Shapes, tuple[int, ...], bool], MatmulChoice] = {}
 
 
 def onednn_available() -> bool:
@@ -86,53 +113,160 @@ class OneDnnLinear(torch.nn.Linear):
         return onednn_linear(input, self.weight, self.bias)
 
 
-def _best_seconds(function: Callable[[], object], repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
+def linear_shapes(model: torch.nn.Module) -> Shapes:
+    """(in, out, count) of the model's fp32 Linear layers (a tied weight counts where it is used)."""
+    counts: dict[tuple[int, int], int] = {}
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear) and module.weight.dtype == torch.float32:
+            key = (module.in_features, module.out_features)
+            counts[key] = counts.get(key, 0) + 1
+    return tuple((inputs, outputs, count) for (inputs, outputs), count in sorted(counts.items()))
 
 
-def measure_speedup(repeats: int = 5) -> float:
-    """oneDNN's speed over torch's default fp32 Linear, summed over the calibration shapes."""
-    blas = onednn = 0.0
+# At most this many rows, a product streams its weight (every layer's own weight is timed).
+MEMORY_BOUND_ROWS = 64
+
+# (weight, bias, how many layers it stands for, what follows the product in the same pass:
+# "" nothing, "gelu" the exact GELU, "add" a residual) as ``measure`` times them.
+Items = list[tuple[torch.Tensor, torch.Tensor | None, int, str]]
+
+
+def model_items(model: torch.nn.Module, rows: int) -> Items:
+    """The model's fp32 Linear weights to time at ``rows`` rows: every layer's own where the
+    product is bound by memory, else one layer of each shape standing for all of them."""
+    if rows <= MEMORY_BOUND_ROWS:
+        return [
+            (module.weight, module.bias, 1, "")
+            for module in model.modules()
+            if isinstance(module, torch.nn.Linear) and module.weight.dtype == torch.float32
+        ]
+    first: dict[tuple[int, int], torch.nn.Linear] = {}
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear) and module.weight.dtype == torch.float32:
+            first.setdefault((module.in_features, module.out_features), module)
+    counts = {(inputs, outputs): count for inputs, outputs, count in linear_shapes(model)}
+    return [(module.weight, module.bias, counts[shape], "") for shape, module in first.items()]
+
+
+def shape_items(shapes: Shapes, post_ops: Sequence[str] = ()) -> Items:
+    """Random weights of ``shapes`` (products whose weights the model does not hold as such),
+    each followed by its entry of ``post_ops`` (none if not given)."""
+    generator = torch.Generator().manual_seed(0)
+    posts = list(post_ops) or [""] * len(shapes)
+    return [
+        (torch.randn(outputs, inputs, generator=generator) * inputs**-0.5, torch.zeros(outputs), count, post)
+        for (inputs, outputs, count), post in zip(shapes, posts, strict=True)
+    ]
+
+
+def measure(items: Items, rows: int, *, packed: bool = False, repeats: int = REPEATS) -> tuple[float, float]:
+    """Seconds of one pass through ``items`` at ``rows`` rows: (torch's BLAS, oneDNN).
+
+    Each pass runs every item with one library; the libraries take turns, best of ``repeats``
+    passes each, so a busy neighbour and the cache treat both alike. ``packed``: oneDNN gets
+    weights reordered ahead of time (as the packed encoder holds them); otherwise the plain
+    weights, as ``OneDnnLinear`` gets them.
+    """
     generator = torch.Generator().manual_seed(0)
     with torch.inference_mode():
-        for rows, inputs, outputs in _CALIBRATION_SHAPES:
-            x = torch.randn(rows, inputs, generator=generator)
-            weight = torch.randn(outputs, inputs, generator=generator)
-            bias = torch.randn(outputs, generator=generator)
-            torch.nn.functional.linear(x, weight, bias)
-            onednn_linear(x, weight, bias)
-            # Interleaved, best of several: a busy neighbour slows both alike.
-            blas += _best_seconds(lambda: torch.nn.functional.linear(x, weight, bias), repeats)  # noqa: B023
-            onednn += _best_seconds(lambda: onednn_linear(x, weight, bias), repeats)  # noqa: B023
-    return blas / onednn
+        inputs = {
+            weight.shape[1]: torch.randn(rows, weight.shape[1], generator=generator) for weight, *_ in items
+        }
+        residuals = {
+            weight.shape[0]: torch.randn(rows, weight.shape[0], generator=generator) for weight, *_ in items
+        }
+        onednn_weights = [pack_weight(weight, rows) if packed else weight for weight, *_ in items]
+
+        def blas_pass() -> float:
+            seconds = 0.0
+            for weight, bias, count, post in items:
+                start = time.perf_counter()
+                out = torch.nn.functional.linear(inputs[weight.shape[1]], weight, bias)
+                if post == "gelu":
+                    torch.nn.functional.gelu(out)
+                elif post == "add":
+                    out.add_(residuals[weight.shape[0]])
+                seconds += count * (time.perf_counter() - start)
+            return seconds
+
+        def onednn_pass() -> float:
+            seconds = 0.0
+            for (weight, bias, count, post), onednn_weight in zip(items, onednn_weights, strict=True):
+                x = inputs[weight.shape[1]]
+                start = time.perf_counter()
+                if post == "add":
+                    onednn_linear_add(x, residuals[weight.shape[0]], onednn_weight, bias)
+                else:
+                    onednn_linear(x, onednn_weight, bias, post or "none")
+                seconds += count * (time.perf_counter() - start)
+            return seconds
+
+        blas_pass(), onednn_pass()  # first calls: kernel selection, buffers
+        best_blas = best_onednn = float("inf")
+        for _ in range(repeats):
+            best_blas = min(best_blas, blas_pass())
+            best_onednn = min(best_onednn, onednn_pass())
+    return best_blas, best_onednn
 
 
-def cpu_matmul_backend() -> str:
-    """``"onednn"`` or ``"blas"`` for fp32 Linear layers on CPU; decided once per process."""
-    global _choice
+def forced_backend() -> str | None:
+    """The library ``INFERENCE_CPU_MATMUL`` pins (``None``: measure per model)."""
+    wanted = str(getattr(settings, "INFERENCE_CPU_MATMUL", "auto") or "auto").lower()
+    if wanted not in CPU_MATMUL_CHOICES:
+        raise ValueError(
+            f"INFERENCE_CPU_MATMUL must be one of {', '.join(CPU_MATMUL_CHOICES)}, not {wanted!r}"
+        )
+    if not onednn_available():
+        return "blas"
+    return None if wanted == "auto" else wanted
+
+
+def choose_for(
+    model: torch.nn.Module,
+    rows: Sequence[int],
+    label: str = "model",
+    *,
+    packed: bool = False,
+    shapes: Shapes | None = None,
+    post_ops: Sequence[str] = (),
+) -> MatmulChoice:
+    """The library for ``model``'s fp32 Linear layers fed ``rows`` rows at a time.
+
+    Measured on the model's own layers (or ``shapes``: the products another pass runs with its
+    weights, each followed by its ``post_ops`` entry) once per process; models of the same
+    shapes share the measurement. ``packed`` measures oneDNN with pre-packed weights, as the
+    packed encoder runs.
+    """
+    forced = forced_backend()
+    if forced is not None:
+        reason = "INFERENCE_CPU_MATMUL" if onednn_available() else "this torch build has no oneDNN"
+        return MatmulChoice(forced, reason)
+    given_shapes = shapes is not None
+    shapes = shapes if shapes is not None else linear_shapes(model)
+    if not shapes:
+        return MatmulChoice("blas", "no fp32 Linear layers")
+    packed = packed and onednn_packing_available()
+    key = (shapes, tuple(rows), packed)
     with _lock:
-        if _choice is None:
-            wanted = str(getattr(settings, "INFERENCE_CPU_MATMUL", "auto") or "auto").lower()
-            if wanted not in CPU_MATMUL_CHOICES:
-                raise ValueError(
-                    f"INFERENCE_CPU_MATMUL must be one of {', '.join(CPU_MATMUL_CHOICES)}, not {wanted!r}"
-                )
-            if not onednn_available():
-                _choice = "blas"
-            elif wanted != "auto":
-                _choice = wanted
-            else:
-                speedup = measure_speedup()
-                _choice = "onednn" if speedup >= _MARGIN else "blas"
-                logger.info(
-                    "inference: oneDNN fp32 Linear is %.2fx torch's BLAS here; using %s", speedup, _choice
-                )
-    return _choice
+        choice = _measured.get(key)
+        if choice is None:
+            blas = onednn = 0.0
+            for row_count in rows:
+                items = shape_items(shapes, post_ops) if given_shapes else model_items(model, row_count)
+                seconds = measure(items, row_count, packed=packed)
+                blas, onednn = blas + seconds[0], onednn + seconds[1]
+            backend = "onednn" if blas >= MARGIN * onednn else "blas"
+            choice = MatmulChoice(
+                backend,
+                f"measured at its {len(shapes)} Linear shapes, rows {', '.join(map(str, rows))}: "
+                f"BLAS {blas * 1000:.2f} ms, oneDNN {onednn * 1000:.2f} ms "
+                f"(oneDNN is kept when {MARGIN:.2f}x faster)",
+                blas,
+                onednn,
+            )
+            _measured[key] = choice
+            logger.info("inference: %s runs fp32 Linear layers on %s (%s)", label, backend, choice.reason)
+    return choice
 
 
 def use_onednn_linears(model: torch.nn.Module) -> int:
@@ -146,6 +280,5 @@ def use_onednn_linears(model: torch.nn.Module) -> int:
 
 
 def reset_for_tests() -> None:
-    global _choice
     with _lock:
-        _choice = None
+        _measured.clear()

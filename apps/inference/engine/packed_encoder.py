@@ -17,6 +17,10 @@ benchmarks/results/inference.md):
 - **pre-packed weights**: each weight is reordered once into oneDNN's blocked layout instead
   of on every call.
 
+The last two are oneDNN's. Where torch's BLAS multiplies the encoder's shapes faster (the
+per-model pick of ``engine/matmul.py``, ``backend="blas"``), the pass keeps the first two and
+runs its products through ``F.linear``, on the model's own weights.
+
 It reads the weights of a loaded ``transformers`` model (BERT, RoBERTa or XLM-RoBERTa with
 absolute positions and exact GELU; the default MiniLM and the converted multilingual-e5 are
 BERT models) and leaves that model untouched, so fine-tuning, exports and every other model
@@ -28,7 +32,7 @@ forward pass to float rounding (``tests/inference/test_packed_encoder.py``). Cal
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,10 +126,29 @@ def _base_and_head(model: Any) -> tuple[Any, str | None] | None:
     return base, head
 
 
-def _unsupported(model: Any) -> str | None:
+def packed_linear_shapes(model: Any) -> tuple[tuple[int, int, int], ...]:
+    """(in, out, count) of the products the packed pass runs for ``model`` (one fused
+    query/key/value product per layer), for ``matmul.choose_for``; ``PACKED_POST_OPS`` says
+    what follows each in the same pass."""
+    config = model.config
+    hidden, ffn = int(config.hidden_size), int(config.intermediate_size)
+    layers = int(config.num_hidden_layers)
+    return (
+        (hidden, 3 * hidden, layers),
+        (hidden, hidden, layers),
+        (hidden, ffn, layers),
+        (ffn, hidden, layers),
+    )
+
+
+# What follows each product of ``packed_linear_shapes`` (fused by oneDNN, a pass of its own on BLAS).
+PACKED_POST_OPS = ("", "add", "gelu", "add")
+
+
+def _unsupported(model: Any, backend: str) -> str | None:
     """Why ``model`` cannot take the packed path, or None if it can."""
     config = model.config
-    if not onednn_packing_available():
+    if backend == "onednn" and not onednn_packing_available():
         return "this torch build has no oneDNN weight packing"
     if config.model_type not in _MODEL_TYPES:
         return f"model type {config.model_type!r}"
@@ -164,9 +187,12 @@ def _unsupported(model: Any) -> str | None:
 class PackedEncoder:
     """The packed forward pass of one loaded encoder; build with ``PackedEncoder.build``."""
 
-    def __init__(self, model: Any, base: Any, head: str | None) -> None:
+    def __init__(self, model: Any, base: Any, head: str | None, backend: str = "onednn") -> None:
         config = model.config
         self.model, self.base, self.head = model, base, head
+        self.backend = backend
+        # oneDNN gets weights reordered into its layout; BLAS the model's own.
+        pack: Callable[[torch.Tensor], torch.Tensor] = _pack if backend == "onednn" else torch.Tensor.detach
         self.hidden_size = int(config.hidden_size)
         self.heads = int(config.num_attention_heads)
         self.head_dim = self.hidden_size // self.heads
@@ -187,22 +213,30 @@ class PackedEncoder:
             qkv_bias = torch.cat([attention.query.bias * scale, attention.key.bias, attention.value.bias])
             self.layers.append(
                 _Layer(
-                    qkv_weight=_pack(qkv_weight),
+                    qkv_weight=pack(qkv_weight.detach().contiguous()),
                     qkv_bias=qkv_bias.detach(),
-                    out_weight=_pack(layer.attention.output.dense.weight),
+                    out_weight=pack(layer.attention.output.dense.weight),
                     out_bias=layer.attention.output.dense.bias.detach(),
                     attention_norm=_Norm.of(layer.attention.output.LayerNorm),
-                    up_weight=_pack(layer.intermediate.dense.weight),
+                    up_weight=pack(layer.intermediate.dense.weight),
                     up_bias=layer.intermediate.dense.bias.detach(),
-                    down_weight=_pack(layer.output.dense.weight),
+                    down_weight=pack(layer.output.dense.weight),
                     down_bias=layer.output.dense.bias.detach(),
                     output_norm=_Norm.of(layer.output.LayerNorm),
                 )
             )
 
+    @staticmethod
+    def supports(model: Any) -> bool:
+        """Whether ``model`` can take the packed pass on torch's BLAS (oneDNN also needs weight
+        packing in the torch build)."""
+        return _unsupported(model, "blas") is None
+
     @classmethod
-    def build(cls, model: Any) -> PackedEncoder | None:
-        reason = _unsupported(model)
+    def build(cls, model: Any, backend: str = "onednn") -> PackedEncoder | None:
+        """The packed pass of ``model`` with its products on ``backend`` ("onednn" or "blas"),
+        or None where the model cannot take it."""
+        reason = _unsupported(model, backend)
         found = _base_and_head(model)
         if reason is not None or found is None:
             logger.info(
@@ -210,14 +244,17 @@ class PackedEncoder:
             )
             return None
         with torch.inference_mode():
-            return cls(model, *found)
+            return cls(model, *found, backend=backend)
 
     @property
     def nbytes(self) -> int:
         """Bytes of the packed copies of the weights (the model's own stay as they were)."""
         total = 0
         for layer in self.layers:
-            for weight in (layer.qkv_weight, layer.out_weight, layer.up_weight, layer.down_weight):
+            copies = [layer.qkv_weight]
+            if self.backend == "onednn":
+                copies += [layer.out_weight, layer.up_weight, layer.down_weight]
+            for weight in copies:
                 total += weight.numel() * weight.element_size()
             total += layer.qkv_bias.numel() * layer.qkv_bias.element_size()
         return total
@@ -238,13 +275,20 @@ class PackedEncoder:
             x += self.token_type_row
         x = self.embedding_norm(x)
         groups = _equal_length_groups(lengths.tolist())
+        fused = self.backend == "onednn"
         for layer in self.layers:
-            qkv = onednn_linear(x, layer.qkv_weight, layer.qkv_bias)
-            context = self._attention(qkv, groups)
-            x = layer.attention_norm(onednn_linear_add(context, x, layer.out_weight, layer.out_bias))
-            # "gelu" is the exact (erf) GELU, which is what BERT's hidden_act "gelu" means.
-            up = onednn_linear(x, layer.up_weight, layer.up_bias, "gelu")
-            x = layer.output_norm(onednn_linear_add(up, x, layer.down_weight, layer.down_bias))
+            if fused:
+                qkv = onednn_linear(x, layer.qkv_weight, layer.qkv_bias)
+                context = self._attention(qkv, groups)
+                x = layer.attention_norm(onednn_linear_add(context, x, layer.out_weight, layer.out_bias))
+                # "gelu" is the exact (erf) GELU, which is what BERT's hidden_act "gelu" means.
+                up = onednn_linear(x, layer.up_weight, layer.up_bias, "gelu")
+                x = layer.output_norm(onednn_linear_add(up, x, layer.down_weight, layer.down_bias))
+            else:
+                context = self._attention(F.linear(x, layer.qkv_weight, layer.qkv_bias), groups)
+                x = layer.attention_norm(F.linear(context, layer.out_weight, layer.out_bias).add_(x))
+                up = F.gelu(F.linear(x, layer.up_weight, layer.up_bias))
+                x = layer.output_norm(F.linear(up, layer.down_weight, layer.down_bias).add_(x))
         return PackedBatch(hidden=x, starts=starts, lengths=lengths)
 
     def _positions(self, ids: torch.Tensor, starts: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -18,6 +18,16 @@ instead (-64..63): activations keep full resolution, which matters more once out
 smoothed, and no pair of products can leave the 16-bit range. Where the kernel accumulates
 in 32 bits (AVX-512 VNNI) the weights keep all 8 bits; a probe at first use tells which
 (``weight_qmax``). On Gemma 3 270M the 8-bit weights changed perplexity less than 7-bit ones.
+
+fbgemm picks its kernels by instruction set: on an Intel Xeon with AVX-512 VNNI and AMX it ran
+its AVX-512 VNNI kernels (and the probe kept 8 bits); ``FBGEMM_ENABLE_INSTRUCTIONS=AVX2``
+limits it to AVX2 (and the probe then gives 7 bits). torch's oneDNN int8 kernels, which use
+VNNI and AMX-INT8, were timed against it on int8 Gemma's layers (benchmarks/int8_kernels_bench.py):
+on that Xeon, one decode step's int8 layers at one row took 17.19 ms with fbgemm, 19.54 ms
+with oneDNN's dynamic Linear (the ``onednn`` quantized engine) and 22.34 ms with
+``onednn::qlinear_pointwise`` (44.76 ms in fp32), so single-row decoding stays on fbgemm; at
+16 rows oneDNN was the faster (25.64 and 30.45 against 35.77 ms:
+benchmarks/results/int8_kernels_intel-avx512-amx.md).
 """
 
 from __future__ import annotations
