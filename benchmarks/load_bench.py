@@ -3,8 +3,9 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecomai_load CELERY_BROKER_URL=redis://127.0.0.1:6379/9 \\
         .venv/bin/python benchmarks/load_bench.py [--clients 8] [--seconds 60] [--describes 6]
 
-Starts gunicorn (2 processes x 4 threads) and one ecomai Celery worker (the command line of
-apps/core/workers.py) against the given PostgreSQL and Redis, seeds a store with 500 products and a
+Starts gunicorn on the ASGI application with uvicorn's worker (2 processes, as docker-compose's
+``web`` runs it, database connections closed after each request) and one ecomai Celery worker (the
+command line of apps/core/workers.py) against the given PostgreSQL and Redis, seeds a store with 500 products and a
 real API token, then from this process runs ``--clients`` concurrent clients for ``--seconds``:
 each picks a product list page (50 rows), a product detail, or a catalog import (upload a 20-row CSV
 and start it), and ``--describes`` drafts go through the interactive queue to the real default
@@ -58,7 +59,20 @@ from apps.imports.models import DataImport  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 IMPORT_ROWS = 20
-GUNICORN = [sys.executable, "-m", "gunicorn", "ecomai.wsgi:application", "-w", "2", "--threads", "4"]
+# As docker-compose's ``web`` runs it (ASGI, uvicorn's worker, no persistent database connections),
+# with a worker per core of this machine.
+GUNICORN = [
+    sys.executable,
+    "-m",
+    "gunicorn",
+    "ecomai.asgi:application",
+    "-w",
+    "2",
+    "--worker-class",
+    "uvicorn_worker.UvicornWorker",
+    "--timeout",
+    "330",
+]
 
 
 def free_port() -> int:
@@ -185,7 +199,7 @@ def main() -> None:
     server = subprocess.Popen(
         [*GUNICORN, "-b", f"127.0.0.1:{port}"],
         cwd=ROOT,
-        env=env,
+        env={**env, "DATABASE_CONN_MAX_AGE": "0"},
     )
     worker = subprocess.Popen(celery_worker_argv(loglevel="WARNING"), cwd=ROOT, env=env)
     recorder = Recorder()
@@ -268,8 +282,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"Command: `{results['command']}`",
         "",
-        f"Machine: {results['machine']}; {results['date']}. gunicorn 2 processes x 4 threads, one Celery "
-        f"worker, PostgreSQL and Redis on the same machine; {results['clients']} concurrent clients for "
+        f"Machine: {results['machine']}; {results['date']}. gunicorn on ASGI, 2 uvicorn worker processes, "
+        f"one Celery worker, PostgreSQL and Redis on the same machine; {results['clients']} concurrent clients for "
         f"{results['seconds']} s ({results['requests_per_second']} list, detail and import requests/s), "
         "while drafts by the real default generator went through the interactive queue.",
         "",
