@@ -4,13 +4,14 @@
         .venv/bin/python benchmarks/load_bench.py [--clients 8] [--seconds 60] [--describes 6]
 
 Starts gunicorn on the ASGI application with uvicorn's worker (2 processes, as docker-compose's
-``web`` runs it, database connections closed after each request) and one ecomai Celery worker (the
-command line of apps/core/workers.py) against the given PostgreSQL and Redis, seeds a store with 500 products and a
-real API token, then from this process runs ``--clients`` concurrent clients for ``--seconds``:
-each picks a product list page (50 rows), a product detail, or a catalog import (upload a 20-row CSV
-and start it), and ``--describes`` drafts go through the interactive queue to the real default
-generator meanwhile. Every answer other than the documented success is an error. After the load,
-every started import is waited for and its rows counted: a row lost or doubled is reported.
+``web`` runs it, with a database connection pool per process) and one ecomai Celery worker
+(the command line of apps/core/workers.py) against the given PostgreSQL and Redis, seeds a store
+with 500 products and a real API token, then from this process runs ``--clients`` concurrent clients
+for ``--seconds``: each picks a product list page (50 rows), a product detail, or a catalog import
+(upload a 20-row CSV and start it), and ``--describes`` drafts go through the interactive queue to
+the real default generator meanwhile. Every answer other than the documented success is an error.
+After the load, every started import is waited for and its rows counted: a row lost or doubled is
+reported. ``LOAD_WEB_DATABASE_POOL`` sets the web processes' pool size (0: a connection per request).
 Writes benchmarks/results/load.json and load.md. Needs the default models (`manage.py models install`).
 """
 
@@ -59,8 +60,11 @@ from apps.imports.models import DataImport  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 IMPORT_ROWS = 20
-# As docker-compose's ``web`` runs it (ASGI, uvicorn's worker, no persistent database connections),
-# with a worker per core of this machine.
+# As docker-compose's ``web`` runs it (ASGI, uvicorn's worker, a database connection pool per
+# process), with a worker per core of this machine. LOAD_WEB_DATABASE_POOL=0 measures without the
+# pool (a connection opened and closed per request).
+WEB_POOL = os.environ.get("LOAD_WEB_DATABASE_POOL", "8")
+WEB_DATABASE = {"DATABASE_POOL": WEB_POOL} if WEB_POOL != "0" else {"DATABASE_CONN_MAX_AGE": "0"}
 GUNICORN = [
     sys.executable,
     "-m",
@@ -199,7 +203,7 @@ def main() -> None:
     server = subprocess.Popen(
         [*GUNICORN, "-b", f"127.0.0.1:{port}"],
         cwd=ROOT,
-        env={**env, "DATABASE_CONN_MAX_AGE": "0"},
+        env={**env, **WEB_DATABASE},
     )
     worker = subprocess.Popen(celery_worker_argv(loglevel="WARNING"), cwd=ROOT, env=env)
     recorder = Recorder()
@@ -254,6 +258,11 @@ def main() -> None:
         "command": " ".join(["DATABASE_URL=… CELERY_BROKER_URL=… .venv/bin/python benchmarks/load_bench.py"])
         + "".join(f" {arg}" for arg in sys.argv[1:]),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "web_database": (
+            f"a pool of up to {WEB_POOL} database connections each"
+            if WEB_POOL != "0"
+            else "a database connection per request"
+        ),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "clients": args.clients,
         "seconds": round(elapsed, 1),
@@ -282,9 +291,11 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"Command: `{results['command']}`",
         "",
-        f"Machine: {results['machine']}; {results['date']}. gunicorn on ASGI, 2 uvicorn worker processes, "
-        f"one Celery worker, PostgreSQL and Redis on the same machine; {results['clients']} concurrent clients for "
-        f"{results['seconds']} s ({results['requests_per_second']} list, detail and import requests/s), "
+        f"Machine: {results['machine']}; {results['date']}. gunicorn on ASGI, 2 uvicorn worker processes "
+        f"({results['web_database']}), "
+        "one Celery worker, PostgreSQL and Redis on the same machine; "
+        f"{results['clients']} concurrent clients for {results['seconds']} s "
+        f"({results['requests_per_second']} list, detail and import requests/s), "
         "while drafts by the real default generator went through the interactive queue.",
         "",
         "| request | requests | errors | p50 ms | p95 ms |",

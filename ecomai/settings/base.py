@@ -120,6 +120,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+elif env.int("DATABASE_POOL", default=0) > 0:
+    # A connection pool per process (psycopg_pool): for the ASGI web server, where each request runs
+    # in a thread of its own and a persistent connection per thread would pile up; a request takes a
+    # connection from the pool and gives it back at its end instead of opening one.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("DATABASE_POOL"),
+        "timeout": env.int("DATABASE_POOL_TIMEOUT_SECONDS", default=30),
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
