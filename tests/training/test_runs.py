@@ -38,13 +38,18 @@ def finished(run: TrainingRun) -> TrainingRun:
     return run
 
 
+def stars_dataset(store: Any) -> Any:
+    """A sentiment dataset of the store's reviews (four copies of the set), labelled by their stars."""
+    add_reviews(store, copies=4)
+    return dataset_build(
+        store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
+    )
+
+
 def test_a_sentiment_run_registers_an_evaluated_version_that_serves_only_its_store_once_activated(
     store: Any, other_store: Any, tiny_cache: Path, in_process: None
 ) -> None:
-    add_reviews(store, copies=4)
-    dataset = dataset_build(
-        store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
-    )
+    dataset = stars_dataset(store)
     run = finished(run_start(store=store, actor=Actor.system(), dataset=dataset, config=FAST))
     assert run.status == "succeeded", run.error
     assert Job.objects.get(pk=run.job_id).status == "succeeded"
@@ -90,10 +95,7 @@ def test_a_lora_sentiment_run_registers_the_adapter_merged_into_a_whole_checkpoi
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    add_reviews(store, copies=4)
-    dataset = dataset_build(
-        store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
-    )
+    dataset = stars_dataset(store)
     config = replace(FAST, method="lora", learning_rate=1e-2)
     run = finished(run_start(store=store, actor=Actor.system(), dataset=dataset, config=config))
     assert run.status == "succeeded", run.error
@@ -119,10 +121,7 @@ def test_a_top_layers_sentiment_run_trains_only_the_top_on_the_frozen_bottoms_ca
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    add_reviews(store, copies=4)
-    dataset = dataset_build(
-        store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
-    )
+    dataset = stars_dataset(store)
     config = replace(FAST, method="top", top_layers=1, learning_rate=1e-2)
     run = finished(run_start(store=store, actor=Actor.system(), dataset=dataset, config=config))
     assert run.status == "succeeded", run.error
@@ -226,10 +225,7 @@ def test_the_final_weights_are_kept_unless_the_best_checkpoint_is_clearly_better
 def test_a_run_past_the_tolerance_serves_its_best_checkpoint(
     store: Any, tiny_cache: Path, in_process: None, method: str
 ) -> None:
-    add_reviews(store, copies=4)
-    dataset = dataset_build(
-        store=store, actor=Actor.system(), options=DatasetOptions(kind="sentiment", label_source="stars")
-    )
+    dataset = stars_dataset(store)
     # A negative tolerance: any final loss counts as worse, so the best checkpoint is always loaded.
     config = replace(FAST, method=method, top_layers=1, keep_final_within=-1.0)
     run = finished(run_start(store=store, actor=Actor.system(), dataset=dataset, config=config))
