@@ -62,3 +62,14 @@ def descendants(pid: int) -> list[psutil.Process]:
         return [child for child in psutil.Process(pid).children(recursive=True) if _alive(child)]
     except psutil.NoSuchProcess:
         return []
+
+
+def database_url() -> str:
+    """The test database (pytest-django's, as the test process uses it) as a ``DATABASE_URL`` for a
+    process the test starts; PostgreSQL only."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    user, host, port = db.get("USER") or "postgres", db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"

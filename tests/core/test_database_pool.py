@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from tests.processes import database_url
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Eight threads (as ASGI runs requests) each run a query and give their connection back, as Django
@@ -43,9 +45,7 @@ def test_a_pooled_process_serves_its_threads_from_a_bounded_pool() -> None:
     db: dict[str, Any] = connection.settings_dict
     if db["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("the pool is PostgreSQL's (run with `make test`)")
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = f"{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}"
-    url = f"postgres://{db.get('USER') or 'postgres'}{password}@{host}/{db['NAME']}"
+    url = database_url()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "ecomai.settings.base",

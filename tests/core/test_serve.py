@@ -28,7 +28,15 @@ from django.db import connection
 
 from apps.core.management.commands.serve import WORKER_THREADS
 from apps.core.workers import celery_beat_argv, celery_worker_argv
-from tests.processes import TAG_VARIABLE, descendants, describe, free_port, tagged_processes, wait_for
+from tests.processes import (
+    TAG_VARIABLE,
+    database_url,
+    descendants,
+    describe,
+    free_port,
+    tagged_processes,
+    wait_for,
+)
 
 pytestmark = pytest.mark.worker
 
@@ -37,13 +45,6 @@ PYTHON = sys.executable
 # Variables of the test run that must not leak into an embedded serve.
 SERVICE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL")
 START_TIMEOUT = 90
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    user, host, port = db.get("USER") or "postgres", db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
 @dataclass
@@ -164,7 +165,7 @@ def start_serve(
 
             celery_app.control.purge()
             purge = True
-            env.update({"DATABASE_URL": _database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL})
+            env.update({"DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL})
         port = free_port()
         command = [PYTHON, "manage.py", "serve", f"127.0.0.1:{port}", "--stop-timeout", str(stop_timeout)]
         if no_worker:

@@ -15,17 +15,15 @@ from django.db import connection
 from apps.core.workers import QUEUES, celery_beat_argv, celery_worker_argv
 from apps.jobs.models import Job
 from ecomai.celery import app as celery_app
+from tests.processes import database_url
 
 LEASE_SECONDS = 3
 
 
 def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if connection.settings_dict["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("worker tests need PostgreSQL (run them with `make test`)")
-    user, host, port = db.get("USER") or "postgres", db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+    return database_url()
 
 
 @pytest.fixture
