@@ -37,4 +37,13 @@ def inference_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                 id="inference.E002",
             )
         )
+    max_adapters = getattr(settings, "INFERENCE_MAX_ADAPTERS", 32)
+    if not isinstance(max_adapters, int) or isinstance(max_adapters, bool) or max_adapters < 1:
+        errors.append(
+            Error(
+                f"INFERENCE_MAX_ADAPTERS is {max_adapters!r}.",
+                hint="Use a positive number of stores' adapters kept on one base model.",
+                id="inference.E003",
+            )
+        )
     return errors

@@ -293,10 +293,13 @@ def test_system_checks_name_bad_cpu_settings(settings) -> None:  # type: ignore[
     from django.core.management.base import SystemCheckError
 
     settings.INFERENCE_CPU_MATMUL, settings.INFERENCE_CPU_DECODE_THREADS = "gpu", -1
+    settings.INFERENCE_MAX_ADAPTERS = 0
     with pytest.raises(SystemCheckError) as raised:
         call_command("check")
     assert "inference.E001" in str(raised.value) and "'gpu'" in str(raised.value)
     assert "inference.E002" in str(raised.value)
+    assert "inference.E003" in str(raised.value) and "INFERENCE_MAX_ADAPTERS is 0" in str(raised.value)
+    settings.INFERENCE_MAX_ADAPTERS = 32
     settings.INFERENCE_CPU_MATMUL, settings.INFERENCE_CPU_DECODE_THREADS = "oneDNN", 2
     call_command("check")
 

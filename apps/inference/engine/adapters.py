@@ -129,8 +129,8 @@ class AdapterSet:
         # name -> bytes of its weights, least recently run first
         self._loaded: OrderedDict[str, int] = OrderedDict()
         self._chains: dict[str, tuple[str, ...]] = {}  # name -> its folders, to load it again
-        configured = max_adapters or int(getattr(settings, "INFERENCE_MAX_ADAPTERS", 32) or 32)
-        self.max_adapters = max(1, configured)
+        # At least one: a set that could hold none could serve no store (inference.E003 refuses it).
+        self.max_adapters = max(1, max_adapters or int(getattr(settings, "INFERENCE_MAX_ADAPTERS", 32)))
         self.evictions = 0
         self._hooked: set[int] = set()
         self._lock = threading.Lock()
