@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +16,12 @@ from apps.jobs.services import job_create
 pytestmark = pytest.mark.django_db
 
 
-def _finish(store: Any, ages: list[tuple[timedelta, str]]) -> None:
+# A fixed "now" half-way through an hour (and a day) in the past: which hour or day each item falls
+# in does not depend on the minute the test runs at.
+NOW = (timezone.now() - timedelta(days=1)).replace(hour=12, minute=30, second=0, microsecond=0)
+
+
+def _finish(store: Any, ages: list[tuple[timedelta, str]], now: datetime = NOW) -> None:
     job = job_create(
         store=store,
         kind="test.square",
@@ -24,7 +29,7 @@ def _finish(store: Any, ages: list[tuple[timedelta, str]]) -> None:
         actor=Actor.system(),
     )
     for item, (age, status) in zip(job.items.order_by("position"), ages, strict=True):
-        JobItem.objects.filter(pk=item.pk).update(status=status, finished_at=timezone.now() - age)
+        JobItem.objects.filter(pk=item.pk).update(status=status, finished_at=now - age)
 
 
 def test_recent_work_is_counted_by_the_hour_with_empty_hours_kept(store: Any, other_store: Any) -> None:
@@ -37,11 +42,12 @@ def test_recent_work_is_counted_by_the_hour_with_empty_hours_kept(store: Any, ot
         ],
     )
     _finish(other_store, [(timedelta(minutes=5), "succeeded")] * 4)
-    throughput = job_throughput(store=store)
+    throughput = job_throughput(store=store, now=NOW)
     assert throughput.bucket == "hour"
     assert sum(throughput.succeeded) == 2 and sum(throughput.failed) == 1
-    assert len(throughput.periods) in (4, 5)  # three hours apart, whatever the minute now is
-    assert throughput.succeeded[0] == 1 and throughput.succeeded[-1] + throughput.failed[-1] >= 1
+    # 09:29 to 12:25: four hours, the two between them kept empty.
+    assert throughput.periods == [NOW.replace(minute=0) - timedelta(hours=h) for h in (3, 2, 1, 0)]
+    assert (throughput.succeeded, throughput.failed) == ([1, 0, 0, 1], [0, 0, 0, 1])
 
 
 def test_older_work_is_counted_by_the_day_and_cancelled_items_are_left_out(store: Any) -> None:
@@ -54,10 +60,12 @@ def test_older_work_is_counted_by_the_day_and_cancelled_items_are_left_out(store
             (timedelta(days=20), "succeeded"),
         ],
     )
-    throughput = job_throughput(store=store)
+    throughput = job_throughput(store=store, now=NOW)
     assert throughput.bucket == "day"
     assert sum(throughput.succeeded) == 2 and sum(throughput.failed) == 0
-    assert len(throughput.periods) in (5, 6)
+    # Five days back to one day back, the days between kept; 20 days back is outside the 14 shown.
+    midnight = NOW.replace(hour=0, minute=0)
+    assert throughput.periods == [midnight - timedelta(days=d) for d in (5, 4, 3, 2, 1)]
 
 
 def test_no_finished_item_is_an_empty_chart(store: Any) -> None:
