@@ -149,14 +149,23 @@ def fbgemm_isa() -> str:
 
 
 def family_key(cpu: dict[str, Any], torch_capability: str) -> str:
-    """``avx2`` where torch runs AVX2 kernels (an AVX2-only CPU or a forced run), else by
-    vendor and instruction sets: ``intel-avx512-amx``, ``intel-avx512``, ``amd-zen4``..."""
+    """By vendor and the instruction sets torch's kernels run: ``intel-avx512-amx``,
+    ``intel-avx512``, ``amd-zen4``, ``amd-zen3`` (AVX2 only)...; ``avx2`` for an AVX-512 CPU
+    whose kernels were limited to AVX2 (a forced run), so it never overwrites a real AVX2 CPU's."""
     flags = set(cpu["flags"])
-    if torch_capability.upper() != "AVX512" or "avx512f" not in flags:
-        return "avx2" if "avx2" in flags else "baseline"
-    if cpu["vendor"] == "GenuineIntel":
+    vendor = {"GenuineIntel": "intel", "AuthenticAMD": "amd"}.get(cpu["vendor"], "")
+    if "avx512f" not in flags:  # an AVX2-only CPU
+        if "avx2" not in flags:
+            return "baseline"
+        if vendor == "amd":
+            # Zen 3 (family 25 without AVX-512); Zen 1 and 2 are family 23.
+            return {25: "amd-zen3", 23: "amd-zen2"}.get(cpu["cpu_family"] or 0, "amd-avx2")
+        return f"{vendor}-avx2" if vendor else "avx2-only"
+    if torch_capability.upper() != "AVX512":
+        return "avx2"
+    if vendor == "intel":
         return "intel-avx512-amx" if "amx_int8" in flags or "amx_bf16" in flags else "intel-avx512"
-    if cpu["vendor"] == "AuthenticAMD":
+    if vendor == "amd":
         # AVX-512 on AMD: Zen 4 (family 25) and Zen 5 (family 26).
         return {25: "amd-zen4", 26: "amd-zen5"}.get(cpu["cpu_family"] or 0, "amd-avx512")
     return "avx512"

