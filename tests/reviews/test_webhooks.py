@@ -27,6 +27,7 @@ class Receiver:
     def __init__(self) -> None:
         self.statuses: list[int] = []
         self.requests: list[dict[str, Any]] = []
+        self.location = ""
 
 
 @pytest.fixture
@@ -36,11 +37,18 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.requests.append({"headers": dict(self.headers), "body": body})
+            state.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
             status = state.statuses.pop(0) if state.statuses else 200
             self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", state.location)
             self.end_headers()
             self.wfile.write(b"ok")
+
+        def do_GET(self) -> None:  # only ever reached by following a redirect
+            state.requests.append({"path": self.path, "headers": dict(self.headers), "body": b""})
+            self.send_response(200)
+            self.end_headers()
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -157,6 +165,43 @@ def test_internal_addresses_are_refused_unless_allowed(store: Any, receiver: Any
     delivery.refresh_from_db()
     assert "internal address" in delivery.last_error
     assert state.requests == []
+
+
+def test_a_name_that_rebinds_to_an_internal_address_reaches_nothing(
+    store: Any, receiver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Public when the URL is checked, loopback a moment later: the connection resolves the
+    name itself and refuses it, instead of connecting where a second lookup points."""
+    state, url = receiver
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    real_getaddrinfo = webhooks.socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host != "hooks.rebind.example":
+            return real_getaddrinfo(host, *args, **kwargs)
+        lookups.append(host)
+        address = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+        return real_getaddrinfo(address, *args, **kwargs)
+
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", rebinding)
+    delivery = _delivery(store, f"http://hooks.rebind.example:{port}/hooks/reviews")
+    lookups.clear()  # the address lookups of saving the URL are not part of the delivery
+    assert webhooks.webhook_deliver(delivery_id=delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert len(lookups) == 2 and "internal address" in delivery.last_error
+    assert state.requests == []
+
+
+def test_redirects_are_not_followed(store: Any, receiver: Any, allow_local: None) -> None:
+    state, url = receiver
+    state.statuses = [302]
+    state.location = url.replace("/hooks/reviews", "/internal/admin")
+    delivery = _delivery(store, url)
+    assert webhooks.webhook_deliver(delivery_id=delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert delivery.response_status == 302 and "redirects" in delivery.last_error
+    assert [request["path"] for request in state.requests] == ["/hooks/reviews"]
 
 
 def test_deliveries_whose_task_was_lost_are_queued_again(

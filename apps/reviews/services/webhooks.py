@@ -4,12 +4,20 @@ The receiver checks ``X-Ecomai-Signature: sha256=<hex>``, the HMAC-SHA256 with t
 secret of ``<X-Ecomai-Timestamp>.<raw body>``, and may refuse old timestamps (replays). Network
 errors, timeouts, 408, 429 and 5xx answers are retried; other 4xx answers are not (the receiver
 refused the request itself, and the same request would be refused again).
+
+The address a delivery connects to is the one that was checked: the host is resolved once, at
+connection time, every address it has must be public (unless REVIEWS_WEBHOOK_ALLOW_PRIVATE_HOSTS),
+and the socket connects to those vetted addresses, so a name that resolves to a public address
+when the URL is checked and to an internal one a moment later (DNS rebinding) reaches nothing
+internal. Redirects are not followed (a receiver could point one at an internal address) and
+environment proxies are not used: a webhook goes straight to the host the merchant entered.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import socket
 import time
@@ -17,7 +25,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -53,21 +61,86 @@ class UnsafeUrl(Exception):
     pass
 
 
+def _allows_private_hosts() -> bool:
+    return bool(getattr(settings, "REVIEWS_WEBHOOK_ALLOW_PRIVATE_HOSTS", False))
+
+
+def _vetted_addresses(host: str, port: int) -> list[tuple]:  # type: ignore[type-arg]
+    """``getaddrinfo`` for a TCP connection to ``host``, refusing a host with any internal address."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise UnsafeUrl(f"Cannot resolve {host}: {error}") from None
+    if not _allows_private_hosts():
+        for info in infos:
+            ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+            if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+                raise UnsafeUrl(f"{host} is an internal address; webhooks go to public hosts.")
+    return infos
+
+
 def check_url(url: str) -> None:
     """http(s) only; hosts on private, loopback or link-local addresses only where settings allow them."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeUrl("Webhook URLs are http:// or https:// addresses.")
-    if getattr(settings, "REVIEWS_WEBHOOK_ALLOW_PRIVATE_HOSTS", False):
-        return
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-    except OSError as error:
-        raise UnsafeUrl(f"Cannot resolve {parts.hostname}: {error}") from None
-    for address in addresses:
-        ip = ipaddress.ip_address(str(address).split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
-            raise UnsafeUrl(f"{parts.hostname} is an internal address; webhooks go to public hosts.")
+    if not _allows_private_hosts():
+        _vetted_addresses(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def _pinned_connection(
+    address: tuple[str, int], timeout: float | None = None, source_address: tuple[str, int] | None = None
+) -> socket.socket:
+    """``socket.create_connection`` to the vetted addresses of the host, resolved this once."""
+    host, port = address
+    error: OSError | None = None
+    for family, kind, protocol, _name, sockaddr in _vetted_addresses(host, port):
+        sock = socket.socket(family, kind, protocol)
+        try:
+            if timeout is not None:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as failure:
+            error = failure
+            sock.close()
+    raise error or OSError(f"{host} has no address")
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _pinned_connection
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    # The TLS handshake still names and verifies the host (server_hostname is self.host).
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _pinned_connection
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_PinnedHTTPConnection, req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_PinnedHTTPSConnection, req, context=self._context)  # type: ignore[attr-defined]
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # the 3xx answer comes back as an HTTPError
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _PinnedHTTPHandler, _PinnedHTTPSHandler, _NoRedirects
+    )
 
 
 @dataclass(frozen=True)
@@ -80,9 +153,11 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> _Attempt:
     # check_url allowed http(s) only.
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=conf.webhook_timeout()) as response:  # noqa: S310 - checked
+        with _opener().open(request, timeout=conf.webhook_timeout()) as response:
             return _Attempt(response.status, "")
     except urllib.error.HTTPError as error:
+        if 300 <= error.code < 400:
+            return _Attempt(error.code, f"HTTP {error.code}: webhooks do not follow redirects")
         return _Attempt(error.code, f"HTTP {error.code}")
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
         reason = getattr(error, "reason", error)
@@ -122,14 +197,14 @@ def webhook_deliver(*, delivery_id: int) -> Outcome:
     }
     try:
         check_url(delivery.url)
-    except UnsafeUrl as error:
+        attempt = _post(delivery.url, body, headers)
+    except UnsafeUrl as error:  # from the check, or from the connection's own resolution
         attempt = _Attempt(None, str(error))
         permanent = True
     else:
-        attempt = _post(delivery.url, body, headers)
         permanent = (
             attempt.status is not None
-            and 400 <= attempt.status < 500
+            and 300 <= attempt.status < 500
             and attempt.status not in RETRY_STATUSES
         )
     attempts = delivery.attempts + 1
