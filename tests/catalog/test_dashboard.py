@@ -244,6 +244,9 @@ def test_reviewer_sees_invented_spans_and_must_confirm_to_approve_them(
         assert '<mark class="span span-puffery"' in page and ">lovely</mark>" in page
         assert 'name="confirm_invented"' in page and "data-invented=" in page
         assert "<script>" not in page.split("<main")[1]  # no inline script: the CSP allows files only
+        # A Chinese reviewer reads the same reasons in Chinese.
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert 'data-reason="“glows”不在商品的事实信息中。"' in page
     review = f"/s/{store.pk}/catalog/descriptions/{version.description.pk}/review/"
     response = client.post(review, {"action": "approve", "version": edited.number}, follow=True)
     assert "invented span" in response.content.decode()

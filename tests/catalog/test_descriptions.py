@@ -99,6 +99,8 @@ def test_instructions_hidden_in_attributes_do_not_reach_the_prompt(store: Any, c
     assert {key: value for key, value in version.flags[0].items() if key != "message"} == {
         "code": "instruction_in_facts",
         "term": "note",
+        "message_code": "instruction_in_value",
+        "message_params": '{"term": "note"}',
     }
 
 

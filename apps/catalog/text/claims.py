@@ -14,6 +14,7 @@ from apps.core.text import CJK
 from .facts import ProductFacts
 from .lexicon import GENERIC_EN, STOPWORDS_EN
 from .parts import _EN_CONTENT
+from .reasons import Reason
 from .support import Span
 
 # "95 cm high" where 95 cm is the width: a number said with a dimension word is read as that dimension.
@@ -70,7 +71,7 @@ def dimension_spans(
                 offset + match.end(),
                 match.group(0),
                 "invented",
-                f"{number} is the {owners[0]} in the facts, not its {meaning}.",
+                Reason("number_is_other_dimension", number=number, key=owners[0], meaning=meaning),
             )
         )
     return spans, supported
@@ -129,7 +130,7 @@ def negated_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]
                 negation = _NEGATION_ZH if zh else _NEGATION_EN
                 if negation.search(before) or negation.search(after) or re.match(r"\s*[:：]", after):
                     continue  # said with its negation, or echoed as a label ("insert: not included")
-                spans.append(Span.at(match, sentence, offset, f"The facts give {key}: {value}."))
+                spans.append(Span.at(match, sentence, offset, Reason("facts_give", key=key, value=value)))
     return spans
 
 
@@ -170,7 +171,7 @@ def contradicted_spans(sentence: str, offset: int, facts: ProductFacts) -> list[
             start = match.start() - (len(before) - negation.start())
             said = re.compile(re.escape(lowered[start : match.end()])).match(lowered, start)
             if said is not None:
-                spans.append(Span.at(said, sentence, offset, f"The facts give {key}: {value}."))
+                spans.append(Span.at(said, sentence, offset, Reason("facts_give", key=key, value=value)))
     return spans
 
 
@@ -198,7 +199,7 @@ def state_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]:
             said = rf"(?<![a-z])(?:{other})(?![a-z])\s*(?:后)?的?\s*{_SIZE_WORDS}"
             for match in re.finditer(said, lowered):
                 spans.append(
-                    Span.at(match, sentence, offset, f"The facts give {key}: {value}, not this size.")
+                    Span.at(match, sentence, offset, Reason("facts_give_not_size", key=key, value=value))
                 )
     return spans
 
@@ -221,7 +222,4 @@ def colour_choice_spans(
     if any(len(re.split(r"[,，、/;；]|\band\b|和|及", value)) > 1 for value in colours):
         return [], [(offset + match.start(), offset + match.end()) for match in matches]
     said = ", ".join(colours) or "no colour"
-    return [
-        Span.at(match, sentence, offset, f"The facts give {said}, not a choice of colours.")
-        for match in matches
-    ], []
+    return [Span.at(match, sentence, offset, Reason("not_colour_choice", said=said)) for match in matches], []

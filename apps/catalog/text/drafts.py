@@ -12,6 +12,7 @@ from .invention import Support, detect, support_build
 from .options import GenerationOptions
 from .planning import plan_assemble
 from .prompting import Prompt, clean_output
+from .reasons import Reason, flag
 from .vocabulary import SUPERLATIVES
 
 
@@ -89,16 +90,17 @@ def span_flags(spans: list[dict[str, Any]]) -> list[dict[str, str]]:
             "code": "invented" if span["kind"] == "invented" else "unsupported_number",
             "term": span["text"],
             "message": span["reason"],
+            **{
+                f"message_{part}": span[f"reason_{part}"]
+                for part in ("code", "params")
+                if f"reason_{part}" in span
+            },
         }
         for span in spans
         if span["kind"] != "puffery"
     ]
     flags += [
-        {
-            "code": "superlative",
-            "term": span["text"],
-            "message": f"The superlative “{span['text']}” cannot be backed by the facts.",
-        }
+        flag("superlative", span["text"], Reason("superlative", term=span["text"]))
         for span in spans
         if span["kind"] == "puffery" and span["text"].lower() in SUPERLATIVES
     ]
@@ -108,13 +110,7 @@ def span_flags(spans: list[dict[str, Any]]) -> list[dict[str, str]]:
         if span["kind"] == "puffery" and span["text"].lower() not in SUPERLATIVES
     ]
     if puffery:
-        flags.append(
-            {
-                "code": "puffery",
-                "term": ", ".join(puffery),
-                "message": "Generic praise, not a fact: " + ", ".join(puffery) + ".",
-            }
-        )
+        flags.append(flag("puffery", ", ".join(puffery), Reason("puffery", terms=", ".join(puffery))))
     return flags
 
 
@@ -142,11 +138,7 @@ def text_check(text: str, *, facts: ProductFacts, options: GenerationOptions) ->
 def prompt_flags(prompt: Prompt) -> list[dict[str, str]]:
     """Flags for facts the prompt left out because they read like instructions to the model."""
     return [
-        {
-            "code": "instruction_in_facts",
-            "term": name,
-            "message": f"The value of “{name}” reads like an instruction to the model and was left out.",
-        }
+        flag("instruction_in_facts", name, Reason("instruction_in_value", term=name))
         for name in prompt.dropped
     ]
 

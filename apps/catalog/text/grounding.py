@@ -14,6 +14,7 @@ from typing import Any
 from apps.core.text import CJK, is_chinese
 
 from .facts import ProductFacts
+from .reasons import Reason, flag
 from .vocabulary import (
     CERTIFICATIONS,
     COLOURS_EN,
@@ -102,16 +103,16 @@ def check(
     flags: list[dict[str, str]] = []
     unsupported: list[str] = []
 
-    def claim(code: str, term: str, message: str) -> None:
+    def claim(code: str, term: str) -> None:
         if term not in unsupported:
             unsupported.append(term)
-            flags.append({"code": code, "term": term, "message": message})
+            flags.append(flag(code, term, Reason(code, term=term)))
 
     fact_numbers = {number.replace(",", "") for number in _NUMBER.findall(corpus)}
     for number in _NUMBER.findall(lowered):
         plain = number.replace(",", "")
         if plain not in fact_numbers and plain.rstrip("0").rstrip(".") not in fact_numbers:
-            claim("unsupported_number", number, f"The number {number} is not in the product's facts.")
+            claim("unsupported_number", number)
     for term in (*MATERIALS_EN, *MATERIALS_ZH):
         if _contains_term(lowered, term) and not _contains_term(corpus, term):
             if any(
@@ -122,22 +123,18 @@ def check(
                 for other in (*MATERIALS_EN, *MATERIALS_ZH)
             ):
                 continue  # "棉" inside a supported "纯棉"
-            claim("unsupported_material", term, f"The material “{term}” is not in the product's facts.")
+            claim("unsupported_material", term)
     for term in (*COLOURS_EN, *COLOURS_ZH):
         if _contains_term(lowered, term) and not _contains_term(corpus, term):
             if term in SAME_COLOUR and _contains_term(corpus, SAME_COLOUR[term]):
                 continue
-            claim("unsupported_colour", term, f"The colour “{term}” is not in the product's facts.")
+            claim("unsupported_colour", term)
     for term in CERTIFICATIONS:
         if _contains_term(lowered, term) and not _contains_term(corpus, term):
-            claim(
-                "unsupported_certification",
-                term,
-                f"“{term}” (a certification or guarantee) is not in the facts.",
-            )
+            claim("unsupported_certification", term)
     for term in SUPERLATIVES:
         if _contains_term(lowered, term) and not _contains_term(corpus, term):
-            claim("superlative", term, f"The superlative “{term}” cannot be backed by the facts.")
+            claim("superlative", term)
 
     items = facts.coverage_items()
     covered = [name for name, value in items if _covered(value, lowered)]
@@ -147,36 +144,26 @@ def check(
     length = text_length(text, language)
     length_fit = max(0.0, 1 - abs(length - target_length) / max(target_length, 1))
     if not text.strip():
-        flags.append({"code": "empty", "term": "", "message": "The draft is empty."})
+        flags.append(flag("empty", "", Reason("empty")))
     elif length < target_length * 0.5:
-        flags.append(
-            {"code": "too_short", "term": str(length), "message": f"Only {length} of about {target_length}."}
-        )
+        flags.append(flag("too_short", str(length), Reason("too_short", length=length, target=target_length)))
     elif length > target_length * 1.6:
-        flags.append(
-            {"code": "too_long", "term": str(length), "message": f"{length}, about {target_length} wanted."}
-        )
+        flags.append(flag("too_long", str(length), Reason("too_long", length=length, target=target_length)))
     if text.strip() and (language == "zh") != is_chinese(text):
-        flags.append(
-            {"code": "wrong_language", "term": language, "message": "Not written in the requested language."}
-        )
+        flags.append(flag("wrong_language", language, Reason("wrong_language")))
 
     repetition = _repetition(text, language)
     if repetition > 0.15:
-        flags.append({"code": "repetition", "term": f"{repetition:.2f}", "message": "Repeats itself."})
+        flags.append(flag("repetition", f"{repetition:.2f}", Reason("repetition")))
 
     keywords = [keyword for keyword in (keywords or []) if keyword.strip()]
     missing_keywords = [keyword for keyword in keywords if keyword.lower() not in lowered]
     for keyword in missing_keywords:
-        flags.append(
-            {"code": "missing_keyword", "term": keyword, "message": f"The keyword “{keyword}” is missing."}
-        )
+        flags.append(flag("missing_keyword", keyword, Reason("missing_keyword", term=keyword)))
     keyword_share = 1 - len(missing_keywords) / len(keywords) if keywords else 1.0
     banned = [word for word in (banned_words or []) if word.strip() and _contains_term(lowered, word.lower())]
     for word in banned:
-        flags.append(
-            {"code": "banned_word", "term": word, "message": f"Uses “{word}”, which the brand voice avoids."}
-        )
+        flags.append(flag("banned_word", word, Reason("banned_word", term=word)))
 
     score = (
         0.45 * coverage

@@ -24,6 +24,7 @@ from .facts import ProductFacts
 from .lexicon import PUFFERY_EN, PUFFERY_ZH, STOPWORDS_EN, STOPWORDS_ZH
 from .parts import key_swap_spans
 from .prompting import LABELS
+from .reasons import Reason
 from .support import (
     Span,
     Support,
@@ -134,11 +135,7 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
             continue  # a label of the prompt echoed back ("Brand: Tunebay")
         if _SIZE_LETTER.fullmatch(word) and not re.search(r"\d\s*$", sentence[:start]):
             if not support.supports_word(lowered):  # "size M" where the facts give S-XL or one size
-                spans.append(
-                    Span(
-                        offset + start, offset + end, word, "invented", f"Size “{word}” is not in the facts."
-                    )
-                )
+                spans.append(Span(offset + start, offset + end, word, "invented", Reason("size", word=word)))
             continue
         if (lowered in UNITS or lowered in UNIT_SYNONYMS) and not _unit_unsupported(
             lowered, sentence[:start], support
@@ -150,9 +147,7 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
             if re.fullmatch(r"[\d.,]+-?[a-z°%]{1,6}", lowered):
                 continue  # "500ml": the number check covers it
             spans.append(
-                Span(
-                    offset + start, offset + end, word, "invented", f"“{word}” is not in the product's facts."
-                )
+                Span(offset + start, offset + end, word, "invented", Reason("not_in_facts", word=word))
             )
             continue
         if CJK.search(lowered):
@@ -176,10 +171,10 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
                 covered[index] or praise[index] or sentence[index] in STOPWORDS_ZH
                 for index in range(start, end)
             ):
-                reason = f"“{word}” is generic praise, not a fact."
+                reason = Reason("praise", word=word)
                 spans.append(Span(offset + start, offset + end, word, "puffery", reason))
             else:
-                reason = f"“{word}” is not in the product's facts."
+                reason = Reason("not_in_facts", word=word)
                 spans.append(Span(offset + start, offset + end, word, "invented", reason))
             continue
         if lowered in STOPWORDS_EN or any(a <= start < b for a, b in plain):
@@ -193,15 +188,13 @@ def _word_spans(sentence: str, offset: int, language: str, support: Support) -> 
                         offset + end,
                         word,
                         "puffery",
-                        f"“{word}” is generic praise, not a fact.",
+                        Reason("praise", word=word),
                     )
                 )
             continue
         if not support.supports_word(lowered):
             spans.append(
-                Span(
-                    offset + start, offset + end, word, "invented", f"“{word}” is not in the product's facts."
-                )
+                Span(offset + start, offset + end, word, "invented", Reason("not_in_facts", word=word))
             )
     return spans
 
@@ -267,9 +260,7 @@ def _merge(text: str, spans: list[Span]) -> list[Span]:
         last = merged[-1] if merged else None
         if last and last.kind == span.kind == "invented" and _JOINABLE.match(text[last.end : span.start]):
             phrase = text[last.start : span.end]
-            merged[-1] = Span(
-                last.start, span.end, phrase, "invented", f"“{phrase}” is not in the product's facts."
-            )
+            merged[-1] = Span(last.start, span.end, phrase, "invented", Reason("not_in_facts", word=phrase))
         elif last and span.start < last.end:
             continue  # a number span over an already flagged word
         else:

@@ -11,6 +11,7 @@ from apps.core.text import CJK
 
 from .facts import ProductFacts
 from .lexicon import GENERIC_EN, STOPWORDS_EN
+from .reasons import Reason
 from .support import Span
 
 _EN_LINK = (
@@ -89,23 +90,23 @@ def key_swap_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span
         for match in re.finditer(pattern, lowered):
             after = lowered[match.end() : match.end() + 40]
             before = lowered[max(0, match.start() - 24) : match.start()]
-            start, said = match.start(), ""
+            start, said = match.start(), None
             link = re.match(_ZH_LINK if zh else _EN_LINK, after)
             if link and not own_said:
                 window = after[link.end() : link.end() + (14 if zh else 32)]
                 piece = next((piece for piece in others if _says(piece, window)), "")
-                said = f"not “{others[piece]}”" if piece else ""
+                said = ("facts_give_not_other", {"other": others[piece]}) if piece else None
                 if not piece and "made" in link.group(0) + window[:12]:
                     # "the lid is made of steel": a part's material, which its own fact does not give.
                     title_piece = next((p for p in _pieces(named) if _says(p, window[:24])), "")
-                    said = f"not a material (“{title_piece}”)" if title_piece else ""
+                    said = ("facts_give_not_a_material", {"other": title_piece}) if title_piece else None
             if not said:
                 # "<part> <name>": "滤杯容量", "滤纸的容量", "dripper's capacity", "ceramic finish".
                 head = re.sub(r"的$" if zh else r"(?:'s|’s)?\s+$", "", before)
                 word = next((w for w in sorted(parts, key=len, reverse=True) if head.endswith(w)), "")
                 if word and (zh or re.search(rf"(?<![a-z0-9]){re.escape(word)}$", head)):
                     start = match.start() - (len(before) - len(head)) - len(word)
-                    said = f"not for the “{word}”"
+                    said = ("facts_give_not_for", {"word": word})
             if said:
                 phrase = sentence[start : match.end()]
                 spans.append(
@@ -114,7 +115,7 @@ def key_swap_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span
                         offset + match.end(),
                         phrase,
                         "invented",
-                        f"The facts give {key}: {value}, {said}.",
+                        Reason(said[0], key=key, value=value, **said[1]),
                     )
                 )
     return spans + part_value_spans(sentence, offset, facts) + role_spans(sentence, offset, facts)
@@ -152,7 +153,7 @@ def part_value_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Sp
                                 offset + end,
                                 sentence[match.start() : end],
                                 "invented",
-                                f"The facts give {key}: {value} for the product, not for the “{word}”.",
+                                Reason("facts_give_product_not_part", key=key, value=value, word=word),
                             )
                         )
                         break
@@ -215,7 +216,7 @@ def role_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]:
                     offset + end,
                     sentence[match.start() : end],
                     "invented",
-                    f"The facts give {key}: {value}, which is not what it is made of.",
+                    Reason("facts_give_not_material", key=key, value=value),
                 )
             )
     for verb, allowed, said in _MEASURE_VERBS:
@@ -228,7 +229,12 @@ def role_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]:
             ]
             if owners and not any(allowed.fullmatch(k.strip()) for k in owners):
                 spans.append(
-                    Span.at(match, sentence, offset, f"{number} is the {owners[0]} in the facts, not {said}.")
+                    Span.at(
+                        match,
+                        sentence,
+                        offset,
+                        Reason("number_is_other_fact", number=number, key=owners[0], said=said),
+                    )
                 )
     for match in _UNIVERSAL.finditer(lowered):
         if match.group(0) in corpus:
@@ -238,7 +244,7 @@ def role_spans(sentence: str, offset: int, facts: ProductFacts) -> list[Span]:
                 match,
                 sentence,
                 offset,
-                f"“{sentence[match.start() : match.end()]}” claims more than the product's facts say.",
+                Reason("claims_more", text=sentence[match.start() : match.end()]),
             )
         )
     return spans

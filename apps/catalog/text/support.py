@@ -17,6 +17,7 @@ from apps.core.text import CJK
 from .facts import ProductFacts
 from .keys import key_labels
 from .lexicon import GENERIC_EN, GENERIC_ZH, STOPWORDS_EN, STOPWORDS_ZH, kind_words
+from .reasons import reason_fields
 from .units import UNIT_SYNONYMS, ZH_UNITS
 
 SpanKind = Literal["invented", "number", "puffery"]
@@ -45,7 +46,7 @@ class Span:
         return cls(offset + start, offset + end, sentence[start:end], "invented", reason)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), **reason_fields(self.reason, "reason")}
 
 
 _IRREGULAR = {
